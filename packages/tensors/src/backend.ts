@@ -1,0 +1,168 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { SelfsupError } from './errors.js';
+import { assertOneOf, assertOptions } from './validate.js';
+import { registerWasmKernels } from './kernels/register.js';
+
+/** The backends selfsup can run on, in order of preference. */
+export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** What {@link initBackend} chose, and why. */
+export interface BackendReport {
+  readonly backend: BackendName;
+  /** The npm package that provides it. */
+  readonly package: string;
+  /** One line: why this one (and what was skipped). */
+  readonly reason: string;
+  /** Backends tried before this one, with why they were not used. */
+  readonly skipped: readonly { readonly backend: BackendName; readonly package: string; readonly why: string }[];
+  /** Threads the backend computes with. */
+  readonly threads: number;
+}
+
+/**
+ * Loads an optional module by name. Injected in tests; by default a dynamic `import()`, so that optional peers
+ * (tfjs-node, tfjs-node-gpu) are looked for only when asked.
+ */
+export type ModuleLoader = (specifier: string) => Promise<unknown>;
+
+export interface InitBackendOptions {
+  /** Force a backend. Overrides `SELFSUP_BACKEND`. Missing backends are an error, not a fallback. */
+  readonly backend?: BackendName;
+  /** Print the choice to stderr (default: false). */
+  readonly verbose?: boolean;
+  /** How optional packages are loaded (tests inject one). */
+  readonly loader?: ModuleLoader;
+  /** Environment to read `SELFSUP_BACKEND` from (default: `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+const defaultLoader: ModuleLoader = (specifier) => import(/* @vite-ignore */ specifier);
+
+const PACKAGES: Record<BackendName, readonly string[]> = {
+  tensorflow: ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'],
+  wasm: ['@tensorflow/tfjs-backend-wasm'],
+  cpu: ['@tensorflow/tfjs-backend-cpu'],
+};
+
+const HOW_TO_GET: Record<BackendName, string> = {
+  tensorflow:
+    'install @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node (their installer downloads libtensorflow, which needs network access to the TensorFlow binaries host)',
+  wasm: 'install @tensorflow/tfjs-backend-wasm@^4.22.0 (npm i @tensorflow/tfjs-backend-wasm)',
+  cpu: 'install @tensorflow/tfjs-backend-cpu@^4.22.0 (npm i @tensorflow/tfjs-backend-cpu)',
+};
+
+let current: BackendReport | undefined;
+
+function errorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0]?.slice(0, 200) ?? text;
+}
+
+async function tryBackend(
+  name: BackendName,
+  loader: ModuleLoader,
+): Promise<{ ok: true; pkg: string } | { ok: false; pkg: string; why: string }> {
+  const errors: string[] = [];
+  for (const pkg of PACKAGES[name]) {
+    try {
+      await loader(pkg);
+    } catch (error) {
+      errors.push(`${pkg}: ${errorText(error)}`);
+      continue;
+    }
+    // tfjs-node registers as "tensorflow"; tfjs-node-gpu too.
+    if (tf.findBackendFactory(name) === null) {
+      errors.push(`${pkg} loaded but registered no "${name}" backend`);
+      continue;
+    }
+    if (name === 'wasm') registerWasmKernels();
+    try {
+      const ok = await tf.setBackend(name);
+      if (!ok) {
+        errors.push(`${pkg}: backend "${name}" failed to initialise`);
+        continue;
+      }
+      await tf.ready();
+    } catch (error) {
+      errors.push(`${pkg}: ${errorText(error)}`);
+      continue;
+    }
+    return { ok: true, pkg };
+  }
+  return { ok: false, pkg: PACKAGES[name].join(' / '), why: errors.join('; ') };
+}
+
+/**
+ * Chooses and initialises the compute backend: `tensorflow` (tfjs-node-gpu, then tfjs-node, optional peers detected
+ * at run time), then `wasm` (the default install; selfsup registers the conv-gradient kernels stock wasm lacks), then
+ * `cpu`. `SELFSUP_BACKEND` or `options.backend` force one; a forced backend that cannot load is an error that says how
+ * to get it. Idempotent: a second call with the same choice returns the first report.
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendReport> {
+  assertOptions('options', options);
+  const env = options.env ?? (globalThis.process?.env as Record<string, string | undefined> | undefined) ?? {};
+  const forcedRaw = options.backend ?? env['SELFSUP_BACKEND'];
+  const forced = forcedRaw === undefined || forcedRaw === '' ? undefined : forcedRaw;
+  if (forced !== undefined) {
+    assertOneOf(options.backend !== undefined ? 'options.backend' : 'SELFSUP_BACKEND', forced, BACKENDS);
+  }
+  if (current !== undefined && (forced === undefined || forced === current.backend) && tf.getBackend() === current.backend) {
+    return current;
+  }
+  const loader = options.loader ?? defaultLoader;
+  const order: readonly BackendName[] = forced !== undefined ? [forced as BackendName] : BACKENDS;
+  const skipped: { backend: BackendName; package: string; why: string }[] = [];
+  for (const name of order) {
+    const result = await tryBackend(name, loader);
+    if (result.ok) {
+      const reason =
+        forced !== undefined
+          ? `${name} (${result.pkg}) chosen by ${options.backend !== undefined ? 'options.backend' : 'SELFSUP_BACKEND'}`
+          : skipped.length === 0
+            ? `${name} (${result.pkg}): the first choice, available`
+            : `${name} (${result.pkg}): ${skipped.map((s) => `${s.backend} unavailable`).join(', ')}`;
+      current = { backend: name, package: result.pkg, reason, skipped, threads: backendThreads(name) };
+      if (options.verbose) process.stderr.write(`selfsup backend: ${reason}\n`);
+      return current;
+    }
+    skipped.push({ backend: name, package: result.pkg, why: result.why });
+  }
+  const last = skipped[skipped.length - 1];
+  throw new SelfsupError(
+    'BACKEND_UNAVAILABLE',
+    forced !== undefined
+      ? `backend "${forced}" is not available (${last?.why ?? 'unknown'}); to use it, ${HOW_TO_GET[forced as BackendName]}`
+      : `no backend could be initialised: ${skipped.map((s) => `${s.backend}: ${s.why}`).join(' | ')}; ${HOW_TO_GET.wasm}`,
+    { skipped },
+  );
+}
+
+function backendThreads(name: BackendName): number {
+  if (name === 'wasm') {
+    // The threaded wasm build's workers do not start under Node (see packages/tensors/README.md): one thread.
+    return 1;
+  }
+  return name === 'cpu' ? 1 : 0;
+}
+
+/** The report of the last successful {@link initBackend}, if any. */
+export function currentBackend(): BackendReport | undefined {
+  return current !== undefined && tf.getBackend() === current.backend ? current : undefined;
+}
+
+/**
+ * Runs `fn` with another backend active, then restores the previous one. For cross-backend checks (tests compare
+ * every custom kernel with the cpu backend this way).
+ */
+export async function withBackend<T>(name: BackendName, fn: () => T | Promise<T>): Promise<T> {
+  const previous = tf.getBackend();
+  const saved = current;
+  await initBackend({ backend: name });
+  try {
+    return await fn();
+  } finally {
+    if (previous !== undefined && previous !== tf.getBackend()) await tf.setBackend(previous);
+    current = saved;
+  }
+}

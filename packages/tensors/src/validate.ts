@@ -1,0 +1,129 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { invalidArgument } from './errors.js';
+
+/** Argument checks shared by every package. Each throws a SelfsupError naming the argument. */
+
+function isTensor(value: unknown): value is tf.Tensor {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Array.isArray((value as { shape?: unknown }).shape) &&
+    typeof (value as { dtype?: unknown }).dtype === 'string' &&
+    typeof (value as { dataId?: unknown }).dataId === 'object'
+  );
+}
+
+export function assertTensor(name: string, value: unknown): asserts value is tf.Tensor {
+  if (!isTensor(value)) invalidArgument(name, 'a tensor', value);
+  if ((value as tf.Tensor).isDisposed) invalidArgument(name, 'a live tensor', 'a disposed tensor');
+}
+
+/** Checks a tensor's rank and, where given, its sizes (`null` means any size, including 0 unless `nonEmpty`). */
+export function assertShape(
+  name: string,
+  value: unknown,
+  expected: readonly (number | null)[],
+  options: { nonEmpty?: boolean; dtype?: 'float32' | 'int32' | 'bool' } = {},
+): asserts value is tf.Tensor {
+  assertTensor(name, value);
+  const shape = value.shape;
+  const pattern = `[${expected.map((d) => (d === null ? '*' : String(d))).join(', ')}]`;
+  if (shape.length !== expected.length) {
+    invalidArgument(name, `a rank-${expected.length} tensor of shape ${pattern}`, value);
+  }
+  expected.forEach((d, i) => {
+    if (d !== null && shape[i] !== d) invalidArgument(name, `a tensor of shape ${pattern}`, value);
+  });
+  if (options.nonEmpty && shape.some((d) => d === 0)) invalidArgument(name, 'a non-empty tensor', value);
+  if (options.dtype !== undefined && value.dtype !== options.dtype) {
+    invalidArgument(name, `a ${options.dtype} tensor`, value);
+  }
+}
+
+export function assertRank(name: string, value: unknown, rank: number | readonly number[]): asserts value is tf.Tensor {
+  assertTensor(name, value);
+  const ranks = typeof rank === 'number' ? [rank] : rank;
+  if (!ranks.includes(value.rank)) invalidArgument(name, `a tensor of rank ${ranks.join(' or ')}`, value);
+}
+
+/** Checks that two tensors have the same shape. */
+export function assertSameShape(nameA: string, a: tf.Tensor, nameB: string, b: tf.Tensor): void {
+  if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
+    invalidArgument(nameB, `a tensor of the same shape as ${nameA} [${a.shape.join(', ')}]`, b);
+  }
+}
+
+export function assertFiniteNumber(name: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) invalidArgument(name, 'a finite number', value);
+}
+
+export function assertInteger(name: string, value: unknown, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range =
+      min === Number.MIN_SAFE_INTEGER && max === Number.MAX_SAFE_INTEGER
+        ? 'an integer'
+        : max === Number.MAX_SAFE_INTEGER
+          ? `an integer >= ${min}`
+          : `an integer in [${min}, ${max}]`;
+    invalidArgument(name, range, value);
+  }
+}
+
+export function assertPositiveInteger(name: string, value: unknown): asserts value is number {
+  assertInteger(name, value, 1);
+}
+
+export function assertPositive(name: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    invalidArgument(name, 'a finite number > 0', value);
+  }
+}
+
+export function assertNonNegative(name: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    invalidArgument(name, 'a finite number >= 0', value);
+  }
+}
+
+/** A probability in [0, 1]. */
+export function assertProbability(name: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) invalidArgument(name, 'a probability in [0, 1]', value);
+}
+
+/** A number in the closed interval [min, max]. */
+export function assertInRange(name: string, value: unknown, min: number, max: number): asserts value is number {
+  if (typeof value !== 'number' || !(value >= min && value <= max)) invalidArgument(name, `a number in [${min}, ${max}]`, value);
+}
+
+/** A [low, high] pair with min <= low <= high <= max. */
+export function assertRangePair(
+  name: string,
+  value: unknown,
+  min = Number.NEGATIVE_INFINITY,
+  max = Number.POSITIVE_INFINITY,
+): asserts value is readonly [number, number] {
+  if (
+    !Array.isArray(value) ||
+    value.length !== 2 ||
+    typeof value[0] !== 'number' ||
+    typeof value[1] !== 'number' ||
+    !(value[0] <= value[1]) ||
+    !(value[0] >= min) ||
+    !(value[1] <= max)
+  ) {
+    invalidArgument(name, `a [low, high] pair with ${min} <= low <= high <= ${max}`, value);
+  }
+}
+
+export function assertOneOf<T extends string>(name: string, value: unknown, options: readonly T[]): asserts value is T {
+  if (typeof value !== 'string' || !(options as readonly string[]).includes(value)) {
+    invalidArgument(name, `one of ${options.map((o) => JSON.stringify(o)).join(', ')}`, value);
+  }
+}
+
+/** Checks that an object argument is a plain object (or undefined when optional). */
+export function assertOptions(name: string, value: unknown): asserts value is Record<string, unknown> | undefined {
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    invalidArgument(name, 'an options object', value);
+  }
+}

@@ -1,0 +1,47 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Module, NamedVariable } from './contracts.js';
+import { invalidArgument } from './errors.js';
+
+let counter = 0;
+
+/**
+ * Creates a variable with a module-local name. The engine-global name gets a unique suffix, because tfjs refuses two
+ * live variables with one name (two encoders of one architecture, a momentum copy).
+ */
+export function namedVariable(name: string, initial: tf.Tensor, trainable = true): NamedVariable {
+  if (typeof name !== 'string' || name.length === 0) invalidArgument('name', 'a non-empty string', name);
+  counter += 1;
+  const variable = tf.variable(initial, trainable, `${name}__${counter}`);
+  return { name, variable, trainable };
+}
+
+/** Prefixes the local names of `vars` ("head" + "dense/kernel" -> "head/dense/kernel"). */
+export function scopeVariables(prefix: string, vars: readonly NamedVariable[]): NamedVariable[] {
+  return vars.map((v) => ({ ...v, name: `${prefix}/${v.name}` }));
+}
+
+/** The trainable tf variables of a module. */
+export function trainableVariables(module: Pick<Module, 'variables'>): tf.Variable[] {
+  return module.variables.filter((v) => v.trainable).map((v) => v.variable);
+}
+
+/** Number of scalars in the trainable variables (the "parameter count" papers report). */
+export function countParameters(module: Pick<Module, 'variables'>, options: { includeState?: boolean } = {}): number {
+  return module.variables
+    .filter((v) => v.trainable || options.includeState === true)
+    .reduce((sum, v) => sum + v.variable.size, 0);
+}
+
+/** Checks that local names are unique (checkpoints key on them). */
+export function assertUniqueNames(vars: readonly NamedVariable[]): void {
+  const seen = new Set<string>();
+  for (const v of vars) {
+    if (seen.has(v.name)) invalidArgument('variables', 'variables with unique names', `a duplicate name "${v.name}"`);
+    seen.add(v.name);
+  }
+}
+
+/** Disposes every variable. */
+export function disposeVariables(vars: readonly NamedVariable[]): void {
+  for (const v of vars) if (!v.variable.isDisposed) v.variable.dispose();
+}
