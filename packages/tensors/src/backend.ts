@@ -53,6 +53,17 @@ const HOW_TO_GET: Record<BackendName, string> = {
 };
 
 let current: BackendReport | undefined;
+let gradientsRegistered = false;
+
+/**
+ * tfjs-core registers its gradient functions only through a side-effect module that the umbrella `@tensorflow/tfjs`
+ * package imports; selfsup imports tfjs-core alone, so initBackend loads that module explicitly (once).
+ */
+async function registerGradients(): Promise<void> {
+  if (gradientsRegistered) return;
+  await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+  gradientsRegistered = true;
+}
 
 function errorText(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
@@ -110,6 +121,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   if (current !== undefined && (forced === undefined || forced === current.backend) && tf.getBackend() === current.backend) {
     return current;
   }
+  await registerGradients();
   const loader = options.loader ?? defaultLoader;
   const order: readonly BackendName[] = forced !== undefined ? [forced as BackendName] : BACKENDS;
   const skipped: { backend: BackendName; package: string; why: string }[] = [];

@@ -106,9 +106,27 @@ function bad(file: string, fault: string): never {
   throw new SelfsupError('BAD_DATA', `${file}: ${fault}`, { file });
 }
 
+/**
+ * A crash between the two renames of a replace leaves no `dir` but a complete `.dir.old-*` sibling: use that one.
+ * (Temporary `.dir.tmp-*` siblings may be incomplete and are never read.)
+ */
+async function recoverInterruptedReplace(dir: string): Promise<string> {
+  try {
+    await fs.access(path.join(dir, 'model.json'));
+    return dir;
+  } catch {
+    const parent = path.dirname(path.resolve(dir));
+    const prefix = `.${path.basename(path.resolve(dir))}.old-`;
+    const names = await fs.readdir(parent).catch(() => [] as string[]);
+    const old = names.find((n) => n.startsWith(prefix));
+    return old !== undefined ? path.join(parent, old) : dir;
+  }
+}
+
 /** Reads a checkpoint written by {@link saveCheckpoint}. Checks the manifest against the weights file's size. */
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   if (typeof dir !== 'string' || dir.length === 0) invalidArgument('dir', 'a directory path', dir);
+  dir = await recoverInterruptedReplace(dir);
   const jsonPath = path.join(dir, 'model.json');
   let text: string;
   try {

@@ -59,3 +59,25 @@ export { l2Normalize } from './ops/l2-normalize.js';
 export { cosineSimilarity, cosineSimilarityMatrix } from './ops/cosine-similarity.js';
 export { accuracy, softCrossEntropy, sparseCrossEntropy } from './ops/cross-entropy.js';
 export type { CrossEntropyOptions } from './ops/cross-entropy.js';
+export { imageGrid } from './ops/image-grid.js';
+
+// Optimizers and schedules
+export { adam } from './optim/adam.js';
+export { lars } from './optim/lars.js';
+export { sgd } from './optim/sgd.js';
+export { createOptimizer } from './optim/create.js';
+export type { AdamConfig, LarsConfig, Optimizer, OptimizerConfig, SgdConfig } from './optim/optimizer.js';
+export { constantSchedule, cosineSchedule } from './optim/schedule.js';
+export type { CosineScheduleOptions, LearningRateSchedule } from './optim/schedule.js';
+
+// Training loop
+export { fit } from './fit.js';
+export type { CheckpointStore, FitCallbacks, FitOptions, FitResult, ScheduleConfig, StepInfo } from './fit.js';
+export { isInteractiveTerminal, terminalProgress } from './progress.js';
+export type { ProgressReporter } from './progress.js';
+
+// In-memory data
+export { tensorDataset } from './data/tensor-dataset.js';
+export type { TensorDatasetOptions } from './data/tensor-dataset.js';
+export { subsetDataset, trainTestSplit } from './data/split.js';
+export type { SplitOptions } from './data/split.js';

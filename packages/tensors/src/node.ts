@@ -1,3 +1,17 @@
-// Node-only parts: files (data sets, checkpoints). Kept out of the main entry so that browsers can import it.
+// Node-only parts: files (data sets, images, checkpoints). Kept out of the main entry so that browsers can import it.
 export { loadCheckpoint, restoreVariables, saveCheckpoint } from './checkpoint.js';
 export type { LoadedCheckpoint } from './checkpoint.js';
+export { checkpointDirectory } from './checkpoint-store.js';
+export {
+  FASHION_MNIST_CLASSES,
+  FASHION_MNIST_DEFAULT_DIR,
+  loadFashionMnist,
+  loadIdxDataset,
+  loadMnistFormat,
+  parseIdx,
+  readIdx,
+} from './data/idx.js';
+export type { IdxArray } from './data/idx.js';
+export { loadMnist } from './data/mnist.js';
+export { decodeImage, encodePng, loadFrames, loadImageFolder, readImage, writePng } from './data/images.js';
+export type { DecodedImage, FolderDataset, ImageFolderOptions } from './data/images.js';

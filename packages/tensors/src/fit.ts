@@ -1,0 +1,273 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ImageDataset, JsonObject, NamedVariable, SSLMethod, StepContext } from './contracts.js';
+import { SelfsupError, invalidArgument } from './errors.js';
+import { createOptimizer } from './optim/create.js';
+import type { Optimizer, OptimizerConfig } from './optim/optimizer.js';
+import { type LearningRateSchedule, constantSchedule, cosineSchedule } from './optim/schedule.js';
+import { type ProgressReporter, isInteractiveTerminal, terminalProgress } from './progress.js';
+import { type RngState, createRng } from './rng.js';
+import { assertInteger, assertOptions, assertPositive, assertPositiveInteger } from './validate.js';
+
+/** Where `fit` keeps its resumable state. `@selfsup/tensors/node` provides `checkpointDirectory(dir)`. */
+export interface CheckpointStore {
+  /** Saves every variable and the loop's state, atomically. */
+  save(variables: readonly NamedVariable[], state: JsonObject): Promise<void>;
+  /** Restores the variables and returns the saved state, or undefined when there is no checkpoint yet. */
+  load(variables: readonly NamedVariable[]): Promise<JsonObject | undefined>;
+}
+
+export interface StepInfo {
+  readonly step: number;
+  readonly epoch: number;
+  readonly loss: number;
+  readonly lr: number;
+  /** Throughput of this step (batch size / wall time). */
+  readonly imagesPerSecond: number;
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+export interface FitCallbacks {
+  onStepEnd?(info: StepInfo): void | Promise<void>;
+  onEpochEnd?(info: { readonly epoch: number; readonly meanLoss: number }): void | Promise<void>;
+}
+
+export type ScheduleConfig =
+  | { readonly type: 'constant'; readonly warmupSteps?: number }
+  | { readonly type: 'cosine'; readonly warmupSteps?: number; readonly warmupEpochs?: number; readonly finalLr?: number };
+
+export interface FitOptions {
+  readonly batchSize: number;
+  /** Passes over the data. Default 1. */
+  readonly epochs?: number;
+  /** Stop after this many steps in total (the schedule is planned for min(epochs x steps/epoch, maxSteps)). */
+  readonly maxSteps?: number;
+  /** Stop at the first step boundary after this many seconds (the schedule is not shortened). */
+  readonly timeBudgetSeconds?: number;
+  /** Default `{ type: 'adam' }`. */
+  readonly optimizer?: OptimizerConfig;
+  /** Base learning rate. Default 1e-3. */
+  readonly learningRate?: number;
+  /** Default cosine with no warm-up. */
+  readonly schedule?: ScheduleConfig;
+  /** Seeds data order and every random choice of the method. Default 0. */
+  readonly seed?: number;
+  /** Clip gradients to this global L2 norm. */
+  readonly gradientClipNorm?: number;
+  readonly callbacks?: FitCallbacks;
+  /** Progress bar: true, false, or 'auto' (default: on when stderr is a TTY), or your own reporter. */
+  readonly progress?: boolean | 'auto' | ProgressReporter;
+  /** Resumable state. */
+  readonly checkpoint?: { readonly store: CheckpointStore; readonly everySteps?: number };
+  /** Continue from the store's checkpoint when there is one. */
+  readonly resume?: boolean;
+  /** Stops at the next step boundary (after saving a checkpoint if a store is set). */
+  readonly signal?: AbortSignal;
+}
+
+export interface FitResult {
+  readonly steps: number;
+  readonly epochs: number;
+  /** Loss of every step run in this call. */
+  readonly losses: readonly number[];
+  readonly history: readonly StepInfo[];
+  readonly seconds: number;
+  readonly stoppedBy: 'completed' | 'maxSteps' | 'timeBudget' | 'signal';
+  /** Step the run resumed from (0 for a fresh run). */
+  readonly resumedFromStep: number;
+}
+
+interface LoopState {
+  step: number;
+  epoch: number;
+  position: number;
+  epochSeed: number;
+  dataRng: RngState;
+  methodRng: RngState;
+}
+
+function buildSchedule(options: FitOptions, totalSteps: number, stepsPerEpoch: number): LearningRateSchedule {
+  const lr = options.learningRate ?? 1e-3;
+  assertPositive('options.learningRate', lr);
+  const s = options.schedule ?? { type: 'cosine' };
+  if (s.type === 'constant') return constantSchedule(lr, s.warmupSteps ?? 0);
+  if (s.type === 'cosine') {
+    const warmup = s.warmupSteps ?? Math.round((s.warmupEpochs ?? 0) * stepsPerEpoch);
+    return cosineSchedule({ baseLr: lr, totalSteps, warmupSteps: Math.min(warmup, totalSteps), finalLr: s.finalLr ?? 0 });
+  }
+  return invalidArgument('options.schedule.type', '"cosine" or "constant"', (s as { type?: unknown }).type);
+}
+
+function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): tf.Tensor[] {
+  return tf.tidy(() => {
+    const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+    const scale = tf.minimum(tf.div(maxNorm, tf.maximum(norm, 1e-12)), 1);
+    return grads.map((g) => tf.mul(g, scale));
+  });
+}
+
+/**
+ * Trains a self-supervised method: shuffled mini-batches (seeded), the method's loss differentiated with respect to its
+ * trainable variables, an optimizer step with a scheduled learning rate, then the method's `afterStep`.
+ * A non-finite loss stops the run with an error naming the step, before that step's update, so the last checkpoint
+ * stays the last good one. The number of live tensors is the same after every step.
+ */
+export async function fit(method: SSLMethod, dataset: ImageDataset, options: FitOptions): Promise<FitResult> {
+  assertOptions('options', options);
+  if (typeof method !== 'object' || method === null || typeof method.loss !== 'function' || !Array.isArray(method.variables)) {
+    invalidArgument('method', 'an SSLMethod (with loss() and variables)', method);
+  }
+  if (typeof dataset !== 'object' || dataset === null || typeof dataset.getBatch !== 'function') {
+    invalidArgument('dataset', 'an ImageDataset (with getBatch())', dataset);
+  }
+  assertPositiveInteger('options.batchSize', options.batchSize);
+  const epochs = options.epochs ?? 1;
+  assertPositiveInteger('options.epochs', epochs);
+  if (options.maxSteps !== undefined) assertPositiveInteger('options.maxSteps', options.maxSteps);
+  if (options.timeBudgetSeconds !== undefined) assertPositive('options.timeBudgetSeconds', options.timeBudgetSeconds);
+  if (options.gradientClipNorm !== undefined) assertPositive('options.gradientClipNorm', options.gradientClipNorm);
+  const seed = options.seed ?? 0;
+  assertInteger('options.seed', seed);
+  if (options.batchSize > dataset.size) {
+    invalidArgument('options.batchSize', `at most the dataset size (${dataset.size})`, options.batchSize);
+  }
+  const stepsPerEpoch = Math.floor(dataset.size / options.batchSize);
+  const totalSteps = Math.min(epochs * stepsPerEpoch, options.maxSteps ?? Number.POSITIVE_INFINITY);
+  const schedule = buildSchedule(options, totalSteps, stepsPerEpoch);
+  const params = method.variables;
+  const trainable = params.filter((p) => p.trainable);
+  if (trainable.length === 0) invalidArgument('method', 'a method with trainable variables', 'none');
+  const optimizer: Optimizer = createOptimizer(params, options.optimizer ?? { type: 'adam' });
+  const stateVariables = [...params, ...optimizer.variables];
+
+  const root = createRng(seed);
+  const dataRng = root.fork();
+  const methodRng = root.fork();
+  const loop: LoopState = { step: 0, epoch: 0, position: 0, epochSeed: 0, dataRng: dataRng.getState(), methodRng: methodRng.getState() };
+  const store = options.checkpoint?.store;
+  let resumedFromStep = 0;
+  if (options.resume && store !== undefined) {
+    const saved = await store.load(stateVariables);
+    if (saved !== undefined) {
+      const s = saved['loop'] as unknown as LoopState | undefined;
+      if (s === undefined || typeof s.step !== 'number') {
+        throw new SelfsupError('CHECKPOINT_MISMATCH', 'the checkpoint holds no training-loop state (was it written by fit?)');
+      }
+      Object.assign(loop, s);
+      dataRng.setState(s.dataRng);
+      methodRng.setState(s.methodRng);
+      resumedFromStep = s.step;
+    }
+  }
+  const saveState = async () => {
+    if (store === undefined) return;
+    loop.dataRng = dataRng.getState();
+    loop.methodRng = methodRng.getState();
+    await store.save(stateVariables, {
+      loop: { ...loop, dataRng: [...loop.dataRng], methodRng: [...loop.methodRng] },
+      method: method.name,
+      methodConfig: method.config,
+      optimizer: optimizer.name,
+    });
+  };
+
+  let reporter: ProgressReporter | undefined;
+  const wantProgress = options.progress ?? 'auto';
+  if (typeof wantProgress === 'object') reporter = wantProgress;
+  else if (wantProgress === true || (wantProgress === 'auto' && isInteractiveTerminal())) reporter = await terminalProgress();
+  reporter?.start(totalSteps, method.name);
+
+  const losses: number[] = [];
+  const history: StepInfo[] = [];
+  const started = performance.now();
+  let stoppedBy: FitResult['stoppedBy'] = 'completed';
+  const everySteps = options.checkpoint?.everySteps ?? 0;
+  try {
+    outer: while (loop.step < totalSteps) {
+      if (loop.position === 0) loop.epochSeed = dataRng.nextUint32();
+      const order = createRng(loop.epochSeed).permutation(dataset.size);
+      let epochLoss = 0;
+      let epochSteps = 0;
+      while (loop.position < stepsPerEpoch && loop.step < totalSteps) {
+        const t0 = performance.now();
+        const indices = order.slice(loop.position * options.batchSize, (loop.position + 1) * options.batchSize);
+        const batch = await dataset.getBatch(indices);
+        const context: StepContext = { step: loop.step, epoch: loop.epoch, totalSteps, rng: methodRng };
+        const lr = schedule(loop.step);
+        let lossValue: number;
+        try {
+          const { value, grads } = tf.variableGrads(() => method.loss(batch, context), trainable.map((p) => p.variable));
+          lossValue = (await value.data())[0] ?? Number.NaN;
+          value.dispose();
+          if (!Number.isFinite(lossValue)) {
+            tf.dispose(grads);
+            throw new SelfsupError(
+              'NON_FINITE_LOSS',
+              `loss is ${lossValue} at step ${loop.step} (epoch ${loop.epoch}); training stopped before applying it${store ? ', the last checkpoint is kept' : ''}. Lower the learning rate or set gradientClipNorm.`,
+              { step: loop.step, epoch: loop.epoch },
+            );
+          }
+          let list = trainable.map((p) => grads[p.variable.name] ?? tf.zerosLike(p.variable));
+          if (options.gradientClipNorm !== undefined) {
+            const clipped = clipByGlobalNorm(list, options.gradientClipNorm);
+            tf.dispose(list);
+            list = clipped;
+          }
+          optimizer.applyGradients(list, lr);
+          tf.dispose(list);
+          tf.dispose(grads);
+          method.afterStep?.(batch, context);
+        } finally {
+          batch.images.dispose();
+          batch.labels?.dispose();
+        }
+        const seconds = (performance.now() - t0) / 1000;
+        const info: StepInfo = {
+          step: loop.step,
+          epoch: loop.epoch,
+          loss: lossValue,
+          lr,
+          imagesPerSecond: indices.length / Math.max(seconds, 1e-9),
+          metrics: method.metrics?.() ?? {},
+        };
+        losses.push(lossValue);
+        history.push(info);
+        epochLoss += lossValue;
+        epochSteps += 1;
+        loop.step += 1;
+        loop.position += 1;
+        reporter?.update(loop.step, { loss: lossValue.toFixed(4), ips: Math.round(info.imagesPerSecond) });
+        await options.callbacks?.onStepEnd?.(info);
+        if (everySteps > 0 && loop.step % everySteps === 0) await saveState();
+        if (options.signal?.aborted) {
+          stoppedBy = 'signal';
+          break outer;
+        }
+        if (options.timeBudgetSeconds !== undefined && (performance.now() - started) / 1000 >= options.timeBudgetSeconds) {
+          stoppedBy = 'timeBudget';
+          break outer;
+        }
+      }
+      if (loop.position >= stepsPerEpoch) {
+        await options.callbacks?.onEpochEnd?.({ epoch: loop.epoch, meanLoss: epochSteps > 0 ? epochLoss / epochSteps : Number.NaN });
+        loop.position = 0;
+        loop.epoch += 1;
+      }
+    }
+    if (stoppedBy === 'completed' && options.maxSteps !== undefined && loop.step >= options.maxSteps && options.maxSteps < epochs * stepsPerEpoch) {
+      stoppedBy = 'maxSteps';
+    }
+    await saveState();
+  } finally {
+    reporter?.stop();
+    optimizer.dispose();
+  }
+  return {
+    steps: loop.step,
+    epochs: loop.epoch,
+    losses,
+    history,
+    seconds: (performance.now() - started) / 1000,
+    stoppedBy,
+    resumedFromStep,
+  };
+}

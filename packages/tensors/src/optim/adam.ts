@@ -1,0 +1,47 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { NamedVariable } from '../contracts.js';
+import { assertInRange, assertNonNegative, assertPositive } from '../validate.js';
+import { namedVariable } from '../variables.js';
+import type { AdamConfig, Optimizer } from './optimizer.js';
+
+/** Adam (Kingma & Ba 2015) with bias correction; AdamW's decoupled weight decay when `decoupled`. */
+export function adam(params: readonly NamedVariable[], config: Omit<AdamConfig, 'type'> = {}): Optimizer {
+  const beta1 = config.beta1 ?? 0.9;
+  const beta2 = config.beta2 ?? 0.999;
+  const epsilon = config.epsilon ?? 1e-8;
+  const weightDecay = config.weightDecay ?? 0;
+  assertInRange('beta1', beta1, 0, 0.999999);
+  assertInRange('beta2', beta2, 0, 0.999999);
+  assertPositive('epsilon', epsilon);
+  assertNonNegative('weightDecay', weightDecay);
+  const trainable = params.filter((p) => p.trainable);
+  const m = trainable.map((p) => namedVariable(`optimizer/${p.name}/m`, tf.zerosLike(p.variable), false));
+  const v = trainable.map((p) => namedVariable(`optimizer/${p.name}/v`, tf.zerosLike(p.variable), false));
+  const count = namedVariable('optimizer/step', tf.scalar(0, 'int32'), false);
+  return {
+    name: 'adam',
+    variables: [...m, ...v, count],
+    applyGradients(grads, lr) {
+      tf.tidy(() => {
+        const t = (count.variable.dataSync()[0] ?? 0) + 1;
+        count.variable.assign(tf.scalar(t, 'int32'));
+        const correctedLr = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+        trainable.forEach((p, i) => {
+          const g0 = grads[i];
+          if (g0 === undefined) return;
+          const g = weightDecay > 0 && !config.decoupled ? tf.add(g0, tf.mul(p.variable, weightDecay)) : g0;
+          const mi = m[i]!.variable;
+          const vi = v[i]!.variable;
+          mi.assign(tf.add(tf.mul(mi, beta1), tf.mul(g, 1 - beta1)));
+          vi.assign(tf.add(tf.mul(vi, beta2), tf.mul(tf.square(g), 1 - beta2)));
+          let update = tf.div(tf.mul(mi, correctedLr), tf.add(tf.sqrt(vi), epsilon));
+          if (weightDecay > 0 && config.decoupled) update = tf.add(update, tf.mul(p.variable, lr * weightDecay));
+          p.variable.assign(tf.sub(p.variable, update));
+        });
+      });
+    },
+    dispose() {
+      for (const s of [...m, ...v, count]) s.variable.dispose();
+    },
+  };
+}
