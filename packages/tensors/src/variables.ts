@@ -5,13 +5,15 @@ import { invalidArgument } from './errors.js';
 let counter = 0;
 
 /**
- * Creates a variable with a module-local name. The engine-global name gets a unique suffix, because tfjs refuses two
+ * Creates a variable with a module-local name. Takes ownership of `initial` (disposes it) unless it is itself a
+ * variable, which is copied and left alone. The engine-global name gets a unique suffix, because tfjs refuses two
  * live variables with one name (two encoders of one architecture, a momentum copy).
  */
 export function namedVariable(name: string, initial: tf.Tensor, trainable = true): NamedVariable {
   if (typeof name !== 'string' || name.length === 0) invalidArgument('name', 'a non-empty string', name);
   counter += 1;
   const variable = tf.variable(initial, trainable, `${name}__${counter}`);
+  if (!(initial instanceof tf.Variable)) initial.dispose();
   return { name, variable, trainable };
 }
 
