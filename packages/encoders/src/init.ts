@@ -39,6 +39,32 @@ export function withoutInitialisation<T>(build: () => T): T {
   }
 }
 
+const TWO_POW_32 = 4294967296;
+
+/**
+ * Normal samples from 32-bit draws, both Box-Muller outputs used: one draw per value, about 2.5x faster than
+ * `rng.normalArray` (which spends 53 bits per uniform and one normal per pair). Initialisation needs no more precision,
+ * and ResNet-18 has 11M weights.
+ */
+function normals(rng: Rng, count: number, std: number): Float32Array {
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i += 2) {
+    const u = (rng.nextUint32() + 0.5) / TWO_POW_32; // in (0, 1): log(u) is finite
+    const angle = (2 * Math.PI * rng.nextUint32()) / TWO_POW_32;
+    const radius = std * Math.sqrt(-2 * Math.log(u));
+    out[i] = radius * Math.cos(angle);
+    if (i + 1 < count) out[i + 1] = radius * Math.sin(angle);
+  }
+  return out;
+}
+
+/** Uniform samples in [-bound, bound) from one 32-bit draw each. */
+function uniforms(rng: Rng, count: number, bound: number): Float32Array {
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = bound * ((2 * rng.nextUint32()) / TWO_POW_32 - 1);
+  return out;
+}
+
 /** Resolves `{ rng }` / `{ seed }` to a generator (validating both). */
 export function resolveRng(options: InitOptions, name = 'options'): Rng {
   if (options.rng !== undefined) {
@@ -71,21 +97,18 @@ export function initialWeights(
   let values: Float32Array;
   switch (init) {
     case 'heNormal':
-      values = rng.normalArray(size, 0, Math.sqrt(2 / fan));
+      values = normals(rng, size, Math.sqrt(2 / fan));
       break;
     case 'heUniform': {
-      const bound = Math.sqrt(6 / fan);
-      values = rng.uniformArray(size, -bound, bound);
+      values = uniforms(rng, size, Math.sqrt(6 / fan));
       break;
     }
     case 'glorotUniform': {
-      const bound = Math.sqrt(6 / (fans.fanIn + fans.fanOut));
-      values = rng.uniformArray(size, -bound, bound);
+      values = uniforms(rng, size, Math.sqrt(6 / (fans.fanIn + fans.fanOut)));
       break;
     }
     case 'torchDefault': {
-      const bound = 1 / Math.sqrt(fans.fanIn);
-      values = rng.uniformArray(size, -bound, bound);
+      values = uniforms(rng, size, 1 / Math.sqrt(fans.fanIn));
       break;
     }
   }
