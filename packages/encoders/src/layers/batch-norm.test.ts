@@ -89,6 +89,19 @@ describe('batchNorm', () => {
     bn.dispose();
   });
 
+  it('without affine parameters it is differentiable in both modes (tfjs-core needs a scale to save)', async () => {
+    const bn = batchNorm({ channels: 2, affine: false });
+    const x = randomTensor([3, 2], 1);
+    for (const training of [true, false]) {
+      const g = tf.grad((input: tf.Tensor) => tf.sum(tf.square(bn.apply(input, { training }))))(x);
+      expect(g.shape).toEqual([3, 2]);
+      expect((await g.data()).every(Number.isFinite)).toBe(true);
+      g.dispose();
+    }
+    x.dispose();
+    bn.dispose();
+  });
+
   it('refuses training mode with one value per channel, and wrong channels', () => {
     const bn = batchNorm({ channels: 2 });
     const one = tf.zeros([1, 2]);

@@ -80,10 +80,12 @@ export function batchNorm(options: BatchNormOptions): BatchNorm {
       if (x.rank < 2 || x.rank > 4 || x.shape[x.rank - 1] !== channels) {
         invalidArgument(`${name} input`, `a tensor of shape [N, ${channels}] or [N, H, W, ${channels}]`, x);
       }
-      const scale = gamma?.variable;
-      const offset = beta?.variable;
+      // Without affine parameters, pass constants: tfjs-core's batchNorm gradient saves `scale` for the backward
+      // pass and fails on an undefined one.
+      const scale = (): tf.Tensor => gamma?.variable ?? tf.ones([channels]);
+      const offset = (): tf.Tensor => beta?.variable ?? tf.zeros([channels]);
       if (!isTraining(applyOptions)) {
-        return tf.tidy(() => tf.batchNorm(x, runningMean.variable, runningVar.variable, offset, scale, epsilon));
+        return tf.tidy(() => tf.batchNorm(x, runningMean.variable, runningVar.variable, offset(), scale(), epsilon));
       }
       const count = x.size / channels;
       if (count < 2) {
@@ -100,7 +102,7 @@ export function batchNorm(options: BatchNormOptions): BatchNorm {
         const unbiased = tf.mul(variance, count / (count - 1));
         runningMean.variable.assign(tf.add(tf.mul(runningMean.variable, 1 - momentum), tf.mul(mean, momentum)));
         runningVar.variable.assign(tf.add(tf.mul(runningVar.variable, 1 - momentum), tf.mul(unbiased, momentum)));
-        return tf.batchNorm(x, mean, variance, offset, scale, epsilon);
+        return tf.batchNorm(x, mean, variance, offset(), scale(), epsilon);
       });
     },
     dispose() {
