@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { Encoder } from '@selfsup/tensors';
 import { assertOneOf, assertOptions, assertPositiveInteger, invalidArgument } from '@selfsup/tensors';
 import { type ActivationName, activate, assertActivation } from '../activation.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { ApplyOptions, Encoder, JsonObject } from '@selfsup/tensors';
 import { assertOptions, assertPositiveInteger, invalidArgument } from '@selfsup/tensors';
 import { type ActivationName, activate, assertActivation } from '../activation.js';
