@@ -230,13 +230,13 @@ export function rebalancingWeights(prior: tf.Tensor1D | ArrayLike<number>, optio
   assertProbability('options.lambda', lambda);
   const sigma = options.sigma ?? 0;
   if (typeof sigma !== 'number' || !(sigma >= 0) || !Number.isFinite(sigma)) invalidArgument('options.sigma', 'a finite number >= 0', sigma);
-  let values: Float32Array;
+  let values: Float64Array;
   if (prior instanceof tf.Tensor) {
     assertTensor('prior', prior);
     if (prior.rank !== 1) invalidArgument('prior', 'a [Q] tensor or array of probabilities', prior);
-    values = Float32Array.from(prior.dataSync());
+    values = Float64Array.from(prior.dataSync());
   } else if (prior !== null && typeof prior === 'object' && typeof (prior as ArrayLike<number>).length === 'number') {
-    values = Float32Array.from(prior as ArrayLike<number>);
+    values = Float64Array.from(prior as ArrayLike<number>);
   } else {
     invalidArgument('prior', 'a [Q] tensor or array of probabilities', prior);
   }
@@ -263,6 +263,9 @@ export function rebalancingWeights(prior: tf.Tensor1D | ArrayLike<number>, optio
     }
     const sum = smooth.reduce((acc, v) => acc + v, 0);
     p = smooth.map((v) => v / sum);
+  }
+  if (lambda === 0 && p.some((v) => v === 0)) {
+    invalidArgument('options.lambda', 'a number > 0 when the prior has empty bins (their weight would be infinite)', lambda);
   }
   const raw = p.map((v) => 1 / ((1 - lambda) * v + lambda / q));
   let expected = 0;

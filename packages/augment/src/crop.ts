@@ -138,7 +138,7 @@ export function cropBoxes(
   if (flips !== undefined && (!Array.isArray(flips) || flips.length !== boxes.length || !flips.every((f) => typeof f === 'boolean'))) {
     invalidArgument('options.flips', `an array of ${boxes.length} booleans (one per box)`, flips);
   }
-  const flat = new Float32Array(boxes.length * 4);
+  const flat = new Float64Array(boxes.length * 4);
   boxes.forEach((b, i) => {
     const valid =
       typeof b === 'object' &&
@@ -155,15 +155,49 @@ export function cropBoxes(
     // cropAndResize samples from x1 towards x2: swapping them mirrors the crop.
     flat.set(flips?.[i] === true ? [y1, x2, y2, x1] : [y1, x1, y2, x2], 4 * i);
   });
+  if (method === 'nearest') return nearestCrops(images, flat, indices, size);
   return tf.tidy(() =>
     tf.image.cropAndResize(
       images,
-      tf.tensor2d(flat, [boxes.length, 4]),
+      tf.tensor2d(Float32Array.from(flat), [boxes.length, 4]),
       tf.tensor1d(Int32Array.from(indices), 'int32'),
       [size[0], size[1]],
-      method,
+      'bilinear',
     ),
   );
+}
+
+/**
+ * Nearest-neighbour crops with `cropAndResize`'s sampling (index = round(y1 (H - 1) + k (y2 - y1) (H - 1) / (h - 1))),
+ * computed here and read with one `gatherND`: exact pixel copies on every backend (the wasm backend's nearest
+ * `cropAndResize` misplaces boxes in tfjs 4.22).
+ */
+function nearestCrops(images: tf.Tensor4D, flat: Float64Array, indices: readonly number[], size: readonly [number, number]): tf.Tensor4D {
+  const [, h, w] = images.shape;
+  const [outH, outW] = size;
+  const m = indices.length;
+  const positions = (start: number, end: number, extent: number, out: number): Int32Array => {
+    const at = new Int32Array(out);
+    for (let k = 0; k < out; k++) {
+      const v = out > 1 ? start * (extent - 1) + (k * (end - start) * (extent - 1)) / (out - 1) : 0.5 * (start + end) * (extent - 1);
+      at[k] = Math.min(extent - 1, Math.max(0, Math.round(v)));
+    }
+    return at;
+  };
+  const gatherIndices = new Int32Array(m * outH * outW * 3);
+  let q = 0;
+  for (let i = 0; i < m; i++) {
+    const ys = positions(flat[4 * i]!, flat[4 * i + 2]!, h, outH);
+    const xs = positions(flat[4 * i + 1]!, flat[4 * i + 3]!, w, outW);
+    for (let a = 0; a < outH; a++) {
+      for (let b = 0; b < outW; b++) {
+        gatherIndices[q++] = indices[i]!;
+        gatherIndices[q++] = ys[a]!;
+        gatherIndices[q++] = xs[b]!;
+      }
+    }
+  }
+  return tf.tidy(() => tf.gatherND(images, tf.tensor4d(gatherIndices, [m, outH, outW, 3], 'int32')) as tf.Tensor4D);
 }
 
 /**

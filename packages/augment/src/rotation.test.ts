@@ -91,7 +91,10 @@ describe('rotNetBatch', () => {
     const rect = seededImages(1, 2, 3, 4);
     expectInvalid(() => rotNetBatch(rect), 'square');
     const sq = seededImages(1, 2, 4, 4);
-    expectNoLeak(() => rotNetBatch(sq));
+    expectNoLeak(() => {
+      const { images, labels } = rotNetBatch(sq);
+      return [images, labels];
+    });
     tf.dispose([rect, sq]);
   });
 });
