@@ -55,7 +55,7 @@ tf.tidy(() => {
   const [h, w] = photo.shape;
   const side = Math.min(h, w);
   const square = tf.image.resizeBilinear(
-    tf.slice(tf.expandDims(photo, 0), [0, Math.floor((h - side) / 2), Math.floor((w - side) / 2), 0], [1, side, side, 3]),
+    tf.slice(tf.expandDims(photo, 0), [0, Math.floor((h - side) / 2), Math.floor((w - side) / 2), 0], [1, side, side, 3]) as Tensor4D,
     [96, 96],
     false,
     true,
@@ -78,7 +78,8 @@ tf.tidy(() => {
   const perms = A.jigsawPermutations(100, { rng });
   const puzzle = A.jigsawPuzzle(square, perms, rng, { normalize: false });
   const label = puzzle.labels.dataSync()[0]!;
-  const tiles = tf.reshape(puzzle.tiles, [9, ...puzzle.tiles.shape.slice(2)]) as Tensor4D;
+  const [, , t, , c] = puzzle.tiles.shape;
+  const tiles = tf.reshape(puzzle.tiles, [9, t, t, c]) as Tensor4D;
   const solved = tf.reshape(A.applyPermutation(puzzle.tiles, A.invertPermutation(perms[label]!)), tiles.shape) as Tensor4D;
   rows.push(
     row([

@@ -53,6 +53,16 @@ describe('presets', () => {
     x.dispose();
   });
 
+  it('accept empty batches', () => {
+    const empty = tf.zeros([0, 10, 10, 3]) as tf.Tensor4D;
+    for (const make of Object.values(presets)) {
+      const y = make()(empty, createRng(0));
+      expect(y.shape).toEqual([0, 12, 12, 3]);
+      y.dispose();
+    }
+    empty.dispose();
+  });
+
   it('BYOL returns two different view pipelines; options are validated', () => {
     expect(byolTransforms({ size: [8, 8] })).toHaveLength(2);
     expectInvalid(() => simclrTransform({ size: [8, 0] }), 'options.size');
