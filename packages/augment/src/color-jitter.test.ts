@@ -84,6 +84,15 @@ describe('adjustBrightness / adjustContrast / adjustSaturation / adjustHue', () 
       const product = [0, 1, 2].map((i) => [0, 1, 2].map((j) => [0, 1, 2].reduce((s, k) => s + m[i]![k]! * m[k]![j]!, 0)));
       product.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(twice[i]![j]!, 6)));
     }
+    // adjustHue's YIQ path applies exactly this matrix (then clips).
+    const colours = seededImages(9, 1, 4, 4);
+    const viaMatrix = tf.tensor4d(
+      mapPixels(colours.dataSync(), 3, (px) => yiqHueMatrix(0.3).map((row) => clamp(row[0]! * px[0]! + row[1]! * px[1]! + row[2]! * px[2]!))),
+      colours.shape,
+    );
+    const viaAdjust = adjustHue(colours, 0.3, { space: 'yiq' });
+    expect(maxAbsDiff(viaAdjust, viaMatrix)).toBeLessThan(1e-5);
+    tf.dispose([colours, viaMatrix, viaAdjust]);
     const red = tf.tensor4d([0.8, 0.1, 0.1], [1, 1, 1, 3]);
     const [r, g, b] = Array.from(adjustHue(red, 0.05, { space: 'yiq' }).dataSync());
     expect(g).toBeGreaterThan(b!);
