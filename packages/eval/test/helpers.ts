@@ -70,3 +70,20 @@ export function recordingDataset(inner: ImageDataset, phase: () => string): Imag
     },
   };
 }
+
+/** Linearly separable data: labels = argmax(x W*), keeping only points with a margin, so a linear model is exact. */
+export function separable(n: number, d: number, classes: number, seed: number): { rows: number[][]; labels: Int32Array } {
+  const rng = createRng(seed);
+  const truth = Array.from({ length: d }, () => Array.from({ length: classes }, () => rng.normal()));
+  const rows: number[][] = [];
+  const labels: number[] = [];
+  while (rows.length < n) {
+    const x = Array.from({ length: d }, () => rng.normal(0, 2));
+    const scores = Array.from({ length: classes }, (_, c) => x.reduce((s, xi, i) => s + xi * truth[i]![c]!, 0));
+    const sorted = [...scores].sort((a, b) => b - a);
+    if (sorted[0]! - sorted[1]! < 2) continue;
+    rows.push(x.map((v) => v + 3)); // offset: standardisation must handle non-centred features
+    labels.push(scores.indexOf(sorted[0]!));
+  }
+  return { rows, labels: Int32Array.from(labels) };
+}
