@@ -7,7 +7,9 @@ import { type Encoder, assertInteger, invalidArgument } from '@selfsup/tensors';
  */
 export function rawPixelEncoder(imageShape: readonly [number, number, number]): Encoder {
   if (!Array.isArray(imageShape) || imageShape.length !== 3) invalidArgument('imageShape', 'an [H, W, C] array', imageShape);
-  imageShape.forEach((d, i) => assertInteger(`imageShape[${i}]`, d, 1));
+  imageShape.forEach((d, i) => {
+    assertInteger(`imageShape[${i}]`, d, 1);
+  });
   const [h, w, c] = imageShape;
   const outputDim = h * w * c;
   return {

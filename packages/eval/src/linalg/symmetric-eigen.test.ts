@@ -52,7 +52,9 @@ describe('symmetricEigen', () => {
         }
         // Values alone agree with the full decomposition.
         const alone = symmetricEigen(a, n).values;
-        alone.forEach((x, i) => expect(x).toBeCloseTo(values[i]!, 9));
+        alone.forEach((x, i) => {
+    expect(x).toBeCloseTo(values[i]!, 9);
+  });
       }),
       { numRuns: 30 },
     );

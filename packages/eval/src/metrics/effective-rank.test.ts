@@ -65,7 +65,9 @@ describe('effectiveRank', () => {
           const got = singularValues(z);
           z.dispose();
           const want = [...planted].sort((a, b) => b - a);
-          want.forEach((s, i) => expect(got[i]!).toBeCloseTo(s, 4));
+          want.forEach((s, i) => {
+    expect(got[i]!).toBeCloseTo(s, 4);
+  });
           for (let i = k; i < got.length; i++) expect(got[i]!).toBeLessThan(1e-5);
           expect(effectiveRankOfSingularValues(got)).toBeCloseTo(effectiveRankOfSingularValues(want), 3);
         },

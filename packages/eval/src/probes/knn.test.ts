@@ -18,7 +18,7 @@ function referenceKnn(bank: number[][], labels: number[], queries: number[][], k
     const sims = nb.map((b, i) => ({ i, s: b.reduce((s, x, j) => s + x * (q[j] as number), 0) }));
     sims.sort((a, b) => b.s - a.s || a.i - b.i);
     const votes = new Array<number>(c).fill(0);
-    for (const { i, s } of sims.slice(0, k)) votes[labels[i] as number] += Math.exp(s / t);
+    for (const { i, s } of sims.slice(0, k)) votes[labels[i]!]! += Math.exp(s / t);
     let best = 0;
     for (let j = 1; j < c; j++) if ((votes[j] as number) > (votes[best] as number)) best = j;
     return best;

@@ -108,7 +108,7 @@ export function knnClassify(bank: tf.Tensor2D, bankLabels: Int32Array, queries: 
             const w = allIdx.shape[1] as number;
             const rowStart = tf.mul(tf.range(0, qn, 1, 'int32'), tf.scalar(w, 'int32'));
             const flat = tf.add(merged.indices, tf.expandDims(rowStart, 1));
-            bestIdx = tf.reshape(tf.gather(tf.reshape(allIdx, [-1]), tf.reshape(flat, [-1])), merged.indices.shape) as tf.Tensor2D;
+            bestIdx = tf.reshape(tf.gather(tf.reshape(allIdx, [-1]), tf.reshape(flat, [-1])), merged.indices.shape as [number, number]) as tf.Tensor2D;
           }
         }
         const sims = bestSims as tf.Tensor2D;

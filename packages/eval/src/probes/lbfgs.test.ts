@@ -16,7 +16,9 @@ describe('minimizeLbfgs', () => {
       });
       return { loss, gradient };
     }, new Float64Array(4), { gradientTolerance: 1e-9, lossTolerance: 1e-15, maxIterations: 100 });
-    Array.from(result.x).forEach((xi, i) => expect(xi).toBeCloseTo(t[i]!, 6));
+    Array.from(result.x).forEach((xi, i) => {
+    expect(xi).toBeCloseTo(t[i]!, 6);
+  });
     expect(['gradient', 'loss']).toContain(result.stoppedBy);
     expect(result.loss).toBeLessThan(1e-10);
     for (let i = 1; i < result.losses.length; i++) expect(result.losses[i]!).toBeLessThanOrEqual(result.losses[i - 1]!);

@@ -43,7 +43,7 @@ export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: L
   assertPositive('options.lossTolerance', lossTolerance);
   assertInteger('options.memory', memory, 1);
   const n = x0.length;
-  let x = Float64Array.from(x0);
+  let x: Float64Array = Float64Array.from(x0);
   let { loss, gradient } = objective(x);
   const losses: number[] = [];
   const sList: Float64Array[] = [];

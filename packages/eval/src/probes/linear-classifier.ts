@@ -147,16 +147,20 @@ export function trainLinearClassifier(features: tf.Tensor2D, labels: Int32Array,
       try {
         const size = d * numClasses;
         const result = minimizeLbfgs(
-          (params) =>
-            tf.tidy(() => {
+          (params) => {
+            const [value, gw, gb] = tf.tidy(() => {
               const w = tf.tensor2d(Float32Array.from(params.subarray(0, size)), [d, numClasses]);
               const b = tf.tensor1d(Float32Array.from(params.subarray(size)));
-              const { value, grads } = tf.valueAndGrads((wt: tf.Tensor, bt: tf.Tensor) => objective(x, oneHot, wt, bt, r.weightDecay))([w, b]);
-              const gradient = new Float64Array(size + numClasses);
-              gradient.set((grads[0] as tf.Tensor).dataSync(), 0);
-              gradient.set((grads[1] as tf.Tensor).dataSync(), size);
-              return { loss: value.dataSync()[0] as number, gradient };
-            }),
+              const { value: v, grads } = tf.valueAndGrads((wt: tf.Tensor, bt: tf.Tensor) => objective(x, oneHot, wt, bt, r.weightDecay))([w, b]);
+              return [v, grads[0] as tf.Tensor, grads[1] as tf.Tensor];
+            });
+            const gradient = new Float64Array(size + numClasses);
+            gradient.set(gw.dataSync(), 0);
+            gradient.set(gb.dataSync(), size);
+            const loss = value.dataSync()[0] as number;
+            tf.dispose([value, gw, gb]);
+            return { loss, gradient };
+          },
           new Float64Array(size + numClasses),
           { maxIterations: r.maxIterations },
         );

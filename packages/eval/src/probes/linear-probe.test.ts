@@ -63,12 +63,14 @@ describe('sweepLinearClassifier / linearEvaluate', () => {
     expect(a.numTrain).toBe(400);
     expect(a.numTest).toBe(100);
     expect(a.config).toMatchObject({ optimizer: 'sgd', epochs: 40, featureDim: 10, validationFraction: 0.1 });
-    expect(Math.abs((a.config['numValidation'] as number) - 40)).toBeLessThanOrEqual(3);
-    expect((a.config['sweep'] as unknown[]).length).toBe(2);
+    const { numValidation, sweep } = a.config;
+    expect(Math.abs((numValidation as number) - 40)).toBeLessThanOrEqual(3);
+    expect(sweep as unknown[]).toHaveLength(2);
     const lbfgs = linearEvaluate(train, test, { optimizer: 'lbfgs', weightDecays: [1e-4, 1e-2] });
     expect(lbfgs.top1).toBeGreaterThanOrEqual(0.99);
-    expect(lbfgs.config['chosen']).toHaveProperty('weightDecay');
-    expect(lbfgs.config['chosen']).not.toHaveProperty('learningRate');
+    const { chosen } = lbfgs.config;
+    expect(chosen).toHaveProperty('weightDecay');
+    expect(chosen).not.toHaveProperty('learningRate');
     tf.dispose([train.features, test.features]);
   });
 
@@ -113,7 +115,8 @@ describe('linearProbe', () => {
     expect((encoder as unknown as { seenTraining: boolean[] }).seenTraining.every((t) => !t)).toBe(true);
     expect(result.top1).toBeGreaterThanOrEqual(0.95);
     expect(result.config).toMatchObject({ encoder: 'randomProjection', train: 'vectors' });
-    expect(learningRates).toContain((result.config['chosen'] as { learningRate: number }).learningRate);
+    const { chosen } = result.config;
+    expect(learningRates).toContain((chosen as { learningRate: number }).learningRate);
     encoder.dispose();
     train.dispose?.();
     test.dispose?.();

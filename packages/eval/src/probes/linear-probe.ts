@@ -80,11 +80,15 @@ function sweepGrid(options: LinearSweepOptions): { learningRate?: number; weight
   const optimizer = options.optimizer ?? 'sgd';
   const weightDecays = options.weightDecays ?? (optimizer === 'lbfgs' ? DEFAULT_LBFGS_WEIGHT_DECAYS : [options.weightDecay ?? 0]);
   if (!Array.isArray(weightDecays) || weightDecays.length === 0) invalidArgument('options.weightDecays', 'a non-empty array', weightDecays);
-  weightDecays.forEach((wd, i) => assertNonNegative(`options.weightDecays[${i}]`, wd));
+  weightDecays.forEach((wd, i) => {
+    assertNonNegative(`options.weightDecays[${i}]`, wd);
+  });
   if (optimizer === 'lbfgs') return weightDecays.map((weightDecay) => ({ weightDecay }));
   const learningRates = options.learningRates ?? (options.learningRate !== undefined ? [options.learningRate] : DEFAULT_SGD_LEARNING_RATES);
   if (!Array.isArray(learningRates) || learningRates.length === 0) invalidArgument('options.learningRates', 'a non-empty array', learningRates);
-  learningRates.forEach((lr, i) => assertPositive(`options.learningRates[${i}]`, lr));
+  learningRates.forEach((lr, i) => {
+    assertPositive(`options.learningRates[${i}]`, lr);
+  });
   return learningRates.flatMap((learningRate) => weightDecays.map((weightDecay) => ({ learningRate, weightDecay })));
 }
 
