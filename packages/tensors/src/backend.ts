@@ -118,7 +118,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   if (forced !== undefined) {
     assertOneOf(options.backend !== undefined ? 'options.backend' : 'SELFSUP_BACKEND', forced, BACKENDS);
   }
-  if (current !== undefined && (forced === undefined || forced === current.backend) && tf.getBackend() === current.backend) {
+  // Detection runs once; a forced choice or an injected loader always re-checks (cheap: tfjs caches backends).
+  if (current !== undefined && forced === undefined && options.loader === undefined && tf.getBackend() === current.backend) {
     return current;
   }
   await registerGradients();

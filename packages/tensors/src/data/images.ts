@@ -96,7 +96,7 @@ export async function encodePng(image: tf.Tensor3D): Promise<Buffer> {
     for (let k = 0; k < 3; k++) png.data[4 * p + k] = Math.round((values[c === 1 ? p : 3 * p + k] ?? 0) * 255);
     png.data[4 * p + 3] = 255;
   }
-  return PNG.sync.write(png);
+  return PNG.sync.write(png, { colorType: c === 1 ? 0 : 2 });
 }
 
 /** Writes a [H, W, C] image in [0, 1] as a PNG file (creating the directory). */

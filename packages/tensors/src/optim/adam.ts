@@ -25,7 +25,9 @@ export function adam(params: readonly NamedVariable[], config: Omit<AdamConfig, 
       tf.tidy(() => {
         const t = (count.variable.dataSync()[0] ?? 0) + 1;
         count.variable.assign(tf.scalar(t, 'int32'));
-        const correctedLr = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+        // PyTorch's form: p -= lr * m_hat / (sqrt(v_hat) + eps).
+        const c1 = 1 / (1 - beta1 ** t);
+        const c2 = 1 / (1 - beta2 ** t);
         trainable.forEach((p, i) => {
           const g0 = grads[i];
           if (g0 === undefined) return;
@@ -34,7 +36,7 @@ export function adam(params: readonly NamedVariable[], config: Omit<AdamConfig, 
           const vi = v[i]!.variable;
           mi.assign(tf.add(tf.mul(mi, beta1), tf.mul(g, 1 - beta1)));
           vi.assign(tf.add(tf.mul(vi, beta2), tf.mul(tf.square(g), 1 - beta2)));
-          let update = tf.div(tf.mul(mi, correctedLr), tf.add(tf.sqrt(vi), epsilon));
+          let update = tf.div(tf.mul(mi, lr * c1), tf.add(tf.sqrt(tf.mul(vi, c2)), epsilon));
           if (weightDecay > 0 && config.decoupled) update = tf.add(update, tf.mul(p.variable, lr * weightDecay));
           p.variable.assign(tf.sub(p.variable, update));
         });
