@@ -64,7 +64,7 @@ export function barChartSpec(entries: readonly BarEntry[], options: BarChartOpti
       {
         mark: { type: 'bar' },
         encoding: {
-          opacity: { field: 'kind', type: 'nominal', scale: { domain: ['baseline', 'method'], range: [0.45, 1] }, legend: null },
+          opacity: { field: 'kind', type: 'ordinal', sort: ['baseline', 'method'], scale: { domain: ['baseline', 'method'], range: [0.45, 1] }, legend: null },
         },
       },
       { mark: { type: 'text', dy: -6, fontSize: 10 }, encoding: { text: { field: 'label' }, color: { value: '#333' } } },

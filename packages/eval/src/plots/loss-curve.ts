@@ -75,7 +75,7 @@ export function lossCurveSpec(series: readonly LossSeries[], options: LossCurveO
       },
       color: { field: 'series', type: 'nominal', title: null, scale: { scheme: 'tableau10' } },
       detail: { field: 'curve', type: 'nominal' },
-      opacity: smoothing > 0 ? { field: 'curve', type: 'nominal', scale: { domain: ['raw', 'smoothed'], range: [0.3, 1] }, legend: null } : { value: 1 },
+      opacity: smoothing > 0 ? { field: 'curve', type: 'ordinal', sort: ['raw', 'smoothed'], scale: { domain: ['raw', 'smoothed'], range: [0.3, 1] }, legend: null } : { value: 1 },
     },
   };
 }

@@ -102,11 +102,31 @@ function resolve(options: LinearClassifierOptions): Resolved {
   return r;
 }
 
-/** Mean cross-entropy of x W + b against labels, plus weightDecay / 2 * ||W||^2. */
-function objective(x: tf.Tensor2D, oneHot: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor, weightDecay: number): tf.Scalar {
-  const logits = tf.add(tf.matMul(x, w as tf.Tensor2D), b);
-  const ce = tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), oneHot), 1)));
-  return (weightDecay > 0 ? tf.add(ce, tf.mul(tf.sum(tf.square(w)), weightDecay / 2)) : ce) as tf.Scalar;
+/**
+ * Mean cross-entropy of x W + b against one-hot labels plus weightDecay / 2 * ||W||^2, and its gradients in closed
+ * form (dlogits = (softmax - onehot) / N; dW = x^T dlogits + weightDecay W; db = sum dlogits). Closed form rather
+ * than autodiff: no gradient registry needed, and x^T is passed in pre-transposed because wasm's transposed matMul
+ * is several times slower than the plain one. Call inside tf.tidy.
+ */
+function lossAndGradients(
+  x: tf.Tensor2D,
+  xT: tf.Tensor2D,
+  oneHot: tf.Tensor2D,
+  w: tf.Tensor2D,
+  b: tf.Tensor1D,
+  weightDecay: number,
+): [tf.Scalar, tf.Tensor2D, tf.Tensor1D] {
+  const n = x.shape[0];
+  const logits = tf.add(tf.matMul(x, w), b);
+  const logProbs = tf.logSoftmax(logits);
+  let loss = tf.neg(tf.div(tf.sum(tf.mul(logProbs, oneHot)), n)) as tf.Scalar;
+  const dLogits = tf.div(tf.sub(tf.exp(logProbs), oneHot), n);
+  let dW = tf.matMul(xT, dLogits) as tf.Tensor2D;
+  if (weightDecay > 0) {
+    loss = tf.add(loss, tf.mul(tf.sum(tf.square(w)), weightDecay / 2)) as tf.Scalar;
+    dW = tf.add(dW, tf.mul(w, weightDecay)) as tf.Tensor2D;
+  }
+  return [loss, dW, tf.sum(dLogits, 0) as tf.Tensor1D];
 }
 
 /**
@@ -144,6 +164,7 @@ export function trainLinearClassifier(features: tf.Tensor2D, labels: Int32Array,
   try {
     if (r.optimizer === 'lbfgs') {
       const oneHot = tf.oneHot(y, numClasses) as tf.Tensor2D;
+      const xT = tf.transpose(x) as tf.Tensor2D;
       try {
         const size = d * numClasses;
         const result = minimizeLbfgs(
@@ -151,8 +172,7 @@ export function trainLinearClassifier(features: tf.Tensor2D, labels: Int32Array,
             const [value, gw, gb] = tf.tidy(() => {
               const w = tf.tensor2d(Float32Array.from(params.subarray(0, size)), [d, numClasses]);
               const b = tf.tensor1d(Float32Array.from(params.subarray(size)));
-              const { value: v, grads } = tf.valueAndGrads((wt: tf.Tensor, bt: tf.Tensor) => objective(x, oneHot, wt, bt, r.weightDecay))([w, b]);
-              return [v, grads[0] as tf.Tensor, grads[1] as tf.Tensor];
+              return lossAndGradients(x, xT, oneHot, w, b, r.weightDecay);
             });
             const gradient = new Float64Array(size + numClasses);
             gradient.set(gw.dataSync(), 0);
@@ -169,10 +189,10 @@ export function trainLinearClassifier(features: tf.Tensor2D, labels: Int32Array,
         weights = tf.tensor2d(Float32Array.from(result.x.subarray(0, size)), [d, numClasses]);
         bias = tf.tensor1d(Float32Array.from(result.x.subarray(size)));
       } finally {
-        oneHot.dispose();
+        tf.dispose([oneHot, xT]);
       }
     } else {
-      ({ weights, bias, diverged } = trainSgd(x, y, n, d, numClasses, r, losses));
+      ({ weights, bias, diverged } = trainSgd(x.dataSync() as Float32Array, labels, n, d, numClasses, r, losses));
     }
   } finally {
     // Without standardisation x is the caller's tensor: not ours to dispose.
@@ -232,10 +252,13 @@ export function trainLinearClassifier(features: tf.Tensor2D, labels: Int32Array,
   };
 }
 
-/** Mini-batch SGD with (PyTorch-style) momentum and a cosine learning-rate decay to 0. */
+/**
+ * Mini-batch SGD with (PyTorch-style) momentum and a cosine learning-rate decay to 0. Batches are assembled on the
+ * host from a copy of the (standardised) features: a row gather on the wasm backend costs more than the whole step.
+ */
 function trainSgd(
-  x: tf.Tensor2D,
-  y: tf.Tensor1D,
+  hostX: Float32Array,
+  labels: Int32Array,
   n: number,
   d: number,
   numClasses: number,
@@ -243,12 +266,13 @@ function trainSgd(
   losses: number[],
 ): { weights: tf.Tensor2D; bias: tf.Tensor1D; diverged: boolean } {
   const rng = createRng(r.seed);
-  let w: tf.Tensor = tf.zeros([d, numClasses]);
-  let b: tf.Tensor = tf.zeros([numClasses]);
-  let vw: tf.Tensor = tf.zeros([d, numClasses]);
-  let vb: tf.Tensor = tf.zeros([numClasses]);
+  let w = tf.zeros([d, numClasses]) as tf.Tensor2D;
+  let b = tf.zeros([numClasses]) as tf.Tensor1D;
+  let vw = tf.zeros([d, numClasses]) as tf.Tensor2D;
+  let vb = tf.zeros([numClasses]) as tf.Tensor1D;
   const stepsPerEpoch = Math.ceil(n / r.batchSize);
   const totalSteps = stepsPerEpoch * r.epochs;
+  const rows = new Float32Array(Math.min(n, r.batchSize) * d);
   let step = 0;
   let diverged = false;
   try {
@@ -258,17 +282,19 @@ function trainSgd(
       for (let s = 0; s < stepsPerEpoch; s++) {
         const lr = 0.5 * r.learningRate * (1 + Math.cos((Math.PI * step) / totalSteps));
         const batch = order.slice(s * r.batchSize, (s + 1) * r.batchSize);
+        batch.forEach((row, i) => {
+          rows.set(hostX.subarray(row * d, (row + 1) * d), i * d);
+        });
         const next = tf.tidy(() => {
-          const idx = tf.tensor1d(Int32Array.from(batch), 'int32');
-          const xb = tf.gather(x, idx) as tf.Tensor2D;
-          const ob = tf.oneHot(tf.gather(y, idx), numClasses) as tf.Tensor2D;
-          const { value, grads } = tf.valueAndGrads((wt: tf.Tensor, bt: tf.Tensor) => objective(xb, ob, wt, bt, r.weightDecay))([w, b]);
-          const nvw = tf.add(tf.mul(vw, r.momentum), grads[0] as tf.Tensor);
-          const nvb = tf.add(tf.mul(vb, r.momentum), grads[1] as tf.Tensor);
+          const xb = tf.tensor2d(rows.subarray(0, batch.length * d), [batch.length, d]);
+          const ob = tf.oneHot(tf.tensor1d(Int32Array.from(batch, (i) => labels[i] as number), 'int32'), numClasses) as tf.Tensor2D;
+          const [value, gw, gb] = lossAndGradients(xb, tf.transpose(xb), ob, w, b, r.weightDecay);
+          const nvw = tf.add(tf.mul(vw, r.momentum), gw);
+          const nvb = tf.add(tf.mul(vb, r.momentum), gb);
           return [tf.sub(w, tf.mul(nvw, lr)), tf.sub(b, tf.mul(nvb, lr)), nvw, nvb, value];
         });
         tf.dispose([w, b, vw, vb]);
-        [w, b, vw, vb] = next.slice(0, 4) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        [w, b, vw, vb] = next.slice(0, 4) as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor1D];
         const value = next[4] as tf.Tensor;
         const loss = value.dataSync()[0] as number;
         value.dispose();
@@ -286,5 +312,5 @@ function trainSgd(
     throw error;
   }
   tf.dispose([vw, vb]);
-  return { weights: w as tf.Tensor2D, bias: b as tf.Tensor1D, diverged };
+  return { weights: w, bias: b, diverged };
 }
