@@ -50,13 +50,16 @@ function conv2dBackpropInput(args: {
 
 /**
  * The stock loop wins only on tiny problems, where the ~0.05-0.1 ms each phase's XNNPACK operator costs to set up
- * dominates: measured on 2 cores (bench/README.md), the break-even is near 60k multiply-adds per phase.
+ * dominates: measured on 2 cores (bench/README.md), the break-even is near 60k multiply-adds per phase. Mutable for
+ * tests (0: always phased; Infinity: always stock); not part of the package API.
  */
+export const inputGradientTuning = { stockBelowMultiplyAddsPerPhase: 60_000 };
+
 function useStock(info: backend_util.Conv2DInfo): boolean {
   if (stockKernel(Conv2DBackpropInput) === undefined) return false;
   const multiplyAdds =
     info.batchSize * info.outHeight * info.outWidth * info.outChannels * info.inChannels * info.filterHeight * info.filterWidth;
-  return multiplyAdds < 60_000 * info.strideHeight * info.strideWidth;
+  return multiplyAdds < inputGradientTuning.stockBelowMultiplyAddsPerPhase * info.strideHeight * info.strideWidth;
 }
 
 export const conv2dBackpropInputConfig: KernelConfig = {

@@ -38,11 +38,12 @@ export function convInfo(c: ConvCase, depthwise: boolean): tf.backend_util.Conv2
 
 /**
  * Random small convolution problems: strides 1-3, kernels 1-4, 'same' / 'valid' / a number / explicit padding, a
- * dimRoundingMode with the numeric paddings. `dilation`: allow dilations 1-2 (with stride 1 only when `strided`
- * dilations are not allowed together).
+ * dimRoundingMode with the numeric paddings (unless `rounding: false`, for ops that take none). `dilation`: 'any'
+ * allows dilations 1-2 with any stride, 'unit-stride' only with stride 1, 'none' (the default) none.
  */
-export function convCases(options: { dilation?: 'none' | 'unit-stride' | 'any' } = {}): fc.Arbitrary<ConvCase> {
+export function convCases(options: { dilation?: 'none' | 'unit-stride' | 'any'; rounding?: boolean } = {}): fc.Arbitrary<ConvCase> {
   const dilation = options.dilation ?? 'none';
+  const rounding = options.rounding ?? true;
   const pad: fc.Arbitrary<Pad> = fc.oneof(
     fc.constant('same' as const),
     fc.constant('valid' as const),
@@ -62,10 +63,10 @@ export function convCases(options: { dilation?: 'none' | 'unit-stride' | 'any' }
       strides: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
       dilations: dilation === 'none' ? fc.constant<[number, number]>([1, 1]) : fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
       pad,
-      rounding: fc.constantFrom<Rounding>(undefined, 'floor', 'round', 'ceil'),
+      mode: fc.constantFrom<Rounding>(undefined, 'floor', 'round', 'ceil'),
       seed: fc.integer({ min: 0, max: 1_000_000 }),
     })
-    .map(({ rounding, ...c }): ConvCase => ({ ...c, dimRoundingMode: typeof c.pad === 'string' ? undefined : rounding }))
+    .map(({ mode, ...c }): ConvCase => ({ ...c, dimRoundingMode: typeof c.pad === 'string' || !rounding ? undefined : mode }))
     // tfjs sizes a numeric padding's output with the filter height and stride alone (computeOutputShape2D), so it
     // is only meaningful for square filters, strides and dilations; elsewhere the same padding is spelled out.
     .map((c): ConvCase => {
