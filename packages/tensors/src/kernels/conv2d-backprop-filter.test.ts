@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { filterGradientTuning } from './conv2d-backprop-filter.js';
 import {
   type ConvCase,
   convCases,
@@ -23,13 +24,23 @@ function attrs(c: ConvCase, dataFormat: 'NHWC' | 'NCHW' = 'NHWC') {
   };
 }
 
+const defaultSwap = filterGradientTuning.swapWhenDyExceedsX;
+
 describe('Conv2DBackpropFilter (wasm)', () => {
+  afterEach(() => {
+    filterGradientTuning.swapWhenDyExceedsX = defaultSwap;
+  });
+
   it('is registered for wasm by initBackend', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });
 
-  it('matches a loop reference and the cpu backend over strides, paddings and rounding modes', async () => {
+  it.each([
+    ['dy as the filter', Number.POSITIVE_INFINITY],
+    ['x as the filter at stride 1', 0],
+  ])('matches a loop reference and the cpu backend over strides, paddings and rounding modes (%s)', async (_, swap) => {
+    filterGradientTuning.swapWhenDyExceedsX = swap;
     await fc.assert(
       fc.asyncProperty(convCases(), async (c) => {
         const info = convInfo(c, false);
@@ -67,8 +78,12 @@ describe('Conv2DBackpropFilter (wasm)', () => {
     );
   });
 
-  it('handles NCHW data like the cpu backend', async () => {
-    const c: ConvCase = { batch: 2, height: 7, width: 6, channels: 3, channelsOut: 4, kernel: [3, 2], strides: [2, 1], dilations: [1, 1], pad: 'same', dimRoundingMode: undefined, seed: 5 };
+  it.each([
+    ['dy as the filter', Number.POSITIVE_INFINITY, [2, 1]],
+    ['x as the filter at stride 1', 0, [1, 1]],
+  ] as const)('handles NCHW data like the cpu backend (%s)', async (_, swap, strides) => {
+    filterGradientTuning.swapWhenDyExceedsX = swap;
+    const c: ConvCase = { batch: 2, height: 7, width: 6, channels: 3, channelsOut: 4, kernel: [3, 2], strides: [...strides], dilations: [1, 1], pad: 'same', dimRoundingMode: undefined, seed: 5 };
     const info = convInfo(c, false);
     const x = randomValues(1, 2 * 3 * 7 * 6);
     const dy = randomValues(2, 2 * 4 * info.outHeight * info.outWidth);

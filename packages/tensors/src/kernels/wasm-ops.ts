@@ -58,6 +58,10 @@ export function slice(backend: BackendWasm, x: TensorInfo, begin: readonly numbe
   return callKernel('Slice', backend, { x }, { begin, size });
 }
 
+export function reverse(backend: BackendWasm, x: TensorInfo, dims: readonly number[]): TensorInfo {
+  return callKernel('Reverse', backend, { x }, { dims });
+}
+
 export function sum(backend: BackendWasm, x: TensorInfo, axis: readonly number[]): TensorInfo {
   return callKernel('Sum', backend, { x }, { axis, keepDims: false });
 }
