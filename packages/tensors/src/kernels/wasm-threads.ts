@@ -55,14 +55,16 @@ export async function useThreadedWasm(threads: number): Promise<() => void> {
   if (tf.engine().registry['wasm'] !== undefined) {
     throw new SelfsupError('UNSUPPORTED', 'the wasm backend is already initialised; choose wasm threads before the first initBackend');
   }
-  const [{ createRequire }, fs, os, path] = await Promise.all([
-    import('node:module'),
-    import('node:fs'),
-    import('node:os'),
-    import('node:path'),
-  ]);
+  // Specifiers in variables, so that browser bundlers do not try to resolve Node built-ins in this Node-only path.
+  const load = (specifier: string) => import(/* @vite-ignore */ specifier);
+  const [{ createRequire }, fs, os, path] = (await Promise.all([
+    load('node:module'),
+    load('node:fs'),
+    load('node:os'),
+    load('node:path'),
+  ])) as [typeof import('node:module'), typeof import('node:fs'), typeof import('node:os'), typeof import('node:path')];
   const require = createRequire(import.meta.url);
-  const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as WasmPackage;
+  const wasm = (await load('@tensorflow/tfjs-backend-wasm')) as WasmPackage;
   const outDir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '..', 'wasm-out');
   const loaded = require(path.join(outDir, 'tfjs-backend-wasm-threaded-simd.js')) as Factory | { default: Factory };
   const factory = typeof loaded === 'function' ? loaded : loaded.default;
