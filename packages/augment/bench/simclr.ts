@@ -2,6 +2,7 @@
 // Run: npx tsx bench/simclr.ts [--batches 20]. Prints wall-clock and process-CPU time per batch (the CPU figure is
 // the steadier one on a shared machine).
 import '../scripts/node-setup.js';
+import { loadavg } from 'node:os';
 
 const tf = await import('@tensorflow/tfjs-core');
 const { createRng, initBackend } = await import('@selfsup/tensors');
@@ -42,7 +43,9 @@ async function measure(name: string, transform: ImageTransform): Promise<{ wall:
   return result;
 }
 
-console.log(`backend: ${report.backend} (${report.reason}); 256 x 32x32x3 images, median of ${batches} batches`);
+console.log(
+  `backend: ${report.backend} (${report.reason}; ${report.threads} thread(s)); 256 x 32x32x3 images, median of ${batches} batches; load average ${loadavg()[0]!.toFixed(1)}`,
+);
 const cifar = await measure('simclrCifarTransform (s 0.5, no blur)', simclrCifarTransform());
 await measure('simclrTransform (s 1, blur)', simclrTransform({ size: [32, 32] }));
 await measure('mocoV2Transform', mocoV2Transform({ size: [32, 32] }));
