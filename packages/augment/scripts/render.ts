@@ -1,7 +1,6 @@
 // Renders docs/augment.png: SimCLR views, the four RotNet rotations, a relative-location patch grid, a jigsaw
 // puzzle, inpainting masks and a Lab round trip of one real photo.
 // Run from packages/augment: npx tsx scripts/render.ts [--image path/to/photo.png] [--out docs/augment.png]
-import './node-setup.js';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
