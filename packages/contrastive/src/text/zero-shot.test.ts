@@ -33,11 +33,15 @@ describe('zeroShotClassifier', () => {
     const perfect = zeroShotClassifier({ imageEncoder: exact, textEncoder: text, classPrompts: prompts });
     const labels = [0, 1, 2, 3, 2, 1];
     const images = tf.tidy(() => tf.reshape(tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), 4), 'float32'), [6, 1, 1, 4]) as tf.Tensor4D);
-    expect(Array.from(perfect.predict(images).dataSync())).toEqual(labels);
+    const predicted = perfect.predict(images);
+    expect(Array.from(predicted.dataSync())).toEqual(labels);
+    predicted.dispose();
     const data = tensorDataset(tf.clone(images), labels);
     expect((await perfect.evaluate(data, { batchSize: 4 })).top1).toBe(1);
     // ...and one that lands on the next class's embedding is always wrong.
-    const shifted = lookupEncoder(tf.concat([tf.slice(perfect.classEmbeddings, [1, 0], [3, 8]), tf.slice(perfect.classEmbeddings, [0, 0], [1, 8])]) as tf.Tensor2D);
+    const shifted = lookupEncoder(
+      tf.tidy(() => tf.concat([tf.slice(perfect.classEmbeddings, [1, 0], [3, 8]), tf.slice(perfect.classEmbeddings, [0, 0], [1, 8])]) as tf.Tensor2D),
+    );
     const wrong = zeroShotClassifier({ imageEncoder: shifted, textEncoder: text, classPrompts: prompts });
     expect((await wrong.evaluate(data)).top1).toBe(0);
     const logits = wrong.logits(images);
