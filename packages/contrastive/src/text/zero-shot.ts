@@ -44,7 +44,7 @@ export function zeroShotClassifier(options: ZeroShotOptions): ZeroShotClassifier
   );
   const logits = (images: tf.Tensor4D) => {
     assertRank('images', images, 4);
-    return tf.tidy(() => tf.matMul(l2Normalize(imageEncoder.apply(images)), classEmbeddings, false, true));
+    return tf.tidy(() => tf.matMul(l2Normalize(imageEncoder.apply(images)), classEmbeddings, false, true) as tf.Tensor2D);
   };
   const predict = (images: tf.Tensor4D) => tf.tidy(() => tf.cast(tf.argMax(logits(images), 1), 'int32') as tf.Tensor1D);
   return {
