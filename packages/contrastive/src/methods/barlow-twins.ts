@@ -1,0 +1,53 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type Encoder, type SSLMethod, assertNonNegative, assertOptions, invalidArgument } from '@selfsup/tensors';
+import { barlowTwinsLoss } from '../losses/barlow-twins-loss.js';
+import { type Head, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, methodVariables } from './parts.js';
+
+export interface BarlowTwinsMethodOptions {
+  readonly encoder: Encoder;
+  /** The projector (3 layers of 8192 with batch norm and ReLU in the paper); the loss sees its output. */
+  readonly projector: Head;
+  readonly views: Views;
+  /** Off-diagonal weight. Default 0.0051. */
+  readonly lambda?: number;
+}
+
+export interface BarlowTwinsMethod extends SSLMethod {
+  readonly projector: Head;
+}
+
+/**
+ * Barlow Twins (Zbontar, Jing, Misra, LeCun & Deny 2021): makes the cross-correlation matrix of the two views'
+ * batch-standardised projections close to the identity.
+ */
+export function barlowTwins(options: BarlowTwinsMethodOptions): BarlowTwinsMethod {
+  assertOptions('options', options);
+  if (options === undefined) invalidArgument('options', 'an options object with encoder, projector and views', options);
+  const { encoder, projector, views } = options;
+  assertEncoder('options.encoder', encoder);
+  assertHead('options.projector', projector, encoder.outputDim);
+  assertViews('options.views', views);
+  const lambda = options.lambda ?? 0.0051;
+  assertNonNegative('options.lambda', lambda);
+  const variables = methodVariables([
+    ['encoder', encoder],
+    ['projector', projector],
+  ]);
+  return {
+    name: 'barlowTwins',
+    encoder,
+    projector,
+    config: { method: 'barlowTwins', lambda, projectionDim: projector.outputDim },
+    variables,
+    loss(batch, context) {
+      return tf.tidy(() => {
+        const [v1, v2] = drawViews(views, batch.images, context.rng);
+        const [z1, z2] = embedBoth(v1, v2, encoder, [projector]);
+        return barlowTwinsLoss(z1, z2, { lambda });
+      });
+    },
+    dispose() {
+      disposeAll([encoder, projector]);
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type Encoder, type SSLMethod, assertOptions, cosineSimilarity, invalidArgument } from '@selfsup/tensors';
+import { ntXent } from '../losses/nt-xent.js';
+import { assertTemperature } from '../ops/checks.js';
+import { type Head, PendingMetrics, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, methodVariables } from './parts.js';
+
+export interface SimClrOptions {
+  readonly encoder: Encoder;
+  /** g(.): SimCLR uses a 2-layer MLP (hidden ReLU) to 128 dimensions; the loss sees its output. */
+  readonly projectionHead: Head;
+  /** The augmentation that makes each view (random crop + resize, flip, colour distortion, blur in the paper). */
+  readonly views: Views;
+  /** tau. Default 0.5 (the paper's choice for CIFAR-10; 0.1 for ImageNet with large batches). */
+  readonly temperature?: number;
+}
+
+export interface SimClrMethod extends SSLMethod {
+  readonly projectionHead: Head;
+}
+
+/**
+ * SimCLR (Chen, Kornblith, Norouzi & Hinton 2020, "A Simple Framework for Contrastive Learning of Visual
+ * Representations"): two augmented views of each image go through the encoder f and the projection head g, and
+ * NT-Xent pulls each view's projection to its twin's among the 2N views of the batch.
+ */
+export function simclr(options: SimClrOptions): SimClrMethod {
+  assertOptions('options', options);
+  if (options === undefined) invalidArgument('options', 'an options object with encoder, projectionHead and views', options);
+  const { encoder, projectionHead, views } = options;
+  assertEncoder('options.encoder', encoder);
+  assertHead('options.projectionHead', projectionHead, encoder.outputDim);
+  assertViews('options.views', views);
+  const temperature = options.temperature ?? 0.5;
+  assertTemperature('options.temperature', temperature);
+  const variables = methodVariables([
+    ['encoder', encoder],
+    ['projector', projectionHead],
+  ]);
+  const metrics = new PendingMetrics();
+  return {
+    name: 'simclr',
+    encoder,
+    projectionHead,
+    config: { method: 'simclr', temperature, projectionDim: projectionHead.outputDim },
+    variables,
+    loss(batch, context) {
+      return tf.tidy(() => {
+        const [v1, v2] = drawViews(views, batch.images, context.rng);
+        const [z1, z2] = embedBoth(v1, v2, encoder, [projectionHead]);
+        const loss = ntXent(z1, z2, { temperature });
+        metrics.record({ positiveCosine: tf.mean(cosineSimilarity(z1, z2)) as tf.Scalar });
+        return loss;
+      });
+    },
+    metrics: () => metrics.read(),
+    dispose() {
+      metrics.clear();
+      disposeAll([encoder, projectionHead]);
+    },
+  };
+}
