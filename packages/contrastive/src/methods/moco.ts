@@ -24,6 +24,7 @@ import {
   assertViews,
   disposeAll,
   drawViews,
+  copyWeights,
   frozen,
   methodVariables,
 } from './parts.js';
@@ -69,17 +70,6 @@ function chunkSizes(n: number, groups: number): number[] {
 function embedInGroups(x: tf.Tensor4D, encoder: Encoder, head: Head, groups: number): tf.Tensor2D {
   const parts = tf.split(x, chunkSizes(x.shape[0], groups), 0) as tf.Tensor4D[];
   return tf.concat(parts.map((p) => head.apply(encoder.apply(p, { training: true }), { training: true })), 0) as tf.Tensor2D;
-}
-
-function copyWeights(target: { variables: readonly { name: string; variable: tf.Variable }[] }, online: { variables: readonly { name: string; variable: tf.Variable }[] }) {
-  const sources = new Map(online.variables.map((v) => [v.name, v.variable]));
-  for (const t of target.variables) {
-    const s = sources.get(t.name);
-    if (s === undefined || s.shape.join() !== t.variable.shape.join()) {
-      invalidArgument('momentum copy', `a module of the same architecture (a variable "${t.name}" of shape [${t.variable.shape.join(', ')}])`, s === undefined ? 'none' : s);
-    }
-    t.variable.assign(s);
-  }
 }
 
 /** MoCo, both versions: `mocoV1` and `mocoV2` fill in their defaults. */
@@ -149,7 +139,7 @@ export function moco(version: 'v1' | 'v2', options: MoCoOptions): MoCoMethod {
         const keysShuffled = embedInGroups(shuffled, momentumEncoder, momentumHead, shuffleGroups);
         // Unshuffle with a permutation matrix, not a gather: its gradient is a matMul (wasm has no UnsortedSegmentSum).
         const unshuffle = tf.cast(tf.oneHot(tf.tensor1d(inverse, 'int32'), n), 'float32') as tf.Tensor2D;
-        const k = stopGradient(l2Normalize(tf.matMul(unshuffle, keysShuffled)));
+        const k = stopGradient(l2Normalize(tf.matMul(unshuffle, keysShuffled) as tf.Tensor2D));
         const loss = infoNCE(q, k, queue.keys(), { temperature, normalize: false });
         pendingKeys = tf.keep(tf.clone(k));
         metrics.record({ positiveCosine: tf.mean(tf.sum(tf.mul(q, k), 1)) as tf.Scalar });

@@ -114,3 +114,15 @@ export class PendingMetrics {
     this.pending = [];
   }
 }
+
+/** Overwrites every variable of `target` with its same-named twin in `online` (a momentum copy starts equal). */
+export function copyWeights(target: { variables: readonly { name: string; variable: tf.Variable }[] }, online: { variables: readonly { name: string; variable: tf.Variable }[] }) {
+  const sources = new Map(online.variables.map((v) => [v.name, v.variable]));
+  for (const t of target.variables) {
+    const s = sources.get(t.name);
+    if (s === undefined || s.shape.join() !== t.variable.shape.join()) {
+      invalidArgument('momentum copy', `a module of the same architecture (a variable "${t.name}" of shape [${t.variable.shape.join(', ')}])`, s === undefined ? 'none' : s);
+    }
+    t.variable.assign(s);
+  }
+}

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { PAD_TOKEN, UNKNOWN_TOKEN, buildVocabulary, splitWords, tokenize, vocabularyFromTokens } from './tokenizer.js';
 
