@@ -54,7 +54,7 @@ console.log(`backend: ${report.backend} (${report.reason}); encoder: ${kind}; bu
 
 function makeEncoder(s: number): Encoder {
   return kind === 'conv'
-    ? convNet({ inputShape: [28, 28, 1], channels: [32, 64, 128], seed: s })
+    ? convNet({ inputShape: [28, 28, 1], channels: [32, 64, 128], strides: [2, 2, 2], seed: s })
     : mlp({ inputShape: [28, 28, 1], hiddenDims: [512], outputDim: 128, batchNorm: true, seed: s });
 }
 

@@ -1,13 +1,15 @@
+import { byolTransforms } from '@selfsup/augment';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Encoder, type SSLMethod, assertNonNegative, assertOptions, invalidArgument } from '@selfsup/tensors';
 import { barlowTwinsLoss } from '../losses/barlow-twins-loss.js';
-import { type Head, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, methodVariables } from './parts.js';
+import { type Head, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, imageSize, methodVariables } from './parts.js';
 
 export interface BarlowTwinsMethodOptions {
   readonly encoder: Encoder;
   /** The projector (3 layers of 8192 with batch norm and ReLU in the paper); the loss sees its output. */
   readonly projector: Head;
-  readonly views: Views;
+  /** Default: BYOL's two augmentations (`byolTransforms`), which Barlow Twins follows. */
+  readonly views?: Views;
   /** Off-diagonal weight. Default 0.0051. */
   readonly lambda?: number;
 }
@@ -23,8 +25,9 @@ export interface BarlowTwinsMethod extends SSLMethod {
 export function barlowTwins(options: BarlowTwinsMethodOptions): BarlowTwinsMethod {
   assertOptions('options', options);
   if (options === undefined) invalidArgument('options', 'an options object with encoder, projector and views', options);
-  const { encoder, projector, views } = options;
+  const { encoder, projector } = options;
   assertEncoder('options.encoder', encoder);
+  const views = options.views ?? byolTransforms({ size: imageSize(encoder, 'options.views') });
   assertHead('options.projector', projector, encoder.outputDim);
   assertViews('options.views', views);
   const lambda = options.lambda ?? 0.0051;

@@ -1,3 +1,4 @@
+import { byolTransforms } from '@selfsup/augment';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Encoder, type SSLMethod, type StepContext, assertInRange, assertOptions, invalidArgument } from '@selfsup/tensors';
 import { byolLoss } from '../losses/byol-loss.js';
@@ -14,6 +15,7 @@ import {
   drawViews,
   embedBoth,
   frozen,
+  imageSize,
   methodVariables,
 } from './parts.js';
 
@@ -28,8 +30,8 @@ export interface ByolOptions {
   readonly targetEncoder: Encoder;
   /** g_xi: same architecture as `projector`; starts as its copy. */
   readonly targetProjector: Head;
-  /** BYOL's augmentations are asymmetric (blur and solarisation probabilities differ): pass a pair. */
-  readonly views: Views;
+  /** Default: `byolTransforms` (the first view always blurred, the second sometimes solarised). */
+  readonly views?: Views;
   /** tau_base. The decay rises from it to 1 along a cosine over training. Default 0.996. */
   readonly baseMomentum?: number;
 }
@@ -50,8 +52,9 @@ export interface ByolMethod extends SSLMethod {
 export function byol(options: ByolOptions): ByolMethod {
   assertOptions('options', options);
   if (options === undefined) invalidArgument('options', 'an options object with encoder and views', options);
-  const { encoder, projector, predictor, targetEncoder, targetProjector, views } = options;
+  const { encoder, projector, predictor, targetEncoder, targetProjector } = options;
   assertEncoder('options.encoder', encoder);
+  const views = options.views ?? byolTransforms({ size: imageSize(encoder, 'options.views') });
   assertHead('options.projector', projector, encoder.outputDim);
   assertHead('options.predictor', predictor, projector.outputDim);
   if (predictor.outputDim !== projector.outputDim) {

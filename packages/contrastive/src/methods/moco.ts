@@ -1,3 +1,4 @@
+import { mocoV1Transform, mocoV2Transform } from '@selfsup/augment';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type Encoder,
@@ -26,6 +27,7 @@ import {
   drawViews,
   copyWeights,
   frozen,
+  imageSize,
   methodVariables,
 } from './parts.js';
 
@@ -38,7 +40,8 @@ export interface MoCoOptions {
   readonly momentumEncoder: Encoder;
   /** The key projection: same architecture as `projectionHead`; overwritten likewise. */
   readonly momentumHead: Head;
-  readonly views: Views;
+  /** Default: MoCo v1's (`mocoV1Transform`) or v2's (`mocoV2Transform`) augmentation. */
+  readonly views?: Views;
   /** K, the number of negatives kept. Must be a multiple of the batch size. Default 4096 (MoCo's CIFAR setting). */
   readonly queueSize?: number;
   /** m, the key encoder's momentum. Default 0.999. */
@@ -76,8 +79,10 @@ function embedInGroups(x: tf.Tensor4D, encoder: Encoder, head: Head, groups: num
 export function moco(version: 'v1' | 'v2', options: MoCoOptions): MoCoMethod {
   assertOptions('options', options);
   if (options === undefined) invalidArgument('options', 'an options object with encoder and views', options);
-  const { encoder, projectionHead, momentumEncoder, momentumHead, views } = options;
+  const { encoder, projectionHead, momentumEncoder, momentumHead } = options;
   assertEncoder('options.encoder', encoder);
+  const size = (): [number, number] => imageSize(encoder, 'options.views');
+  const views = options.views ?? (version === 'v1' ? mocoV1Transform({ size: size() }) : mocoV2Transform({ size: size() }));
   assertHead('options.projectionHead', projectionHead, encoder.outputDim);
   assertEncoder('options.momentumEncoder', momentumEncoder);
   assertHead('options.momentumHead', momentumHead, encoder.outputDim);

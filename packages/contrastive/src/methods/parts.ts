@@ -1,3 +1,4 @@
+import { type ImageTransform, multiView } from '@selfsup/augment';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type ApplyOptions,
@@ -17,8 +18,11 @@ export interface Head extends Module {
   apply(x: tf.Tensor2D, options?: ApplyOptions): tf.Tensor2D;
 }
 
-/** Makes one augmented view of a batch of images [N, H, W, C] in [0, 1], drawing every random choice from `rng`. */
-export type ViewFn = (images: tf.Tensor4D, rng: Rng) => tf.Tensor4D;
+/**
+ * Makes one augmented view of a batch of images [N, H, W, C] in [0, 1], drawing every random choice from `rng`:
+ * an `ImageTransform` of @selfsup/augment (its presets, or your own `compose([...])`).
+ */
+export type ViewFn = ImageTransform;
 
 /** One view function for both views, or one per view (BYOL's and MoCo v2's asymmetric pipelines). */
 export type Views = ViewFn | readonly [ViewFn, ViewFn];
@@ -46,13 +50,21 @@ export function assertViews(name: string, value: unknown): asserts value is View
   if (!ok) invalidArgument(name, 'a view function (images, rng) => images, or a pair of them', value);
 }
 
-/** Draws both views of a batch, first view first (the rng is consumed in that order). */
+/** Draws both views of a batch with @selfsup/augment's `multiView` (each view from its own fork of `rng`). */
 export function drawViews(views: Views, images: tf.Tensor4D, rng: Rng): [tf.Tensor4D, tf.Tensor4D] {
   assertRank('batch.images', images, 4);
   const [first, second] = typeof views === 'function' ? [views, views] : views;
-  const v1 = first(images, rng);
-  const v2 = second(images, rng);
+  const [v1, v2] = multiView([first, second])(images, rng) as [tf.Tensor4D, tf.Tensor4D];
   return [v1, v2];
+}
+
+/** [H, W] of an encoder's images, to size a default augmentation; fails when the encoder accepts any size. */
+export function imageSize(encoder: Encoder, viewsName: string): [number, number] {
+  const [h, w] = encoder.inputShape;
+  if (encoder.inputShape.length !== 3 || h === undefined || w === undefined || h < 1 || w < 1) {
+    invalidArgument(viewsName, `given explicitly (the encoder's inputShape [${encoder.inputShape.join(', ')}] fixes no image size)`, undefined);
+  }
+  return [h, w];
 }
 
 /** Applies encoder then heads, in training mode, to both views in one pass (so batch norm sees all 2N samples). */

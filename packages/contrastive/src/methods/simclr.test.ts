@@ -40,6 +40,18 @@ describe('simclr', () => {
     method.dispose();
   });
 
+  it('defaults to SimCLR views from @selfsup/augment, sized by the encoder', () => {
+    const method = simclr({ encoder: tinyEncoder([28, 28, 1], 8), projectionHead: tinyHead(8, 4) });
+    const images = tf.randomUniform([4, 28, 28, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const loss = method.loss({ images, indices: [0, 1, 2, 3] }, { step: 0, epoch: 0, totalSteps: 1, rng: createRng(1) });
+    expect(Number.isFinite(loss.dataSync()[0]!)).toBe(true);
+    tf.dispose([loss, images]);
+    method.dispose();
+    const anySize = { ...tinyEncoder([28, 28, 1], 8), inputShape: [-1, -1, 1] };
+    expect(() => simclr({ encoder: anySize, projectionHead: tinyHead(8, 4) })).toThrow(/options.views must be given explicitly/);
+    anySize.dispose();
+  });
+
   it('rejects bad options by name', () => {
     const encoder = tinyEncoder([28, 28, 1], 8);
     expect(() => simclr({ encoder, projectionHead: tinyHead(9, 4), views: shiftAndNoise() })).toThrow(/options.projectionHead must be a head taking 8 inputs/);

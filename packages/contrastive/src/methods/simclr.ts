@@ -1,21 +1,31 @@
+import { simclrTransform } from '@selfsup/augment';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Encoder, type SSLMethod, assertOptions, cosineSimilarity, invalidArgument } from '@selfsup/tensors';
 import { ntXent } from '../losses/nt-xent.js';
 import { assertTemperature } from '../ops/checks.js';
-import { type Head, PendingMetrics, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, methodVariables } from './parts.js';
+import { type Head, PendingMetrics, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, imageSize, methodVariables } from './parts.js';
 
 export interface SimClrOptions {
   readonly encoder: Encoder;
   /** g(.): SimCLR uses a 2-layer MLP (hidden ReLU) to 128 dimensions; the loss sees its output. */
   readonly projectionHead: Head;
-  /** The augmentation that makes each view (random crop + resize, flip, colour distortion, blur in the paper). */
-  readonly views: Views;
+  /**
+   * The augmentation that makes each view. Default: SimCLR's (`simclrTransform`: random resized crop and flip, colour
+   * distortion, grayscale; blur only above 32 pixels, strength 0.5 at 32 pixels and below as in the CIFAR-10 setting).
+   */
+  readonly views?: Views;
   /** tau. Default 0.5 (the paper's choice for CIFAR-10; 0.1 for ImageNet with large batches). */
   readonly temperature?: number;
 }
 
 export interface SimClrMethod extends SSLMethod {
   readonly projectionHead: Head;
+}
+
+function defaultSimclrViews(encoder: Encoder): Views {
+  const size = imageSize(encoder, 'options.views');
+  const small = Math.max(...size) <= 32;
+  return simclrTransform({ size, strength: small ? 0.5 : 1, blur: !small });
 }
 
 /**
@@ -26,8 +36,9 @@ export interface SimClrMethod extends SSLMethod {
 export function simclr(options: SimClrOptions): SimClrMethod {
   assertOptions('options', options);
   if (options === undefined) invalidArgument('options', 'an options object with encoder, projectionHead and views', options);
-  const { encoder, projectionHead, views } = options;
+  const { encoder, projectionHead } = options;
   assertEncoder('options.encoder', encoder);
+  const views = options.views ?? defaultSimclrViews(encoder);
   assertHead('options.projectionHead', projectionHead, encoder.outputDim);
   assertViews('options.views', views);
   const temperature = options.temperature ?? 0.5;

@@ -1,7 +1,8 @@
+import { mocoV2Transform } from '@selfsup/augment';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Encoder, type SSLMethod, assertOptions, invalidArgument } from '@selfsup/tensors';
 import { simSiamLoss } from '../losses/simsiam-loss.js';
-import { type Head, PendingMetrics, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, methodVariables } from './parts.js';
+import { type Head, PendingMetrics, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, imageSize, methodVariables } from './parts.js';
 
 export interface SimSiamOptions {
   readonly encoder: Encoder;
@@ -9,7 +10,8 @@ export interface SimSiamOptions {
   readonly projector: Head;
   /** The prediction MLP h (a bottleneck: 2048 -> 512 -> 2048 in the paper). */
   readonly predictor: Head;
-  readonly views: Views;
+  /** Default: MoCo v2's augmentation (`mocoV2Transform`), which SimSiam uses. */
+  readonly views?: Views;
 }
 
 export interface SimSiamMethod extends SSLMethod {
@@ -25,8 +27,9 @@ export interface SimSiamMethod extends SSLMethod {
 export function simSiam(options: SimSiamOptions): SimSiamMethod {
   assertOptions('options', options);
   if (options === undefined) invalidArgument('options', 'an options object with encoder, projector, predictor and views', options);
-  const { encoder, projector, predictor, views } = options;
+  const { encoder, projector, predictor } = options;
   assertEncoder('options.encoder', encoder);
+  const views = options.views ?? mocoV2Transform({ size: imageSize(encoder, 'options.views') });
   assertHead('options.projector', projector, encoder.outputDim);
   assertHead('options.predictor', predictor, projector.outputDim);
   if (predictor.outputDim !== projector.outputDim) {

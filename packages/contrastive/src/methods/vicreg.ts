@@ -1,13 +1,15 @@
+import { byolTransforms } from '@selfsup/augment';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Encoder, type SSLMethod, assertOptions, invalidArgument } from '@selfsup/tensors';
 import { type VicregOptions, vicregLoss, vicregTerms } from '../losses/vicreg-loss.js';
-import { type Head, PendingMetrics, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, methodVariables } from './parts.js';
+import { type Head, PendingMetrics, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, imageSize, methodVariables } from './parts.js';
 
 export interface VicregMethodOptions extends VicregOptions {
   readonly encoder: Encoder;
   /** The expander (3 layers of 8192 with batch norm and ReLU in the paper); the loss sees its output. */
   readonly expander: Head;
-  readonly views: Views;
+  /** Default: BYOL's two augmentations (`byolTransforms`), which VICReg follows. */
+  readonly views?: Views;
 }
 
 export interface VicregMethod extends SSLMethod {
@@ -21,8 +23,9 @@ export interface VicregMethod extends SSLMethod {
 export function vicreg(options: VicregMethodOptions): VicregMethod {
   assertOptions('options', options);
   if (options === undefined) invalidArgument('options', 'an options object with encoder, expander and views', options);
-  const { encoder, expander, views, ...lossOptions } = options;
+  const { encoder, expander, views: givenViews, ...lossOptions } = options;
   assertEncoder('options.encoder', encoder);
+  const views = givenViews ?? byolTransforms({ size: imageSize(encoder, 'options.views') });
   assertHead('options.expander', expander, encoder.outputDim);
   assertViews('options.views', views);
   // Validates the weights now rather than at the first step.
