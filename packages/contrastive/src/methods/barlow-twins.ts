@@ -1,13 +1,20 @@
 import { byolTransforms } from '@selfsup/augment';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Encoder, type SSLMethod, assertNonNegative, assertOptions, invalidArgument } from '@selfsup/tensors';
+import { type Encoder, type Rng, type SSLMethod, assertInteger, assertNonNegative, assertOptions, createRng, invalidArgument } from '@selfsup/tensors';
 import { barlowTwinsLoss } from '../losses/barlow-twins-loss.js';
-import { type Head, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, imageSize, methodVariables } from './parts.js';
+import { type Head, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, imageSize, methodVariables, threeLayerHead } from './parts.js';
 
 export interface BarlowTwinsMethodOptions {
   readonly encoder: Encoder;
-  /** The projector (3 layers of 8192 with batch norm and ReLU in the paper); the loss sees its output. */
-  readonly projector: Head;
+  /**
+   * The projector, whose output the loss sees. Default: dense-BN-ReLU, dense-BN-ReLU, dense, all of width
+   * `projectorDim` (the paper uses 8192).
+   */
+  readonly projector?: Head;
+  /** Width of the default projector. Default 1024. */
+  readonly projectorDim?: number;
+  /** Initialises the default projector. Default createRng(0). */
+  readonly rng?: Rng;
   /** Default: BYOL's two augmentations (`byolTransforms`), which Barlow Twins follows. */
   readonly views?: Views;
   /** Off-diagonal weight. Default 0.0051. */
@@ -25,8 +32,10 @@ export interface BarlowTwinsMethod extends SSLMethod {
 export function barlowTwins(options: BarlowTwinsMethodOptions): BarlowTwinsMethod {
   assertOptions('options', options);
   if (options === undefined) invalidArgument('options', 'an options object with encoder, projector and views', options);
-  const { encoder, projector } = options;
+  const { encoder } = options;
   assertEncoder('options.encoder', encoder);
+  if (options.projectorDim !== undefined) assertInteger('options.projectorDim', options.projectorDim, 1);
+  const projector = options.projector ?? threeLayerHead(encoder.outputDim, options.projectorDim ?? 1024, options.rng ?? createRng(0), 'barlowTwinsProjection');
   const views = options.views ?? byolTransforms({ size: imageSize(encoder, 'options.views') });
   assertHead('options.projector', projector, encoder.outputDim);
   assertViews('options.views', views);

@@ -1,8 +1,8 @@
 import { byolTransforms } from '@selfsup/augment';
+import { byolMomentum, byolPredictionHead, byolProjectionHead, emaUpdate, momentumCopy } from '@selfsup/encoders';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Encoder, type SSLMethod, type StepContext, assertInRange, assertOptions, invalidArgument } from '@selfsup/tensors';
+import { type Encoder, type Rng, type SSLMethod, type StepContext, assertInRange, assertOptions, createRng, invalidArgument } from '@selfsup/tensors';
 import { byolLoss } from '../losses/byol-loss.js';
-import { byolMomentum, emaUpdate } from './momentum.js';
 import {
   type Head,
   PendingMetrics,
@@ -22,14 +22,16 @@ import {
 export interface ByolOptions {
   /** The online encoder f_theta (what probes evaluate). */
   readonly encoder: Encoder;
-  /** g_theta: dense(4096)-BN-ReLU-dense(256) in the paper. */
-  readonly projector: Head;
-  /** q_theta: the same shape as the projector, mapping back to its output size. */
-  readonly predictor: Head;
-  /** f_xi: same architecture as `encoder`; starts as its copy. */
-  readonly targetEncoder: Encoder;
-  /** g_xi: same architecture as `projector`; starts as its copy. */
-  readonly targetProjector: Head;
+  /** g_theta. Default `byolProjectionHead`: dense(4096)-BN-ReLU-dense(256). */
+  readonly projector?: Head;
+  /** q_theta. Default `byolPredictionHead`: the same MLP, from and to the projection size. */
+  readonly predictor?: Head;
+  /** f_xi. Default `momentumCopy(encoder)`; a copy you build must have the same architecture (it starts equal). */
+  readonly targetEncoder?: Encoder;
+  /** g_xi. Default `momentumCopy(projector)`. */
+  readonly targetProjector?: Head;
+  /** Initialises the default heads. Default createRng(0). */
+  readonly rng?: Rng;
   /** Default: `byolTransforms` (the first view always blurred, the second sometimes solarised). */
   readonly views?: Views;
   /** tau_base. The decay rises from it to 1 along a cosine over training. Default 0.996. */
@@ -52,8 +54,13 @@ export interface ByolMethod extends SSLMethod {
 export function byol(options: ByolOptions): ByolMethod {
   assertOptions('options', options);
   if (options === undefined) invalidArgument('options', 'an options object with encoder and views', options);
-  const { encoder, projector, predictor, targetEncoder, targetProjector } = options;
+  const { encoder } = options;
   assertEncoder('options.encoder', encoder);
+  const rng = options.rng ?? createRng(0);
+  const projector = options.projector ?? byolProjectionHead({ inputDim: encoder.outputDim, rng });
+  const predictor = options.predictor ?? byolPredictionHead({ inputDim: projector.outputDim, rng });
+  const targetEncoder = options.targetEncoder ?? momentumCopy(encoder);
+  const targetProjector = options.targetProjector ?? momentumCopy(projector as Encoder & Head);
   const views = options.views ?? byolTransforms({ size: imageSize(encoder, 'options.views') });
   assertHead('options.projector', projector, encoder.outputDim);
   assertHead('options.predictor', predictor, projector.outputDim);

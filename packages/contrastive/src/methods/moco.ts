@@ -1,4 +1,5 @@
 import { mocoV1Transform, mocoV2Transform } from '@selfsup/augment';
+import { emaUpdate, mocoV2ProjectionHead, momentumCopy, projectionHead as buildHead } from '@selfsup/encoders';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type Encoder,
@@ -15,7 +16,6 @@ import { infoNCE } from '../losses/info-nce.js';
 import { assertTemperature } from '../ops/checks.js';
 import { stopGradient } from '../ops/stop-gradient.js';
 import { MoCoQueue } from '../queue/moco-queue.js';
-import { emaUpdate } from './momentum.js';
 import {
   type Head,
   PendingMetrics,
@@ -34,12 +34,15 @@ import {
 export interface MoCoOptions {
   /** The query encoder f_q (what probes evaluate). */
   readonly encoder: Encoder;
-  /** The query projection: linear to 128 in MoCo v1, dense(2048)-ReLU-dense(128) in v2. */
-  readonly projectionHead: Head;
-  /** The key encoder f_k: same architecture as `encoder`; its weights are overwritten with the query encoder's. */
-  readonly momentumEncoder: Encoder;
-  /** The key projection: same architecture as `projectionHead`; overwritten likewise. */
-  readonly momentumHead: Head;
+  /** The query projection. Default: linear to 128 (v1), `mocoV2ProjectionHead` dense(2048)-ReLU-dense(128) (v2). */
+  readonly projectionHead?: Head;
+  /**
+   * The key encoder f_k. Default `momentumCopy(encoder)` (@selfsup/encoders: needs a registered architecture). A copy
+   * you build yourself must have the same architecture; its weights are overwritten with the query encoder's.
+   */
+  readonly momentumEncoder?: Encoder;
+  /** The key projection. Default `momentumCopy(projectionHead)`; overwritten likewise. */
+  readonly momentumHead?: Head;
   /** Default: MoCo v1's (`mocoV1Transform`) or v2's (`mocoV2Transform`) augmentation. */
   readonly views?: Views;
   /** K, the number of negatives kept. Must be a multiple of the batch size. Default 4096 (MoCo's CIFAR setting). */
@@ -53,7 +56,7 @@ export interface MoCoOptions {
    * permutation, so that batch-norm statistics cannot tell a query's positive key apart. Default 2 (1 turns it off).
    */
   readonly shuffleGroups?: number;
-  /** Draws the queue's initial keys. Default createRng(0). */
+  /** Initialises the default head and draws the queue's initial keys. Default createRng(0). */
   readonly rng?: Rng;
 }
 
@@ -79,8 +82,16 @@ function embedInGroups(x: tf.Tensor4D, encoder: Encoder, head: Head, groups: num
 export function moco(version: 'v1' | 'v2', options: MoCoOptions): MoCoMethod {
   assertOptions('options', options);
   if (options === undefined) invalidArgument('options', 'an options object with encoder and views', options);
-  const { encoder, projectionHead, momentumEncoder, momentumHead } = options;
+  const { encoder } = options;
   assertEncoder('options.encoder', encoder);
+  const rng = options.rng ?? createRng(0);
+  const projectionHead =
+    options.projectionHead ??
+    (version === 'v1'
+      ? buildHead([{ inputDim: encoder.outputDim, outputDim: 128 }], { preset: 'mocoV1Projection', rng })
+      : mocoV2ProjectionHead({ inputDim: encoder.outputDim, rng }));
+  const momentumEncoder = options.momentumEncoder ?? momentumCopy(encoder);
+  const momentumHead = options.momentumHead ?? momentumCopy(projectionHead as Encoder & Head);
   const size = (): [number, number] => imageSize(encoder, 'options.views');
   const views = options.views ?? (version === 'v1' ? mocoV1Transform({ size: size() }) : mocoV2Transform({ size: size() }));
   assertHead('options.projectionHead', projectionHead, encoder.outputDim);
@@ -100,7 +111,7 @@ export function moco(version: 'v1' | 'v2', options: MoCoOptions): MoCoMethod {
   copyWeights(momentumEncoder, encoder);
   copyWeights(momentumHead, projectionHead);
   for (const v of [...momentumEncoder.variables, ...momentumHead.variables]) v.variable.trainable = false;
-  const queue = new MoCoQueue({ size: queueSize, dim: projectionHead.outputDim, rng: options.rng ?? createRng(0) });
+  const queue = new MoCoQueue({ size: queueSize, dim: projectionHead.outputDim, rng });
   const variables = [
     ...methodVariables([
       ['encoder', encoder],

@@ -1,4 +1,5 @@
 import { type ImageTransform, multiView } from '@selfsup/augment';
+import { projectionHead } from '@selfsup/encoders';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type ApplyOptions,
@@ -137,4 +138,16 @@ export function copyWeights(target: { variables: readonly { name: string; variab
     }
     t.variable.assign(s);
   }
+}
+
+/** Barlow Twins' projector and VICReg's expander: dense-BN-ReLU, dense-BN-ReLU, dense, all `width` wide. */
+export function threeLayerHead(inputDim: number, width: number, rng: Rng, preset: string): Head {
+  return projectionHead(
+    [
+      { inputDim, outputDim: width, batchNorm: true, activation: 'relu' },
+      { inputDim: width, outputDim: width, batchNorm: true, activation: 'relu' },
+      { inputDim: width, outputDim: width },
+    ],
+    { preset, rng },
+  );
 }

@@ -1,14 +1,15 @@
 import { simclrTransform } from '@selfsup/augment';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Encoder, type SSLMethod, assertOptions, cosineSimilarity, invalidArgument } from '@selfsup/tensors';
+import { simclrProjectionHead } from '@selfsup/encoders';
+import { type Encoder, type Rng, type SSLMethod, assertOptions, cosineSimilarity, createRng, invalidArgument } from '@selfsup/tensors';
 import { ntXent } from '../losses/nt-xent.js';
 import { assertTemperature } from '../ops/checks.js';
 import { type Head, PendingMetrics, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, imageSize, methodVariables } from './parts.js';
 
 export interface SimClrOptions {
   readonly encoder: Encoder;
-  /** g(.): SimCLR uses a 2-layer MLP (hidden ReLU) to 128 dimensions; the loss sees its output. */
-  readonly projectionHead: Head;
+  /** g(.), whose output the loss sees. Default `simclrProjectionHead`: dense(D)-ReLU-dense(128). */
+  readonly projectionHead?: Head;
   /**
    * The augmentation that makes each view. Default: SimCLR's (`simclrTransform`: random resized crop and flip, colour
    * distortion, grayscale; blur only above 32 pixels, strength 0.5 at 32 pixels and below as in the CIFAR-10 setting).
@@ -16,6 +17,8 @@ export interface SimClrOptions {
   readonly views?: Views;
   /** tau. Default 0.5 (the paper's choice for CIFAR-10; 0.1 for ImageNet with large batches). */
   readonly temperature?: number;
+  /** Initialises the default head. Default createRng(0). */
+  readonly rng?: Rng;
 }
 
 export interface SimClrMethod extends SSLMethod {
@@ -36,8 +39,9 @@ function defaultSimclrViews(encoder: Encoder): Views {
 export function simclr(options: SimClrOptions): SimClrMethod {
   assertOptions('options', options);
   if (options === undefined) invalidArgument('options', 'an options object with encoder, projectionHead and views', options);
-  const { encoder, projectionHead } = options;
+  const { encoder } = options;
   assertEncoder('options.encoder', encoder);
+  const projectionHead = options.projectionHead ?? simclrProjectionHead({ inputDim: encoder.outputDim, outputDim: 128, rng: options.rng ?? createRng(0) });
   const views = options.views ?? defaultSimclrViews(encoder);
   assertHead('options.projectionHead', projectionHead, encoder.outputDim);
   assertViews('options.views', views);

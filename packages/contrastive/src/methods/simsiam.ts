@@ -1,15 +1,18 @@
 import { mocoV2Transform } from '@selfsup/augment';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Encoder, type SSLMethod, assertOptions, invalidArgument } from '@selfsup/tensors';
+import { simsiamPredictionHead, simsiamProjectionHead } from '@selfsup/encoders';
+import { type Encoder, type Rng, type SSLMethod, assertOptions, createRng, invalidArgument } from '@selfsup/tensors';
 import { simSiamLoss } from '../losses/simsiam-loss.js';
 import { type Head, PendingMetrics, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, imageSize, methodVariables } from './parts.js';
 
 export interface SimSiamOptions {
   readonly encoder: Encoder;
-  /** The projection MLP (3 layers with batch norm in the paper; its output batch norm has no affine parameters). */
-  readonly projector: Head;
-  /** The prediction MLP h (a bottleneck: 2048 -> 512 -> 2048 in the paper). */
-  readonly predictor: Head;
+  /** The projection MLP. Default `simsiamProjectionHead` (3 x dense(2048) with batch norm, the last without affine). */
+  readonly projector?: Head;
+  /** The prediction MLP h. Default `simsiamPredictionHead` (a bottleneck: 2048 -> 512 -> 2048). */
+  readonly predictor?: Head;
+  /** Initialises the default heads. Default createRng(0). */
+  readonly rng?: Rng;
   /** Default: MoCo v2's augmentation (`mocoV2Transform`), which SimSiam uses. */
   readonly views?: Views;
 }
@@ -27,8 +30,11 @@ export interface SimSiamMethod extends SSLMethod {
 export function simSiam(options: SimSiamOptions): SimSiamMethod {
   assertOptions('options', options);
   if (options === undefined) invalidArgument('options', 'an options object with encoder, projector, predictor and views', options);
-  const { encoder, projector, predictor } = options;
+  const { encoder } = options;
   assertEncoder('options.encoder', encoder);
+  const rng = options.rng ?? createRng(0);
+  const projector = options.projector ?? simsiamProjectionHead({ inputDim: encoder.outputDim, rng });
+  const predictor = options.predictor ?? simsiamPredictionHead({ inputDim: projector.outputDim, rng });
   const views = options.views ?? mocoV2Transform({ size: imageSize(encoder, 'options.views') });
   assertHead('options.projector', projector, encoder.outputDim);
   assertHead('options.predictor', predictor, projector.outputDim);

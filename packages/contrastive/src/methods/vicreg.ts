@@ -1,13 +1,20 @@
 import { byolTransforms } from '@selfsup/augment';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Encoder, type SSLMethod, assertOptions, invalidArgument } from '@selfsup/tensors';
+import { type Encoder, type Rng, type SSLMethod, assertInteger, assertOptions, createRng, invalidArgument } from '@selfsup/tensors';
 import { type VicregOptions, vicregLoss, vicregTerms } from '../losses/vicreg-loss.js';
-import { type Head, PendingMetrics, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, imageSize, methodVariables } from './parts.js';
+import { type Head, PendingMetrics, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, imageSize, methodVariables, threeLayerHead } from './parts.js';
 
 export interface VicregMethodOptions extends VicregOptions {
   readonly encoder: Encoder;
-  /** The expander (3 layers of 8192 with batch norm and ReLU in the paper); the loss sees its output. */
-  readonly expander: Head;
+  /**
+   * The expander, whose output the loss sees. Default: dense-BN-ReLU, dense-BN-ReLU, dense, all of width
+   * `expanderDim` (the paper uses 8192).
+   */
+  readonly expander?: Head;
+  /** Width of the default expander. Default 1024. */
+  readonly expanderDim?: number;
+  /** Initialises the default expander. Default createRng(0). */
+  readonly rng?: Rng;
   /** Default: BYOL's two augmentations (`byolTransforms`), which VICReg follows. */
   readonly views?: Views;
 }
@@ -23,8 +30,10 @@ export interface VicregMethod extends SSLMethod {
 export function vicreg(options: VicregMethodOptions): VicregMethod {
   assertOptions('options', options);
   if (options === undefined) invalidArgument('options', 'an options object with encoder, expander and views', options);
-  const { encoder, expander, views: givenViews, ...lossOptions } = options;
+  const { encoder, expander: givenExpander, expanderDim, rng, views: givenViews, ...lossOptions } = options;
   assertEncoder('options.encoder', encoder);
+  if (expanderDim !== undefined) assertInteger('options.expanderDim', expanderDim, 1);
+  const expander = givenExpander ?? threeLayerHead(encoder.outputDim, expanderDim ?? 1024, rng ?? createRng(0), 'vicregExpander');
   const views = givenViews ?? byolTransforms({ size: imageSize(encoder, 'options.views') });
   assertHead('options.expander', expander, encoder.outputDim);
   assertViews('options.views', views);
