@@ -1,3 +1,4 @@
+import { projectionHead } from '@selfsup/encoders';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type Batch,
@@ -12,7 +13,6 @@ import {
 import { type ClipLogitScale, type ClipLogitScaleOptions, clipLogitScale } from '../losses/clip-logit-scale.js';
 import { clipLoss } from '../losses/clip-loss.js';
 import type { CaptionSource } from '../text/captions.js';
-import { applyDense, dense, denseVariables } from '../text/layers.js';
 import type { TextEncoder } from '../text/text-encoder.js';
 import { tokenize } from '../text/tokenizer.js';
 import { type ZeroShotClassifier, zeroShotClassifier } from '../text/zero-shot.js';
@@ -48,17 +48,6 @@ export interface ClipMethod extends SSLMethod {
   zeroShot(classPrompts: readonly (readonly string[])[]): ZeroShotClassifier;
 }
 
-function linearProjection(inputDim: number, outputDim: number, rng: Rng): Head {
-  const layer = dense('linear', inputDim, outputDim, rng);
-  const variables = denseVariables(layer);
-  return {
-    outputDim,
-    variables,
-    apply: (x) => tf.tidy(() => applyDense(layer, x) as tf.Tensor2D),
-    dispose: () => tf.dispose(variables.map((v) => v.variable)),
-  };
-}
-
 /**
  * CLIP (Radford et al. 2021, "Learning Transferable Visual Models From Natural Language Supervision"): an image tower
  * and a text tower trained so that matching image-caption pairs have the highest cosine similarity in the batch, with
@@ -81,7 +70,8 @@ export function clip(options: ClipOptions): ClipMethod {
   }
   if (views !== undefined && typeof views !== 'function') invalidArgument('options.views', 'a view function (images, rng) => images', views);
   const rng = options.rng ?? createRng(0);
-  const imageProjection = options.imageProjection ?? linearProjection(imageEncoder.outputDim, textEncoder.outputDim, rng);
+  const imageProjection =
+    options.imageProjection ?? projectionHead([{ inputDim: imageEncoder.outputDim, outputDim: textEncoder.outputDim }], { preset: 'clipImageProjection', rng });
   assertHead('options.imageProjection', imageProjection, imageEncoder.outputDim);
   if (imageProjection.outputDim !== textEncoder.outputDim) {
     invalidArgument('options.imageProjection', `a head with outputDim ${textEncoder.outputDim} (the text encoder's)`, imageProjection.outputDim);
