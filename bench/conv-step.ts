@@ -10,14 +10,11 @@
  * Writes bench/results/conv-step.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { register } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, initBackend, withBackend } from '../packages/tensors/src/index.js';
 import { stockKernel } from '../packages/tensors/src/kernels/wasm-ops.js';
 
-// initBackend loads tfjs-core's gradients from its ESM files, which plain Node cannot resolve (see the hook).
-register('./tfjs-esm-hook.mjs', import.meta.url);
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);

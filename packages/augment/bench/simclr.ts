@@ -1,7 +1,6 @@
 // Throughput of the SimCLR preset: ms per batch of 256 images of 32x32x3 on the default backend.
 // Run: npx tsx bench/simclr.ts [--batches 20]. Prints wall-clock and process-CPU time per batch (the CPU figure is
 // the steadier one on a shared machine).
-import '../scripts/node-setup.js';
 import { loadavg } from 'node:os';
 
 const tf = await import('@tensorflow/tfjs-core');

@@ -1,7 +1,6 @@
 // Renders docs/augment.png: SimCLR views, the four RotNet rotations, a relative-location patch grid, a jigsaw
 // puzzle, inpainting masks and a Lab round trip of one real photo.
 // Run from packages/augment: npx tsx scripts/render.ts [--image path/to/photo.png] [--out docs/augment.png]
-import './node-setup.js';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -108,7 +107,7 @@ tf.tidy(() => {
     ]),
   );
 
-  // Row 5: Lab: L, a and b (scaled to [0, 1]), the round trip, and the colour quantised to Zhang et al.'s 313 bins.
+  // Row 5: Lab: L, a and b (scaled to [0, 1]), the round trip, and the colour quantised to the in-gamut ab bins.
   const lab = A.rgbToLab(square);
   const [l, a, b] = tf.split(lab, 3, 3) as [Tensor4D, Tensor4D, Tensor4D];
   const back = A.labToRgb(lab);

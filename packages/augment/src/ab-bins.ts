@@ -8,36 +8,6 @@ export type AbBins = readonly (readonly [number, number])[];
 /** The ab grid step of Zhang et al. (2016). */
 export const AB_GRID_STEP = 10;
 
-/**
- * Zhang, Isola, Efros (2016), "Colorful Image Colorization": the Q = 313 in-gamut bins they released
- * (`resources/pts_in_hull.npy` in richzhang/colorization), as [a, bLow, bHigh] runs: for each a, every b from bLow to
- * bHigh in steps of 10. Their set is a superset of the bins the sRGB gamut reaches through `rgbToLab` (see
- * {@link abBins}).
- */
-const ZHANG_RUNS: readonly (readonly [number, number, number])[] = [
-  [-90, 50, 90],
-  [-80, 20, 90],
-  [-70, 0, 90],
-  [-60, -20, 90],
-  [-50, -30, 100],
-  [-40, -40, 100],
-  [-30, -50, 100],
-  [-20, -50, 100],
-  [-10, -60, 100],
-  [0, -70, 100],
-  [10, -80, 90],
-  [20, -80, 90],
-  [30, -90, 90],
-  [40, -100, 90],
-  [50, -100, 80],
-  [60, -110, 80],
-  [70, -110, 80],
-  [80, -110, 70],
-  [90, -110, 70],
-  [100, -90, 0],
-];
-
-let zhangBins: AbBins | undefined;
 let srgbBins: AbBins | undefined;
 
 function sortBins(keys: Iterable<string>): AbBins {
@@ -82,22 +52,16 @@ function computeSrgbBins(): AbBins {
 }
 
 /**
- * The quantised ab output space of Zhang et al. (2016): bin centres on a grid of step 10, sorted by a then b.
- * `gamut: 'zhang'` (default) is their released set of Q = 313 bins, so that priors and models trained on it line up;
- * `gamut: 'srgb'` computes the bins the sRGB gamut actually reaches through {@link rgbToLab} (262, all of them in
- * Zhang's set). Computed once and cached (needs an initialised backend for 'srgb').
+ * The quantised ab output space of Zhang et al. (2016): bin centres on a grid of step 10, sorted by a then b, restricted
+ * to the bins the sRGB gamut reaches through {@link rgbToLab} (262 bins; Zhang et al. released a looser set of 313 for
+ * their own gamut estimate). Computed once and cached (needs an initialised backend).
  */
-export function abBins(options: { readonly gamut?: 'zhang' | 'srgb' } = {}): AbBins {
+export function abBins(options: { readonly gamut?: 'srgb' } = {}): AbBins {
   assertOptions('options', options);
-  const gamut = options.gamut ?? 'zhang';
-  if (gamut === 'srgb') return (srgbBins ??= computeSrgbBins());
-  if (gamut !== 'zhang') invalidArgument('options.gamut', '"zhang" or "srgb"', gamut);
-  if (zhangBins === undefined) {
-    const keys: string[] = [];
-    for (const [a, lo, hi] of ZHANG_RUNS) for (let b = lo; b <= hi; b += AB_GRID_STEP) keys.push(`${a},${b}`);
-    zhangBins = sortBins(keys);
-  }
-  return zhangBins;
+  const gamut = options.gamut ?? 'srgb';
+  if (gamut !== 'srgb') invalidArgument('options.gamut', '"srgb"', gamut);
+  srgbBins ??= computeSrgbBins();
+  return srgbBins;
 }
 
 function assertBins(name: string, bins: unknown): asserts bins is AbBins {

@@ -68,8 +68,42 @@ let gradientsRegistered = false;
  */
 async function registerGradients(): Promise<void> {
   if (gradientsRegistered) return;
+  // Our dist bundles that module. Run from source by plain Node (tsx scripts; vitest resolves on its own), tfjs-core's
+  // extensionless ESM imports do not resolve: a resolve hook appends '.js' inside tfjs-core's dist. A failed import
+  // stays cached by Node's loader, so the hook must be in place before the first attempt.
+  const fromSource = import.meta.url.endsWith('.ts');
+  const underVitest = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.['VITEST'] !== undefined;
+  if (fromSource && !underVitest) await registerTfjsEsmResolver();
   await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
   gradientsRegistered = true;
+}
+
+const TFJS_ESM_RESOLVER = `
+import { existsSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+export async function resolve(specifier, context, next) {
+  const parent = context.parentURL ?? '';
+  if (parent.includes('/@tensorflow/tfjs-core/dist/') && specifier.startsWith('.') && !specifier.endsWith('.js')) {
+    for (const candidate of [specifier + '.js', specifier + '/index.js']) {
+      const target = new URL(candidate, parent);
+      const file = fileURLToPath(target);
+      if (existsSync(file) && statSync(file).isFile()) return next(target.href, context);
+    }
+  }
+  return next(specifier, context);
+}`;
+
+/** Registers the resolve hook above with Node's module.register (Node >= 20.6). False where that is not possible. */
+async function registerTfjsEsmResolver(): Promise<boolean> {
+  const nodeModule = 'node:module';
+  try {
+    const { register } = (await import(/* @vite-ignore */ nodeModule)) as { register?: (url: string) => void };
+    if (typeof register !== 'function') return false;
+    register(`data:text/javascript,${encodeURIComponent(TFJS_ESM_RESOLVER)}`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function errorText(error: unknown): string {
