@@ -4,10 +4,10 @@
  * (the weights it started from).
  *
  *   pnpm run pretrain-mnist                                   # from packages/contrastive
- *   npx tsx --tsconfig tsconfig.build.json scripts/pretrain-mnist.ts --budget 60 --methods simclr,byol --encoder mlp
+ *   npx tsx scripts/pretrain-mnist.ts --budget 60 --methods simclr,byol --encoder mlp
  *
- * Prints a table and writes scripts/results/pretrain-mnist.json. Build the workspace first (`pnpm build`): the script
- * imports the sibling packages' dist.
+ * Prints a table and writes scripts/results/pretrain-mnist.json. The sibling packages are read from source (through the
+ * workspace's tsconfig paths), so nothing needs building first.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -29,7 +29,6 @@ import {
   byolProjectionHead,
   convNet,
   mlp,
-  momentumCopy,
   mocoV2ProjectionHead,
   simclrProjectionHead,
 } from '@selfsup/encoders';
@@ -72,12 +71,10 @@ function buildMethod(name: string, encoder: Encoder): SSLMethod {
     return simclr({ encoder, projectionHead: simclrProjectionHead({ inputDim: d, outputDim: 64, seed: seed + 1 }), views: simclrViews, temperature: 0.5 });
   }
   if (name === 'mocoV2') {
-    const head = mocoV2ProjectionHead({ inputDim: d, hiddenDim: 256, outputDim: 64, seed: seed + 1 });
+    // The key encoder and head default to momentumCopy(encoder) and momentumCopy(projectionHead).
     return mocoV2({
       encoder,
-      projectionHead: head,
-      momentumEncoder: momentumCopy(encoder),
-      momentumHead: momentumCopy(head),
+      projectionHead: mocoV2ProjectionHead({ inputDim: d, hiddenDim: 256, outputDim: 64, seed: seed + 1 }),
       views: simclrViews,
       queueSize: 4096,
       momentum: 0.99,
@@ -85,13 +82,11 @@ function buildMethod(name: string, encoder: Encoder): SSLMethod {
     });
   }
   if (name === 'byol') {
-    const projector = byolProjectionHead({ inputDim: d, hiddenDim: 256, outputDim: 64, seed: seed + 1 });
+    // The target encoder and projector default to momentum copies of the online ones.
     return byol({
       encoder,
-      projector,
+      projector: byolProjectionHead({ inputDim: d, hiddenDim: 256, outputDim: 64, seed: seed + 1 }),
       predictor: byolPredictionHead({ inputDim: 64, hiddenDim: 256, outputDim: 64, seed: seed + 2 }),
-      targetEncoder: momentumCopy(encoder),
-      targetProjector: momentumCopy(projector),
       views: byolViews,
       baseMomentum: 0.99,
     });
