@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { SelfsupError } from '@selfsup/tensors';
 import { DATA_FORMS } from './data.js';
 import { ENCODER_FORMS, type EncoderFactory } from './encoder.js';
+import { type BenchCommandOptions, runBench } from './bench-command.js';
 import { type EvalCommandOptions, runEval } from './eval-command.js';
 import { listMethods } from './methods.js';
 import { type PretrainCommandOptions, runPretrain } from './pretrain-command.js';
@@ -135,6 +136,24 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .option('--quiet', 'no progress output', false)
     .action(async (options: PretrainCommandOptions) => {
       await runPretrain(options, { stdout: io.stdout, stderr: io.stderr, interactive: io.interactive ?? false });
+      setExitCode(EXIT_OK);
+    });
+  program
+    .command('bench')
+    .description('Pretrain each method for a fixed time budget and probe it next to random initialisation and raw pixels; writes results.md and pictures.')
+    .requiredOption('--data <spec>', `data set: ${DATA_FORMS}`)
+    .option('--methods <list>', 'methods to compare', choiceList(listMethods().map((m) => m.name)), ['simclr', 'moco-v2', 'byol'])
+    .option('--arch <name>', 'backbone: convNet, resnet, mlp', 'convNet')
+    .option('--budget <seconds>', 'pretraining time per method', positiveNumber, 600)
+    .option('--batch-size <n>', 'images per pretraining step', integer(2), 128)
+    .option('--probe <list>', 'probes to run: knn, linear', choiceList(['knn', 'linear'] as const), ['knn', 'linear'])
+    .option('--limit <n>', 'use only the first n images of each split', integer(2))
+    .option('--out <dir>', 'where results and runs go', 'selfsup-bench')
+    .option('--seed <n>', 'seed of every random choice', integer(0), 0)
+    .addOption(new Option('--backend <name>', 'compute backend (default: best available)').choices(['tensorflow', 'wasm', 'cpu']))
+    .option('--quiet', 'no progress output', false)
+    .action(async (options: BenchCommandOptions) => {
+      await runBench(options, { stdout: io.stdout, stderr: io.stderr, interactive: io.interactive ?? false });
       setExitCode(EXIT_OK);
     });
   return program;
