@@ -1,0 +1,112 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ApplyOptions, NamedVariable } from '@selfsup/tensors';
+import {
+  SelfsupError,
+  assertInRange,
+  assertOptions,
+  assertPositive,
+  assertPositiveInteger,
+  assertTensor,
+  invalidArgument,
+  namedVariable,
+} from '@selfsup/tensors';
+import { type Layer, assertLayerName, isTraining } from './layer.js';
+
+export interface BatchNormOptions {
+  /** Features (rank-2 inputs [N, C]) or channels (NHWC inputs [N, H, W, C]). */
+  readonly channels: number;
+  /**
+   * Weight of the new batch statistic in the running averages: running = (1 - momentum) * running + momentum * batch.
+   * Default 0.1, PyTorch's convention (Keras and TensorFlow write the complement, 0.99).
+   */
+  readonly momentum?: number;
+  /** Added to the variance before the square root. Default 1e-5 (PyTorch). */
+  readonly epsilon?: number;
+  /** Learnable scale (gamma, from 1) and shift (beta, from 0). Default true; SimSiam's projector output has none. */
+  readonly affine?: boolean;
+  /** Variable-name prefix (default "bn"): `<name>/gamma`, `<name>/beta`, `<name>/runningMean`, `<name>/runningVar`. */
+  readonly name?: string;
+  /** Initial gamma (default 1). 0 makes a residual branch start as the identity (Goyal et al. 2017). */
+  readonly gammaInit?: number;
+}
+
+export interface BatchNorm extends Layer<tf.Tensor, tf.Tensor> {
+  readonly channels: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly gamma: NamedVariable | undefined;
+  readonly beta: NamedVariable | undefined;
+  /** Non-trainable state (trainable: false): the optimiser never touches it; checkpoints and EMA copies carry it. */
+  readonly runningMean: NamedVariable;
+  readonly runningVar: NamedVariable;
+}
+
+/**
+ * Batch normalisation (Ioffe & Szegedy 2015), over every axis but the last.
+ *
+ * - `apply(x, { training: true })` (pretraining): normalises with the batch's mean and biased variance and updates the
+ *   running averages, the variance unbiased (n / (n - 1)), as PyTorch does. The update is a `variable.assign`, so it
+ *   may run inside a gradient tape; the gradient flows through the batch statistics.
+ * - `apply(x)` (the default, inference and probing): normalises with the running averages, which stay frozen.
+ */
+export function batchNorm(options: BatchNormOptions): BatchNorm {
+  assertOptions('options', options);
+  if (options === undefined) invalidArgument('options', 'an options object', options);
+  const { channels, momentum = 0.1, epsilon = 1e-5, affine = true, name = 'bn', gammaInit = 1 } = options;
+  assertPositiveInteger('options.channels', channels);
+  assertInRange('options.momentum', momentum, 0, 1);
+  assertPositive('options.epsilon', epsilon);
+  assertLayerName('options.name', name);
+  if (typeof affine !== 'boolean') invalidArgument('options.affine', 'a boolean', affine);
+  if (typeof gammaInit !== 'number' || !Number.isFinite(gammaInit)) invalidArgument('options.gammaInit', 'a finite number', gammaInit);
+  const gamma = affine ? namedVariable(`${name}/gamma`, tf.fill([channels], gammaInit)) : undefined;
+  const beta = affine ? namedVariable(`${name}/beta`, tf.zeros([channels])) : undefined;
+  const runningMean = namedVariable(`${name}/runningMean`, tf.zeros([channels]), false);
+  const runningVar = namedVariable(`${name}/runningVar`, tf.ones([channels]), false);
+  const variables = [...(gamma && beta ? [gamma, beta] : []), runningMean, runningVar];
+
+  return {
+    name,
+    channels,
+    momentum,
+    epsilon,
+    gamma,
+    beta,
+    runningMean,
+    runningVar,
+    variables,
+    apply(x: tf.Tensor, applyOptions?: ApplyOptions): tf.Tensor {
+      assertTensor(`${name} input`, x);
+      if (x.rank < 2 || x.rank > 4 || x.shape[x.rank - 1] !== channels) {
+        invalidArgument(`${name} input`, `a tensor of shape [N, ${channels}] or [N, H, W, ${channels}]`, x);
+      }
+      // Without affine parameters, pass constants: tfjs-core's batchNorm gradient saves `scale` for the backward
+      // pass and fails on an undefined one.
+      const scale = (): tf.Tensor => gamma?.variable ?? tf.ones([channels]);
+      const offset = (): tf.Tensor => beta?.variable ?? tf.zeros([channels]);
+      if (!isTraining(applyOptions)) {
+        return tf.tidy(() => tf.batchNorm(x, runningMean.variable, runningVar.variable, offset(), scale(), epsilon));
+      }
+      const count = x.size / channels;
+      if (count < 2) {
+        throw new SelfsupError(
+          'INVALID_ARGUMENT',
+          `${name}: training-mode batch norm needs more than one value per channel; got input of shape [${x.shape.join(', ')}] (use a batch of 2 or more, or apply without training)`,
+          { argument: `${name} input` },
+        );
+      }
+      return tf.tidy(() => {
+        const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
+        const { mean, variance } = tf.moments(x, axes);
+        // Running statistics are state: assign() is not recorded on the tape, so no gradient flows into them.
+        const unbiased = tf.mul(variance, count / (count - 1));
+        runningMean.variable.assign(tf.add(tf.mul(runningMean.variable, 1 - momentum), tf.mul(mean, momentum)));
+        runningVar.variable.assign(tf.add(tf.mul(runningVar.variable, 1 - momentum), tf.mul(unbiased, momentum)));
+        return tf.batchNorm(x, mean, variance, offset(), scale(), epsilon);
+      });
+    },
+    dispose() {
+      for (const v of variables) if (!v.variable.isDisposed) v.variable.dispose();
+    },
+  };
+}
