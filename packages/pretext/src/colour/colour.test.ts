@@ -16,7 +16,7 @@ describe('splitLab', () => {
     const b = splitLab(rgb);
     expect(maxAbsDiff(a.lightness, b.lightness)).toBeLessThan(1e-4);
     expect(tf.tidy(() => value(tf.max(tf.abs(a.ab))))).toBeLessThan(1e-2);
-    expectNoLeak(() => splitLab(rgb));
+    expectNoLeak(() => ({ ...splitLab(rgb) }));
     tf.dispose([grey, rgb, a.lightness, a.ab, b.lightness, b.ab]);
     expectInvalid(() => splitLab(tf.zeros([1, 2, 2, 2]) as tf.Tensor4D), 'images');
   });
@@ -72,7 +72,7 @@ describe('colorizationTargets', () => {
       const decoded = annealedMean(t.soft, { temperature: 1 });
       expect(value(tf.max(tf.abs(tf.sub(decoded, t.ab))))).toBeLessThan(5);
     });
-    expectNoLeak(() => colorizationTargets(images, { outputSize: [2, 2] }));
+    expectNoLeak(() => ({ ...colorizationTargets(images, { outputSize: [2, 2] }) }));
     expectInvalid(() => colorizationTargets(images, { outputSize: [16, 16] }), 'options.outputSize');
     tf.dispose([colour, grey, images, t.input, t.ab, t.soft, t.sampleMask]);
   });

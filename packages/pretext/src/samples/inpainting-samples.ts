@@ -80,18 +80,28 @@ export function inpaintingSamples(images: tf.Tensor4D, rng: Rng, options: Inpain
   assertColourImages('images', images);
   assertRng('rng', rng);
   assertOptions('options', options);
-  const [n, h, w, c] = images.shape;
+  const [n, h, w] = images.shape;
   const overlap = options.overlap ?? 4;
   const overlapWeight = options.overlapWeight ?? 10;
   assertInteger('options.overlap', overlap, 0, 1024);
   assertNonNegative('options.overlapWeight', overlapWeight);
-  const defaultFill = c === 3 ? [...CONTEXT_ENCODER_FILL] : 0.299 * CONTEXT_ENCODER_FILL[0] + 0.587 * CONTEXT_ENCODER_FILL[1] + 0.114 * CONTEXT_ENCODER_FILL[2];
-  const fill = options.fill ?? defaultFill;
-  if (typeof fill !== 'number' && !Array.isArray(fill)) invalidArgument('options.fill', 'a number or one number per channel', fill);
   const masks = inpaintingMasks(n, [h, w], rng, options);
   return tf.tidy(() => ({
     masks: tf.keep(masks),
-    inputs: applyMask(images, masks, { fill: typeof fill === 'number' ? fill : [...fill] }),
+    inputs: maskedInputs(images, masks, options.fill),
     weights: inpaintingLossWeights(masks, { overlap, overlapWeight }),
   }));
+}
+
+/**
+ * The encoder's input for given holes: `images` with the pixels under `masks` (1 = hole) replaced by `fill` (one
+ * value, or one per channel). Default fill: Context Encoders' mean ImageNet colour, or its luma for grey images.
+ */
+export function maskedInputs(images: tf.Tensor4D, masks: MaskBatch, fill?: number | readonly number[]): tf.Tensor4D {
+  assertColourImages('images', images);
+  const c = images.shape[3];
+  const [r, g, b] = CONTEXT_ENCODER_FILL;
+  const value = fill ?? (c === 3 ? [r, g, b] : 0.299 * r + 0.587 * g + 0.114 * b);
+  if (typeof value !== 'number' && !Array.isArray(value)) invalidArgument('fill', 'a number or one number per channel', value);
+  return applyMask(images, masks, { fill: typeof value === 'number' ? value : [...value] });
 }

@@ -55,7 +55,7 @@ export function splitBrainTargets(images: tf.Tensor4D, options: SplitBrainTarget
       lightnessInput: normalizeLightness(lightness) as tf.Tensor4D,
       abInput: normalizeAb(ab) as tf.Tensor4D,
       abLabels: quantizeAb(smallAb, { bins }) as tf.Tensor3D,
-      lightnessLabels: tf.reshape(quantizeLightness(smallL, lBins), smallL.shape.slice(0, 3)) as tf.Tensor3D,
+      lightnessLabels: tf.reshape(quantizeLightness(smallL, lBins), [smallL.shape[0], smallL.shape[1], smallL.shape[2]]) as tf.Tensor3D,
       sampleMask: chromaMask(ab, threshold),
     };
   });
