@@ -51,3 +51,7 @@ export { discriminatorLoss, generatorAdversarialLoss } from './losses/adversaria
 export { angleRegressionLoss, meanAngularError, predictedAngles } from './losses/angle.js';
 export { rebalancedCrossEntropy } from './losses/rebalanced-cross-entropy.js';
 export type { RebalancedCrossEntropyOptions } from './losses/rebalanced-cross-entropy.js';
+
+// Pictures (tensors; `@selfsup/pretext/node` writes them as PNG)
+export { colorizationExamples, inpaintingExamples } from './pictures/example-grids.js';
+export type { ExampleGridOptions } from './pictures/example-grids.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CONTEXT_ENCODER_FILL } from '@selfsup/augment';
 import { convNet } from '@selfsup/encoders';
-import { createRng } from '@selfsup/tensors';
+import { type CheckpointStore, type JsonObject, type NamedVariable, createRng, fit, tensorDataset } from '@selfsup/tensors';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectInvalid, maxAbsDiff, smoothImages, value } from '../../test/helpers.js';
@@ -107,5 +107,40 @@ describe('inpainting (Context Encoders)', () => {
     expectInvalid(() => inpainting({ encoder, imageSize: [16, 16], adversarialWeight: -1 }), 'options.adversarialWeight');
     expectInvalid(() => inpainting({ encoder, imageSize: [16, 16], discriminator: { beta1: 2 } }), 'options.discriminator.beta1');
     encoder.dispose();
+  });
+
+  it('checkpoints the discriminator and its optimizer: a resumed run restores them', async () => {
+    const saved = new Map<string, Float32Array>();
+    let state: JsonObject | undefined;
+    const store: CheckpointStore = {
+      async save(variables: readonly NamedVariable[], s: JsonObject) {
+        for (const v of variables) saved.set(v.name, v.variable.dataSync().slice() as Float32Array);
+        state = s;
+      },
+      async load(variables: readonly NamedVariable[]) {
+        if (state === undefined) return undefined;
+        for (const v of variables) {
+          const values = saved.get(v.name);
+          if (values !== undefined) v.variable.assign(tf.tensor(values, v.variable.shape, v.variable.dtype));
+        }
+        return state;
+      },
+    };
+    const build = () => inpainting({ encoder: tinyEncoder(), imageSize: [16, 16], decoderChannels: [8], discriminator: { channels: [8] } });
+    const images = smoothImages(5, 4, 16, 16);
+    const first = build();
+    const dataset = tensorDataset(tf.clone(images));
+    await fit(first, dataset, { batchSize: 4, epochs: 2, progress: false, checkpoint: { store } });
+    expect([...saved.keys()].some((k) => k.startsWith('discriminator/adam/optimizer/'))).toBe(true);
+    const second = build();
+    await fit(second, dataset, { batchSize: 4, epochs: 2, progress: false, checkpoint: { store }, resume: true });
+    // Resuming at the end (step 2 of 2) runs nothing: the discriminator and its Adam slots are exactly the saved ones.
+    for (const v of second.variables.filter((x) => x.name.startsWith('discriminator/'))) {
+      expect(Array.from(v.variable.dataSync())).toEqual(Array.from(saved.get(v.name)!));
+    }
+    first.dispose();
+    second.dispose();
+    dataset.dispose?.();
+    images.dispose();
   });
 });
