@@ -35,6 +35,27 @@ describe('colorization', () => {
     method.dispose();
   });
 
+  it('trains on soft targets at the trunk resolution whose decoding returns the averaged ab', () => {
+    const method = colorization({ encoder: tinyEncoder(), headChannels: 0 });
+    const images = smoothImages(8, 2, 16, 16);
+    const t = method.samples(images);
+    expect(t.soft.shape).toEqual([2, 8, 8, abBins().length]);
+    tf.tidy(() => {
+      const { ab } = splitLab(images);
+      const averaged = tf.avgPool(ab, 2, 2, 'valid');
+      expect(maxAbsDiff(t.ab, averaged)).toBeLessThan(1e-3);
+      // The target's dominant bin is the bin nearest the averaged ab (within half the 10-unit grid diagonal).
+      const dominant = Array.from(tf.argMax(t.soft, 3).dataSync());
+      const values = averaged.dataSync();
+      dominant.forEach((q, i) => {
+        const [a, b] = abBins()[q]!;
+        expect(Math.hypot(a - values[2 * i]!, b - values[2 * i + 1]!)).toBeLessThanOrEqual(Math.SQRT2 * 5 + 1e-3);
+      });
+    });
+    tf.dispose([images, t.input, t.ab, t.soft, t.sampleMask]);
+    method.dispose();
+  });
+
   it('leaves images that are grey everywhere out of the loss', () => {
     const method = colorization({ encoder: tinyEncoder(), headChannels: 0 });
     const grey = greyAsRgb(2, 4);

@@ -12,7 +12,7 @@ import {
   namedVariable,
 } from '@selfsup/tensors';
 import { classRebalancing } from '../colour/ab-prior.js';
-import { abBinCounts, abRegressionTargets, colorizationTargets } from '../colour/colorization-targets.js';
+import { type ColorizationTargets, abBinCounts, abRegressionTargets, colorizationTargets } from '../colour/colorization-targets.js';
 import { AB_SCALE, assertColourImages, normalizeLightness, splitLab } from '../colour/lab-channels.js';
 import { KeptTensors, disposeAll, methodVariables } from '../internal/method.js';
 import { rebalancedCrossEntropy } from '../losses/rebalanced-cross-entropy.js';
@@ -51,6 +51,8 @@ export interface Colorization extends SSLMethod {
   readonly encoder: LabConvNet;
   readonly head: DenseHead;
   readonly bins: AbBins;
+  /** The input and targets of a batch at the trunk's resolution (soft ab encoding, grey-image mask). */
+  samples(images: tf.Tensor4D): ColorizationTargets;
   /** The colour prior the current class weights come from, smoothed ([Q], sums to 1; uniform before any data). */
   smoothedPrior(): Float32Array;
   /** The current class-rebalancing weights [Q] (all 1 without rebalancing). */
@@ -132,6 +134,12 @@ export function colorization(options: ColorizationOptions): Colorization {
   };
   if (fixedPrior !== undefined) current = rebalance(fixedPrior);
 
+  const samples = (images: tf.Tensor4D): ColorizationTargets => {
+    assertColourImages('images', images);
+    const [, h, w] = images.shape;
+    return colorizationTargets(images, { outputSize: trunk.outputSize(h, w), bins, sigma, neighbours, chromaThreshold: threshold });
+  };
+
   const logitsFor = (lightnessInput: tf.Tensor4D, training: boolean) => head.apply(trunk.apply(lightnessInput, { training }), { training });
 
   const predictAb = (images: tf.Tensor4D, predictOptions: { readonly temperature?: number } = {}): tf.Tensor4D => {
@@ -173,11 +181,9 @@ export function colorization(options: ColorizationOptions): Colorization {
         return labToRgb(tf.concat([lightness, ab], 3) as tf.Tensor4D);
       });
     },
+    samples,
     loss(batch: Batch, _context: StepContext): tf.Scalar {
-      assertColourImages('batch.images', batch.images);
-      const [, h, w] = batch.images.shape;
-      const outputSize = trunk.outputSize(h, w);
-      const targets = colorizationTargets(batch.images, { outputSize, bins, sigma, neighbours, chromaThreshold: threshold });
+      const targets = samples(batch.images);
       try {
         if (objective === 'classification' && fixedPrior === undefined && rebalancing !== false) {
           // The running prior: everything counted so far plus this batch (so the first step has one too).

@@ -215,10 +215,9 @@ export function inpainting(options: InpaintingOptions): Inpainting {
         () => discriminatorLoss(judge(batch.images, masks, true), judge(completed, masks, true)),
         dTrainable,
       );
-      dOptimizer.applyGradients(
-        dTrainable.map((v) => grads[v.name] ?? tf.zerosLike(v)),
-        dLearningRate,
-      );
+      const list = dTrainable.map((v) => grads[v.name] ?? tf.zerosLike(v));
+      dOptimizer.applyGradients(list, dLearningRate);
+      tf.dispose(list);
       tf.dispose(grads);
       kept.set('discriminator', value);
       kept.delete('completed');
