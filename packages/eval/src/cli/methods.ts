@@ -1,5 +1,6 @@
 import { barlowTwins, byol, mocoV1, mocoV2, simSiam, simclr, vicreg } from '@selfsup/contrastive';
 import { buildEncoder, listArchitectures } from '@selfsup/encoders';
+import { inpainting, jigsaw, relativePatchLocation, rotNet, rotationRegression } from '@selfsup/pretext';
 import { type Encoder, type JsonObject, type OptimizerConfig, type SSLMethod, SelfsupError, createRng } from '@selfsup/tensors';
 
 /** What every method builder gets: the encoder to train and the run's seed. */
@@ -73,6 +74,46 @@ const CONTRASTIVE: readonly MethodEntry[] = [
   },
 ];
 
+// Pretext tasks that train any image encoder (colorization and split-brain need a Lab encoder: use the library).
+const PRETEXT: readonly MethodEntry[] = [
+  {
+    name: 'rotnet',
+    description: 'RotNet (Gidaris et al. 2018): 4-way rotation classification, all four rotations of every image',
+    learningRate: 1e-3,
+    optimizer: { type: 'adam' },
+    build: ({ encoder, seed }) => rotNet({ encoder, seed: seed + 1 }),
+  },
+  {
+    name: 'rotation-regression',
+    description: 'continuous rotation: regress the angle (cos, sin) of a randomly rotated image',
+    learningRate: 1e-3,
+    optimizer: { type: 'adam' },
+    build: ({ encoder, seed }) => rotationRegression({ encoder, seed: seed + 1 }),
+  },
+  {
+    name: 'relative-location',
+    description: 'relative patch location (Doersch et al. 2015): 8-way position of a neighbour patch, shortcut removal on',
+    learningRate: 1e-3,
+    optimizer: { type: 'adam' },
+    build: ({ encoder, seed }) => relativePatchLocation({ encoder, seed: seed + 1 }),
+  },
+  {
+    name: 'jigsaw',
+    description: 'jigsaw puzzles (Noroozi & Favaro 2016): 9 tiles, 100 maximal-Hamming permutations',
+    learningRate: 1e-3,
+    optimizer: { type: 'adam' },
+    build: ({ encoder, seed }) => jigsaw({ encoder, permutations: 100, seed: seed + 1 }),
+  },
+  {
+    name: 'inpainting',
+    description: 'Context Encoders (Pathak et al. 2016): fill a central hole, 0.999 L2 + 0.001 adversarial',
+    learningRate: 2e-4,
+    optimizer: { type: 'adam', beta1: 0.5 },
+    build: ({ encoder, inputShape, seed }) =>
+      inpainting({ encoder, imageSize: [inputShape[0], inputShape[1]], channels: inputShape[2], seed: seed + 1 }),
+  },
+];
+
 /** MoCo's queue must be a multiple of the batch: the largest multiple <= 4096 (MoCo's CIFAR setting). */
 function queueSizeFor(batchSize: number): number {
   return Math.max(batchSize, Math.floor(4096 / batchSize) * batchSize);
@@ -86,7 +127,7 @@ export function registerMethod(entry: MethodEntry): void {
 }
 
 export function listMethods(): readonly MethodEntry[] {
-  return [...CONTRASTIVE, ...extra.values()];
+  return [...CONTRASTIVE, ...PRETEXT, ...extra.values()];
 }
 
 export function findMethod(name: string): MethodEntry {

@@ -47,6 +47,14 @@ describe('selfsup pretrain', () => {
     expect(e.stdout()).toMatch(/knn/);
   });
 
+  it.each(['rotnet', 'moco-v2'])('pretrains %s from the command line', async (method) => {
+    const c = capture();
+    const code = await runCli(['pretrain', '--method', method, '--data', 'mnist', '--limit', '32', '--batch-size', '16', '--out', path.join(tmp, method), '--quiet'], c.io);
+    expect(c.stderr()).toBe('');
+    expect(code).toBe(0);
+    expect(c.stdout()).toMatch(new RegExp(`${method}: 2 steps \\(completed\\)`));
+  });
+
   it('resumes only a run with the same settings', async () => {
     const out = path.join(tmp, 'run');
     const c = capture();
