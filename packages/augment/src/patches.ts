@@ -1,0 +1,177 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { assertInteger, assertOptions, assertRng, invalidArgument, type Rng } from '@selfsup/tensors';
+import { cropBoxes, type CropBox } from './crop.js';
+import { assertImages } from './images.js';
+import { colorDrop, type DownUpSampleOptions, downUpSample } from './shortcuts.js';
+
+/** Patch, gap and jitter sizes in pixels. */
+export interface PatchLayout {
+  readonly patchSize: number;
+  readonly gap: number;
+  readonly jitter: number;
+}
+
+export interface PatchGridOptions extends Partial<PatchLayout> {
+  /** Replace two random colour channels per patch by noise (see `colorDrop`). Default false. */
+  readonly colorDrop?: boolean | { readonly noise?: number };
+  /** Randomly down- and up-sample patches (see `downUpSample`). Default false. */
+  readonly downUpSample?: boolean | DownUpSampleOptions;
+}
+
+/** Doersch et al. (2015) on ~400-pixel images: 96-pixel patches, 48-pixel gaps, up to 7 pixels of jitter. */
+const DOERSCH = { patch: 96, gap: 48, jitter: 7 };
+
+/**
+ * The patch layout for an image: explicit sizes, or Doersch et al.'s (patch 96, gap 48, jitter 7 pixels) scaled so
+ * that a jittered 3x3 grid (3 patches + 2 gaps + 2 jitters = 398 units) spans the shorter side.
+ */
+export function patchLayout(height: number, width: number, options: Partial<PatchLayout> = {}): PatchLayout {
+  assertInteger('height', height, 1);
+  assertInteger('width', width, 1);
+  assertOptions('options', options);
+  const unit = Math.min(height, width) / (3 * DOERSCH.patch + 2 * DOERSCH.gap + 2 * DOERSCH.jitter);
+  const patchSize = options.patchSize ?? Math.max(1, Math.floor(DOERSCH.patch * unit));
+  const gap = options.gap ?? Math.floor(DOERSCH.gap * unit);
+  const jitter = options.jitter ?? Math.floor(DOERSCH.jitter * unit);
+  assertInteger('options.patchSize', patchSize, 1);
+  assertInteger('options.gap', gap, 0);
+  assertInteger('options.jitter', jitter, 0);
+  const span = 3 * patchSize + 2 * gap + 2 * jitter;
+  if (span > Math.min(height, width)) {
+    invalidArgument('options', `a layout whose 3 patches + 2 gaps + 2 jitters fit in ${height}x${width} (span ${span})`, options);
+  }
+  return { patchSize, gap, jitter };
+}
+
+/** Top-left corners of the 9 jittered cells of one image, row by row. */
+function gridPositions(height: number, width: number, layout: PatchLayout, rng: Rng): [number, number][] {
+  const { patchSize: p, gap: g, jitter: j } = layout;
+  const span = 3 * p + 2 * g;
+  const oy = rng.int(j, height - span - j + 1);
+  const ox = rng.int(j, width - span - j + 1);
+  const cells: [number, number][] = [];
+  for (let r = 0; r < 3; r++) {
+    for (let c = 0; c < 3; c++) cells.push([oy + r * (p + g) + rng.int(-j, j + 1), ox + c * (p + g) + rng.int(-j, j + 1)]);
+  }
+  return cells;
+}
+
+function extract(images: tf.Tensor4D, corners: readonly [number, number][], indices: readonly number[], size: number): tf.Tensor4D {
+  const boxes: CropBox[] = corners.map(([top, left]) => ({ top, left, height: size, width: size }));
+  // Nearest sampling on integer boxes: exact pixel copies.
+  return cropBoxes(images, boxes, [size, size], { indices, method: 'nearest' });
+}
+
+function applyShortcuts(patches: tf.Tensor4D, rng: Rng, options: PatchGridOptions): tf.Tensor4D {
+  let x = patches;
+  if (options.colorDrop !== undefined && options.colorDrop !== false) {
+    const next = colorDrop(x, rng, options.colorDrop === true ? {} : options.colorDrop);
+    if (x !== patches) x.dispose();
+    x = next;
+  }
+  if (options.downUpSample !== undefined && options.downUpSample !== false) {
+    const next = downUpSample(x, rng, options.downUpSample === true ? {} : options.downUpSample);
+    if (x !== patches) x.dispose();
+    x = next;
+  }
+  return x;
+}
+
+/** A 3x3 grid of patches per image. */
+export interface PatchGrid {
+  /** [N, 9, P, P, C], cells row by row (0 1 2 / 3 4 5 / 6 7 8). */
+  readonly patches: tf.Tensor5D;
+  /** positions[i][k] = [top, left] of patch k of image i, in pixels. */
+  readonly positions: readonly (readonly [number, number])[][];
+  readonly layout: PatchLayout;
+}
+
+function checkShortcutOptions(options: PatchGridOptions): void {
+  for (const key of ['colorDrop', 'downUpSample'] as const) {
+    const v = options[key];
+    if (v !== undefined && typeof v !== 'boolean' && (typeof v !== 'object' || v === null)) {
+      invalidArgument(`options.${key}`, 'a boolean or an options object', v);
+    }
+  }
+}
+
+/**
+ * Cuts a 3x3 grid of square patches from every image (Doersch, Gupta, Efros 2015, "Unsupervised Visual Representation
+ * Learning by Context Prediction"): patches separated by a gap, the grid placed at random, each patch jittered by up
+ * to `jitter` pixels in each direction, so that no low-level cue (continuing lines, textures across the boundary)
+ * gives the arrangement away. Sizes default to the paper's scaled to the image ({@link patchLayout}).
+ */
+export function patchGrid(images: tf.Tensor4D, rng: Rng, options: PatchGridOptions = {}): PatchGrid {
+  assertImages('images', images);
+  assertRng('rng', rng);
+  assertOptions('options', options);
+  checkShortcutOptions(options);
+  const [n, h, w, c] = images.shape;
+  const layout = patchLayout(h, w, options);
+  const p = layout.patchSize;
+  if (n === 0) return { patches: tf.zeros([0, 9, p, p, c]), positions: [], layout };
+  const positions = Array.from({ length: n }, () => gridPositions(h, w, layout, rng));
+  const indices = positions.flatMap((cells, i) => cells.map(() => i));
+  const patches = tf.tidy(() => {
+    const flat = applyShortcuts(extract(images, positions.flat(), indices, p), rng, options);
+    return tf.reshape(flat, [n, 9, p, p, c]) as tf.Tensor5D;
+  });
+  return { patches, positions, layout };
+}
+
+/**
+ * Relative-location labels (Doersch et al. 2015): label l means the second patch sits in cell
+ * `RELATIVE_LOCATION_CELLS[l]` of the 3x3 grid around the first (the centre, cell 4):
+ * ```
+ * 0 1 2
+ * 3 . 4
+ * 5 6 7
+ * ```
+ */
+export const RELATIVE_LOCATION_CELLS: readonly number[] = [0, 1, 2, 3, 5, 6, 7, 8];
+
+/** Pairs for the relative-location task. */
+export interface RelativeLocationPairs {
+  /** [N, P, P, C]: the centre patch of each image. */
+  readonly first: tf.Tensor4D;
+  /** [N, P, P, C]: one of its eight neighbours. */
+  readonly second: tf.Tensor4D;
+  /** [N] int32 in 0..7, the layout of {@link RELATIVE_LOCATION_CELLS}. */
+  readonly labels: tf.Tensor1D;
+  /** [top, left] of the first and second patch of each image. */
+  readonly positions: readonly (readonly [readonly [number, number], readonly [number, number]])[];
+  readonly layout: PatchLayout;
+}
+
+/**
+ * One relative-location pair per image (Doersch et al. 2015): the centre patch of a jittered 3x3 grid and a neighbour
+ * drawn uniformly from the other eight, labelled by its position. `colorDrop` and `downUpSample` apply the paper's
+ * shortcut removals to both patches.
+ */
+export function relativeLocationPairs(images: tf.Tensor4D, rng: Rng, options: PatchGridOptions = {}): RelativeLocationPairs {
+  assertImages('images', images);
+  assertRng('rng', rng);
+  assertOptions('options', options);
+  checkShortcutOptions(options);
+  const [n, h, w, c] = images.shape;
+  const layout = patchLayout(h, w, options);
+  const p = layout.patchSize;
+  if (n === 0) {
+    return { first: tf.zeros([0, p, p, c]), second: tf.zeros([0, p, p, c]), labels: tf.tensor1d([], 'int32'), positions: [], layout };
+  }
+  const labels = new Int32Array(n);
+  const positions: [[number, number], [number, number]][] = [];
+  for (let i = 0; i < n; i++) {
+    const cells = gridPositions(h, w, layout, rng);
+    labels[i] = rng.int(0, 8);
+    positions.push([cells[4]!, cells[RELATIVE_LOCATION_CELLS[labels[i]!]!]!]);
+  }
+  const [first, second] = tf.tidy(() => {
+    // Rows 0..N-1 are the first patches, N..2N-1 the second: the shortcut removals see each patch independently.
+    const corners = [...positions.map((pair) => pair[0]), ...positions.map((pair) => pair[1])];
+    const indices = [...positions.keys(), ...positions.keys()];
+    const both = applyShortcuts(extract(images, corners, indices, p), rng, options);
+    return tf.split(both, 2, 0) as [tf.Tensor4D, tf.Tensor4D];
+  });
+  return { first, second, labels: tf.tensor1d(labels, 'int32'), positions, layout };
+}
