@@ -13,15 +13,11 @@
  * Prints a table and writes bench/results.json.
  */
 import { writeFileSync } from 'node:fs';
-import { register } from 'node:module';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, Encoder } from '@selfsup/tensors';
 import { countParameters, createRng, currentBackend, initBackend, withBackend } from '@selfsup/tensors';
 import { convNet, resnet } from '../src/index.js';
-
-// initBackend loads tfjs-core's gradients from its ESM files, which plain Node cannot resolve (see the hook).
-register('./tfjs-esm-hook.mjs', import.meta.url);
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
