@@ -1,0 +1,82 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { RELATIVE_LOCATION_CELLS } from '@selfsup/augment';
+import { alexNetSmall, convNet } from '@selfsup/encoders';
+import { createRng } from '@selfsup/tensors';
+import { describe, expect, it } from 'vitest';
+import { expectInvalid, maxAbsDiff, seededImages, smoothImages } from '../../test/helpers.js';
+import { expectEncoderContract, expectTrains } from '../../test/method-checks.js';
+import { relativePatchLocation } from './relative-patch-location.js';
+
+const tinyEncoder = (c = 3) => convNet({ inputShape: [-1, -1, c], channels: [8, 16], seed: 3 });
+
+describe('relativePatchLocation', () => {
+  it('labels each pair with the position of the second patch around the first', () => {
+    const method = relativePatchLocation({ encoder: tinyEncoder(), patchSize: 6, gap: 2, jitter: 1, colorDrop: false, downUpSample: false });
+    const images = seededImages(5, 6, 28, 28);
+    const pairs = method.samples(images, createRng(9));
+    const labels = Array.from(pairs.labels.dataSync());
+    pairs.positions.forEach(([first, second], i) => {
+      const cell = RELATIVE_LOCATION_CELLS[labels[i]!]!;
+      const [row, col] = [Math.floor(cell / 3) - 1, (cell % 3) - 1];
+      // The second patch sits one cell (patch 6 + gap 2) away in that direction, up to the two patches' jitter (1 each).
+      expect(Math.abs(second[0] - first[0] - 8 * row)).toBeLessThanOrEqual(2);
+      expect(Math.abs(second[1] - first[1] - 8 * col)).toBeLessThanOrEqual(2);
+      // The patches are the pixels at those positions.
+      tf.tidy(() => {
+        const crop = (p: readonly [number, number]) => tf.slice(images, [i, p[0], p[1], 0], [1, 6, 6, 3]);
+        expect(maxAbsDiff(tf.slice(pairs.first, [i, 0, 0, 0], [1, -1, -1, -1]), crop(first))).toBe(0);
+        expect(maxAbsDiff(tf.slice(pairs.second, [i, 0, 0, 0], [1, -1, -1, -1]), crop(second))).toBe(0);
+      });
+    });
+    tf.dispose([images, pairs.first, pairs.second, pairs.labels]);
+    method.dispose();
+  });
+
+  it('removes shortcuts by default: colour dropping leaves one informative channel per patch', () => {
+    const method = relativePatchLocation({ encoder: tinyEncoder(), patchSize: 6, gap: 2, jitter: 1 });
+    expect(method.config['colorDrop']).toBe(true);
+    expect(method.config['downUpSample']).toBe(true);
+    const images = seededImages(6, 4, 28, 28);
+    const pairs = method.samples(images, createRng(1));
+    const stds = tf.tidy(() => tf.sqrt(tf.moments(tf.concat([pairs.first, pairs.second], 0), [1, 2]).variance).arraySync() as number[][]);
+    for (const perChannel of stds) {
+      const sorted = [...perChannel].sort((a, b) => a - b);
+      // Two channels are the kept channel's mean plus noise of 1/100 its deviation.
+      expect(sorted[1]!).toBeLessThan(0.05 * sorted[2]! + 1e-6);
+    }
+    tf.dispose([images, pairs.first, pairs.second, pairs.labels]);
+    method.dispose();
+  });
+
+  it('trains (falling loss, no NaN); the exposed encoder is the patch encoder on whole images', async () => {
+    const method = relativePatchLocation({ encoder: tinyEncoder(), patchSize: 6, gap: 2, jitter: 1, hiddenDims: [16] });
+    const images = smoothImages(7, 8, 28, 28);
+    await expectTrains(method, images, { steps: 10 });
+    expectEncoderContract(method.encoder, images, method);
+    expect(method.encoder.architecture).toBe('wholeImage');
+    // Same weights as the patch encoder, applied to the whole image.
+    const a = method.encoder.apply(images);
+    const b = method.patchEncoder.apply(images);
+    expect(maxAbsDiff(a, b)).toBe(0);
+    tf.dispose([images, a, b]);
+    method.dispose();
+  });
+
+  it('resizes patches for a fixed-size patch encoder (and whole images for its probe)', () => {
+    const encoder = alexNetSmall({ inputShape: [8, 8, 3], width: 0.125, outputDim: 16, seed: 1 });
+    const method = relativePatchLocation({ encoder, patchSize: 6, gap: 2, jitter: 1, hiddenDims: [] });
+    const images = smoothImages(8, 4, 28, 28);
+    const loss = tf.tidy(() => method.loss({ images, indices: [0, 1, 2, 3] }, { step: 0, epoch: 0, totalSteps: 1, rng: createRng(2) }).dataSync()[0]!);
+    expect(Number.isFinite(loss)).toBe(true);
+    expectEncoderContract(method.encoder, images, method);
+    images.dispose();
+    method.dispose();
+  });
+
+  it('validates its options', () => {
+    const encoder = tinyEncoder();
+    expectInvalid(() => relativePatchLocation({ encoder, hiddenDims: [-1] }), 'options.hiddenDims');
+    expectInvalid(() => relativePatchLocation({ encoder, colorDrop: 3 as never }).samples(seededImages(1, 1, 28, 28), createRng(0)), 'options.colorDrop');
+    encoder.dispose();
+  });
+});
