@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SelfsupError } from './errors.js';
-import { assertOneOf, assertOptions } from './validate.js';
+import { assertOneOf, assertOptions, assertPositiveInteger } from './validate.js';
 import { registerWasmKernels } from './kernels/register.js';
+import { isNode, useThreadedWasm, wasmThreadCount } from './kernels/wasm-threads.js';
 
 /** The backends selfsup can run on, in order of preference. */
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -16,7 +17,7 @@ export interface BackendReport {
   readonly reason: string;
   /** Backends tried before this one, with why they were not used. */
   readonly skipped: readonly { readonly backend: BackendName; readonly package: string; readonly why: string }[];
-  /** Threads the backend computes with. */
+  /** Threads the backend computes with (XNNPACK's pool for wasm; 1 for cpu; 0 when the backend manages its own). */
   readonly threads: number;
 }
 
@@ -33,7 +34,13 @@ export interface InitBackendOptions {
   readonly verbose?: boolean;
   /** How optional packages are loaded (tests inject one). */
   readonly loader?: ModuleLoader;
-  /** Environment to read `SELFSUP_BACKEND` from (default: `process.env`). */
+  /**
+   * XNNPACK threads for the wasm backend under Node (default 1, or `SELFSUP_WASM_THREADS`). Above 1 selfsup loads
+   * tfjs's threaded-simd build itself, which stock tfjs never does under Node (see the README's Backends section).
+   * Must be chosen before the wasm backend is first initialised.
+   */
+  readonly threads?: number;
+  /** Environment to read `SELFSUP_BACKEND` and `SELFSUP_WASM_THREADS` from (default: `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -73,7 +80,8 @@ function errorText(error: unknown): string {
 async function tryBackend(
   name: BackendName,
   loader: ModuleLoader,
-): Promise<{ ok: true; pkg: string } | { ok: false; pkg: string; why: string }> {
+  threads = 1,
+): Promise<{ ok: true; pkg: string; note?: string } | { ok: false; pkg: string; why: string }> {
   const errors: string[] = [];
   for (const pkg of PACKAGES[name]) {
     try {
@@ -88,6 +96,18 @@ async function tryBackend(
       continue;
     }
     if (name === 'wasm') registerWasmKernels();
+    let note: string | undefined;
+    if (name === 'wasm' && threads > 1 && isNode() && tf.engine().registry['wasm'] === undefined) {
+      // The threaded build is a workaround of tfjs internals: if it does not come up, the stock build still may.
+      let restore: (() => void) | undefined;
+      try {
+        restore = await useThreadedWasm(threads);
+        if (!(await tf.setBackend(name))) throw new Error('the threaded wasm build failed to initialise');
+      } catch (error) {
+        restore?.();
+        note = `${threads} wasm threads requested, 1 used: ${errorText(error)}`;
+      }
+    }
     try {
       const ok = await tf.setBackend(name);
       if (!ok) {
@@ -99,7 +119,7 @@ async function tryBackend(
       errors.push(`${pkg}: ${errorText(error)}`);
       continue;
     }
-    return { ok: true, pkg };
+    return note === undefined ? { ok: true, pkg } : { ok: true, pkg, note };
   }
   return { ok: false, pkg: PACKAGES[name].join(' / '), why: errors.join('; ') };
 }
@@ -122,19 +142,21 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   if (current !== undefined && forced === undefined && options.loader === undefined && tf.getBackend() === current.backend) {
     return current;
   }
+  const threads = requestedThreads(options, env);
   await registerGradients();
   const loader = options.loader ?? defaultLoader;
   const order: readonly BackendName[] = forced !== undefined ? [forced as BackendName] : BACKENDS;
   const skipped: { backend: BackendName; package: string; why: string }[] = [];
   for (const name of order) {
-    const result = await tryBackend(name, loader);
+    const result = await tryBackend(name, loader, threads);
     if (result.ok) {
-      const reason =
+      const chosen =
         forced !== undefined
           ? `${name} (${result.pkg}) chosen by ${options.backend !== undefined ? 'options.backend' : 'SELFSUP_BACKEND'}`
           : skipped.length === 0
             ? `${name} (${result.pkg}): the first choice, available`
             : `${name} (${result.pkg}): ${skipped.map((s) => `${s.backend} unavailable`).join(', ')}`;
+      const reason = result.note === undefined ? chosen : `${chosen} (${result.note})`;
       current = { backend: name, package: result.pkg, reason, skipped, threads: backendThreads(name) };
       if (options.verbose) process.stderr.write(`selfsup backend: ${reason}\n`);
       return current;
@@ -151,11 +173,23 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   );
 }
 
-function backendThreads(name: BackendName): number {
-  if (name === 'wasm') {
-    // The threaded wasm build's workers do not start under Node (see packages/tensors/README.md): one thread.
-    return 1;
+/** Threads asked for by `options.threads` or `SELFSUP_WASM_THREADS` (default 1). */
+function requestedThreads(options: InitBackendOptions, env: Readonly<Record<string, string | undefined>>): number {
+  if (options.threads !== undefined) {
+    assertPositiveInteger('options.threads', options.threads);
+    return options.threads;
   }
+  const raw = env['SELFSUP_WASM_THREADS'];
+  if (raw === undefined || raw === '') return 1;
+  const threads = Number(raw);
+  assertPositiveInteger('SELFSUP_WASM_THREADS', threads);
+  return threads;
+}
+
+function backendThreads(name: BackendName): number {
+  // wasm: the size of XNNPACK's pool as the module reports it (1 unless the threaded build is in use, which under
+  // Node only selfsup's opt-in loader achieves: see packages/tensors/README.md).
+  if (name === 'wasm') return wasmThreadCount();
   return name === 'cpu' ? 1 : 0;
 }
 

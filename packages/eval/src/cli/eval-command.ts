@@ -1,0 +1,161 @@
+import * as path from 'node:path';
+import { type BackendName, type Encoder, type JsonObject, SelfsupError, initBackend } from '@selfsup/tensors';
+import { type EvaluationReport, type ProbeName, evaluateEncoder } from '../evaluate.js';
+import { barChartSvg } from '../plots/bar-chart.js';
+import { embeddingPlotSvg } from '../plots/embedding-plot.js';
+import { KNN_DEFAULT, KNN_INSTDISC, type KnnOptions } from '../probes/knn.js';
+import type { LinearSweepOptions } from '../probes/linear-probe.js';
+import { reportJson, writeJson, writeSvg } from '../report.js';
+import { loadEvalData, parseDataSpec } from './data.js';
+import { type EncoderFactory, checkEncoderSpec, resolveEncoder } from './encoder.js';
+import { type ProgressView, lineProgress, silentProgress, terminalProgressView } from './progress.js';
+import { metricsLine, resultsTable } from './table.js';
+
+/** Parsed options of `selfsup eval` (commander has already checked each value's form). */
+export interface EvalCommandOptions {
+  readonly encoder: string;
+  readonly data: string;
+  readonly probe: readonly ProbeName[];
+  readonly k?: number;
+  readonly temperature?: number;
+  readonly knnPreset: 'default' | 'instdisc';
+  readonly optimizer: 'sgd' | 'lbfgs';
+  readonly epochs?: number;
+  readonly lr?: readonly number[];
+  readonly weightDecay?: readonly number[];
+  readonly valFraction?: number;
+  readonly batchSize: number;
+  readonly limit?: number;
+  readonly imageSize?: readonly [number, number];
+  readonly channels?: 1 | 3;
+  readonly baselines: readonly ('pixels' | 'random')[];
+  readonly metrics: boolean;
+  readonly plot: 'pca' | 'umap' | 'none';
+  readonly out: string;
+  readonly seed: number;
+  readonly backend?: BackendName;
+  readonly quiet: boolean;
+}
+
+export interface EvalIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Show a progress bar (stderr is a terminal). */
+  readonly interactive: boolean;
+  readonly encoderFactory?: EncoderFactory;
+}
+
+interface Evaluated {
+  readonly label: string;
+  readonly report: EvaluationReport;
+}
+
+/** Runs `selfsup eval`: evaluates the encoder (and baselines), prints the table, writes report.json and pictures. */
+export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<void> {
+  const started = performance.now();
+  parseDataSpec(options.data);
+  await checkEncoderSpec(options.encoder);
+  const backend = await initBackend(options.backend !== undefined ? { backend: options.backend } : {});
+  const data = await loadEvalData(options.data, {
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    ...(options.imageSize !== undefined ? { imageSize: options.imageSize } : {}),
+    ...(options.channels !== undefined ? { channels: options.channels } : {}),
+  });
+  const encoders: { label: string; encoder: Encoder }[] = [];
+  const progress: ProgressView = options.quiet ? silentProgress : io.interactive ? await terminalProgressView() : lineProgress(io.stderr);
+  try {
+    const imageShape = data.train.imageShape;
+    if (data.test.imageShape.some((d, i) => d !== imageShape[i])) {
+      throw new SelfsupError(
+        'BAD_DATA',
+        `--data ${options.data}: train images are [${imageShape.join(', ')}] but test images [${data.test.imageShape.join(', ')}]`,
+      );
+    }
+    const main = await resolveEncoder(options.encoder, imageShape, io.encoderFactory, options.seed);
+    encoders.push({ label: options.encoder, encoder: main });
+    for (const baseline of options.baselines) {
+      if (baseline === 'pixels') {
+        if (options.encoder !== 'pixels' && options.encoder !== 'raw') encoders.push({ label: 'raw pixels', encoder: await resolveEncoder('pixels', imageShape, undefined, 0) });
+      } else {
+        const spec = `random:${main.architecture}`;
+        if (options.encoder !== spec) encoders.push({ label: `random ${main.architecture}`, encoder: await resolveEncoder(spec, imageShape, io.encoderFactory, options.seed) });
+      }
+    }
+    const knn: KnnOptions = {
+      ...(options.knnPreset === 'instdisc' ? KNN_INSTDISC : KNN_DEFAULT),
+      ...(options.k !== undefined ? { k: options.k } : {}),
+      ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+    };
+    const linear: LinearSweepOptions = {
+      optimizer: options.optimizer,
+      seed: options.seed,
+      ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
+      ...(options.lr !== undefined ? { learningRates: options.lr } : {}),
+      ...(options.weightDecay !== undefined ? { weightDecays: options.weightDecay } : {}),
+      ...(options.valFraction !== undefined ? { validationFraction: options.valFraction } : {}),
+    };
+    const evaluated: Evaluated[] = [];
+    let embeddingSvg: string | undefined;
+    for (const [index, { label, encoder }] of encoders.entries()) {
+      const wantPicture = index === 0 && options.plot !== 'none';
+      const report = await evaluateEncoder(encoder, data.train, data.test, {
+        probes: options.probe,
+        knn,
+        linear,
+        metrics: options.metrics,
+        batchSize: options.batchSize,
+        keepTestFeatures: wantPicture,
+        onProgress: (event) => progress.update(label, event),
+      });
+      evaluated.push({ label, report });
+      if (wantPicture && report.testFeatures !== undefined) {
+        try {
+          const plotMethod = options.plot === 'umap' ? 'umap' : 'pca';
+          embeddingSvg = (
+            await embeddingPlotSvg(report.testFeatures.features, report.testFeatures.labels, {
+              method: plotMethod,
+              umap: { seed: options.seed },
+              title: `${label} on ${data.test.name} (${plotMethod.toUpperCase()})`,
+              ...(data.test.classNames !== undefined ? { classNames: data.test.classNames } : {}),
+            })
+          ).svg;
+        } finally {
+          report.testFeatures.features.dispose();
+        }
+      }
+    }
+    progress.stop();
+
+    io.stdout(`${resultsTable(evaluated.flatMap(({ label, report }) => report.results.map((result) => ({ encoder: label, result }))))}\n`);
+    for (const { label, report } of evaluated) if (report.metrics !== undefined) io.stdout(`${metricsLine(label, report.metrics)}\n`);
+
+    const out = path.resolve(options.out);
+    const json: JsonObject = {
+      command: 'selfsup eval',
+      options: JSON.parse(JSON.stringify(options)) as JsonObject,
+      data: { source: data.source, train: data.train.name, test: data.test.name, imageShape: [...data.train.imageShape] },
+      backend: { name: backend.backend, package: backend.package },
+      evaluations: evaluated.map(({ label, report }) => ({ label, ...reportJson(report) })),
+      seconds: (performance.now() - started) / 1000,
+    };
+    await writeJson(path.join(out, 'report.json'), json);
+    const written = [path.join(out, 'report.json')];
+    if (embeddingSvg !== undefined) {
+      await writeSvg(path.join(out, 'embedding.svg'), embeddingSvg);
+      written.push(path.join(out, 'embedding.svg'));
+    }
+    const bars = evaluated.flatMap(({ label, report }, i) =>
+      report.results.map((r) => ({ method: label, probe: r.probe, accuracy: r.top1, baseline: i > 0 })),
+    );
+    if (bars.length > 0) {
+      await writeSvg(path.join(out, 'accuracy.svg'), await barChartSvg(bars, { title: `top-1 accuracy on ${data.test.name}` }));
+      written.push(path.join(out, 'accuracy.svg'));
+    }
+    io.stdout(`wrote ${written.join(', ')}\n`);
+  } finally {
+    progress.stop();
+    for (const { encoder } of encoders) encoder.dispose();
+    data.train.dispose?.();
+    data.test.dispose?.();
+  }
+}

@@ -1,0 +1,93 @@
+import {
+  type Encoder,
+  type ImageDataset,
+  type JsonObject,
+  type ProbeResult,
+  type RepresentationMetrics,
+  assertOptions,
+  invalidArgument,
+} from '@selfsup/tensors';
+import { type FeatureSet, extractFeatures } from './features.js';
+import { embeddingMetrics } from './metrics/representation.js';
+import { type KnnOptions, knnEvaluate } from './probes/knn.js';
+import { type LinearSweepOptions, linearEvaluate } from './probes/linear-probe.js';
+
+export type ProbeName = 'knn' | 'linear';
+
+export interface EvaluateOptions {
+  /** Probes to run. Default ['knn', 'linear']. */
+  readonly probes?: readonly ProbeName[];
+  readonly knn?: KnnOptions;
+  readonly linear?: LinearSweepOptions;
+  /** Uniformity and effective rank of the test embedding. Default true. */
+  readonly metrics?: boolean;
+  /** Images per encoder call. Default 256. */
+  readonly batchSize?: number;
+  /** Called as features are extracted and probes finish (progress display). */
+  readonly onProgress?: (event: EvaluateProgress) => void;
+  /** Keep the test features (for a picture); the caller then disposes `testFeatures.features`. Default false. */
+  readonly keepTestFeatures?: boolean;
+}
+
+export type EvaluateProgress =
+  | { readonly stage: 'extract'; readonly split: 'train' | 'test'; readonly done: number; readonly total: number }
+  | { readonly stage: 'probe'; readonly probe: ProbeName; readonly result: ProbeResult };
+
+export interface EvaluationReport {
+  readonly encoder: { readonly architecture: string; readonly outputDim: number; readonly config: JsonObject };
+  readonly train: { readonly name: string; readonly size: number };
+  readonly test: { readonly name: string; readonly size: number };
+  readonly results: readonly ProbeResult[];
+  readonly metrics?: RepresentationMetrics;
+  /** Seconds spent embedding both splits (once, shared by every probe). */
+  readonly extractSeconds: number;
+  readonly testFeatures?: FeatureSet;
+}
+
+/**
+ * Every probe on one encoder, with features extracted once and shared: k-NN and the linear probe (whose sweep sees
+ * only training features) and the representation metrics of the test embedding.
+ */
+export async function evaluateEncoder(encoder: Encoder, train: ImageDataset, test: ImageDataset, options: EvaluateOptions = {}): Promise<EvaluationReport> {
+  assertOptions('options', options);
+  const probes = options.probes ?? ['knn', 'linear'];
+  if (!Array.isArray(probes)) invalidArgument('options.probes', 'an array of "knn" / "linear"', probes);
+  for (const p of probes) if (p !== 'knn' && p !== 'linear') invalidArgument('options.probes[i]', '"knn" or "linear"', p);
+  const batchSize = options.batchSize ?? 256;
+  const started = performance.now();
+  const trainFeatures = await extractFeatures(encoder, train, {
+    batchSize,
+    onProgress: (done, total) => options.onProgress?.({ stage: 'extract', split: 'train', done, total }),
+  });
+  let testFeatures: FeatureSet | undefined;
+  let kept = false;
+  try {
+    testFeatures = await extractFeatures(encoder, test, {
+      batchSize,
+      onProgress: (done, total) => options.onProgress?.({ stage: 'extract', split: 'test', done, total }),
+    });
+    const extractSeconds = (performance.now() - started) / 1000;
+    const results: ProbeResult[] = [];
+    for (const probe of [...new Set(probes)]) {
+      const result =
+        probe === 'knn' ? knnEvaluate(trainFeatures, testFeatures, options.knn ?? {}) : linearEvaluate(trainFeatures, testFeatures, options.linear ?? {});
+      const named = { ...result, config: { ...result.config, encoder: encoder.architecture, train: train.name, test: test.name } };
+      results.push(named);
+      options.onProgress?.({ stage: 'probe', probe, result: named });
+    }
+    const metrics = options.metrics === false ? undefined : embeddingMetrics(testFeatures.features);
+    kept = options.keepTestFeatures === true;
+    return {
+      encoder: { architecture: encoder.architecture, outputDim: encoder.outputDim, config: encoder.config },
+      train: { name: train.name, size: train.size },
+      test: { name: test.name, size: test.size },
+      results,
+      ...(metrics !== undefined ? { metrics } : {}),
+      extractSeconds,
+      ...(kept ? { testFeatures } : {}),
+    };
+  } finally {
+    trainFeatures.features.dispose();
+    if (!kept) testFeatures?.features.dispose();
+  }
+}

@@ -1,0 +1,57 @@
+// Features
+export { assertDataset, assertEncoder, extractFeatures, inputAdapter } from './features.js';
+export type { ExtractFeaturesOptions, FeatureSet } from './features.js';
+export { rawPixelEncoder } from './raw-pixel-encoder.js';
+
+// k-NN probe
+export { KNN_DEFAULT, KNN_INSTDISC, knnClassify, knnEvaluate, knnProbe } from './probes/knn.js';
+export type { KnnOptions, KnnPredictions, KnnProbeOptions } from './probes/knn.js';
+export { rankScores, topKAccuracy } from './probes/top-k.js';
+export type { ClassRanking } from './probes/top-k.js';
+
+// Linear probe
+export { trainLinearClassifier } from './probes/linear-classifier.js';
+export type { LinearClassifier, LinearClassifierOptions, LinearEvaluation } from './probes/linear-classifier.js';
+export {
+  DEFAULT_LBFGS_WEIGHT_DECAYS,
+  DEFAULT_SGD_LEARNING_RATES,
+  linearEvaluate,
+  linearProbe,
+  stratifiedSplit,
+  sweepLinearClassifier,
+} from './probes/linear-probe.js';
+export type { LinearProbeOptions, LinearSweepOptions, SweepResult, SweepTrial } from './probes/linear-probe.js';
+export { minimizeLbfgs } from './probes/lbfgs.js';
+export type { LbfgsOptions, LbfgsResult, Objective } from './probes/lbfgs.js';
+
+// Representation metrics
+export { alignment } from './metrics/alignment.js';
+export type { AlignmentOptions } from './metrics/alignment.js';
+export { uniformity } from './metrics/uniformity.js';
+export type { UniformityOptions } from './metrics/uniformity.js';
+export { effectiveRank, effectiveRankOfSingularValues, singularValues } from './metrics/effective-rank.js';
+export type { EffectiveRankOptions } from './metrics/effective-rank.js';
+export { embeddingMetrics, representationMetrics } from './metrics/representation.js';
+export type { EmbeddingMetricsOptions, RepresentationMetricsOptions, ViewFunction } from './metrics/representation.js';
+
+// All probes at once
+export { evaluateEncoder } from './evaluate.js';
+export type { EvaluateOptions, EvaluateProgress, EvaluationReport, ProbeName } from './evaluate.js';
+
+// Projections and linear algebra
+export { pca, pca2d } from './embedding/pca.js';
+export type { Projection } from './embedding/pca.js';
+export { umap2d } from './embedding/umap.js';
+export type { UmapOptions } from './embedding/umap.js';
+export { symmetricEigen } from './linalg/symmetric-eigen.js';
+export type { SymmetricEigen } from './linalg/symmetric-eigen.js';
+
+// Pictures (SVG strings)
+export { renderSvg } from './plots/render.js';
+export type { VegaLiteSpec } from './plots/render.js';
+export { embeddingPlotSpec, embeddingPlotSvg } from './plots/embedding-plot.js';
+export type { EmbeddingPlotOptions, EmbeddingSvgOptions } from './plots/embedding-plot.js';
+export { barChartSpec, barChartSvg } from './plots/bar-chart.js';
+export type { BarChartOptions, BarEntry } from './plots/bar-chart.js';
+export { lossCurveSpec, lossCurveSvg, smooth } from './plots/loss-curve.js';
+export type { LossCurveOptions, LossSeries } from './plots/loss-curve.js';

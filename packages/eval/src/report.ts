@@ -1,0 +1,30 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { type JsonObject, invalidArgument } from '@selfsup/tensors';
+import type { EvaluationReport } from './evaluate.js';
+
+/** The JSON form of an evaluation report (features dropped, non-finite numbers as null). */
+export function reportJson(report: EvaluationReport): JsonObject {
+  const { testFeatures: _features, ...rest } = report;
+  return JSON.parse(JSON.stringify(rest, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value))) as JsonObject;
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  if (typeof file !== 'string' || file.length === 0) invalidArgument('file', 'a file path', file);
+  const target = path.resolve(file);
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  const tmp = `${target}.tmp-${process.pid}`;
+  await fs.writeFile(tmp, text);
+  await fs.rename(tmp, target);
+}
+
+/** Writes JSON (2-space indented), creating folders; atomic (temporary file then rename). */
+export async function writeJson(file: string, value: unknown): Promise<void> {
+  await writeAtomically(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Writes an SVG string from the picture functions, creating folders; atomic. */
+export async function writeSvg(file: string, svg: string): Promise<void> {
+  if (typeof svg !== 'string' || !svg.trimStart().startsWith('<svg')) invalidArgument('svg', 'an SVG document string', svg);
+  await writeAtomically(file, svg);
+}

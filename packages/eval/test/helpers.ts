@@ -1,0 +1,89 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type Batch, type Encoder, type ImageDataset, createRng, namedVariable, tensorDataset } from '@selfsup/tensors';
+
+/** A labelled dataset whose "images" are [1, 1, D] vectors: lets tests hand-make features through the real path. */
+export function vectorDataset(rows: readonly (readonly number[])[], labels: readonly number[], numClasses?: number): ImageDataset {
+  const d = rows[0]?.length ?? 1;
+  return tensorDataset(tf.tensor4d(rows.flat(), [rows.length, 1, 1, d]), labels, {
+    name: 'vectors',
+    ...(numClasses !== undefined ? { numClasses } : {}),
+  });
+}
+
+/** Gaussian blobs in `dim` dimensions, one per class, centred at well separated random means. */
+export function blobs(options: { perClass: number; numClasses: number; dim: number; spread: number; seed: number }): {
+  rows: number[][];
+  labels: number[];
+} {
+  const rng = createRng(options.seed);
+  const centres = Array.from({ length: options.numClasses }, () => Array.from({ length: options.dim }, () => rng.normal(0, 1)));
+  const rows: number[][] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < options.perClass; i++) {
+    for (let c = 0; c < options.numClasses; c++) {
+      rows.push((centres[c] as number[]).map((m) => m + rng.normal(0, options.spread)));
+      labels.push(c);
+    }
+  }
+  return { rows, labels };
+}
+
+/** A tiny third-party-style Encoder: a fixed random projection of the flattened input, with one variable. */
+export function randomProjectionEncoder(imageShape: readonly [number, number, number], outputDim: number, seed: number): Encoder {
+  const inputDim = imageShape[0] * imageShape[1] * imageShape[2];
+  const rng = createRng(seed);
+  const weights = namedVariable('projection/kernel', tf.tensor2d(rng.normalArray(inputDim * outputDim, 0, 1 / Math.sqrt(inputDim)), [inputDim, outputDim]));
+  const seenTraining: boolean[] = [];
+  const encoder: Encoder & { seenTraining: boolean[] } = {
+    architecture: 'randomProjection',
+    config: { outputDim, seed },
+    inputShape: [...imageShape],
+    outputDim,
+    variables: [weights],
+    seenTraining,
+    apply(inputs, options) {
+      seenTraining.push(options?.training === true);
+      return tf.tidy(() => tf.matMul(tf.reshape(inputs, [inputs.shape[0] as number, inputDim]), weights.variable));
+    },
+    dispose() {
+      weights.variable.dispose();
+    },
+  };
+  return encoder;
+}
+
+/** Wraps a dataset and records every getBatch call (indices, and a caller-supplied phase tag at that moment). */
+export function recordingDataset(inner: ImageDataset, phase: () => string): ImageDataset & { reads: { phase: string; indices: number[] }[] } {
+  const reads: { phase: string; indices: number[] }[] = [];
+  return {
+    name: inner.name,
+    size: inner.size,
+    imageShape: inner.imageShape,
+    ...(inner.numClasses !== undefined ? { numClasses: inner.numClasses } : {}),
+    reads,
+    getBatch(indices: readonly number[]): Promise<Batch> {
+      reads.push({ phase: phase(), indices: [...indices] });
+      return inner.getBatch(indices);
+    },
+    dispose() {
+      inner.dispose?.();
+    },
+  };
+}
+
+/** Linearly separable data: labels = argmax(x W*), keeping only points with a margin, so a linear model is exact. */
+export function separable(n: number, d: number, classes: number, seed: number): { rows: number[][]; labels: Int32Array } {
+  const rng = createRng(seed);
+  const truth = Array.from({ length: d }, () => Array.from({ length: classes }, () => rng.normal()));
+  const rows: number[][] = [];
+  const labels: number[] = [];
+  while (rows.length < n) {
+    const x = Array.from({ length: d }, () => rng.normal(0, 2));
+    const scores = Array.from({ length: classes }, (_, c) => x.reduce((s, xi, i) => s + xi * truth[i]![c]!, 0));
+    const sorted = [...scores].sort((a, b) => b - a);
+    if (sorted[0]! - sorted[1]! < 2) continue;
+    rows.push(x.map((v) => v + 3)); // offset: standardisation must handle non-centred features
+    labels.push(scores.indexOf(sorted[0]!));
+  }
+  return { rows, labels: Int32Array.from(labels) };
+}

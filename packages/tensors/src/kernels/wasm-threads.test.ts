@@ -1,0 +1,32 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { initBackend } from '../backend.js';
+import { SelfsupError } from '../errors.js';
+import { useThreadedWasm, wasmThreadCount } from './wasm-threads.js';
+
+describe('threaded wasm under Node', () => {
+  it('reports the single thread the default build uses', () => {
+    expect(wasmThreadCount()).toBe(1);
+  });
+
+  it('refuses to switch builds once the wasm backend is initialised', async () => {
+    await expect(useThreadedWasm(2)).rejects.toThrow(SelfsupError);
+    await expect(useThreadedWasm(2)).rejects.toThrow(/already initialised/);
+  });
+
+  it('validates the requested thread count', async () => {
+    await expect(initBackend({ backend: 'wasm', threads: 0 })).rejects.toThrow(/options.threads must be/);
+    await expect(initBackend({ backend: 'wasm', env: { SELFSUP_WASM_THREADS: 'two' } })).rejects.toThrow(/SELFSUP_WASM_THREADS must be/);
+  });
+
+  it('runs XNNPACK on 2 threads in a fresh process, matches the cpu backend, and lets the process exit', async () => {
+    const child = fileURLToPath(new URL('./wasm-threads.child.ts', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child, '2'], { timeout: 60_000 });
+    const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { threads: number; maxError: number; size: number };
+    expect(result.threads).toBe(2);
+    expect(result.size).toBe(4 * 8 * 8 * 16);
+    expect(result.maxError).toBeLessThan(1e-4);
+  });
+});
