@@ -6,8 +6,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Tests read sibling packages from source, so a test run never sees a stale build. */
 const alias = [
-  { find: '@selfsup/tensors/node', replacement: `${root}packages/tensors/src/node.ts` },
-  { find: '@selfsup/eval/node', replacement: `${root}packages/eval/src/node.ts` },
+  ...['tensors', 'encoders', 'pretext', 'video-colorize', 'eval'].map((name) => ({
+    find: `@selfsup/${name}/node`,
+    replacement: `${root}packages/${name}/src/node.ts`,
+  })),
   ...packages.map((name) => ({ find: `@selfsup/${name}`, replacement: `${root}packages/${name}/src/index.ts` })),
 ];
 

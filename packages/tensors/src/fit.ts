@@ -41,7 +41,10 @@ export interface FitOptions {
   readonly epochs?: number;
   /** Stop after this many steps in total (the schedule is planned for min(epochs x steps/epoch, maxSteps)). */
   readonly maxSteps?: number;
-  /** Stop at the first step boundary after this many seconds (the schedule is not shortened). */
+  /**
+   * Stop at the first step boundary after this many seconds. The learning-rate schedule then advances by whichever is
+   * further along, steps or time, so a budgeted run still warms up and anneals completely.
+   */
   readonly timeBudgetSeconds?: number;
   /** Default `{ type: 'adam' }`. */
   readonly optimizer?: OptimizerConfig;
@@ -179,6 +182,12 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
   const losses: number[] = [];
   const history: StepInfo[] = [];
   const started = performance.now();
+  const budget = options.timeBudgetSeconds;
+  const scheduleStep = (step: number): number => {
+    if (budget === undefined) return step;
+    const byTime = Math.floor((((performance.now() - started) / 1000) / budget) * totalSteps) + resumedFromStep;
+    return Math.min(totalSteps - 1, Math.max(step, byTime));
+  };
   let stoppedBy: FitResult['stoppedBy'] = 'completed';
   const everySteps = options.checkpoint?.everySteps ?? 0;
   try {
@@ -192,7 +201,7 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
         const indices = order.slice(loop.position * options.batchSize, (loop.position + 1) * options.batchSize);
         const batch = await dataset.getBatch(indices);
         const context: StepContext = { step: loop.step, epoch: loop.epoch, totalSteps, rng: methodRng };
-        const lr = schedule(loop.step);
+        const lr = schedule(scheduleStep(loop.step));
         let lossValue: number;
         try {
           const { value, grads } = tf.variableGrads(() => method.loss(batch, context), trainable.map((p) => p.variable));

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { BackendName } from '@selfsup/tensors';
 import { SelfsupError, countParameters } from '@selfsup/tensors';
+import { onBackends } from '../../../../tooling/backends.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectNoLeak, onTrainingBackend, randomTensor, variablesWithoutGradient } from '../../test/helpers.js';
@@ -151,6 +153,28 @@ describe('resnet', () => {
         e.dispose();
       }
     });
+  });
+
+  it('gradients on the default backend match the stock cpu backend', async () => {
+    const gradients = await onBackends(['cpu', tf.getBackend() as BackendName], async () => {
+      const e = resnet({ depth: 18, stem: 'imagenet', width: 0.125, seed: 8 });
+      const x = randomTensor([2, 40, 40, 3], 15);
+      const w = randomTensor([2, e.outputDim], 16);
+      const trainable = e.variables.filter((v) => v.trainable);
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(e.apply(x, { training: true }), w)) as tf.Scalar, trainable.map((v) => v.variable));
+      const out = new Map<string, Float32Array>();
+      for (const v of trainable) out.set(v.name, (await grads[v.variable.name]!.data()) as Float32Array);
+      tf.dispose([x, w, value, ...Object.values(grads)]);
+      e.dispose();
+      return out;
+    });
+    const [cpu, other] = gradients as [Map<string, Float32Array>, Map<string, Float32Array>];
+    expect([...other.keys()]).toEqual([...cpu.keys()]);
+    for (const [name, g] of cpu) {
+      const scale = Math.max(...Array.from(g).map(Math.abs));
+      const diff = Math.max(...Array.from(g).map((v, i) => Math.abs(v - other.get(name)![i]!)));
+      expect(diff, name).toBeLessThanOrEqual(1e-3 * (1 + scale));
+    }
   });
 
   it('zeroInitResidual starts every block\'s last batch-norm scale at 0', async () => {

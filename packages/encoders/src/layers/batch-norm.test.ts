@@ -71,21 +71,40 @@ describe('batchNorm', () => {
     plain.dispose();
   });
 
-  it('its gradient inside a tape matches the gradient of the written-out formula, and the tape may update statistics', async () => {
-    const bn = batchNorm({ channels: 3 });
-    bn.gamma!.variable.assign(randomTensor([3], 5));
-    const x = randomTensor([4, 2, 2, 3], 6);
-    const w = randomTensor([4, 2, 2, 3], 7);
-    const viaLayer = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(bn.apply(input, { training: true }), w)))(x);
-    const viaFormula = tf.grad((input: tf.Tensor) => {
-      const { mean, variance } = tf.moments(input, [0, 1, 2]);
-      const normed = tf.div(tf.sub(input, mean), tf.sqrt(tf.add(variance, 1e-5)));
-      return tf.sum(tf.mul(tf.add(tf.mul(normed, bn.gamma!.variable), bn.beta!.variable), w));
-    })(x);
-    expectClose(await viaLayer.data(), await viaFormula.data(), 1e-3);
-    const { grads, value } = tf.variableGrads(() => tf.sum(tf.mul(bn.apply(x, { training: true }), w)) as tf.Scalar);
-    expect(Object.keys(grads).sort()).toEqual([bn.gamma!.variable.name, bn.beta!.variable.name].sort());
-    tf.dispose([x, w, viaLayer, viaFormula, value, ...Object.values(grads)]);
+  it('its gradients (input, gamma, beta) match the gradients of the written-out formula, ranks 2 and 4', async () => {
+    for (const shape of [[4, 2, 2, 3], [6, 3]]) {
+      const bn = batchNorm({ channels: 3 });
+      const x = randomTensor(shape, 6);
+      const w = randomTensor(shape, 7);
+      const gamma = randomTensor([3], 5);
+      const beta = randomTensor([3], 8);
+      bn.gamma!.variable.assign(gamma);
+      bn.beta!.variable.assign(beta);
+      const axes = shape.slice(0, -1).map((_, i) => i);
+      const viaLayer = tf.grads((input: tf.Tensor) => tf.sum(tf.mul(bn.apply(input, { training: true }), w)))([x]);
+      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(bn.apply(x, { training: true }), w)) as tf.Scalar);
+      expect(Object.keys(grads).sort()).toEqual([bn.gamma!.variable.name, bn.beta!.variable.name].sort());
+      const viaFormula = tf.grads((input: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const { mean, variance } = tf.moments(input, axes);
+        const normed = tf.div(tf.sub(input, mean), tf.sqrt(tf.add(variance, 1e-5)));
+        return tf.sum(tf.mul(tf.add(tf.mul(normed, g), b), w));
+      })([x, gamma, beta]);
+      expectClose(await viaLayer[0]!.data(), await viaFormula[0]!.data(), 1e-3);
+      expectClose(await grads[bn.gamma!.variable.name]!.data(), await viaFormula[1]!.data(), 1e-3);
+      expectClose(await grads[bn.beta!.variable.name]!.data(), await viaFormula[2]!.data(), 1e-3);
+      tf.dispose([x, w, gamma, beta, ...viaLayer, ...viaFormula, ...Object.values(grads)]);
+      bn.dispose();
+    }
+  });
+
+  it('a training step through it leaks no tensors', async () => {
+    const bn = batchNorm({ channels: 2 });
+    const x = randomTensor([4, 3, 3, 2], 1);
+    await expectNoLeak(() => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(bn.apply(x, { training: true }))) as tf.Scalar);
+      return [value, ...Object.values(grads)];
+    });
+    x.dispose();
     bn.dispose();
   });
 

@@ -95,18 +95,58 @@ export function batchNorm(options: BatchNormOptions): BatchNorm {
           { argument: `${name} input` },
         );
       }
-      return tf.tidy(() => {
-        const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
-        const { mean, variance } = tf.moments(x, axes);
-        // Running statistics are state: assign() is not recorded on the tape, so no gradient flows into them.
-        const unbiased = tf.mul(variance, count / (count - 1));
-        runningMean.variable.assign(tf.add(tf.mul(runningMean.variable, 1 - momentum), tf.mul(mean, momentum)));
-        runningVar.variable.assign(tf.add(tf.mul(runningVar.variable, 1 - momentum), tf.mul(unbiased, momentum)));
-        return tf.batchNorm(x, mean, variance, offset(), scale(), epsilon);
-      });
+      return tf.tidy(() =>
+        trainingBatchNorm(x, scale(), offset(), epsilon, (mean, variance) => {
+          // Running statistics are state: assign() is not recorded on the tape, so no gradient flows into them.
+          const unbiased = tf.mul(variance, count / (count - 1));
+          runningMean.variable.assign(tf.add(tf.mul(runningMean.variable, 1 - momentum), tf.mul(mean, momentum)));
+          runningVar.variable.assign(tf.add(tf.mul(runningVar.variable, 1 - momentum), tf.mul(unbiased, momentum)));
+        }),
+      );
     },
     dispose() {
       for (const v of variables) if (!v.variable.isDisposed) v.variable.dispose();
     },
   };
+}
+
+/**
+ * Batch normalisation with batch statistics and a hand-written gradient. tfjs-core's own (moments + batchNorm) keeps
+ * the centred and squared tensors of every layer for the backward pass and tiles its reductions back to full size:
+ * ResNet-18 needs about 51 MB per 32x32 image to train that way, so batch 128 overflows the 4 GB wasm heap. This keeps
+ * only the input (alive anyway), the mean and 1/std, and computes the textbook gradient
+ * dx = gamma / std * (dy - mean(dy) - xhat * mean(dy * xhat)) with broadcasting.
+ */
+function trainingBatchNorm(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon: number,
+  onStatistics: (mean: tf.Tensor, variance: tf.Tensor) => void,
+): tf.Tensor {
+  const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
+  const count = x.size / (x.shape[x.rank - 1] as number);
+  const normalise = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, scale, shift, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const mean = tf.mean(input, axes);
+    const variance = tf.mean(tf.squaredDifference(input, mean), axes);
+    onStatistics(mean, variance);
+    const invStd = tf.rsqrt(tf.add(variance, epsilon));
+    save([input, mean, invStd, scale]);
+    return {
+      value: tf.batchNorm(input, mean, variance, shift, scale, epsilon),
+      // tidy: the engine keeps a custom gradient's temporaries until the whole backward pass ends otherwise.
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const grad = dy as tf.Tensor;
+          const [xs, m, inv, g] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+          const xhat = tf.mul(tf.sub(xs, m), inv);
+          const dBeta = tf.sum(grad, axes);
+          const dGamma = tf.sum(tf.mul(grad, xhat), axes);
+          const centred = tf.sub(tf.sub(grad, tf.div(dBeta, count)), tf.mul(xhat, tf.div(dGamma, count)));
+          return [tf.mul(centred, tf.mul(g, inv)), dGamma, dBeta];
+        }),
+    };
+  });
+  return normalise(x, gamma, beta);
 }

@@ -17,6 +17,8 @@ export interface DataOptions {
   readonly imageSize?: readonly [number, number];
   /** images:<dir> only: force 1 or 3 channels. */
   readonly channels?: 1 | 3;
+  /** images:<dir> only: skip unreadable or odd images (reported) instead of failing. */
+  readonly skipBad?: boolean;
 }
 
 export const DATA_FORMS = 'mnist, fashion-mnist[:<dir>], idx:<dir>, images:<dir>';
@@ -82,6 +84,7 @@ export async function loadEvalData(spec: string, options: DataOptions = {}): Pro
       const folderOptions = {
         ...(options.imageSize !== undefined ? { size: options.imageSize } : {}),
         ...(options.channels !== undefined ? { channels: options.channels } : {}),
+        ...(options.skipBad === true ? { skipBad: true } : {}),
       };
       const train = await loadImageFolder(path.join(arg, 'train'), folderOptions);
       const test = await loadImageFolder(path.join(arg, 'test'), folderOptions);

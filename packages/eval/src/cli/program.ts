@@ -2,7 +2,10 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { SelfsupError } from '@selfsup/tensors';
 import { DATA_FORMS } from './data.js';
 import { ENCODER_FORMS, type EncoderFactory } from './encoder.js';
+import { type BenchCommandOptions, runBench } from './bench-command.js';
 import { type EvalCommandOptions, runEval } from './eval-command.js';
+import { listMethods } from './methods.js';
+import { type PretrainCommandOptions, runPretrain } from './pretrain-command.js';
 
 /** Exit statuses: 0 success, 1 an unexpected failure, 2 bad input (arguments, data, checkpoints). */
 export const EXIT_OK = 0;
@@ -108,6 +111,49 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .option('--quiet', 'no progress output', false)
     .action(async (options: EvalCommandOptions) => {
       await runEval(options, { stdout: io.stdout, stderr: io.stderr, interactive: io.interactive ?? false, ...(io.encoderFactory !== undefined ? { encoderFactory: io.encoderFactory } : {}) });
+      setExitCode(EXIT_OK);
+    });
+  program
+    .command('pretrain')
+    .description('Pretrain an encoder with a self-supervised method; checkpoints, a JSON log and a loss-curve picture go to --out.')
+    .requiredOption('--method <name>', `method: ${listMethods().map((m) => m.name).join(', ')}`)
+    .requiredOption('--data <spec>', `data set: ${DATA_FORMS} (only the training split is used; labels are ignored)`)
+    .option('--arch <name>', 'backbone: convNet, resnet (ResNet-18, CIFAR stem, width 1/4), mlp', 'convNet')
+    .option('--epochs <n>', 'passes over the data', integer(1), 1)
+    .option('--batch-size <n>', 'images per step', integer(2), 128)
+    .option('--lr <x>', "base learning rate (default: the method's)", positiveNumber)
+    .option('--time-budget <seconds>', 'stop after this many seconds (the schedule follows the clock)', positiveNumber)
+    .option('--checkpoint-every <n>', 'steps between checkpoints', integer(1), 50)
+    .option('--gradient-clip <norm>', 'clip gradients to this global L2 norm', positiveNumber)
+    .option('--limit <n>', 'use only the first n training images', integer(2))
+    .option('--image-size <HxW>', 'images:<dir> only: resize every image', imageSize)
+    .addOption(new Option('--channels <c>', 'images:<dir> only: force 1 or 3 channels').choices(['1', '3']).argParser((v) => Number(v) as 1 | 3))
+    .option('--skip-bad', 'images:<dir> only: skip unreadable or odd images instead of stopping', false)
+    .option('--resume', 'continue from the checkpoint in --out', false)
+    .option('--out <dir>', 'run directory', 'selfsup-run')
+    .option('--seed <n>', 'seed of every random choice', integer(0), 0)
+    .addOption(new Option('--backend <name>', 'compute backend (default: best available)').choices(['tensorflow', 'wasm', 'cpu']))
+    .option('--quiet', 'no progress output', false)
+    .action(async (options: PretrainCommandOptions) => {
+      await runPretrain(options, { stdout: io.stdout, stderr: io.stderr, interactive: io.interactive ?? false });
+      setExitCode(EXIT_OK);
+    });
+  program
+    .command('bench')
+    .description('Pretrain each method for a fixed time budget and probe it next to random initialisation and raw pixels; writes results.md and pictures.')
+    .requiredOption('--data <spec>', `data set: ${DATA_FORMS}`)
+    .option('--methods <list>', 'methods to compare', choiceList(listMethods().map((m) => m.name)), ['simclr', 'moco-v2', 'byol'])
+    .option('--arch <name>', 'backbone: convNet, resnet, mlp', 'convNet')
+    .option('--budget <seconds>', 'pretraining time per method', positiveNumber, 600)
+    .option('--batch-size <n>', 'images per pretraining step', integer(2), 128)
+    .option('--probe <list>', 'probes to run: knn, linear', choiceList(['knn', 'linear'] as const), ['knn', 'linear'])
+    .option('--limit <n>', 'use only the first n images of each split', integer(2))
+    .option('--out <dir>', 'where results and runs go', 'selfsup-bench')
+    .option('--seed <n>', 'seed of every random choice', integer(0), 0)
+    .addOption(new Option('--backend <name>', 'compute backend (default: best available)').choices(['tensorflow', 'wasm', 'cpu']))
+    .option('--quiet', 'no progress output', false)
+    .action(async (options: BenchCommandOptions) => {
+      await runBench(options, { stdout: io.stdout, stderr: io.stderr, interactive: io.interactive ?? false });
       setExitCode(EXIT_OK);
     });
   return program;

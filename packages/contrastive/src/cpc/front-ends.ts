@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { assertInteger, assertOptions, assertRank, invalidArgument } from '@selfsup/tensors';
+
+/** How CPC cuts a batch into an ordered grid of pieces, each embedded by the encoder. */
+export interface CpcFrontEnd {
+  readonly kind: 'sequence' | 'image';
+  /** JSON description (recorded in the method's config). */
+  readonly config: { readonly [key: string]: string | number };
+  /** Grid size for an input of [H, W, C]: `rows` is the prediction axis (time steps, or image rows), `cols` runs alongside. */
+  grid(imageShape: readonly [number, number, number]): { readonly rows: number; readonly cols: number; readonly pieceShape: [number, number, number] };
+  /** [N, H, W, C] -> pieces [N * rows * cols, ...pieceShape], ordered (sample, row, col). */
+  split(images: tf.Tensor4D): tf.Tensor4D;
+}
+
+function sliceGrid(images: tf.Tensor4D, starts: readonly (readonly [number, number])[], size: readonly [number, number]): tf.Tensor4D {
+  const [n, , , c] = images.shape;
+  return tf.tidy(() => {
+    const pieces = starts.map(([y, x]) => tf.slice(images, [0, y, x, 0], [n, size[0], size[1], c]));
+    return tf.reshape(tf.stack(pieces, 1), [n * starts.length, size[0], size[1], c]) as tf.Tensor4D;
+  });
+}
+
+/**
+ * 1-D sequences: samples stored as [H, L, C] (a signal is [1, L, C]; an image read column by column is [H, W, 1]) are
+ * cut along the width into windows of `window` steps every `hop` steps; each window [H, window, C] is one time step.
+ * CPC on audio (van den Oord et al. 2018, section 3.1) encodes raw windows with a strided convolution in the same way.
+ */
+export function cpcSequence(options: { readonly window: number; readonly hop?: number }): CpcFrontEnd {
+  assertOptions('options', options);
+  if (options === undefined) invalidArgument('options', 'an options object with window', options);
+  const window = options.window;
+  assertInteger('options.window', window, 1);
+  const hop = options.hop ?? window;
+  assertInteger('options.hop', hop, 1);
+  const grid = (shape: readonly [number, number, number]) => {
+    const [h, w, c] = shape;
+    if (w < window) invalidArgument('images', `samples at least ${window} wide (the window)`, `width ${w}`);
+    return { rows: Math.floor((w - window) / hop) + 1, cols: 1, pieceShape: [h, window, c] as [number, number, number] };
+  };
+  return {
+    kind: 'sequence',
+    config: { kind: 'sequence', window, hop },
+    grid,
+    split(images) {
+      assertRank('images', images, 4);
+      const [, h, w, c] = images.shape;
+      const { rows } = grid([h, w, c]);
+      return sliceGrid(images, Array.from({ length: rows }, (_, t) => [0, t * hop] as const), [h, window]);
+    },
+  };
+}
+
+/**
+ * Images cut into an overlapping grid of square patches (CPC for images, van den Oord et al. 2018 section 3.2: 64 x 64
+ * patches with 32 pixels of overlap on 256 x 256 images). Context from the rows above predicts the rows below.
+ */
+export function cpcImage(options: { readonly patchSize: number; readonly stride?: number }): CpcFrontEnd {
+  assertOptions('options', options);
+  if (options === undefined) invalidArgument('options', 'an options object with patchSize', options);
+  const patchSize = options.patchSize;
+  assertInteger('options.patchSize', patchSize, 1);
+  const stride = options.stride ?? Math.max(1, Math.floor(patchSize / 2));
+  assertInteger('options.stride', stride, 1);
+  const grid = (shape: readonly [number, number, number]) => {
+    const [h, w, c] = shape;
+    if (h < patchSize || w < patchSize) invalidArgument('images', `images at least ${patchSize} x ${patchSize}`, `${h} x ${w}`);
+    return {
+      rows: Math.floor((h - patchSize) / stride) + 1,
+      cols: Math.floor((w - patchSize) / stride) + 1,
+      pieceShape: [patchSize, patchSize, c] as [number, number, number],
+    };
+  };
+  return {
+    kind: 'image',
+    config: { kind: 'image', patchSize, stride },
+    grid,
+    split(images) {
+      assertRank('images', images, 4);
+      const [, h, w, c] = images.shape;
+      const { rows, cols } = grid([h, w, c]);
+      const starts: [number, number][] = [];
+      for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) starts.push([r * stride, q * stride]);
+      return sliceGrid(images, starts, [patchSize, patchSize]);
+    },
+  };
+}

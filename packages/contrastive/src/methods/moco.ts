@@ -1,0 +1,199 @@
+import { mocoV1Transform, mocoV2Transform } from '@selfsup/augment';
+import { emaUpdate, mocoV2ProjectionHead, momentumCopy, projectionHead as buildHead } from '@selfsup/encoders';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  type Encoder,
+  type Rng,
+  type SSLMethod,
+  assertInRange,
+  assertInteger,
+  assertOptions,
+  createRng,
+  invalidArgument,
+  l2Normalize,
+} from '@selfsup/tensors';
+import { infoNCE } from '../losses/info-nce.js';
+import { assertTemperature } from '../ops/checks.js';
+import { stopGradient } from '../ops/stop-gradient.js';
+import { MoCoQueue } from '../queue/moco-queue.js';
+import {
+  type Head,
+  PendingMetrics,
+  type Views,
+  assertEncoder,
+  assertHead,
+  assertViews,
+  disposeAll,
+  drawViews,
+  copyWeights,
+  frozen,
+  imageSize,
+  methodVariables,
+} from './parts.js';
+
+export interface MoCoOptions {
+  /** The query encoder f_q (what probes evaluate). */
+  readonly encoder: Encoder;
+  /** The query projection. Default: linear to 128 (v1), `mocoV2ProjectionHead` dense(2048)-ReLU-dense(128) (v2). */
+  readonly projectionHead?: Head;
+  /**
+   * The key encoder f_k. Default `momentumCopy(encoder)` (@selfsup/encoders: needs a registered architecture). A copy
+   * you build yourself must have the same architecture; its weights are overwritten with the query encoder's.
+   */
+  readonly momentumEncoder?: Encoder;
+  /** The key projection. Default `momentumCopy(projectionHead)`; overwritten likewise. */
+  readonly momentumHead?: Head;
+  /** Default: MoCo v1's (`mocoV1Transform`) or v2's (`mocoV2Transform`) augmentation. */
+  readonly views?: Views;
+  /** K, the number of negatives kept. Must be a multiple of the batch size. Default 4096 (MoCo's CIFAR setting). */
+  readonly queueSize?: number;
+  /** m, the key encoder's momentum. Default 0.999. */
+  readonly momentum?: number;
+  /** T. Default 0.07 (v1) or 0.2 (v2). */
+  readonly temperature?: number;
+  /**
+   * Shuffling BN on one device: queries are encoded in this many sub-batches, keys in as many sub-batches of a random
+   * permutation, so that batch-norm statistics cannot tell a query's positive key apart. Default 2 (1 turns it off).
+   */
+  readonly shuffleGroups?: number;
+  /** Initialises the default head and draws the queue's initial keys. Default createRng(0). */
+  readonly rng?: Rng;
+}
+
+export interface MoCoMethod extends SSLMethod {
+  readonly projectionHead: Head;
+  readonly momentumEncoder: Encoder;
+  readonly momentumHead: Head;
+  readonly queue: MoCoQueue;
+}
+
+/** Sizes of `groups` near-equal chunks of n. */
+function chunkSizes(n: number, groups: number): number[] {
+  const g = Math.min(groups, n);
+  return Array.from({ length: g }, (_, i) => Math.floor(n / g) + (i < n % g ? 1 : 0));
+}
+
+function embedInGroups(x: tf.Tensor4D, encoder: Encoder, head: Head, groups: number): tf.Tensor2D {
+  const parts = tf.split(x, chunkSizes(x.shape[0], groups), 0) as tf.Tensor4D[];
+  return tf.concat(parts.map((p) => head.apply(encoder.apply(p, { training: true }), { training: true })), 0) as tf.Tensor2D;
+}
+
+/** MoCo, both versions: `mocoV1` and `mocoV2` fill in their defaults. */
+export function moco(version: 'v1' | 'v2', options: MoCoOptions): MoCoMethod {
+  assertOptions('options', options);
+  if (options === undefined) invalidArgument('options', 'an options object with encoder and views', options);
+  const { encoder } = options;
+  assertEncoder('options.encoder', encoder);
+  const rng = options.rng ?? createRng(0);
+  const projectionHead =
+    options.projectionHead ??
+    (version === 'v1'
+      ? buildHead([{ inputDim: encoder.outputDim, outputDim: 128 }], { preset: 'mocoV1Projection', rng })
+      : mocoV2ProjectionHead({ inputDim: encoder.outputDim, rng }));
+  const momentumEncoder = options.momentumEncoder ?? momentumCopy(encoder);
+  const momentumHead = options.momentumHead ?? momentumCopy(projectionHead as Encoder & Head);
+  const size = (): [number, number] => imageSize(encoder, 'options.views');
+  const views = options.views ?? (version === 'v1' ? mocoV1Transform({ size: size() }) : mocoV2Transform({ size: size() }));
+  assertHead('options.projectionHead', projectionHead, encoder.outputDim);
+  assertEncoder('options.momentumEncoder', momentumEncoder);
+  assertHead('options.momentumHead', momentumHead, encoder.outputDim);
+  if (momentumEncoder === encoder) invalidArgument('options.momentumEncoder', 'a separate copy of the encoder', 'the encoder itself');
+  assertViews('options.views', views);
+  const queueSize = options.queueSize ?? 4096;
+  assertInteger('options.queueSize', queueSize, 1);
+  const momentum = options.momentum ?? 0.999;
+  assertInRange('options.momentum', momentum, 0, 1);
+  const temperature = options.temperature ?? (version === 'v1' ? 0.07 : 0.2);
+  assertTemperature('options.temperature', temperature);
+  const shuffleGroups = options.shuffleGroups ?? 2;
+  assertInteger('options.shuffleGroups', shuffleGroups, 1);
+  // f_k starts as f_q (MoCo: "initialised as the query encoder"), and never gets gradients.
+  copyWeights(momentumEncoder, encoder);
+  copyWeights(momentumHead, projectionHead);
+  for (const v of [...momentumEncoder.variables, ...momentumHead.variables]) v.variable.trainable = false;
+  const queue = new MoCoQueue({ size: queueSize, dim: projectionHead.outputDim, rng });
+  const variables = [
+    ...methodVariables([
+      ['encoder', encoder],
+      ['projector', projectionHead],
+    ]),
+    ...frozen(
+      methodVariables([
+        ['momentum/encoder', momentumEncoder],
+        ['momentum/projector', momentumHead],
+      ]),
+    ),
+    ...queue.variables,
+  ];
+  const metrics = new PendingMetrics();
+  let pendingKeys: tf.Tensor2D | undefined;
+
+  return {
+    name: version === 'v1' ? 'mocoV1' : 'mocoV2',
+    encoder,
+    projectionHead,
+    momentumEncoder,
+    momentumHead,
+    queue,
+    config: { method: version === 'v1' ? 'mocoV1' : 'mocoV2', queueSize, momentum, temperature, shuffleGroups, projectionDim: projectionHead.outputDim },
+    variables,
+    loss(batch, context) {
+      const n = batch.images.shape[0];
+      if (queueSize % n !== 0) invalidArgument('batch', `a batch whose size divides options.queueSize (${queueSize})`, `a batch of ${n}`);
+      pendingKeys?.dispose();
+      pendingKeys = undefined;
+      return tf.tidy(() => {
+        const [v1, v2] = drawViews(views, batch.images, context.rng);
+        const q = l2Normalize(embedInGroups(v1, encoder, projectionHead, shuffleGroups));
+        // Keys: shuffle, encode per group, unshuffle.
+        const order = context.rng.permutation(n);
+        const inverse = new Array<number>(n);
+        order.forEach((o, i) => {
+          inverse[o] = i;
+        });
+        const shuffled = tf.gather(v2, tf.tensor1d(order, 'int32'));
+        const keysShuffled = embedInGroups(shuffled, momentumEncoder, momentumHead, shuffleGroups);
+        // Unshuffle with a permutation matrix, not a gather: its gradient is a matMul (wasm has no UnsortedSegmentSum).
+        const unshuffle = tf.cast(tf.oneHot(tf.tensor1d(inverse, 'int32'), n), 'float32') as tf.Tensor2D;
+        const k = stopGradient(l2Normalize(tf.matMul(unshuffle, keysShuffled) as tf.Tensor2D));
+        const loss = infoNCE(q, k, queue.keys(), { temperature, normalize: false });
+        pendingKeys = tf.keep(tf.clone(k));
+        metrics.record({ positiveCosine: tf.mean(tf.sum(tf.mul(q, k), 1)) as tf.Scalar });
+        return loss;
+      });
+    },
+    metrics: () => metrics.read(),
+    afterStep() {
+      emaUpdate(momentumEncoder, encoder, momentum);
+      emaUpdate(momentumHead, projectionHead, momentum);
+      if (pendingKeys !== undefined) {
+        queue.enqueue(pendingKeys);
+        pendingKeys.dispose();
+        pendingKeys = undefined;
+      }
+    },
+    dispose() {
+      metrics.clear();
+      pendingKeys?.dispose();
+      disposeAll([encoder, projectionHead, momentumEncoder, momentumHead, queue]);
+    },
+  };
+}
+
+/**
+ * MoCo v1 (He, Fan, Wu, Xie & Girshick 2020, "Momentum Contrast for Unsupervised Visual Representation Learning"):
+ * queries from f_q, keys from the momentum encoder f_k (m = 0.999), InfoNCE against the positive key and a queue of K
+ * past keys (T = 0.07), a linear 128-d head. Keys join the queue after the loss; the oldest leave.
+ */
+export function mocoV1(options: MoCoOptions): MoCoMethod {
+  return moco('v1', options);
+}
+
+/**
+ * MoCo v2 (Chen, Fan, Girshick & He 2020, "Improved Baselines with Momentum Contrastive Learning"): MoCo v1 with an MLP
+ * head, SimCLR-style augmentation (blur, stronger colour), T = 0.2 and a cosine learning-rate schedule (fit's default
+ * schedule).
+ */
+export function mocoV2(options: MoCoOptions): MoCoMethod {
+  return moco('v2', options);
+}

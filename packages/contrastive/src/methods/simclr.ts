@@ -1,0 +1,76 @@
+import { simclrTransform } from '@selfsup/augment';
+import * as tf from '@tensorflow/tfjs-core';
+import { simclrProjectionHead } from '@selfsup/encoders';
+import { type Encoder, type Rng, type SSLMethod, assertOptions, cosineSimilarity, createRng, invalidArgument } from '@selfsup/tensors';
+import { ntXent } from '../losses/nt-xent.js';
+import { assertTemperature } from '../ops/checks.js';
+import { type Head, PendingMetrics, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, imageSize, methodVariables } from './parts.js';
+
+export interface SimClrOptions {
+  readonly encoder: Encoder;
+  /** g(.), whose output the loss sees. Default `simclrProjectionHead`: dense(D)-ReLU-dense(128). */
+  readonly projectionHead?: Head;
+  /**
+   * The augmentation that makes each view. Default: SimCLR's (`simclrTransform`: random resized crop and flip, colour
+   * distortion, grayscale; blur only above 32 pixels, strength 0.5 at 32 pixels and below as in the CIFAR-10 setting).
+   */
+  readonly views?: Views;
+  /** tau. Default 0.5 (the paper's choice for CIFAR-10; 0.1 for ImageNet with large batches). */
+  readonly temperature?: number;
+  /** Initialises the default head. Default createRng(0). */
+  readonly rng?: Rng;
+}
+
+export interface SimClrMethod extends SSLMethod {
+  readonly projectionHead: Head;
+}
+
+function defaultSimclrViews(encoder: Encoder): Views {
+  const size = imageSize(encoder, 'options.views');
+  const small = Math.max(...size) <= 32;
+  return simclrTransform({ size, strength: small ? 0.5 : 1, blur: !small });
+}
+
+/**
+ * SimCLR (Chen, Kornblith, Norouzi & Hinton 2020, "A Simple Framework for Contrastive Learning of Visual
+ * Representations"): two augmented views of each image go through the encoder f and the projection head g, and
+ * NT-Xent pulls each view's projection to its twin's among the 2N views of the batch.
+ */
+export function simclr(options: SimClrOptions): SimClrMethod {
+  assertOptions('options', options);
+  if (options === undefined) invalidArgument('options', 'an options object with encoder, projectionHead and views', options);
+  const { encoder } = options;
+  assertEncoder('options.encoder', encoder);
+  const projectionHead = options.projectionHead ?? simclrProjectionHead({ inputDim: encoder.outputDim, outputDim: 128, rng: options.rng ?? createRng(0) });
+  const views = options.views ?? defaultSimclrViews(encoder);
+  assertHead('options.projectionHead', projectionHead, encoder.outputDim);
+  assertViews('options.views', views);
+  const temperature = options.temperature ?? 0.5;
+  assertTemperature('options.temperature', temperature);
+  const variables = methodVariables([
+    ['encoder', encoder],
+    ['projector', projectionHead],
+  ]);
+  const metrics = new PendingMetrics();
+  return {
+    name: 'simclr',
+    encoder,
+    projectionHead,
+    config: { method: 'simclr', temperature, projectionDim: projectionHead.outputDim },
+    variables,
+    loss(batch, context) {
+      return tf.tidy(() => {
+        const [v1, v2] = drawViews(views, batch.images, context.rng);
+        const [z1, z2] = embedBoth(v1, v2, encoder, [projectionHead]);
+        const loss = ntXent(z1, z2, { temperature });
+        metrics.record({ positiveCosine: tf.mean(cosineSimilarity(z1, z2)) as tf.Scalar });
+        return loss;
+      });
+    },
+    metrics: () => metrics.read(),
+    dispose() {
+      metrics.clear();
+      disposeAll([encoder, projectionHead]);
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { mocoV2Transform } from '@selfsup/augment';
+import * as tf from '@tensorflow/tfjs-core';
+import { simsiamPredictionHead, simsiamProjectionHead } from '@selfsup/encoders';
+import { type Encoder, type Rng, type SSLMethod, assertOptions, createRng, invalidArgument } from '@selfsup/tensors';
+import { simSiamLoss } from '../losses/simsiam-loss.js';
+import { type Head, PendingMetrics, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, imageSize, methodVariables } from './parts.js';
+
+export interface SimSiamOptions {
+  readonly encoder: Encoder;
+  /** The projection MLP. Default `simsiamProjectionHead` (3 x dense(2048) with batch norm, the last without affine). */
+  readonly projector?: Head;
+  /** The prediction MLP h. Default `simsiamPredictionHead` (a bottleneck: 2048 -> 512 -> 2048). */
+  readonly predictor?: Head;
+  /** Initialises the default heads. Default createRng(0). */
+  readonly rng?: Rng;
+  /** Default: MoCo v2's augmentation (`mocoV2Transform`), which SimSiam uses. */
+  readonly views?: Views;
+}
+
+export interface SimSiamMethod extends SSLMethod {
+  readonly projector: Head;
+  readonly predictor: Head;
+}
+
+/**
+ * SimSiam (Chen & He 2021, "Exploring Simple Siamese Representation Learning"): z = projector(encoder(x)) for both
+ * views, p = predictor(z), and L = 1/2 D(p1, stopgrad(z2)) + 1/2 D(p2, stopgrad(z1)), D the negative cosine.
+ * The stop-gradient alone prevents collapse: no negatives, no momentum encoder.
+ */
+export function simSiam(options: SimSiamOptions): SimSiamMethod {
+  assertOptions('options', options);
+  if (options === undefined) invalidArgument('options', 'an options object with encoder, projector, predictor and views', options);
+  const { encoder } = options;
+  assertEncoder('options.encoder', encoder);
+  const rng = options.rng ?? createRng(0);
+  const projector = options.projector ?? simsiamProjectionHead({ inputDim: encoder.outputDim, rng });
+  const predictor = options.predictor ?? simsiamPredictionHead({ inputDim: projector.outputDim, rng });
+  const views = options.views ?? mocoV2Transform({ size: imageSize(encoder, 'options.views') });
+  assertHead('options.projector', projector, encoder.outputDim);
+  assertHead('options.predictor', predictor, projector.outputDim);
+  if (predictor.outputDim !== projector.outputDim) {
+    invalidArgument('options.predictor', `a head with outputDim ${projector.outputDim} (the projector's)`, predictor.outputDim);
+  }
+  assertViews('options.views', views);
+  const variables = methodVariables([
+    ['encoder', encoder],
+    ['projector', projector],
+    ['predictor', predictor],
+  ]);
+  const metrics = new PendingMetrics();
+  return {
+    name: 'simsiam',
+    encoder,
+    projector,
+    predictor,
+    config: { method: 'simsiam', projectionDim: projector.outputDim },
+    variables,
+    loss(batch, context) {
+      return tf.tidy(() => {
+        const [v1, v2] = drawViews(views, batch.images, context.rng);
+        const [z1, z2] = embedBoth(v1, v2, encoder, [projector]);
+        const p = predictor.apply(tf.concat([z1, z2], 0), { training: true });
+        const n = z1.shape[0];
+        const [p1, p2] = tf.split(p, [n, n], 0) as [tf.Tensor2D, tf.Tensor2D];
+        const loss = tf.add(tf.mul(simSiamLoss(p1, z2), 0.5), tf.mul(simSiamLoss(p2, z1), 0.5)) as tf.Scalar;
+        // The paper's collapse monitor: the per-dimension std of the normalised outputs (0 when collapsed, ~1/sqrt(d) when not).
+        const unit = tf.div(z1, tf.maximum(tf.norm(z1, 2, 1, true), 1e-12));
+        metrics.record({ outputStd: tf.mean(tf.sqrt(tf.moments(unit, 0).variance)) as tf.Scalar });
+        return loss;
+      });
+    },
+    metrics: () => metrics.read(),
+    dispose() {
+      metrics.clear();
+      disposeAll([encoder, projector, predictor]);
+    },
+  };
+}
