@@ -1,0 +1,110 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  type ApplyOptions,
+  type NamedVariable,
+  type Rng,
+  assertInteger,
+  assertOneOf,
+  assertOptions,
+  assertRng,
+  assertShape,
+  assertUniqueNames,
+  disposeVariables,
+  invalidArgument,
+  scopeVariables,
+} from '@selfsup/tensors';
+import { type BatchNorm, type Conv, batchNorm, conv } from './layers.js';
+
+export interface EmbeddingNetConfig {
+  /** Channels of the first stage; doubled at each stride-2 stage. Default 32. */
+  readonly width?: number;
+  /** Embedding size D. Default 64. */
+  readonly outputDim?: number;
+  /** Output stride: 4 or 8. Default 4. */
+  readonly stride?: 4 | 8;
+  /** Residual blocks after the last downsampling. Default 2. */
+  readonly blocks?: number;
+}
+
+/** A fully convolutional embedding of grey frames: [N, H, W, 1] -> [N, H / stride, W / stride, D]. */
+export interface EmbeddingNet {
+  readonly stride: 4 | 8;
+  readonly outputDim: number;
+  readonly config: Required<EmbeddingNetConfig>;
+  readonly variables: readonly NamedVariable[];
+  apply(grey: tf.Tensor4D, options?: ApplyOptions): tf.Tensor4D;
+  dispose(): void;
+}
+
+interface Unit {
+  readonly conv: Conv;
+  readonly bn: BatchNorm;
+}
+
+function unit(name: string, kernel: number, cin: number, cout: number, stride: number, rng: Rng): Unit {
+  return { conv: conv(`${name}/conv`, kernel, cin, cout, stride, rng), bn: batchNorm(`${name}/bn`, cout) };
+}
+
+const runUnit = (u: Unit, x: tf.Tensor4D, training: boolean) => u.bn.apply(u.conv.apply(x), training);
+
+/**
+ * A small ResNet-style fully convolutional net: a stem at full resolution, stride-2 stages (each a strided conv and a
+ * residual block) down to the output stride, `blocks` residual blocks there, and a linear 1x1 projection to D.
+ * Receptive field about 50 pixels at stride 4.
+ */
+export function embeddingNet(config: EmbeddingNetConfig, rng: Rng): EmbeddingNet {
+  assertOptions('config', config);
+  assertRng('rng', rng);
+  const width = config.width ?? 32;
+  assertInteger('config.width', width, 1, 1024);
+  const outputDim = config.outputDim ?? 64;
+  assertInteger('config.outputDim', outputDim, 1, 4096);
+  const stride = config.stride ?? 4;
+  assertOneOf('config.stride', String(stride), ['4', '8']);
+  const blocks = config.blocks ?? 2;
+  assertInteger('config.blocks', blocks, 0, 64);
+  const stages = stride === 4 ? 2 : 3;
+  const stem = unit('stem', 3, 1, width, 1, rng);
+  const down: { reduce: Unit; block: [Unit, Unit] }[] = [];
+  let channels = width;
+  for (let s = 0; s < stages; s++) {
+    const next = s === 0 ? width : channels * 2;
+    down.push({
+      reduce: unit(`stage${s + 1}/reduce`, 3, channels, next, 2, rng),
+      block: [unit(`stage${s + 1}/block/a`, 3, next, next, 1, rng), unit(`stage${s + 1}/block/b`, 3, next, next, 1, rng)],
+    });
+    channels = next;
+  }
+  const tail: [Unit, Unit][] = Array.from({ length: blocks }, (_, b) => [
+    unit(`tail${b + 1}/a`, 3, channels, channels, 1, rng),
+    unit(`tail${b + 1}/b`, 3, channels, channels, 1, rng),
+  ]);
+  const head = conv('head', 1, channels, outputDim, 1, rng, true);
+  const units: Unit[] = [stem, ...down.flatMap((d) => [d.reduce, ...d.block]), ...tail.flat()];
+  const variables = scopeVariables('embedding', [...units.flatMap((u) => [...u.conv.variables, ...u.bn.variables]), ...head.variables]);
+  assertUniqueNames(variables);
+  const residual = (pair: [Unit, Unit], x: tf.Tensor4D, training: boolean) =>
+    tf.relu(tf.add(x, runUnit(pair[1], tf.relu(runUnit(pair[0], x, training)), training))) as tf.Tensor4D;
+
+  return {
+    stride: stride as 4 | 8,
+    outputDim,
+    config: { width, outputDim, stride: stride as 4 | 8, blocks },
+    variables,
+    apply(grey: tf.Tensor4D, options: ApplyOptions = {}): tf.Tensor4D {
+      assertShape('grey', grey, [null, null, null, 1], { nonEmpty: true });
+      if (grey.shape[1] % stride !== 0 || grey.shape[2] % stride !== 0) {
+        invalidArgument('grey', `frames whose height and width are multiples of ${stride}`, grey);
+      }
+      const training = options.training ?? false;
+      return tf.tidy(() => {
+        // Centre the input: lightness / 100 in [0, 1] -> [-1, 1].
+        let x = tf.relu(runUnit(stem, tf.sub(tf.mul(grey, 2), 1), training)) as tf.Tensor4D;
+        for (const d of down) x = residual(d.block, tf.relu(runUnit(d.reduce, x, training)) as tf.Tensor4D, training);
+        for (const pair of tail) x = residual(pair, x, training);
+        return head.apply(x);
+      });
+    },
+    dispose: () => disposeVariables(variables),
+  };
+}

@@ -1,0 +1,211 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  type Batch,
+  type Encoder,
+  type JsonObject,
+  type NamedVariable,
+  type Rng,
+  type SSLMethod,
+  type StepContext,
+  type StepMetrics,
+  SelfsupError,
+  assertInteger,
+  assertOptions,
+  assertPositive,
+  assertRng,
+  assertShape,
+  disposeVariables,
+  invalidArgument,
+  l2Normalize,
+  namedVariable,
+} from '@selfsup/tensors';
+import { attend, attentionWeights } from './attention.js';
+import { unstackClips } from './clip-dataset.js';
+import { type ColourClusterOptions, fitColourClusters } from './colour-clusters.js';
+import { type EmbeddingNet, type EmbeddingNetConfig, embeddingNet } from './embedding-net.js';
+import type { FeatureExtractor } from './features.js';
+import { nearestCentroid } from './kmeans.js';
+import { rgbToLab } from './lab.js';
+
+export interface VideoColorizationConfig {
+  /** The embedding CNN. */
+  readonly net?: EmbeddingNetConfig;
+  /** Colour clusters K. Default 16. */
+  readonly numClusters?: number;
+  /** Frames per training clip: references then target. Must match the clip dataset. Default 4. */
+  readonly clipLength?: number;
+  /** Softmax temperature of the training attention. Default 0.07 (on L2-normalised features). */
+  readonly temperature?: number;
+  /** L2-normalise the embeddings before the dot products, as at inference. Default true. */
+  readonly normalize?: boolean;
+  /** Train on random crops of this [height, width] (same place in every frame of a clip). Default: whole frames. */
+  readonly cropSize?: readonly [number, number];
+}
+
+export interface VideoColorization extends SSLMethod {
+  readonly net: EmbeddingNet;
+  /** The trained embedding as a FeatureExtractor, for `propagateLabels` and `colorize`. */
+  readonly featureExtractor: FeatureExtractor;
+  /** [K, 2] colour cluster centres in ab (a non-trainable variable: saved with the model's checkpoints). */
+  readonly colourClusters: tf.Variable;
+  readonly numClusters: number;
+  readonly clipLength: number;
+  /** Fits the colour clusters on (training) frames [T, H, W, 3]; must run before training unless restored. */
+  fitColourClusters(frames: tf.Tensor4D, options: Omit<ColourClusterOptions, 'numClusters'>): void;
+  /** Embeds frames ([N, H, W, 3] sRGB or [N, H, W, 1] lightness / 100) into [N, H / s, W / s, D] (not normalised). */
+  embed(frames: tf.Tensor4D, options?: { readonly training?: boolean }): tf.Tensor4D;
+}
+
+/** Grey input of the model: Lab lightness / 100 in [0, 1]. [N, H, W, 3] sRGB is converted; [N, H, W, 1] is taken as is. */
+export function lightness(frames: tf.Tensor4D): tf.Tensor4D {
+  assertShape('frames', frames, [null, null, null, null]);
+  const c = frames.shape[3];
+  if (c === 1) return tf.clone(frames);
+  if (c !== 3) invalidArgument('frames', 'a [N, H, W, 3] sRGB or [N, H, W, 1] lightness tensor', frames);
+  return tf.tidy(() => tf.div(tf.slice(rgbToLab(frames), [0, 0, 0, 0], [-1, -1, -1, 1]), 100) as tf.Tensor4D);
+}
+
+/**
+ * Tracking emerges by colorizing videos (Vondrick et al. 2018) as an SSLMethod: a CNN embeds grey frames; every
+ * target location attends to all locations of the clip's reference frames (softmax of embedding dot products over a
+ * temperature); its predicted colour distribution is the attention-weighted sum of the references' colour-cluster
+ * distributions; the loss is the cross-entropy with the target's true clusters. Batches are clips from
+ * `videoClipDataset` (frames stacked along channels, the target last). Call `fitColourClusters` first.
+ */
+export function videoColorization(config: VideoColorizationConfig, rng: Rng): VideoColorization {
+  assertOptions('config', config);
+  assertRng('rng', rng);
+  const numClusters = config.numClusters ?? 16;
+  assertInteger('config.numClusters', numClusters, 2, 1024);
+  const clipLength = config.clipLength ?? 4;
+  assertInteger('config.clipLength', clipLength, 2, 64);
+  const temperature = config.temperature ?? 0.07;
+  assertPositive('config.temperature', temperature);
+  const normalize = config.normalize ?? true;
+  const crop = config.cropSize;
+  if (crop !== undefined) {
+    if (!Array.isArray(crop) || crop.length !== 2) invalidArgument('config.cropSize', 'a [height, width] pair', crop);
+    assertInteger('config.cropSize[0]', crop[0], 1);
+    assertInteger('config.cropSize[1]', crop[1], 1);
+  }
+  const net = embeddingNet(config.net ?? {}, rng);
+  const clusters = namedVariable('colour/clusters', tf.fill([numClusters, 2], Number.NaN), false);
+  const variables: NamedVariable[] = [...net.variables, clusters];
+  let clustersReady = false;
+  let lastAccuracy: tf.Scalar | undefined;
+
+  const ensureClusters = () => {
+    if (!clustersReady) clustersReady = (clusters.variable.dataSync() as Float32Array).every(Number.isFinite);
+    if (!clustersReady) {
+      throw new SelfsupError('INVALID_ARGUMENT', 'colour clusters are not fitted: call fitColourClusters(frames, { rng }) before training (or restore a checkpoint)');
+    }
+  };
+
+  const embed = (frames: tf.Tensor4D, options: { readonly training?: boolean } = {}): tf.Tensor4D =>
+    tf.tidy(() => {
+      const grey = lightness(frames);
+      return net.apply(grey, { training: options.training ?? false });
+    });
+
+  const featureExtractor: FeatureExtractor = {
+    stride: net.stride,
+    channels: 'any',
+    extract: (frames) => embed(frames),
+  };
+
+  const encoder: Encoder = {
+    architecture: 'video-colorization-embedding',
+    config: { ...net.config },
+    inputShape: [-1, -1, -1],
+    outputDim: net.outputDim,
+    variables: net.variables,
+    apply: (inputs, options = {}) =>
+      tf.tidy(() => tf.mean(embed(inputs as tf.Tensor4D, { training: options.training ?? false }), [1, 2]) as tf.Tensor2D),
+    dispose: () => net.dispose(),
+  };
+
+  const methodConfig: JsonObject = {
+    net: { ...net.config },
+    numClusters,
+    clipLength,
+    temperature,
+    normalize,
+    ...(crop !== undefined ? { cropSize: [crop[0], crop[1]] } : {}),
+  };
+
+  return {
+    name: 'video-colorization',
+    encoder,
+    config: methodConfig,
+    variables,
+    net,
+    featureExtractor,
+    colourClusters: clusters.variable,
+    numClusters,
+    clipLength,
+    embed,
+    fitColourClusters(frames, options) {
+      assertOptions('options', options);
+      const centres = fitColourClusters(frames, { ...options, numClusters });
+      clusters.variable.assign(centres);
+      centres.dispose();
+      clustersReady = true;
+    },
+    loss(batch: Batch, context: StepContext): tf.Scalar {
+      ensureClusters();
+      assertShape('batch.images', batch.images, [null, null, null, 3 * clipLength], { nonEmpty: true });
+      let [n, h, w] = batch.images.shape;
+      let top = 0;
+      let left = 0;
+      if (crop !== undefined) {
+        if (crop[0] > h || crop[1] > w) invalidArgument('config.cropSize', `at most the frame size ${h}x${w}`, crop);
+        top = context.rng.int(0, h - crop[0] + 1);
+        left = context.rng.int(0, w - crop[1] + 1);
+        [h, w] = crop;
+      }
+      const s = net.stride;
+      if (h % s !== 0 || w % s !== 0) invalidArgument('batch.images', `frames (or crops) whose sides are multiples of ${s}`, batch.images);
+      const cells = (h / s) * (w / s);
+      const refs = clipLength - 1;
+      lastAccuracy?.dispose();
+      return tf.tidy(() => {
+        const cropped = tf.slice(batch.images, [0, top, left, 0], [n, h, w, -1]) as tf.Tensor4D;
+        const frames = tf.reshape(unstackClips(cropped, clipLength), [n * clipLength, h, w, 3]) as tf.Tensor4D;
+        const lab = rgbToLab(frames);
+        const grey = tf.div(tf.slice(lab, [0, 0, 0, 0], [-1, -1, -1, 1]), 100) as tf.Tensor4D;
+        const ab = tf.reshape(tf.slice(lab, [0, 0, 0, 1], [-1, -1, -1, 2]), [-1, 2]) as tf.Tensor2D;
+        // Colour-cluster distribution of every cell: the share of its pixels in each cluster.
+        const oneHot = tf.cast(tf.oneHot(nearestCentroid(ab, clusters.variable as tf.Tensor2D), numClusters), 'float32');
+        const cellColours = tf.reshape(tf.avgPool(tf.reshape(oneHot, [n * clipLength, h, w, numClusters]) as tf.Tensor4D, s, s, 'valid'), [
+          n,
+          clipLength,
+          cells,
+          numClusters,
+        ]);
+        let emb = net.apply(grey, { training: true });
+        if (normalize) emb = l2Normalize(emb);
+        const d = emb.shape[3];
+        const e = tf.reshape(emb, [n, clipLength, cells, d]);
+        const refKeys = tf.reshape(tf.slice(e, [0, 0, 0, 0], [n, refs, cells, d]), [n, refs * cells, d]);
+        const refColours = tf.reshape(tf.slice(cellColours, [0, 0, 0, 0], [n, refs, cells, numClusters]), [n, refs * cells, numClusters]);
+        const targetKeys = tf.reshape(tf.slice(e, [0, refs, 0, 0], [n, 1, cells, d]), [n, cells, d]);
+        const targetColours = tf.reshape(tf.slice(cellColours, [0, refs, 0, 0], [n, 1, cells, numClusters]), [n, cells, numClusters]);
+        const predicted = attend(attentionWeights(targetKeys, refKeys, temperature), refColours);
+        const crossEntropy = tf.neg(tf.mean(tf.sum(tf.mul(targetColours, tf.log(tf.add(predicted, 1e-6))), 2)));
+        lastAccuracy = tf.keep(tf.mean(tf.cast(tf.equal(tf.argMax(predicted, 2), tf.argMax(targetColours, 2)), 'float32')) as tf.Scalar);
+        return crossEntropy as tf.Scalar;
+      });
+    },
+    metrics(): StepMetrics {
+      if (lastAccuracy === undefined || lastAccuracy.isDisposed) return {};
+      const value = lastAccuracy.dataSync()[0] as number;
+      lastAccuracy.dispose();
+      lastAccuracy = undefined;
+      return { colourAccuracy: value };
+    },
+    dispose() {
+      lastAccuracy?.dispose();
+      disposeVariables(variables);
+    },
+  };
+}
