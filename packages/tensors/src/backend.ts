@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SelfsupError } from './errors.js';
 import { assertOneOf, assertOptions, assertPositiveInteger } from './validate.js';
 import { registerWasmKernels } from './kernels/register.js';
+import { loadNativeAddon } from './kernels/native/addon.js';
+import { NATIVE_KERNEL_NAMES, disableNativeKernels, enableNativeKernels } from './kernels/native/kernels.js';
 import { isNode, useThreadedWasm, wasmThreadCount } from './kernels/wasm-threads.js';
 
 /** The backends selfsup can run on, in order of preference. */
@@ -19,7 +21,28 @@ export interface BackendReport {
   readonly skipped: readonly { readonly backend: BackendName; readonly package: string; readonly why: string }[];
   /** Threads the backend computes with (XNNPACK's pool for wasm; 1 for cpu; 0 when the backend manages its own). */
   readonly threads: number;
+  /** The native (oneDNN) kernels serving the wasm backend's heavy ops, when in use. */
+  readonly native?: NativeKernelsReport;
 }
+
+/** The optional native kernels: which library, how many threads, which kernels they took over. */
+export interface NativeKernelsReport {
+  /** e.g. "oneDNN 2.6.3". */
+  readonly library: string;
+  /** OpenMP threads the library computes with. */
+  readonly threads: number;
+  /** tfjs kernel names served natively on the wasm backend. */
+  readonly kernels: readonly string[];
+  /** The addon file. */
+  readonly path: string;
+}
+
+/**
+ * The native kernels: `auto` (default) uses them with the wasm backend when the addon is built and loads, `on`
+ * requires them (an error says why they cannot load), `off` never uses them.
+ */
+export const NATIVE_MODES = ['auto', 'on', 'off'] as const;
+export type NativeMode = (typeof NATIVE_MODES)[number];
 
 /**
  * Loads an optional module by name. Injected in tests; by default a dynamic `import()`, so that optional peers
@@ -40,7 +63,14 @@ export interface InitBackendOptions {
    * Must be chosen before the wasm backend is first initialised.
    */
   readonly threads?: number;
-  /** Environment to read `SELFSUP_BACKEND` and `SELFSUP_WASM_THREADS` from (default: `process.env`). */
+  /**
+   * The oneDNN kernels for the wasm backend (packages/tensors/native; built with `build:native`). Default `auto`, or
+   * `SELFSUP_NATIVE`; `SELFSUP_BACKEND=wasm-native` means backend wasm with native `on`.
+   */
+  readonly native?: NativeMode;
+  /** OpenMP threads of the native kernels (default: `SELFSUP_NATIVE_THREADS`, else OpenMP's default, the core count). */
+  readonly nativeThreads?: number;
+  /** Environment to read `SELFSUP_BACKEND`, `SELFSUP_WASM_THREADS`, `SELFSUP_NATIVE*` from (default: `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -167,13 +197,18 @@ async function tryBackend(
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendReport> {
   assertOptions('options', options);
   const env = options.env ?? (globalThis.process?.env as Record<string, string | undefined> | undefined) ?? {};
-  const forcedRaw = options.backend ?? env['SELFSUP_BACKEND'];
+  const backendRaw = options.backend ?? env['SELFSUP_BACKEND'];
+  // 'wasm-native' is shorthand for the wasm backend with the native kernels required.
+  const nativeAlias = options.backend === undefined && backendRaw === 'wasm-native';
+  const forcedRaw = nativeAlias ? 'wasm' : backendRaw;
   const forced = forcedRaw === undefined || forcedRaw === '' ? undefined : forcedRaw;
+  const nativeMode = requestedNative(options, env, nativeAlias);
   if (forced !== undefined) {
     assertOneOf(options.backend !== undefined ? 'options.backend' : 'SELFSUP_BACKEND', forced, BACKENDS);
   }
   // Detection runs once; a forced choice or an injected loader always re-checks (cheap: tfjs caches backends).
-  if (current !== undefined && forced === undefined && options.loader === undefined && tf.getBackend() === current.backend) {
+  const nativeAsked = options.native !== undefined || options.nativeThreads !== undefined;
+  if (current !== undefined && forced === undefined && !nativeAsked && options.loader === undefined && tf.getBackend() === current.backend) {
     return current;
   }
   const threads = requestedThreads(options, env);
@@ -190,8 +225,10 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
           : skipped.length === 0
             ? `${name} (${result.pkg}): the first choice, available`
             : `${name} (${result.pkg}): ${skipped.map((s) => `${s.backend} unavailable`).join(', ')}`;
-      const reason = result.note === undefined ? chosen : `${chosen} (${result.note})`;
-      current = { backend: name, package: result.pkg, reason, skipped, threads: backendThreads(name) };
+      const accel = name === 'wasm' ? await setUpNative(nativeMode, options, env) : { note: undefined, report: undefined };
+      const notes = [result.note, accel.note].filter((n): n is string => n !== undefined);
+      const reason = notes.length === 0 ? chosen : `${chosen} (${notes.join('; ')})`;
+      current = { backend: name, package: result.pkg, reason, skipped, threads: backendThreads(name), ...(accel.report ? { native: accel.report } : {}) };
       if (options.verbose) process.stderr.write(`selfsup backend: ${reason}\n`);
       return current;
     }
@@ -205,6 +242,50 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       : `no backend could be initialised: ${skipped.map((s) => `${s.backend}: ${s.why}`).join(' | ')}; ${HOW_TO_GET.wasm}`,
     { skipped },
   );
+}
+
+function requestedNative(options: InitBackendOptions, env: Readonly<Record<string, string | undefined>>, alias: boolean): NativeMode {
+  if (options.native !== undefined) {
+    assertOneOf('options.native', options.native, NATIVE_MODES);
+    return options.native;
+  }
+  if (alias) return 'on';
+  const raw = env['SELFSUP_NATIVE'];
+  if (raw === undefined || raw === '') return 'auto';
+  assertOneOf('SELFSUP_NATIVE', raw, NATIVE_MODES);
+  return raw as NativeMode;
+}
+
+/** Puts the native kernels in (or takes them out) for the wasm backend, as `mode` asks; says what happened. */
+async function setUpNative(
+  mode: NativeMode,
+  options: InitBackendOptions,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<{ note: string | undefined; report: NativeKernelsReport | undefined }> {
+  if (mode === 'off') {
+    disableNativeKernels();
+    return { note: undefined, report: undefined };
+  }
+  let threads: number | undefined;
+  if (options.nativeThreads !== undefined) {
+    assertPositiveInteger('options.nativeThreads', options.nativeThreads);
+    threads = options.nativeThreads;
+  } else if (env['SELFSUP_NATIVE_THREADS'] !== undefined && env['SELFSUP_NATIVE_THREADS'] !== '') {
+    threads = Number(env['SELFSUP_NATIVE_THREADS']);
+    assertPositiveInteger('SELFSUP_NATIVE_THREADS', threads);
+  }
+  const load = await loadNativeAddon(env);
+  if (!load.ok) {
+    disableNativeKernels();
+    if (mode === 'on') {
+      throw new SelfsupError('BACKEND_UNAVAILABLE', `native kernels were requested but ${load.why}`, { native: load.why });
+    }
+    return { note: `native kernels not used: ${load.why}`, report: undefined };
+  }
+  if (threads !== undefined) load.addon.setThreads(threads);
+  enableNativeKernels(load.addon);
+  const report: NativeKernelsReport = { library: load.addon.version(), threads: load.addon.getThreads(), kernels: NATIVE_KERNEL_NAMES, path: load.path };
+  return { note: `${report.kernels.length} kernels on ${report.library}, ${report.threads} threads`, report };
 }
 
 /** Threads asked for by `options.threads` or `SELFSUP_WASM_THREADS` (default 1). */

@@ -36,8 +36,8 @@ export {
 } from './validate.js';
 
 // Backend
-export { BACKENDS, currentBackend, initBackend, withBackend } from './backend.js';
-export type { BackendName, BackendReport, InitBackendOptions, ModuleLoader } from './backend.js';
+export { BACKENDS, NATIVE_MODES, currentBackend, initBackend, withBackend } from './backend.js';
+export type { BackendName, BackendReport, InitBackendOptions, ModuleLoader, NativeKernelsReport, NativeMode } from './backend.js';
 export { registerWasmKernels } from './kernels/register.js';
 
 // Randomness

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// Builds selfsup's optional oneDNN addon (native/build/selfsup_dnnl.node). Needs a C++17 compiler and oneDNN's
+// headers and library (Debian/Ubuntu: `apt-get install g++ libdnnl-dev`). Nothing is downloaded.
+//   node native/build.mjs            build (exit 1 with the reason if it cannot)
+//   node native/build.mjs --optional build if possible, otherwise print why and exit 0 (for CI and postinstall-free setups)
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const optional = process.argv.includes('--optional');
+const cxx = process.env.CXX ?? 'g++';
+
+function fail(why) {
+  if (optional) {
+    console.log(`selfsup native kernels not built: ${why} (the wasm kernels are used instead)`);
+    process.exit(0);
+  }
+  console.error(`selfsup native kernels: ${why}`);
+  process.exit(1);
+}
+
+function nodeApiIncludeDir() {
+  // The npm package node-api-headers when present, else the headers that ship with Node itself.
+  try {
+    const require = createRequire(import.meta.url);
+    const dir = join(dirname(require.resolve('node-api-headers/package.json')), 'include');
+    if (existsSync(join(dir, 'node_api.h'))) return dir;
+  } catch {}
+  const candidates = [
+    resolve(dirname(process.execPath), '..', 'include', 'node'),
+    '/usr/include/node',
+    '/usr/local/include/node',
+  ];
+  return candidates.find((dir) => existsSync(join(dir, 'node_api.h')));
+}
+
+const include = nodeApiIncludeDir();
+if (include === undefined) fail('node_api.h not found (install node-api-headers or Node.js with its headers)');
+const dnnlHeader = ['/usr/include', '/usr/local/include', process.env.DNNL_ROOT && join(process.env.DNNL_ROOT, 'include')]
+  .filter(Boolean)
+  .find((dir) => existsSync(join(dir, 'oneapi', 'dnnl', 'dnnl.hpp')) || existsSync(join(dir, 'dnnl.hpp')));
+if (dnnlHeader === undefined) fail('oneDNN headers (dnnl.hpp) not found: apt-get install libdnnl-dev, or set DNNL_ROOT');
+
+const out = join(here, 'build');
+mkdirSync(out, { recursive: true });
+const target = join(out, 'selfsup_dnnl.node');
+const args = [
+  '-O3',
+  '-std=c++17',
+  '-shared',
+  '-fPIC',
+  '-fopenmp',
+  '-DNODE_GYP_MODULE_NAME=selfsup_dnnl',
+  `-I${include}`,
+  ...(process.env.DNNL_ROOT ? [`-I${join(process.env.DNNL_ROOT, 'include')}`, `-L${join(process.env.DNNL_ROOT, 'lib')}`] : []),
+  join(here, 'selfsup_dnnl.cc'),
+  '-o',
+  target,
+  '-ldnnl',
+];
+try {
+  execFileSync(cxx, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+} catch (error) {
+  fail(`${cxx} failed (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
+}
+console.log(`built ${target}`);

@@ -1,0 +1,408 @@
+// selfsup's optional native kernels: an N-API addon over oneDNN (libdnnl, the library PyTorch's CPU convolutions use).
+// Every function reads and writes Float32Arrays that the caller passes (views on tfjs-wasm's heap), so tensors stay
+// where the wasm backend keeps them: no copies. Primitives are created once per problem shape and cached, because
+// creating a oneDNN primitive (JIT code generation) costs far more than running a small one.
+// Build: node packages/tensors/native/build.mjs (needs g++ and libdnnl-dev; see packages/tensors/README.md).
+#include <node_api.h>
+
+#include <dnnl.hpp>
+#include <omp.h>
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+using dnnl::algorithm;
+using dnnl::engine;
+using dnnl::memory;
+using dnnl::primitive_attr;
+using dnnl::prop_kind;
+using dnnl::stream;
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+namespace {
+
+engine& cpu() {
+  static engine e(engine::kind::cpu, 0);
+  return e;
+}
+
+stream& queue() {
+  static stream s(cpu());
+  return s;
+}
+
+struct JsError {
+  std::string message;
+};
+
+void check(napi_env env, napi_status status, const char* what) {
+  if (status != napi_ok) throw JsError{std::string("selfsup native: ") + what};
+}
+
+// A Float32Array argument: its data pointer (byte offset applied) and length; null/undefined -> nullptr.
+struct F32 {
+  float* data = nullptr;
+  size_t length = 0;
+};
+
+F32 floatArray(napi_env env, napi_value value, const char* name, bool optional = false) {
+  napi_valuetype type;
+  check(env, napi_typeof(env, value, &type), "typeof");
+  if (optional && (type == napi_null || type == napi_undefined)) return {};
+  bool isTyped = false;
+  check(env, napi_is_typedarray(env, value, &isTyped), "is_typedarray");
+  if (!isTyped) throw JsError{std::string(name) + " must be a Float32Array"};
+  napi_typedarray_type arrayType;
+  size_t length;
+  void* data;
+  napi_value buffer;
+  size_t offset;
+  check(env, napi_get_typedarray_info(env, value, &arrayType, &length, &data, &buffer, &offset), "typedarray_info");
+  if (arrayType != napi_float32_array) throw JsError{std::string(name) + " must be a Float32Array"};
+  return {static_cast<float*>(data), length};
+}
+
+std::vector<int64_t> intArray(napi_env env, napi_value value, size_t expected, const char* name) {
+  bool isArray = false;
+  check(env, napi_is_array(env, value, &isArray), "is_array");
+  if (!isArray) throw JsError{std::string(name) + " must be an array of integers"};
+  uint32_t length;
+  check(env, napi_get_array_length(env, value, &length), "array_length");
+  if (length != expected) throw JsError{std::string(name) + " must have " + std::to_string(expected) + " entries"};
+  std::vector<int64_t> out(length);
+  for (uint32_t i = 0; i < length; i++) {
+    napi_value item;
+    check(env, napi_get_element(env, value, i, &item), "get_element");
+    int64_t v;
+    check(env, napi_get_value_int64(env, item, &v), "int64");
+    out[i] = v;
+  }
+  return out;
+}
+
+bool boolArg(napi_env env, napi_value value) {
+  bool b = false;
+  napi_valuetype type;
+  check(env, napi_typeof(env, value, &type), "typeof");
+  if (type == napi_boolean) check(env, napi_get_value_bool(env, value, &b), "bool");
+  return b;
+}
+
+void needs(const F32& a, int64_t count, const char* name) {
+  if (a.data == nullptr || static_cast<int64_t>(a.length) < count) {
+    throw JsError{std::string(name) + " holds " + std::to_string(a.length) + " floats; the problem needs " + std::to_string(count)};
+  }
+}
+
+std::string keyOf(const char* kind, const std::vector<int64_t>& p, int extra) {
+  std::string key(kind);
+  for (int64_t v : p) key += "," + std::to_string(v);
+  key += "|" + std::to_string(extra);
+  return key;
+}
+
+// ---- convolution --------------------------------------------------------------------------------------------------
+// p = [N, H, W, C, KH, KW, O, OH, OW, strideH, strideW, dilationH, dilationW, padTop, padLeft, padBottom, padRight]
+// x: NHWC, filter: HWIO (tfjs layouts), y: NHWC; tfjs dilation 1 = oneDNN dilation 0.
+struct ConvShape {
+  memory::desc src, weights, dst, bias;
+  memory::dims strides, dilates, padL, padR;
+  int64_t srcSize, weightsSize, dstSize, outChannels;
+};
+
+ConvShape convShape(const std::vector<int64_t>& p, tag weightsTag) {
+  const int64_t n = p[0], h = p[1], w = p[2], c = p[3], kh = p[4], kw = p[5], o = p[6], oh = p[7], ow = p[8];
+  ConvShape s;
+  s.src = memory::desc({n, c, h, w}, dt::f32, tag::nhwc);
+  s.weights = memory::desc({o, c, kh, kw}, dt::f32, weightsTag);
+  s.dst = memory::desc({n, o, oh, ow}, dt::f32, tag::nhwc);
+  s.bias = memory::desc({o}, dt::f32, tag::a);
+  s.strides = {p[9], p[10]};
+  s.dilates = {p[11] - 1, p[12] - 1};
+  s.padL = {p[13], p[14]};
+  s.padR = {p[15], p[16]};
+  s.srcSize = n * h * w * c;
+  s.weightsSize = kh * kw * c * o;
+  s.dstSize = n * oh * ow * o;
+  s.outChannels = o;
+  return s;
+}
+
+memory::desc anyLike(const memory::desc& md, int rank) {
+  memory::dims dims = md.dims();
+  (void)rank;
+  return memory::desc(dims, dt::f32, tag::any);
+}
+
+dnnl::convolution_forward::primitive_desc forwardHint(const ConvShape& s, bool withBias) {
+  auto d = withBias ? dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, s.src,
+                                                      anyLike(s.weights, 4), s.bias, s.dst, s.strides, s.dilates, s.padL, s.padR)
+                    : dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, s.src,
+                                                      anyLike(s.weights, 4), s.dst, s.strides, s.dilates, s.padL, s.padR);
+  return dnnl::convolution_forward::primitive_desc(d, cpu());
+}
+
+// A primitive plus the reorder between the user's HWIO filter and the layout the primitive chose.
+struct ConvPlan {
+  ConvShape shape;
+  dnnl::primitive main;
+  bool reorderWeights = false;
+  memory::desc innerWeights;
+  std::unique_ptr<memory> weightsBuffer;
+  dnnl::primitive weightsReorder;
+};
+
+std::unordered_map<std::string, std::unique_ptr<ConvPlan>>& plans() {
+  static std::unordered_map<std::string, std::unique_ptr<ConvPlan>> cache;
+  return cache;
+}
+
+void preparePlanWeights(ConvPlan& plan, const memory::desc& chosen, bool toUser) {
+  plan.innerWeights = chosen;
+  plan.reorderWeights = chosen != plan.shape.weights;
+  if (!plan.reorderWeights) return;
+  plan.weightsBuffer = std::make_unique<memory>(chosen, cpu());
+  const memory::desc& user = plan.shape.weights;
+  plan.weightsReorder = toUser ? dnnl::reorder(dnnl::reorder::primitive_desc(cpu(), chosen, cpu(), user))
+                               : dnnl::reorder(dnnl::reorder::primitive_desc(cpu(), user, cpu(), chosen));
+}
+
+ConvPlan& forwardPlan(const std::vector<int64_t>& p, bool withBias, bool relu) {
+  const std::string key = keyOf("fwd", p, (withBias ? 1 : 0) + (relu ? 2 : 0));
+  auto found = plans().find(key);
+  if (found != plans().end()) return *found->second;
+  auto plan = std::make_unique<ConvPlan>();
+  plan->shape = convShape(p, tag::hwio);
+  const ConvShape& s = plan->shape;
+  primitive_attr attr;
+  if (relu) {
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(ops);
+  }
+  auto d = withBias ? dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, s.src,
+                                                      anyLike(s.weights, 4), s.bias, s.dst, s.strides, s.dilates, s.padL, s.padR)
+                    : dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, s.src,
+                                                      anyLike(s.weights, 4), s.dst, s.strides, s.dilates, s.padL, s.padR);
+  dnnl::convolution_forward::primitive_desc pd(d, attr, cpu());
+  if (pd.src_desc() != s.src || pd.dst_desc() != s.dst) throw JsError{"oneDNN chose a non-NHWC layout for a convolution"};
+  plan->main = dnnl::convolution_forward(pd);
+  preparePlanWeights(*plan, pd.weights_desc(), false);
+  return *plans().emplace(key, std::move(plan)).first->second;
+}
+
+ConvPlan& backwardDataPlan(const std::vector<int64_t>& p) {
+  const std::string key = keyOf("bwd_data", p, 0);
+  auto found = plans().find(key);
+  if (found != plans().end()) return *found->second;
+  auto plan = std::make_unique<ConvPlan>();
+  plan->shape = convShape(p, tag::hwio);
+  const ConvShape& s = plan->shape;
+  auto hint = forwardHint(s, false);
+  dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, s.src, anyLike(s.weights, 4), s.dst, s.strides,
+                                          s.dilates, s.padL, s.padR);
+  dnnl::convolution_backward_data::primitive_desc pd(d, cpu(), hint);
+  if (pd.diff_src_desc() != s.src || pd.diff_dst_desc() != s.dst) throw JsError{"oneDNN chose a non-NHWC layout for a convolution gradient"};
+  plan->main = dnnl::convolution_backward_data(pd);
+  preparePlanWeights(*plan, pd.weights_desc(), false);
+  return *plans().emplace(key, std::move(plan)).first->second;
+}
+
+ConvPlan& backwardWeightsPlan(const std::vector<int64_t>& p) {
+  const std::string key = keyOf("bwd_weights", p, 0);
+  auto found = plans().find(key);
+  if (found != plans().end()) return *found->second;
+  auto plan = std::make_unique<ConvPlan>();
+  plan->shape = convShape(p, tag::hwio);
+  const ConvShape& s = plan->shape;
+  auto hint = forwardHint(s, false);
+  dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, s.src, anyLike(s.weights, 4), s.dst, s.strides,
+                                             s.dilates, s.padL, s.padR);
+  dnnl::convolution_backward_weights::primitive_desc pd(d, cpu(), hint);
+  if (pd.src_desc() != s.src || pd.diff_dst_desc() != s.dst) throw JsError{"oneDNN chose a non-NHWC layout for a convolution gradient"};
+  plan->main = dnnl::convolution_backward_weights(pd);
+  preparePlanWeights(*plan, pd.diff_weights_desc(), true);
+  return *plans().emplace(key, std::move(plan)).first->second;
+}
+
+// conv2d(x, filter, bias | null, y, params, relu)
+void conv2d(napi_env env, napi_value* args) {
+  const auto p = intArray(env, args[4], 17, "params");
+  F32 x = floatArray(env, args[0], "x"), w = floatArray(env, args[1], "filter"), bias = floatArray(env, args[2], "bias", true),
+      y = floatArray(env, args[3], "y");
+  const bool relu = boolArg(env, args[5]);
+  ConvPlan& plan = forwardPlan(p, bias.data != nullptr, relu);
+  const ConvShape& s = plan.shape;
+  needs(x, s.srcSize, "x");
+  needs(w, s.weightsSize, "filter");
+  needs(y, s.dstSize, "y");
+  if (bias.data != nullptr) needs(bias, s.outChannels, "bias");
+  memory src(s.src, cpu(), x.data), dst(s.dst, cpu(), y.data), user(s.weights, cpu(), w.data);
+  if (plan.reorderWeights) plan.weightsReorder.execute(queue(), {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, *plan.weightsBuffer}});
+  std::unordered_map<int, memory> io{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, plan.reorderWeights ? *plan.weightsBuffer : user}, {DNNL_ARG_DST, dst}};
+  if (bias.data != nullptr) io.emplace(DNNL_ARG_BIAS, memory(s.bias, cpu(), bias.data));
+  plan.main.execute(queue(), io);
+  queue().wait();
+}
+
+// conv2dBackwardData(dy, filter, dx, params)
+void conv2dBackwardData(napi_env env, napi_value* args) {
+  const auto p = intArray(env, args[3], 17, "params");
+  F32 dy = floatArray(env, args[0], "dy"), w = floatArray(env, args[1], "filter"), dx = floatArray(env, args[2], "dx");
+  ConvPlan& plan = backwardDataPlan(p);
+  const ConvShape& s = plan.shape;
+  needs(dy, s.dstSize, "dy");
+  needs(w, s.weightsSize, "filter");
+  needs(dx, s.srcSize, "dx");
+  memory diffDst(s.dst, cpu(), dy.data), diffSrc(s.src, cpu(), dx.data), user(s.weights, cpu(), w.data);
+  if (plan.reorderWeights) plan.weightsReorder.execute(queue(), {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, *plan.weightsBuffer}});
+  plan.main.execute(queue(), {{DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_WEIGHTS, plan.reorderWeights ? *plan.weightsBuffer : user}, {DNNL_ARG_DIFF_SRC, diffSrc}});
+  queue().wait();
+}
+
+// conv2dBackwardFilter(x, dy, dw, params)
+void conv2dBackwardFilter(napi_env env, napi_value* args) {
+  const auto p = intArray(env, args[3], 17, "params");
+  F32 x = floatArray(env, args[0], "x"), dy = floatArray(env, args[1], "dy"), dw = floatArray(env, args[2], "dw");
+  ConvPlan& plan = backwardWeightsPlan(p);
+  const ConvShape& s = plan.shape;
+  needs(x, s.srcSize, "x");
+  needs(dy, s.dstSize, "dy");
+  needs(dw, s.weightsSize, "dw");
+  memory src(s.src, cpu(), x.data), diffDst(s.dst, cpu(), dy.data), user(s.weights, cpu(), dw.data);
+  plan.main.execute(queue(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_DIFF_WEIGHTS, plan.reorderWeights ? *plan.weightsBuffer : user}});
+  if (plan.reorderWeights) plan.weightsReorder.execute(queue(), {{DNNL_ARG_FROM, *plan.weightsBuffer}, {DNNL_ARG_TO, user}});
+  queue().wait();
+}
+
+// ---- matmul -------------------------------------------------------------------------------------------------------
+// p = [batchA, batchB, M, K, N, transposeA, transposeB]; a is [batchA, M, K] ([batchA, K, M] transposed), b is
+// [batchB, K, N] ([batchB, N, K] transposed), c is [max(batchA, batchB), M, N]; a batch of 1 broadcasts.
+struct MatmulPlan {
+  memory::desc a, b, c, bias;
+  dnnl::matmul main;
+  int64_t aSize, bSize, cSize, n;
+};
+
+std::unordered_map<std::string, std::unique_ptr<MatmulPlan>>& matmulPlans() {
+  static std::unordered_map<std::string, std::unique_ptr<MatmulPlan>> cache;
+  return cache;
+}
+
+MatmulPlan& matmulPlan(const std::vector<int64_t>& p, bool withBias, bool relu) {
+  const std::string key = keyOf("matmul", p, (withBias ? 1 : 0) + (relu ? 2 : 0));
+  auto found = matmulPlans().find(key);
+  if (found != matmulPlans().end()) return *found->second;
+  const int64_t ba = p[0], bb = p[1], m = p[2], k = p[3], n = p[4];
+  const bool ta = p[5] != 0, tb = p[6] != 0;
+  if (ba != bb && ba != 1 && bb != 1) throw JsError{"matmul batches must match or be 1"};
+  const int64_t batch = ba > bb ? ba : bb;
+  auto plan = std::make_unique<MatmulPlan>();
+  plan->a = memory::desc({ba, m, k}, dt::f32, ta ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1});
+  plan->b = memory::desc({bb, k, n}, dt::f32, tb ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1});
+  plan->c = memory::desc({batch, m, n}, dt::f32, tag::abc);
+  plan->bias = memory::desc({1, 1, n}, dt::f32, tag::abc);
+  primitive_attr attr;
+  if (relu) {
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(ops);
+  }
+  auto d = withBias ? dnnl::matmul::desc(plan->a, plan->b, plan->bias, plan->c) : dnnl::matmul::desc(plan->a, plan->b, plan->c);
+  plan->main = dnnl::matmul(dnnl::matmul::primitive_desc(d, attr, cpu()));
+  plan->aSize = ba * m * k;
+  plan->bSize = bb * k * n;
+  plan->cSize = batch * m * n;
+  plan->n = n;
+  return *matmulPlans().emplace(key, std::move(plan)).first->second;
+}
+
+// matmul(a, b, bias | null, c, params, relu)
+void matmulCall(napi_env env, napi_value* args) {
+  const auto p = intArray(env, args[4], 7, "params");
+  F32 a = floatArray(env, args[0], "a"), b = floatArray(env, args[1], "b"), bias = floatArray(env, args[2], "bias", true),
+      c = floatArray(env, args[3], "c");
+  const bool relu = boolArg(env, args[5]);
+  MatmulPlan& plan = matmulPlan(p, bias.data != nullptr, relu);
+  needs(a, plan.aSize, "a");
+  needs(b, plan.bSize, "b");
+  needs(c, plan.cSize, "c");
+  if (bias.data != nullptr) needs(bias, plan.n, "bias");
+  std::unordered_map<int, memory> io{{DNNL_ARG_SRC, memory(plan.a, cpu(), a.data)},
+                                     {DNNL_ARG_WEIGHTS, memory(plan.b, cpu(), b.data)},
+                                     {DNNL_ARG_DST, memory(plan.c, cpu(), c.data)}};
+  if (bias.data != nullptr) io.emplace(DNNL_ARG_BIAS, memory(plan.bias, cpu(), bias.data));
+  plan.main.execute(queue(), io);
+  queue().wait();
+}
+
+// ---- N-API glue ---------------------------------------------------------------------------------------------------
+using Body = void (*)(napi_env, napi_value*);
+
+template <Body body, size_t arity>
+napi_value wrap(napi_env env, napi_callback_info info) {
+  size_t argc = arity;
+  napi_value args[arity];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  try {
+    if (argc < arity) throw JsError{"expected " + std::to_string(arity) + " arguments"};
+    body(env, args);
+  } catch (const JsError& e) {
+    napi_throw_error(env, "SELFSUP_NATIVE", e.message.c_str());
+  } catch (const dnnl::error& e) {
+    napi_throw_error(env, "SELFSUP_NATIVE", (std::string("oneDNN: ") + e.what()).c_str());
+  } catch (const std::exception& e) {
+    napi_throw_error(env, "SELFSUP_NATIVE", e.what());
+  }
+  return nullptr;
+}
+
+napi_value setThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr);
+  int32_t threads = 0;
+  if (argc < 1 || napi_get_value_int32(env, arg, &threads) != napi_ok || threads < 1) {
+    napi_throw_error(env, "SELFSUP_NATIVE", "threads must be an integer >= 1");
+    return nullptr;
+  }
+  omp_set_num_threads(threads);
+  return nullptr;
+}
+
+napi_value getThreads(napi_env env, napi_callback_info) {
+  napi_value out;
+  napi_create_int32(env, omp_get_max_threads(), &out);
+  return out;
+}
+
+napi_value version(napi_env env, napi_callback_info) {
+  const dnnl_version_t* v = dnnl_version();
+  const std::string text = "oneDNN " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
+  napi_value out;
+  napi_create_string_utf8(env, text.c_str(), text.size(), &out);
+  return out;
+}
+
+napi_value init(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"conv2d", nullptr, wrap<conv2d, 6>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackwardData", nullptr, wrap<conv2dBackwardData, 4>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackwardFilter", nullptr, wrap<conv2dBackwardFilter, 4>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matmul", nullptr, wrap<matmulCall, 6>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, setThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"getThreads", nullptr, getThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"version", nullptr, version, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
