@@ -30,16 +30,20 @@ function candidatePaths(env: Readonly<Record<string, string | undefined>>): stri
   );
 }
 
-let cached: AddonLoad | undefined;
+/** Answers per addon location (a load is attempted once per place). */
+const cached = new Map<string, AddonLoad>();
 
 /**
  * Loads the addon once (Node only). Fails with the reason: not Node, not built, or its shared library (libdnnl)
  * missing. `SELFSUP_NATIVE_ADDON` names another file.
  */
 export async function loadNativeAddon(env: Readonly<Record<string, string | undefined>>): Promise<AddonLoad> {
-  if (cached !== undefined) return cached;
-  cached = await tryLoad(env);
-  return cached;
+  const key = env['SELFSUP_NATIVE_ADDON'] ?? '';
+  const known = cached.get(key);
+  if (known !== undefined) return known;
+  const result = await tryLoad(env);
+  cached.set(key, result);
+  return result;
 }
 
 async function tryLoad(env: Readonly<Record<string, string | undefined>>): Promise<AddonLoad> {

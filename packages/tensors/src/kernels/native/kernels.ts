@@ -28,7 +28,11 @@ type Args<A> = { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: A };
 /** The kernels replaced, as they were before (selfsup's wasm kernels or stock wasm), for fallbacks and for disabling. */
 const previous = new Map<string, KernelConfig>();
 
+/** How often the native kernels ran and fell back (tests check that a case really ran natively). */
+export const nativeKernelStats = { native: 0, fallbacks: 0 };
+
 function fallback(name: string, args: Args<unknown>): TensorInfo {
+  nativeKernelStats.fallbacks++;
   const config = previous.get(name);
   if (config === undefined) throw new Error(`no wasm kernel "${name}" to fall back to`);
   return config.kernelFunc({ inputs: args.inputs, backend: args.backend, attrs: args.attrs as NamedAttrMap }) as TensorInfo;
@@ -94,6 +98,7 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
     );
     const params = convParams(info);
     if (params === undefined) return fallback(tf.Conv2D, args);
+    nativeKernelStats.native++;
     const out = backend.makeOutput(info.outShape, 'float32');
     if (util.sizeFromShape(info.outShape) > 0) addon.conv2d(heap(backend, x), heap(backend, filter), null, heap(backend, out), params, false);
     return out;
@@ -122,6 +127,7 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
     );
     const params = convParams(info);
     if (params === undefined) return fallback(tf.FusedConv2D, args);
+    nativeKernelStats.native++;
     const out = backend.makeOutput(info.outShape, 'float32');
     if (util.sizeFromShape(info.outShape) > 0) {
       addon.conv2d(heap(backend, x), heap(backend, filter), bias === undefined ? null : heap(backend, bias), heap(backend, out), params, activation === 'relu');
@@ -144,6 +150,7 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
     );
     const params = convParams(info);
     if (params === undefined || info.outHeight !== dy.shape[1] || info.outWidth !== dy.shape[2]) return fallback(tf.Conv2DBackpropInput, args);
+    nativeKernelStats.native++;
     const out = backend.makeOutput([...attrs.inputShape], 'float32');
     const dx = heap(backend, out);
     if (util.sizeFromShape(dy.shape) === 0 || util.sizeFromShape(filter.shape) === 0) dx.fill(0);
@@ -166,6 +173,7 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
     );
     const params = convParams(info);
     if (params === undefined || info.outHeight !== dy.shape[1] || info.outWidth !== dy.shape[2]) return fallback(tf.Conv2DBackpropFilter, args);
+    nativeKernelStats.native++;
     const out = backend.makeOutput([...attrs.filterShape], 'float32');
     const dw = heap(backend, out);
     if (util.sizeFromShape(dy.shape) === 0 || util.sizeFromShape(x.shape) === 0) dw.fill(0);
@@ -200,6 +208,7 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
     const b = args.inputs['b'] as TensorInfo;
     const plan = allFloat(a, b) ? matmulPlan(a, b, attrs.transposeA, attrs.transposeB) : undefined;
     if (plan === undefined) return fallback(tf.BatchMatMul, args);
+    nativeKernelStats.native++;
     const out = backend.makeOutput(plan.shape, 'float32');
     addon.matmul(heap(backend, a), heap(backend, b), null, heap(backend, out), plan.params, false);
     return out;
@@ -216,6 +225,7 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
         : undefined;
     const n = plan?.shape[plan.shape.length - 1];
     if (plan === undefined || (bias !== undefined && util.sizeFromShape(bias.shape) !== n)) return fallback(tf._FusedMatMul, args);
+    nativeKernelStats.native++;
     const out = backend.makeOutput(plan.shape, 'float32');
     addon.matmul(heap(backend, a), heap(backend, b), bias === undefined ? null : heap(backend, bias), heap(backend, out), plan.params, attrs.activation === 'relu');
     return out;
