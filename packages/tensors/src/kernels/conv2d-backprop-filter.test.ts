@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, beforeAll } from 'vitest';
 import { filterGradientTuning } from './conv2d-backprop-filter.js';
 import {
   type ConvCase,
@@ -13,6 +13,12 @@ import {
   runKernel,
   valuesOn,
 } from './kernel-test-utils.js';
+import { initBackend } from '../backend.js';
+
+// These test selfsup's wasm kernels themselves: without the optional native kernels that can replace some of them.
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm', native: 'off' });
+});
 
 function attrs(c: ConvCase, dataFormat: 'NHWC' | 'NCHW' = 'NHWC') {
   return {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, beforeAll } from 'vitest';
 import { inputGradientTuning } from './conv2d-backprop-input.js';
 import {
   type ConvCase,
@@ -14,6 +14,12 @@ import {
   valuesOn,
 } from './kernel-test-utils.js';
 import { stockKernel } from './wasm-ops.js';
+import { initBackend } from '../backend.js';
+
+// These test selfsup's wasm kernels themselves: without the optional native kernels that can replace some of them.
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm', native: 'off' });
+});
 
 function attrs(c: ConvCase, dataFormat: 'NHWC' | 'NCHW' = 'NHWC') {
   return { strides: c.strides, pad: c.pad, dataFormat, dimRoundingMode: c.dimRoundingMode, inputShape: [c.batch, c.height, c.width, c.channels] };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, beforeAll } from 'vitest';
 import {
   type ConvCase,
   convCases,
@@ -12,6 +12,12 @@ import {
   runKernel,
   valuesOn,
 } from './kernel-test-utils.js';
+import { initBackend } from '../backend.js';
+
+// These test selfsup's wasm kernels themselves: without the optional native kernels that can replace some of them.
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm', native: 'off' });
+});
 
 function attrs(c: ConvCase) {
   return { strides: c.strides, dilations: c.dilations, pad: c.pad, dimRoundingMode: c.dimRoundingMode, inputShape: [c.batch, c.height, c.width, c.channels] };

@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, beforeAll } from 'vitest';
 import { registerWasmKernels, wasmKernels } from './register.js';
 import { stockKernel } from './wasm-ops.js';
+import { initBackend } from '../backend.js';
+
+// These test selfsup's wasm kernels themselves: without the optional native kernels that can replace some of them.
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm', native: 'off' });
+});
 
 describe('registerWasmKernels', () => {
   it('adds the kernels wasm needs to train conv nets and embeddings, and replaces the slow input gradient', () => {

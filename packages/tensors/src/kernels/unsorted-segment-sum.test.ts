@@ -1,8 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, beforeAll } from 'vitest';
 import { createRng } from '../rng.js';
 import { expectClose, memoryProbe, valuesOn } from './kernel-test-utils.js';
+import { initBackend } from '../backend.js';
+
+// These test selfsup's wasm kernels themselves: without the optional native kernels that can replace some of them.
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm', native: 'off' });
+});
 
 /** Loop reference: ids outside [0, numSegments) are dropped. */
 function segmentSumReference(x: Float32Array, ids: Int32Array, numSegments: number): Float32Array {

@@ -1,9 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, beforeAll } from 'vitest';
 import { expectClose, memoryProbe, randomValues } from './kernel-test-utils.js';
 import { type AxisWindow, convolve } from './wasm-ops.js';
+import { initBackend } from '../backend.js';
+
+// These test selfsup's wasm kernels themselves: without the optional native kernels that can replace some of them.
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm', native: 'off' });
+});
 
 /** Loop reference for convolve: out[n, oh, ow, :] = sum x[n, oh*s + kh*d - pad, ...] * filter[kh, kw, ...], 0 outside. */
 function convolveReference(
