@@ -8,6 +8,7 @@
 #include <dnnl.hpp>
 #include <omp.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -341,6 +342,146 @@ void matmulCall(napi_env env, napi_value* args) {
   queue().wait();
 }
 
+
+// ---- reductions and element-wise ops (memory-bound work the wasm backend does on one thread without AVX) --------
+// Each output element is computed by one thread in a fixed order, so results do not depend on the thread count.
+
+// Below this many elements a loop runs on the calling thread: waking the pool costs more than it saves.
+constexpr int64_t kParallelMin = 1 << 15;
+
+// reduce(x, y, [outer, reduced, inner], scale): y[o, i] = scale * sum_r x[o, r, i] (scale 1 / reduced gives a mean).
+void reduceCall(napi_env env, napi_value* args) {
+  const auto p = intArray(env, args[2], 3, "params");
+  F32 x = floatArray(env, args[0], "x"), y = floatArray(env, args[1], "y");
+  double scaleArg;
+  check(env, napi_get_value_double(env, args[3], &scaleArg), "scale");
+  const int64_t outer = p[0], reduced = p[1], inner = p[2];
+  if (outer < 0 || reduced < 1 || inner < 0) throw JsError{"reduce: bad shape"};
+  needs(x, outer * reduced * inner, "x");
+  needs(y, outer * inner, "y");
+  const float scale = static_cast<float>(scaleArg);
+  const float* src = x.data;
+  float* dst = y.data;
+  constexpr int64_t kBlock = 64;  // channels per task: a few cache lines, vectorised
+  const int64_t blocks = (inner + kBlock - 1) / kBlock;
+  const bool big = outer * reduced * inner >= kParallelMin;
+  if (inner == 1) {
+#pragma omp parallel for schedule(static) if (big)
+    for (int64_t o = 0; o < outer; o++) {
+      const float* row = src + o * reduced;
+      float acc = 0.f;
+      for (int64_t r = 0; r < reduced; r++) acc += row[r];
+      dst[o] = acc * scale;
+    }
+    return;
+  }
+#pragma omp parallel for schedule(static) if (big)
+  for (int64_t task = 0; task < outer * blocks; task++) {
+    const int64_t o = task / blocks, b = task % blocks;
+    const int64_t begin = b * kBlock, end = begin + kBlock < inner ? begin + kBlock : inner;
+    float acc[kBlock];
+    for (int64_t i = 0; i < kBlock; i++) acc[i] = 0.f;
+    const float* base = src + o * reduced * inner;
+    const int64_t width = end - begin;
+    for (int64_t r = 0; r < reduced; r++) {
+      const float* row = base + r * inner + begin;
+#pragma omp simd
+      for (int64_t i = 0; i < width; i++) acc[i] += row[i];
+    }
+    for (int64_t i = 0; i < width; i++) dst[o * inner + begin + i] = acc[i] * scale;
+  }
+}
+
+// binary(op, a, b, out, [outer, inner, aMode, bMode]): out[o, i] = a[.] op b[.], where mode 0 = full [outer, inner],
+// 1 = broadcast along outer ([inner]), 2 = scalar. ops: 0 add, 1 sub, 2 mul, 3 div, 4 squared difference.
+template <int op>
+inline float apply(float a, float b) {
+  if constexpr (op == 0) return a + b;
+  if constexpr (op == 1) return a - b;
+  if constexpr (op == 2) return a * b;
+  if constexpr (op == 3) return a / b;
+  return (a - b) * (a - b);
+}
+
+template <int op>
+void binaryLoop(const float* a, const float* b, float* out, int64_t outer, int64_t inner, int64_t aMode, int64_t bMode) {
+#pragma omp parallel for schedule(static) if (outer * inner >= kParallelMin)
+  for (int64_t o = 0; o < outer; o++) {
+    const float* ar = aMode == 0 ? a + o * inner : a;
+    const float* br = bMode == 0 ? b + o * inner : b;
+    float* orow = out + o * inner;
+    if (aMode == 2 && bMode == 2) {
+      for (int64_t i = 0; i < inner; i++) orow[i] = apply<op>(a[0], b[0]);
+    } else if (aMode == 2) {
+      const float av = a[0];
+#pragma omp simd
+      for (int64_t i = 0; i < inner; i++) orow[i] = apply<op>(av, br[i]);
+    } else if (bMode == 2) {
+      const float bv = b[0];
+#pragma omp simd
+      for (int64_t i = 0; i < inner; i++) orow[i] = apply<op>(ar[i], bv);
+    } else {
+#pragma omp simd
+      for (int64_t i = 0; i < inner; i++) orow[i] = apply<op>(ar[i], br[i]);
+    }
+  }
+}
+
+void binaryCall(napi_env env, napi_value* args) {
+  int32_t op;
+  check(env, napi_get_value_int32(env, args[0], &op), "op");
+  F32 a = floatArray(env, args[1], "a"), b = floatArray(env, args[2], "b"), out = floatArray(env, args[3], "out");
+  const auto p = intArray(env, args[4], 4, "params");
+  const int64_t outer = p[0], inner = p[1], aMode = p[2], bMode = p[3];
+  if (outer < 0 || inner < 0 || aMode < 0 || aMode > 2 || bMode < 0 || bMode > 2) throw JsError{"binary: bad params"};
+  auto size = [&](int64_t mode) { return mode == 0 ? outer * inner : mode == 1 ? inner : 1; };
+  needs(a, size(aMode), "a");
+  needs(b, size(bMode), "b");
+  needs(out, outer * inner, "out");
+  switch (op) {
+    case 0: binaryLoop<0>(a.data, b.data, out.data, outer, inner, aMode, bMode); break;
+    case 1: binaryLoop<1>(a.data, b.data, out.data, outer, inner, aMode, bMode); break;
+    case 2: binaryLoop<2>(a.data, b.data, out.data, outer, inner, aMode, bMode); break;
+    case 3: binaryLoop<3>(a.data, b.data, out.data, outer, inner, aMode, bMode); break;
+    case 4: binaryLoop<4>(a.data, b.data, out.data, outer, inner, aMode, bMode); break;
+    default: throw JsError{"binary: unknown op"};
+  }
+}
+
+// batchNorm(x, mean, variance, offset | null, scale | null, y, [outer, channels], epsilon):
+// y = (x - mean) / sqrt(variance + epsilon) * scale + offset, per channel (the last axis).
+void batchNormCall(napi_env env, napi_value* args) {
+  F32 x = floatArray(env, args[0], "x"), mean = floatArray(env, args[1], "mean"), variance = floatArray(env, args[2], "variance"),
+      offset = floatArray(env, args[3], "offset", true), scale = floatArray(env, args[4], "scale", true), y = floatArray(env, args[5], "y");
+  const auto p = intArray(env, args[6], 2, "params");
+  double epsilon;
+  check(env, napi_get_value_double(env, args[7], &epsilon), "epsilon");
+  const int64_t outer = p[0], channels = p[1];
+  needs(x, outer * channels, "x");
+  needs(y, outer * channels, "y");
+  needs(mean, channels, "mean");
+  needs(variance, channels, "variance");
+  if (offset.data != nullptr) needs(offset, channels, "offset");
+  if (scale.data != nullptr) needs(scale, channels, "scale");
+  std::vector<float> mul(channels), add(channels);
+  for (int64_t c = 0; c < channels; c++) {
+    // As tfjs's kernels: scale / sqrt(variance + epsilon), then x * that + (offset - mean * that).
+    const float inv = 1.f / std::sqrt(variance.data[c] + static_cast<float>(epsilon));
+    mul[c] = inv * (scale.data != nullptr ? scale.data[c] : 1.f);
+    add[c] = (offset.data != nullptr ? offset.data[c] : 0.f);
+  }
+  const float* src = x.data;
+  float* dst = y.data;
+  const float* m = mean.data;
+#pragma omp parallel for schedule(static) if (outer * channels >= kParallelMin)
+  for (int64_t o = 0; o < outer; o++) {
+    const float* row = src + o * channels;
+    float* orow = dst + o * channels;
+#pragma omp simd
+    for (int64_t c = 0; c < channels; c++) orow[c] = (row[c] - m[c]) * mul[c] + add[c];
+  }
+}
+
 // ---- N-API glue ---------------------------------------------------------------------------------------------------
 using Body = void (*)(napi_env, napi_value*);
 
@@ -395,6 +536,9 @@ napi_value init(napi_env env, napi_value exports) {
       {"conv2dBackwardData", nullptr, wrap<conv2dBackwardData, 4>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackwardFilter", nullptr, wrap<conv2dBackwardFilter, 4>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matmul", nullptr, wrap<matmulCall, 6>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reduce", nullptr, wrap<reduceCall, 4>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, wrap<binaryCall, 5>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNorm", nullptr, wrap<batchNormCall, 8>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, setThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"getThreads", nullptr, getThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, version, nullptr, nullptr, nullptr, napi_default, nullptr},

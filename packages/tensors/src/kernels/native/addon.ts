@@ -11,6 +11,21 @@ export interface NativeAddon {
   conv2dBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, params: readonly number[]): void;
   /** c = a @ b [+ bias] [relu]. params: batchA, batchB, M, K, N, transposeA (0/1), transposeB (0/1). */
   matmul(a: Float32Array, b: Float32Array, bias: Float32Array | null, c: Float32Array, params: readonly number[], relu: boolean): void;
+  /** y[o, i] = scale * sum_r x[o, r, i]. params: outer, reduced, inner. */
+  reduce(x: Float32Array, y: Float32Array, params: readonly number[], scale: number): void;
+  /** out = a op b (0 add, 1 sub, 2 mul, 3 div, 4 squared difference). params: outer, inner, aMode, bMode (0 full, 1 [inner], 2 scalar). */
+  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, params: readonly number[]): void;
+  /** y = (x - mean) / sqrt(variance + epsilon) * scale + offset over the last axis. params: outer, channels. */
+  batchNorm(
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    offset: Float32Array | null,
+    scale: Float32Array | null,
+    y: Float32Array,
+    params: readonly number[],
+    epsilon: number,
+  ): void;
   setThreads(threads: number): void;
   getThreads(): number;
   version(): string;

@@ -15,7 +15,7 @@ import {
   valuesOn,
 } from '../kernel-test-utils.js';
 import { loadNativeAddon } from './addon.js';
-import { nativeKernelStats, nativeKernelsActive } from './kernels.js';
+import { elementwiseTuning, nativeKernelStats, nativeKernelsActive } from './kernels.js';
 
 const load = await loadNativeAddon(process.env);
 const title = load.ok ? 'native oneDNN kernels on wasm' : `native oneDNN kernels on wasm (SKIPPED: ${load.why})`;
@@ -198,6 +198,96 @@ describe.skipIf(!load.ok)(title, () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('Sum and Mean over any contiguous run of axes (keepDims or not) match the cpu backend', async () => {
+    const cases = fc
+      .record({
+        shape: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 4 }),
+        from: fc.nat(),
+        length: fc.nat(),
+        keepDims: fc.boolean(),
+        mean: fc.boolean(),
+        seed: fc.integer({ min: 0, max: 1_000_000 }),
+      })
+      .map((c) => {
+        const first = c.from % c.shape.length;
+        const count = 1 + (c.length % (c.shape.length - first));
+        return { ...c, axes: Array.from({ length: count }, (_, i) => first + i) };
+      });
+    await fc.assert(
+      fc.asyncProperty(cases, async (c) => {
+        const x = randomValues(c.seed, c.shape.reduce((p, q) => p * q, 1));
+        const run = () => (c.mean ? tf.mean(tf.tensor(x, c.shape), c.axes, c.keepDims) : tf.sum(tf.tensor(x, c.shape), c.axes, c.keepDims));
+        const native = await counted(() => valuesOn('wasm', run));
+        const cpu = await valuesOn('cpu', run);
+        expect(native.native).toBe(1);
+        expect(native.result.shapes[0]).toEqual(cpu.shapes[0]);
+        expectClose(native.result.values[0]!, cpu.values[0]!, 1e-5);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('Add, Sub, Multiply, RealDiv, SquaredDifference (same shape, per-channel and scalar broadcasting) match the cpu backend', async () => {
+    elementwiseTuning.minElements = 0;
+    try {
+      const cases = fc.record({
+        shape: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }),
+        modes: fc.tuple(fc.constantFrom('full', 'channel', 'scalar'), fc.constantFrom('full', 'channel', 'scalar')),
+        op: fc.constantFrom('add', 'sub', 'mul', 'div', 'squaredDifference'),
+        seed: fc.integer({ min: 0, max: 1_000_000 }),
+      });
+      const ops = { add: tf.add, sub: tf.sub, mul: tf.mul, div: tf.div, squaredDifference: tf.squaredDifference } as const;
+      await fc.assert(
+        fc.asyncProperty(cases, async (c) => {
+          const shapeOf = (mode: string) => (mode === 'full' ? c.shape : mode === 'channel' ? [c.shape[c.shape.length - 1]!] : []);
+          const [sa, sb] = [shapeOf(c.modes[0]), shapeOf(c.modes[1])];
+          const a = randomValues(c.seed, sa.reduce((p, q) => p * q, 1));
+          // Divisors kept away from 0.
+          const b = randomValues(c.seed + 1, sb.reduce((p, q) => p * q, 1)).map((v) => (c.op === 'div' ? v + Math.sign(v || 1) * 0.5 : v));
+          const run = () => ops[c.op](tf.tensor(a, sa), tf.tensor(b, sb));
+          const native = await counted(() => valuesOn('wasm', run));
+          const cpu = await valuesOn('cpu', run);
+          expect(native.native).toBe(1);
+          expect(native.result.shapes[0]).toEqual(cpu.shapes[0]);
+          expectClose(native.result.values[0]!, cpu.values[0]!, 1e-5);
+        }),
+        { numRuns: 50 },
+      );
+    } finally {
+      elementwiseTuning.minElements = 4096;
+    }
+  });
+
+  it('FusedBatchNorm (with and without offset and scale) matches the cpu backend', async () => {
+    elementwiseTuning.minElements = 0;
+    try {
+      const cases = fc.record({
+        shape: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }),
+        affine: fc.boolean(),
+        seed: fc.integer({ min: 0, max: 1_000_000 }),
+      });
+      await fc.assert(
+        fc.asyncProperty(cases, async (c) => {
+          const channels = c.shape[c.shape.length - 1]!;
+          const x = randomValues(c.seed, c.shape.reduce((p, q) => p * q, 1));
+          const [mean, offset, scale] = [1, 2, 3].map((k) => randomValues(c.seed + k, channels));
+          const variance = randomValues(c.seed + 4, channels).map((v) => v + 1.5);
+          const run = () =>
+            c.affine
+              ? tf.batchNorm(tf.tensor(x, c.shape), tf.tensor1d(mean!), tf.tensor1d(variance), tf.tensor1d(offset!), tf.tensor1d(scale!), 1e-3)
+              : tf.batchNorm(tf.tensor(x, c.shape), tf.tensor1d(mean!), tf.tensor1d(variance), undefined, undefined, 1e-3);
+          const native = await counted(() => valuesOn('wasm', run));
+          const cpu = await valuesOn('cpu', run);
+          expect(native.native).toBe(1);
+          expectClose(native.result.values[0]!, cpu.values[0]!, 1e-5);
+        }),
+        { numRuns: 30 },
+      );
+    } finally {
+      elementwiseTuning.minElements = 4096;
+    }
   });
 
   it('frees what it allocates', () => {

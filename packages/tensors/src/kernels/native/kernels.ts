@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, util } from '@tensorflow/tfjs-core';
 import type {
   BatchMatMulAttrs,
+  FusedBatchNormAttrs,
   Conv2DAttrs,
   Conv2DBackpropFilterAttrs,
   Conv2DBackpropInputAttrs,
@@ -12,6 +13,8 @@ import type {
   NamedTensorInfoMap,
   TensorInfo,
   _FusedMatMulAttrs,
+  MeanAttrs,
+  SumAttrs,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { NativeAddon } from './addon.js';
@@ -231,6 +234,81 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
     return out;
   }
 
+
+  /** Sum / Mean over a contiguous run of axes, as [outer, reduced, inner] -> [outer, inner]. */
+  function reduction(name: string, mean: boolean) {
+    return (args: Args<SumAttrs | MeanAttrs>): TensorInfo => {
+      const { backend, attrs } = args;
+      const x = args.inputs['x'] as TensorInfo;
+      const axes = util.parseAxisParam(attrs.axis, x.shape).sort((p, q) => p - q);
+      const contiguous = axes.every((a, i) => i === 0 || a === (axes[i - 1] as number) + 1);
+      if (x.dtype !== 'float32' || axes.length === 0 || !contiguous || util.sizeFromShape(x.shape) === 0) return fallback(name, args);
+      const first = axes[0] as number;
+      const last = axes[axes.length - 1] as number;
+      const outer = util.sizeFromShape(x.shape.slice(0, first));
+      const reduced = util.sizeFromShape(x.shape.slice(first, last + 1));
+      const inner = util.sizeFromShape(x.shape.slice(last + 1));
+      const outShape = x.shape.filter((_, i) => i < first || i > last);
+      const shape = attrs.keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
+      nativeKernelStats.native++;
+      const out = backend.makeOutput(shape, 'float32');
+      addon.reduce(heap(backend, x), heap(backend, out), [outer, reduced, inner], mean ? 1 / reduced : 1);
+      return out;
+    };
+  }
+
+  /** Where an operand sits in [outer, inner]: 0 full, 1 one row broadcast along outer, 2 a scalar; undefined: other. */
+  function operandMode(shape: number[], outShape: number[], inner: number): number | undefined {
+    const size = util.sizeFromShape(shape);
+    if (size === util.sizeFromShape(outShape) && util.arraysEqual(shape, outShape)) return 0;
+    if (size === 1) return 2;
+    if (size === inner && shape[shape.length - 1] === inner) return 1;
+    return undefined;
+  }
+
+  function binary(name: string, op: number) {
+    return (args: Args<unknown>): TensorInfo => {
+      const { backend } = args;
+      const a = args.inputs['a'] as TensorInfo;
+      const b = args.inputs['b'] as TensorInfo;
+      if (a.dtype !== 'float32' || b.dtype !== 'float32') return fallback(name, args);
+      const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+      const size = util.sizeFromShape(outShape);
+      const inner = outShape.length === 0 ? 1 : (outShape[outShape.length - 1] as number);
+      const aMode = operandMode(a.shape, outShape, inner);
+      const bMode = operandMode(b.shape, outShape, inner);
+      // Small tensors stay in wasm: there the call costs more than the arithmetic.
+      if (size < elementwiseTuning.minElements || aMode === undefined || bMode === undefined) return fallback(name, args);
+      nativeKernelStats.native++;
+      const out = backend.makeOutput(outShape, 'float32');
+      addon.binary(op, heap(backend, a), heap(backend, b), heap(backend, out), [size / inner, inner, aMode, bMode]);
+      return out;
+    };
+  }
+
+  function fusedBatchNorm(args: Args<FusedBatchNormAttrs>): TensorInfo {
+    const { backend, attrs } = args;
+    const { x, mean, variance, offset, scale } = args.inputs as Record<string, TensorInfo | undefined>;
+    if (x === undefined || mean === undefined || variance === undefined) return fallback(tf.FusedBatchNorm, args);
+    const channels = x.shape[x.shape.length - 1] as number;
+    const perChannel = (t: TensorInfo | undefined) => t === undefined || (t.dtype === 'float32' && util.sizeFromShape(t.shape) === channels && t.shape[t.shape.length - 1] === channels);
+    const size = util.sizeFromShape(x.shape);
+    if (x.dtype !== 'float32' || size < elementwiseTuning.minElements || ![mean, variance, offset, scale].every(perChannel)) return fallback(tf.FusedBatchNorm, args);
+    nativeKernelStats.native++;
+    const out = backend.makeOutput([...x.shape], 'float32');
+    addon.batchNorm(
+      heap(backend, x),
+      heap(backend, mean),
+      heap(backend, variance),
+      offset === undefined ? null : heap(backend, offset),
+      scale === undefined ? null : heap(backend, scale),
+      heap(backend, out),
+      [size / channels, channels],
+      attrs.varianceEpsilon,
+    );
+    return out;
+  }
+
   const wasm = (kernelName: string, fn: unknown): KernelConfig => ({ kernelName, backendName: 'wasm', kernelFunc: fn as KernelFunc });
   return [
     wasm(tf.Conv2D, conv2d),
@@ -239,13 +317,39 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
     wasm(tf.Conv2DBackpropFilter, conv2dBackpropFilter),
     wasm(tf.BatchMatMul, batchMatMul),
     wasm(tf._FusedMatMul, fusedMatMul),
+    wasm(tf.Sum, reduction(tf.Sum, false)),
+    wasm(tf.Mean, reduction(tf.Mean, true)),
+    wasm(tf.Add, binary(tf.Add, 0)),
+    wasm(tf.Sub, binary(tf.Sub, 1)),
+    wasm(tf.Multiply, binary(tf.Multiply, 2)),
+    wasm(tf.RealDiv, binary(tf.RealDiv, 3)),
+    wasm(tf.SquaredDifference, binary(tf.SquaredDifference, 4)),
+    wasm(tf.FusedBatchNorm, fusedBatchNorm),
   ];
 }
 
 let active: NativeAddon | undefined;
 
 /** The kernels the addon takes over on the wasm backend. */
-export const NATIVE_KERNEL_NAMES: readonly string[] = [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter, tf.BatchMatMul, tf._FusedMatMul];
+export const NATIVE_KERNEL_NAMES: readonly string[] = [
+  tf.Conv2D,
+  tf.FusedConv2D,
+  tf.Conv2DBackpropInput,
+  tf.Conv2DBackpropFilter,
+  tf.BatchMatMul,
+  tf._FusedMatMul,
+  tf.Sum,
+  tf.Mean,
+  tf.Add,
+  tf.Sub,
+  tf.Multiply,
+  tf.RealDiv,
+  tf.SquaredDifference,
+  tf.FusedBatchNorm,
+];
+
+/** Element-wise kernels below this many output elements stay in wasm (mutable for tests). */
+export const elementwiseTuning = { minElements: 4096 };
 
 /**
  * Puts the addon's kernels in place of the wasm backend's (remembering those for fallbacks and for
