@@ -3,7 +3,7 @@
 // (bench/simclr.ts for the tfjs backends, bench/peers/simclr_peer.py for PyTorch), after an equal-work check; the
 // results go to bench/results/simclr-bench.json and .md, and the table is printed.
 //
-//   node bench/run.mjs [--quick] [--workloads a,b] [--peers a,b] [--steps N] [--threads N] [--no-cpu] [--full-cpu] [--resnet-batch N]
+//   node bench/run.mjs [--quick] [--workloads a,b] [--peers a,b] [--steps N] [--threads N] [--no-cpu] [--full-cpu] [--resnet-batch N] [--name simclr-bench]
 //
 // --quick: 2 timed steps. The stock cpu backend runs on the convNet workload only (a small batch, scaled per image):
 // on ResNet-18 it needs more than 10 minutes for one step of 2 images; --full-cpu runs it there too.
@@ -158,8 +158,9 @@ for (const r of rows) {
 }
 const markdown = lines.join('\n');
 process.stdout.write(`\n${markdown}\n`);
-writeFileSync(join(resultsDir, 'simclr-bench.md'), `${markdown}\n`);
+const name = option('name', 'simclr-bench');
+writeFileSync(join(resultsDir, `${name}.md`), `${markdown}\n`);
 writeFileSync(
-  join(resultsDir, 'simclr-bench.json'),
+  join(resultsDir, `${name}.json`),
   JSON.stringify({ date: started.toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.versions.node, loadavg: loadavg() }, threads, steps, quick, rows }, null, 1),
 );
