@@ -5,6 +5,7 @@ import type { EvaluationReport } from './evaluate.js';
 
 /** The JSON form of an evaluation report (features dropped, non-finite numbers as null). */
 export function reportJson(report: EvaluationReport): JsonObject {
+  if (typeof report !== 'object' || report === null || Array.isArray(report)) invalidArgument('report', 'an evaluation report (from evaluateEncoder)', report);
   const { testFeatures: _features, ...rest } = report;
   return JSON.parse(JSON.stringify(rest, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value))) as JsonObject;
 }

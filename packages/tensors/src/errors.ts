@@ -49,8 +49,10 @@ export function describeValue(value: unknown): string {
 
 /** Throws `INVALID_ARGUMENT`: "`name` must be <expected>; got <value>". */
 export function invalidArgument(name: string, expected: string, got: unknown): never {
-  throw new SelfsupError('INVALID_ARGUMENT', `${name} must be ${expected}; got ${describeValue(got)}`, {
-    argument: name,
+  // A caller that passes something else than a string as the name still gets a readable message.
+  const label = typeof name === 'string' ? name : `argument (named by ${describeValue(name)})`;
+  throw new SelfsupError('INVALID_ARGUMENT', `${label} must be ${expected}; got ${describeValue(got)}`, {
+    argument: label,
     expected,
   });
 }

@@ -26,6 +26,9 @@ export function assertShape(
   options: { nonEmpty?: boolean; dtype?: 'float32' | 'int32' | 'bool' } = {},
 ): asserts value is tf.Tensor {
   assertTensor(name, value);
+  if (!Array.isArray(expected) || expected.some((d) => d !== null && !(Number.isInteger(d) && d >= 0))) {
+    invalidArgument('expected', 'an array of sizes (integers >= 0, or null for any)', expected);
+  }
   const shape = value.shape;
   const pattern = `[${expected.map((d) => (d === null ? '*' : String(d))).join(', ')}]`;
   if (shape.length !== expected.length) {
@@ -48,6 +51,8 @@ export function assertRank(name: string, value: unknown, rank: number | readonly
 
 /** Checks that two tensors have the same shape. */
 export function assertSameShape(nameA: string, a: tf.Tensor, nameB: string, b: tf.Tensor): void {
+  assertTensor(nameA, a);
+  assertTensor(nameB, b);
   if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
     invalidArgument(nameB, `a tensor of the same shape as ${nameA} [${a.shape.join(', ')}]`, b);
   }
@@ -116,6 +121,7 @@ export function assertRangePair(
 }
 
 export function assertOneOf<T extends string>(name: string, value: unknown, options: readonly T[]): asserts value is T {
+  if (!Array.isArray(options)) invalidArgument('options', 'an array of the allowed strings', options);
   if (typeof value !== 'string' || !(options as readonly string[]).includes(value)) {
     invalidArgument(name, `one of ${options.map((o) => JSON.stringify(o)).join(', ')}`, value);
   }
@@ -126,4 +132,49 @@ export function assertOptions(name: string, value: unknown): asserts value is Re
   if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
     invalidArgument(name, 'an options object', value);
   }
+}
+
+/** A required (non-null, non-array) object argument, e.g. an options object without defaults. */
+export function assertObject(name: string, value: unknown, expected = 'an object'): asserts value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalidArgument(name, expected, value);
+}
+
+/** An array argument. */
+export function assertArray(name: string, value: unknown, expected = 'an array'): asserts value is readonly unknown[] {
+  if (!Array.isArray(value)) invalidArgument(name, expected, value);
+}
+
+/** A function argument (a callback, an objective). */
+export function assertFunction(name: string, value: unknown, expected = 'a function'): asserts value is (...args: never[]) => unknown {
+  if (typeof value !== 'function') invalidArgument(name, expected, value);
+}
+
+/** A float32 tensor (maths that int32 or bool tensors cannot enter: square roots, logarithms, gradients). */
+export function assertFloatTensor(name: string, value: unknown): asserts value is tf.Tensor {
+  assertTensor(name, value);
+  if (value.dtype !== 'float32') invalidArgument(name, 'a float32 tensor', value);
+}
+
+/** An array of { name, variable, trainable } (a module's variables). */
+export function assertNamedVariables(name: string, value: unknown): asserts value is readonly { name: string; variable: tf.Variable; trainable: boolean }[] {
+  if (!Array.isArray(value)) invalidArgument(name, 'an array of named variables ({ name, variable, trainable })', value);
+  value.forEach((v: unknown, i) => {
+    const item = v as { name?: unknown; variable?: unknown } | null;
+    if (typeof item !== 'object' || item === null || typeof item.name !== 'string' || !isTensor(item.variable)) {
+      invalidArgument(`${name}[${i}]`, 'a named variable ({ name, variable, trainable })', v);
+    }
+  });
+}
+
+/** A module (anything with a `variables` array of named variables). */
+export function assertModule(name: string, value: unknown): asserts value is { variables: readonly { name: string; variable: tf.Variable; trainable: boolean }[] } {
+  if (typeof value !== 'object' || value === null || !Array.isArray((value as { variables?: unknown }).variables)) {
+    invalidArgument(name, 'a module with a variables array', value);
+  }
+  assertNamedVariables(`${name}.variables`, (value as { variables: unknown }).variables);
+}
+
+/** Bytes: a Uint8Array (a Node Buffer is one). */
+export function assertBytes(name: string, value: unknown): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) invalidArgument(name, 'a Uint8Array (or Buffer) of bytes', value);
 }

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { type ImageDataset, SelfsupError, subsetDataset } from '@selfsup/tensors';
+import { type ImageDataset, SelfsupError, assertOptions, describeValue, subsetDataset } from '@selfsup/tensors';
 import { loadFashionMnist, loadImageFolder, loadMnist, loadMnistFormat } from '@selfsup/tensors/node';
 
 export interface EvalData {
@@ -50,6 +50,8 @@ function limited(dataset: ImageDataset, limit: number | undefined): ImageDataset
  * - `images:<dir>`: `<dir>/train/<class>/*.png|jpg` and `<dir>/test/<class>/...` (the ImageFolder convention).
  */
 export async function loadEvalData(spec: string, options: DataOptions = {}): Promise<EvalData> {
+  if (typeof spec !== 'string') bad(`--data must be one of ${DATA_FORMS}; got ${describeValue(spec)}`);
+  assertOptions('options', options);
   const { kind, arg } = parseDataSpec(spec);
   const limit = options.limit;
   switch (kind) {

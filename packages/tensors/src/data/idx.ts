@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageDataset } from '../contracts.js';
 import { SelfsupError, invalidArgument } from '../errors.js';
+import { assertBytes } from '../validate.js';
 import { tensorDataset } from './tensor-dataset.js';
 
 /** Contents of an IDX file (the MNIST / Fashion-MNIST format): dimensions and the raw values. */
@@ -27,6 +28,8 @@ const TYPES: Record<number, { name: string; bytes: number }> = {
 
 /** Parses IDX bytes (already gunzipped). `file` names the source in errors. */
 export function parseIdx(bytes: Uint8Array, file = '<buffer>'): IdxArray {
+  assertBytes('bytes', bytes);
+  if (typeof file !== 'string') invalidArgument('file', 'a file name (string)', file);
   if (bytes.byteLength < 4) badFile(file, `truncated: ${bytes.byteLength} bytes, an IDX header needs at least 4`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint16(0) !== 0) {

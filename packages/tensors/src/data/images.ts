@@ -5,7 +5,7 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import type { Batch, ImageDataset } from '../contracts.js';
 import { SelfsupError, invalidArgument } from '../errors.js';
-import { assertInteger, assertRank } from '../validate.js';
+import { assertBytes, assertInteger, assertRank } from '../validate.js';
 import { assertIndices } from './tensor-dataset.js';
 
 /** Decoded pixels: [H, W, C] float32 in [0, 1]. C is 1 for grey images, 3 for colour (alpha is dropped). */
@@ -24,6 +24,8 @@ function fault(file: string, what: string): never {
 
 /** Decodes PNG or JPEG bytes (by signature, not name). Pure JavaScript (pngjs, jpeg-js): no native binary. */
 export function decodeImage(bytes: Uint8Array, file = '<buffer>'): DecodedImage {
+  assertBytes('bytes', bytes);
+  if (typeof file !== 'string') invalidArgument('file', 'a file name (string)', file);
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let width: number;
   let height: number;
@@ -90,7 +92,13 @@ export async function encodePng(image: tf.Tensor3D): Promise<Buffer> {
   assertRank('image', image, 3);
   const [h, w, c] = image.shape;
   if (c !== 1 && c !== 3) invalidArgument('image', 'a [H, W, 1] or [H, W, 3] tensor', image);
-  const values = await tf.tidy(() => tf.clipByValue(image, 0, 1)).data();
+  const clipped = tf.clipByValue(image, 0, 1);
+  let values: Float32Array | Int32Array | Uint8Array;
+  try {
+    values = await clipped.data();
+  } finally {
+    clipped.dispose();
+  }
   const png = new PNG({ width: w, height: h });
   for (let p = 0; p < w * h; p++) {
     for (let k = 0; k < 3; k++) png.data[4 * p + k] = Math.round((values[c === 1 ? p : 3 * p + k] ?? 0) * 255);
