@@ -184,7 +184,19 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
   const skipped: { file: string; reason: string }[] = [];
   const skipBad = options.skipBad ?? false;
 
-  const decodeFile = async (file: string): Promise<DecodedImage> => decodeImage(await fs.readFile(file), file);
+  const decodeFile = async (file: string): Promise<DecodedImage> => {
+    let bytes: Buffer;
+    try {
+      bytes = await fs.readFile(file);
+    } catch (error) {
+      return fault(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+    return decodeImage(bytes, file);
+  };
+  const skip = (file: string, error: unknown) => {
+    if (!skipBad || !(error instanceof SelfsupError)) throw error;
+    if (!skipped.some((s) => s.file === file)) skipped.push({ file, reason: error.message });
+  };
   // The first decodable image fixes the shape when none is forced.
   let probe: DecodedImage | undefined;
   for (const f of files) {
@@ -192,7 +204,7 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
       probe = await decodeFile(f);
       break;
     } catch (error) {
-      if (!skipBad) throw error;
+      skip(f, error);
     }
   }
   if (probe === undefined) fault(dir, 'no readable image');
@@ -248,8 +260,7 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
             used.push(i);
             break;
           } catch (error) {
-            if (!skipBad || !(error instanceof SelfsupError)) throw error;
-            if (!skipped.some((s) => s.file === files[i])) skipped.push({ file: files[i] as string, reason: error.message });
+            skip(files[i] as string, error);
             if (attempt >= files.length) throw error;
             // Replace the bad image by the next file in order, so the batch keeps its size.
             i = (index + (++next)) % files.length;
