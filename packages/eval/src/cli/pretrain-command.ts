@@ -134,6 +134,15 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
         },
       },
     });
+    const skipped = data.skipped?.() ?? [];
+    if (skipped.length > 0) {
+      io.stderr(
+        `selfsup pretrain: --skip-bad skipped ${skipped.length} bad image file(s), e.g. ${skipped
+          .slice(0, 3)
+          .map((s) => s.reason)
+          .join('; ')}\n`,
+      );
+    }
     await saveEncoder(path.join(out, PRETRAIN_FILES.encoder), method.encoder);
     await writeJson(path.join(out, PRETRAIN_FILES.log), {
       command: 'selfsup pretrain',
@@ -143,6 +152,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       backend: { name: backend.backend, reason: backend.reason },
       steps: result.steps,
       resumedFromStep: result.resumedFromStep,
+      skippedFiles: skipped.map((s) => ({ file: s.file, reason: s.reason })),
       stoppedBy: result.stoppedBy,
       seconds: result.seconds,
       history: history.map((h) => ({ step: h.step, loss: h.loss, lr: h.lr, imagesPerSecond: h.imagesPerSecond, ...h.metrics })),
