@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ImageDataset, JsonObject, NamedVariable, SSLMethod, StepContext } from './contracts.js';
+import type { Batch, ImageDataset, JsonObject, NamedVariable, SSLMethod, StepContext } from './contracts.js';
 import { SelfsupError, invalidArgument } from './errors.js';
 import { createOptimizer } from './optim/create.js';
 import type { Optimizer, OptimizerConfig } from './optim/optimizer.js';
@@ -65,6 +65,11 @@ export interface FitOptions {
   readonly resume?: boolean;
   /** Stops at the next step boundary (after saving a checkpoint if a store is set). */
   readonly signal?: AbortSignal;
+  /**
+   * Batches read ahead while a step computes (file reads of a streaming dataset overlap the maths). Bounded: at most
+   * this many batches wait in memory, and never beyond the current epoch. Default 1; 0 reads each batch when needed.
+   */
+  readonly prefetchBatches?: number;
 }
 
 export interface FitResult {
@@ -130,6 +135,8 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
   if (options.gradientClipNorm !== undefined) assertPositive('options.gradientClipNorm', options.gradientClipNorm);
   const seed = options.seed ?? 0;
   assertInteger('options.seed', seed);
+  const prefetch = options.prefetchBatches ?? 1;
+  assertInteger('options.prefetchBatches', prefetch, 0, 16);
   if (options.batchSize > dataset.size) {
     invalidArgument('options.batchSize', `at most the dataset size (${dataset.size})`, options.batchSize);
   }
@@ -139,6 +146,10 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
   const params = method.variables;
   const trainable = params.filter((p) => p.trainable);
   if (trainable.length === 0) invalidArgument('method', 'a method with trainable variables', 'none');
+  // Full precision throughout, never silently lower: every trainable variable, every batch and every loss is float32.
+  for (const p of trainable) {
+    if (p.variable.dtype !== 'float32') invalidArgument(`method variable "${p.name}"`, 'float32 (training runs in full precision)', p.variable);
+  }
   const optimizer: Optimizer = createOptimizer(params, options.optimizer ?? { type: 'adam' });
   const stateVariables = [...params, ...optimizer.variables];
 
@@ -190,21 +201,47 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
   };
   let stoppedBy: FitResult['stoppedBy'] = 'completed';
   const everySteps = options.checkpoint?.everySteps ?? 0;
+  // Read-ahead batches of the current epoch, by position. A rejection is handled when its step comes (or dropped
+  // with the run), never left unhandled.
+  const pending = new Map<number, Promise<Batch>>();
   try {
     outer: while (loop.step < totalSteps) {
       if (loop.position === 0) loop.epochSeed = dataRng.nextUint32();
       const order = createRng(loop.epochSeed).permutation(dataset.size);
+      const indicesAt = (position: number) => order.slice(position * options.batchSize, (position + 1) * options.batchSize);
+      const fetchAt = (position: number): Promise<Batch> => {
+        const promise = dataset.getBatch(indicesAt(position));
+        promise.catch(() => undefined);
+        return promise;
+      };
       let epochLoss = 0;
       let epochSteps = 0;
       while (loop.position < stepsPerEpoch && loop.step < totalSteps) {
         const t0 = performance.now();
-        const indices = order.slice(loop.position * options.batchSize, (loop.position + 1) * options.batchSize);
-        const batch = await dataset.getBatch(indices);
+        const indices = indicesAt(loop.position);
+        const current = pending.get(loop.position) ?? fetchAt(loop.position);
+        pending.delete(loop.position);
+        for (let k = 1; k <= prefetch; k++) {
+          const ahead = loop.position + k;
+          if (ahead < stepsPerEpoch && loop.step + k < totalSteps && !pending.has(ahead)) pending.set(ahead, fetchAt(ahead));
+        }
+        const batch = await current;
+        if (batch.images.dtype !== 'float32') {
+          batch.images.dispose();
+          batch.labels?.dispose();
+          throw new SelfsupError('BAD_DATA', `${dataset.name}: batch images must be float32 (training runs in full precision); got ${batch.images.dtype}`, {
+            step: loop.step,
+          });
+        }
         const context: StepContext = { step: loop.step, epoch: loop.epoch, totalSteps, rng: methodRng };
         const lr = schedule(scheduleStep(loop.step));
         let lossValue: number;
         try {
-          const { value, grads } = tf.variableGrads(() => method.loss(batch, context), trainable.map((p) => p.variable));
+          const { value, grads } = tf.variableGrads(() => {
+            const loss = method.loss(batch, context);
+            if (loss?.dtype !== 'float32' || loss.size !== 1) invalidArgument(`${method.name} loss`, 'a float32 scalar', loss);
+            return loss;
+          }, trainable.map((p) => p.variable));
           lossValue = (await value.data())[0] ?? Number.NaN;
           value.dispose();
           if (!Number.isFinite(lossValue)) {
@@ -267,6 +304,12 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
     }
     await saveState();
   } finally {
+    // Batches read ahead for steps that will not run (a stop, an error): release them.
+    for (const promise of pending.values()) {
+      const batch = await promise.catch(() => undefined);
+      batch?.images.dispose();
+      batch?.labels?.dispose();
+    }
     reporter?.stop();
     optimizer.dispose();
   }

@@ -184,15 +184,14 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
   const skipped: { file: string; reason: string }[] = [];
   const skipBad = options.skipBad ?? false;
 
-  const decodeFile = async (file: string): Promise<DecodedImage> => {
-    let bytes: Buffer;
+  const readBytes = async (file: string): Promise<Buffer> => {
     try {
-      bytes = await fs.readFile(file);
+      return await fs.readFile(file);
     } catch (error) {
       return fault(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     }
-    return decodeImage(bytes, file);
   };
+  const decodeFile = async (file: string): Promise<DecodedImage> => decodeImage(await readBytes(file), file);
   const skip = (file: string, error: unknown) => {
     if (!skipBad || !(error instanceof SelfsupError)) throw error;
     if (!skipped.some((s) => s.file === file)) skipped.push({ file, reason: error.message });
@@ -213,11 +212,11 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
   const cache = new Map<number, Float32Array>();
   const cacheSize = options.cacheSize ?? 0;
 
-  const load = async (i: number): Promise<Float32Array> => {
+  const load = async (i: number, bytes?: Promise<Buffer>): Promise<Float32Array> => {
     const hit = cache.get(i);
     if (hit !== undefined) return hit;
     const file = files[i] as string;
-    const img = await decodeFile(file);
+    const img = decodeImage(await (bytes ?? readBytes(file)), file);
     if (options.channels === undefined && img.channels !== channels) {
       fault(file, `has ${img.channels} channel(s), the folder's images have ${channels} (set options.channels to convert)`);
     }
@@ -251,12 +250,20 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
       assertIndices(indices, files.length);
       const pixels = new Float32Array(indices.length * h * w * channels);
       const used: number[] = [];
+      // The batch's files are read concurrently (at most one batch of file contents in memory), then decoded in order.
+      const reads = new Map<number, Promise<Buffer>>();
+      for (const i of indices) {
+        if (cache.has(i) || reads.has(i)) continue;
+        const read = readBytes(files[i] as string);
+        read.catch(() => undefined);
+        reads.set(i, read);
+      }
       let next = 0;
       for (const [b, index] of indices.entries()) {
         let i = index;
         for (let attempt = 0; ; attempt++) {
           try {
-            pixels.set(await load(i), b * h * w * channels);
+            pixels.set(await load(i, attempt === 0 ? reads.get(i) : undefined), b * h * w * channels);
             used.push(i);
             break;
           } catch (error) {
