@@ -105,6 +105,13 @@ function buildSchedule(options: FitOptions, totalSteps: number, stepsPerEpoch: n
   return invalidArgument('options.schedule.type', '"cosine" or "constant"', (s as { type?: unknown }).type);
 }
 
+/** 1 when every value of every tensor is finite, else 0 (a float32 scalar, to be read with others in one sync). */
+function allFinite(tensors: readonly tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() =>
+    tensors.length === 0 ? tf.scalar(1) : (tf.cast(tf.all(tf.stack(tensors.map((t) => tf.all(tf.isFinite(t))))), 'float32') as tf.Scalar),
+  );
+}
+
 function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): tf.Tensor[] {
   return tf.tidy(() => {
     const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
@@ -172,8 +179,20 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
       resumedFromStep = s.step;
     }
   }
+  const floatParams = params.filter((p) => p.variable.dtype === 'float32').map((p) => p.variable);
+  const nonFiniteWeights = (afterStep: number) =>
+    new SelfsupError(
+      'NON_FINITE_LOSS',
+      `the weights are not finite after the update of step ${afterStep} (epoch ${loop.epoch}); training stopped${store ? ', the last checkpoint (with finite weights) is kept' : ''}. Lower the learning rate or set gradientClipNorm.`,
+      { step: afterStep, epoch: loop.epoch },
+    );
   const saveState = async () => {
     if (store === undefined) return;
+    // Never write a checkpoint that cannot be resumed: an update that overflowed stops the run instead.
+    const finite = allFinite(floatParams);
+    const ok = (await finite.data())[0] === 1;
+    finite.dispose();
+    if (!ok) throw nonFiniteWeights(loop.step - 1);
     loop.dataRng = dataRng.getState();
     loop.methodRng = methodRng.getState();
     await store.save(stateVariables, {
@@ -242,17 +261,31 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
             if (loss?.dtype !== 'float32' || loss.size !== 1) invalidArgument(`${method.name} loss`, 'a float32 scalar', loss);
             return loss;
           }, trainable.map((p) => p.variable));
-          lossValue = (await value.data())[0] ?? Number.NaN;
+          let list = trainable.map((p) => grads[p.variable.name] ?? tf.zerosLike(p.variable));
+          // The loss and the gradients' squared global norm in one read: a finite loss can still come with NaN or
+          // infinite gradients (a NaN input that a max() or a mask hides from the forward pass), which would spoil
+          // every weight.
+          // The weights are checked too: an update can overflow even with a finite loss and finite gradients.
+          const check = tf.tidy(() => tf.stack([tf.reshape(value, []), allFinite(list), allFinite(floatParams)]));
+          const [lossRead, gradsFinite, weightsFinite] = await check.data();
+          check.dispose();
           value.dispose();
-          if (!Number.isFinite(lossValue)) {
+          lossValue = lossRead ?? Number.NaN;
+          if (weightsFinite !== 1) {
+            tf.dispose(list);
+            tf.dispose(grads);
+            throw nonFiniteWeights(loop.step - 1);
+          }
+          const bad = !Number.isFinite(lossValue) ? `loss is ${lossValue}` : gradsFinite !== 1 ? `the gradients are not finite (loss ${lossValue})` : undefined;
+          if (bad !== undefined) {
+            tf.dispose(list);
             tf.dispose(grads);
             throw new SelfsupError(
               'NON_FINITE_LOSS',
-              `loss is ${lossValue} at step ${loop.step} (epoch ${loop.epoch}); training stopped before applying it${store ? ', the last checkpoint is kept' : ''}. Lower the learning rate or set gradientClipNorm.`,
+              `${bad} at step ${loop.step} (epoch ${loop.epoch}); training stopped before applying it${store ? ', the last checkpoint is kept' : ''}. Lower the learning rate or set gradientClipNorm.`,
               { step: loop.step, epoch: loop.epoch },
             );
           }
-          let list = trainable.map((p) => grads[p.variable.name] ?? tf.zerosLike(p.variable));
           if (options.gradientClipNorm !== undefined) {
             const clipped = clipByGlobalNorm(list, options.gradientClipNorm);
             tf.dispose(list);

@@ -11,8 +11,22 @@ export function idxBytes(dims: readonly number[], data: Uint8Array): Buffer {
   return Buffer.concat([header, Buffer.from(data)]);
 }
 
-/** A tiny MNIST-format directory (train- and t10k- images and labels) of n x size x size images, seeded. */
-export async function writeIdxDataset(dir: string, options: { n: number; size: number; seed?: number }): Promise<void> {
+/** Bytes of an IDX float32 file (big-endian values). */
+export function idxFloatBytes(dims: readonly number[], data: Float32Array): Buffer {
+  const header = Buffer.alloc(4 + 4 * dims.length);
+  header.writeUInt8(0x0d, 2);
+  header.writeUInt8(dims.length, 3);
+  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  const body = Buffer.alloc(4 * data.length);
+  data.forEach((v, i) => body.writeFloatBE(v, 4 * i));
+  return Buffer.concat([header, body]);
+}
+
+/**
+ * A tiny MNIST-format directory (train- and t10k- images and labels) of n x size x size images, seeded. With
+ * `nanImage`, the training images are float32 and that image is all NaN.
+ */
+export async function writeIdxDataset(dir: string, options: { n: number; size: number; seed?: number; nanImage?: number }): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
   let s = (options.seed ?? 1) >>> 0;
   const next = () => {
@@ -24,7 +38,14 @@ export async function writeIdxDataset(dir: string, options: { n: number; size: n
     const pixels = new Uint8Array(n * options.size * options.size);
     for (let i = 0; i < pixels.length; i++) pixels[i] = next();
     const labels = Uint8Array.from({ length: n }, (_, i) => i % 10);
-    await fs.writeFile(path.join(dir, `${prefix}-images-idx3-ubyte`), idxBytes([n, options.size, options.size], pixels));
+    const dims = [n, options.size, options.size];
+    if (options.nanImage !== undefined && prefix === 'train') {
+      const floats = Float32Array.from(pixels, (p) => p / 255);
+      floats.fill(Number.NaN, options.nanImage * options.size * options.size, (options.nanImage + 1) * options.size * options.size);
+      await fs.writeFile(path.join(dir, `${prefix}-images-idx3-ubyte`), idxFloatBytes(dims, floats));
+    } else {
+      await fs.writeFile(path.join(dir, `${prefix}-images-idx3-ubyte`), idxBytes(dims, pixels));
+    }
     await fs.writeFile(path.join(dir, `${prefix}-labels-idx1-ubyte`), idxBytes([n], labels));
   }
 }

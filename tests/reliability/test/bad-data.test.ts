@@ -74,6 +74,10 @@ const IDX_FAULTS: Record<string, IdxFault> = {
     await fs.writeFile(file, Buffer.alloc(0));
     return { file, message: /truncated: 0 bytes/ };
   },
+  'NaN pixels in a float32 file': async (dir) => {
+    await writeIdxDataset(dir, { n: 16, size: 8, nanImage: 13 });
+    return { file: path.join(dir, 'train-images-idx3-ubyte'), message: /image 13 has a non-finite pixel value \(NaN\)/ };
+  },
 };
 
 describe('bad IDX files', () => {

@@ -106,7 +106,12 @@ export async function loadIdxDataset(
   }
   const pixels = new Float32Array(n * h * w * c);
   const scale = images.data instanceof Uint8Array ? 1 / 255 : 1;
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (images.data[i] ?? 0) * scale;
+  for (let i = 0; i < pixels.length; i++) {
+    const v = (images.data[i] ?? 0) * scale;
+    // Float IDX files can hold NaN or infinities, which image ops would clip silently into plausible pixels.
+    if (!Number.isFinite(v)) badFile(imagesFile, `image ${Math.floor(i / (h * w * c))} has a non-finite pixel value (${v})`);
+    pixels[i] = v;
+  }
   return tensorDataset(tf.tensor4d(pixels, [n, h, w, c]), labels, {
     name: options.name ?? path.basename(imagesFile),
     ...(options.classNames !== undefined ? { classNames: options.classNames } : {}),
