@@ -67,7 +67,9 @@ export interface FitOptions {
   readonly signal?: AbortSignal;
   /**
    * Batches read ahead while a step computes (file reads of a streaming dataset overlap the maths). Bounded: at most
-   * this many batches wait in memory, and never beyond the current epoch. Default 1; 0 reads each batch when needed.
+   * this many batches wait in memory, and never beyond the current epoch. Default 0: each batch is read when its
+   * step starts, and the number of live tensors is the same after every step (with read-ahead it is too, except after
+   * the last step of an epoch, which has nothing to read ahead).
    */
   readonly prefetchBatches?: number;
 }
@@ -142,7 +144,7 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
   if (options.gradientClipNorm !== undefined) assertPositive('options.gradientClipNorm', options.gradientClipNorm);
   const seed = options.seed ?? 0;
   assertInteger('options.seed', seed);
-  const prefetch = options.prefetchBatches ?? 1;
+  const prefetch = options.prefetchBatches ?? 0;
   assertInteger('options.prefetchBatches', prefetch, 0, 16);
   if (options.batchSize > dataset.size) {
     invalidArgument('options.batchSize', `at most the dataset size (${dataset.size})`, options.batchSize);

@@ -123,6 +123,8 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       progress: !options.quiet && io.interactive,
       checkpoint: { store: checkpointDirectory(path.join(out, PRETRAIN_FILES.checkpoint)), everySteps: options.checkpointEvery },
       resume: options.resume,
+      // Streaming folders read the next batch's files while a step computes.
+      prefetchBatches: 1,
       callbacks: {
         onStepEnd(info) {
           history.push(info);
