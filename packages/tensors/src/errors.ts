@@ -19,7 +19,8 @@ export class SelfsupError extends Error {
   readonly details: Readonly<Record<string, unknown>>;
 
   constructor(code: SelfsupErrorCode, message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
-    super(message, options);
+    // Never let a non-string message reach Error (a tensor's toString reads its data, and may throw).
+    super(typeof message === 'string' ? message : `(message given as ${describeValue(message)})`, options);
     this.code = code;
     this.details = details;
   }
@@ -51,8 +52,9 @@ export function describeValue(value: unknown): string {
 export function invalidArgument(name: string, expected: string, got: unknown): never {
   // A caller that passes something else than a string as the name still gets a readable message.
   const label = typeof name === 'string' ? name : `argument (named by ${describeValue(name)})`;
-  throw new SelfsupError('INVALID_ARGUMENT', `${label} must be ${expected}; got ${describeValue(got)}`, {
+  const wanted = typeof expected === 'string' ? expected : describeValue(expected);
+  throw new SelfsupError('INVALID_ARGUMENT', `${label} must be ${wanted}; got ${describeValue(got)}`, {
     argument: label,
-    expected,
+    expected: wanted,
   });
 }

@@ -46,6 +46,7 @@ export function assertShape(
 export function assertRank(name: string, value: unknown, rank: number | readonly number[]): asserts value is tf.Tensor {
   assertTensor(name, value);
   const ranks = typeof rank === 'number' ? [rank] : rank;
+  if (!Array.isArray(ranks) || ranks.some((r) => !Number.isInteger(r) || r < 0)) invalidArgument('rank', 'a rank (integer >= 0) or an array of ranks', rank);
   if (!ranks.includes(value.rank)) invalidArgument(name, `a tensor of rank ${ranks.join(' or ')}`, value);
 }
 
@@ -62,7 +63,14 @@ export function assertFiniteNumber(name: string, value: unknown): asserts value 
   if (typeof value !== 'number' || !Number.isFinite(value)) invalidArgument(name, 'a finite number', value);
 }
 
+/** The bounds of a range check are the caller's numbers; anything else is a bug to report, not to coerce. */
+function assertBounds(min: unknown, max: unknown): void {
+  if (typeof min !== 'number' || Number.isNaN(min)) invalidArgument('min', 'a number', min);
+  if (typeof max !== 'number' || Number.isNaN(max)) invalidArgument('max', 'a number', max);
+}
+
 export function assertInteger(name: string, value: unknown, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): asserts value is number {
+  assertBounds(min, max);
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range =
       min === Number.MIN_SAFE_INTEGER && max === Number.MAX_SAFE_INTEGER
@@ -97,6 +105,7 @@ export function assertProbability(name: string, value: unknown): asserts value i
 
 /** A number in the closed interval [min, max]. */
 export function assertInRange(name: string, value: unknown, min: number, max: number): asserts value is number {
+  assertBounds(min, max);
   if (typeof value !== 'number' || !(value >= min && value <= max)) invalidArgument(name, `a number in [${min}, ${max}]`, value);
 }
 
@@ -107,6 +116,7 @@ export function assertRangePair(
   min = Number.NEGATIVE_INFINITY,
   max = Number.POSITIVE_INFINITY,
 ): asserts value is readonly [number, number] {
+  assertBounds(min, max);
   if (
     !Array.isArray(value) ||
     value.length !== 2 ||
@@ -121,7 +131,7 @@ export function assertRangePair(
 }
 
 export function assertOneOf<T extends string>(name: string, value: unknown, options: readonly T[]): asserts value is T {
-  if (!Array.isArray(options)) invalidArgument('options', 'an array of the allowed strings', options);
+  if (!Array.isArray(options) || options.some((o) => typeof o !== 'string')) invalidArgument('options', 'an array of the allowed strings', options);
   if (typeof value !== 'string' || !(options as readonly string[]).includes(value)) {
     invalidArgument(name, `one of ${options.map((o) => JSON.stringify(o)).join(', ')}`, value);
   }
@@ -157,6 +167,7 @@ export function assertFloatTensor(name: string, value: unknown): asserts value i
 
 /** An array of { name, variable, trainable } (a module's variables). */
 export function assertNamedVariables(name: string, value: unknown): asserts value is readonly { name: string; variable: tf.Variable; trainable: boolean }[] {
+  if (typeof name !== 'string') invalidArgument('name', 'a string', name);
   if (!Array.isArray(value)) invalidArgument(name, 'an array of named variables ({ name, variable, trainable })', value);
   value.forEach((v: unknown, i) => {
     const item = v as { name?: unknown; variable?: unknown } | null;
@@ -168,6 +179,7 @@ export function assertNamedVariables(name: string, value: unknown): asserts valu
 
 /** A module (anything with a `variables` array of named variables). */
 export function assertModule(name: string, value: unknown): asserts value is { variables: readonly { name: string; variable: tf.Variable; trainable: boolean }[] } {
+  if (typeof name !== 'string') invalidArgument('name', 'a string', name);
   if (typeof value !== 'object' || value === null || !Array.isArray((value as { variables?: unknown }).variables)) {
     invalidArgument(name, 'a module with a variables array', value);
   }

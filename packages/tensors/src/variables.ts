@@ -11,9 +11,14 @@ let counter = 0;
  * live variables with one name (two encoders of one architecture, a momentum copy).
  */
 export function namedVariable(name: string, initial: tf.Tensor, trainable = true): NamedVariable {
-  if (typeof name !== 'string' || name.length === 0) invalidArgument('name', 'a non-empty string', name);
   assertTensor('initial', initial);
-  if (typeof trainable !== 'boolean') invalidArgument('trainable', 'a boolean', trainable);
+  // Ownership of `initial` passes even when the call fails: callers build it inline (namedVariable(n, tf.zeros(..))).
+  const reject = (argument: string, expected: string, got: unknown): never => {
+    if (!(initial instanceof tf.Variable)) initial.dispose();
+    return invalidArgument(argument, expected, got);
+  };
+  if (typeof name !== 'string' || name.length === 0) reject('name', 'a non-empty string', name);
+  if (typeof trainable !== 'boolean') reject('trainable', 'a boolean', trainable);
   counter += 1;
   const variable = tf.variable(initial, trainable, `${name}__${counter}`);
   if (!(initial instanceof tf.Variable)) initial.dispose();

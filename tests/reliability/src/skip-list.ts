@@ -26,4 +26,8 @@ export const KNOWN_FAILURES: Readonly<Record<string, string>> = {
   '@selfsup/video-colorize#embedFrames': VIDEO_COLORIZE,
   '@selfsup/video-colorize#propagateLabels': VIDEO_COLORIZE,
   '@selfsup/video-colorize#spaceToDepth': VIDEO_COLORIZE,
+  '@selfsup/video-colorize#unstackClips': VIDEO_COLORIZE,
+  '@selfsup/video-colorize#fitColourClusters': VIDEO_COLORIZE,
+  '@selfsup/video-colorize#topKAttention': VIDEO_COLORIZE,
+  '@selfsup/video-colorize#syntheticVideos': VIDEO_COLORIZE,
 };

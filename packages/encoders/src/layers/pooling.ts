@@ -5,6 +5,9 @@ import type { Padding } from './conv2d.js';
 /** Mean over the spatial axes: [N, H, W, C] -> [N, C]. */
 export function globalAvgPool(x: tf.Tensor4D): tf.Tensor2D {
   assertRank('x', x, 4);
+  if (x.shape[1] === 0 || x.shape[2] === 0) invalidArgument('x', 'images of at least 1x1 pixels', x);
+  // An empty batch has an empty mean (tfjs-wasm divides by zero on it).
+  if (x.shape[0] === 0) return tf.zeros([0, x.shape[3]]);
   return tf.mean(x, [1, 2]);
 }
 

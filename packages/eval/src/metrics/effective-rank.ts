@@ -54,7 +54,7 @@ export function effectiveRankOfSingularValues(singular: ArrayLike<number>): numb
   let total = 0;
   for (let i = 0; i < singular.length; i++) {
     const s = singular[i] as number;
-    if (!(s >= 0) || !Number.isFinite(s)) invalidArgument('singular', 'non-negative finite singular values', s);
+    if (typeof s !== 'number' || !(s >= 0) || !Number.isFinite(s)) invalidArgument('singular', 'non-negative finite singular values', s);
     total += s;
   }
   if (total === 0) return 0;

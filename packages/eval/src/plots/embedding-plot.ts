@@ -23,6 +23,8 @@ export function embeddingPlotSpec(points: Float32Array | readonly number[], labe
   assertOptions('options', options);
   if (!Array.isArray(points) && !ArrayBuffer.isView(points)) invalidArgument('points', 'an N x 2 row-major array of numbers', points);
   if (!Array.isArray(labels) && !ArrayBuffer.isView(labels)) invalidArgument('labels', 'an array of N class ids', labels);
+  if (Array.prototype.some.call(labels, (l: unknown) => !Number.isInteger(l))) invalidArgument('labels', 'an array of N integer class ids', labels);
+  if (Array.prototype.some.call(points, (p: unknown) => typeof p !== 'number')) invalidArgument('points', 'an N x 2 row-major array of numbers', points);
   if (points.length % 2 !== 0) invalidArgument('points', 'an N x 2 row-major array (even length)', `${points.length} values`);
   const n = points.length / 2;
   if (labels.length !== n) invalidArgument('labels', `${n} labels (one per point)`, `${labels.length} labels`);

@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageDataset } from '../contracts.js';
 import { SelfsupError, invalidArgument } from '../errors.js';
-import { assertBytes } from '../validate.js';
+import { assertBytes, assertOptions } from '../validate.js';
 import { tensorDataset } from './tensor-dataset.js';
 
 /** Contents of an IDX file (the MNIST / Fashion-MNIST format): dimensions and the raw values. */
@@ -169,6 +169,7 @@ export function loadFashionMnist(
   split: 'train' | 'test',
   options: { readonly dir?: string; readonly limit?: number } = {},
 ): Promise<ImageDataset> {
+  assertOptions('options', options);
   return loadMnistFormat(options.dir ?? FASHION_MNIST_DEFAULT_DIR, split, {
     name: 'fashion-mnist',
     classNames: FASHION_MNIST_CLASSES,

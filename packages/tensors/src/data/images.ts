@@ -291,6 +291,8 @@ export async function loadFrames(
   dir: string,
   options: { readonly size?: readonly [number, number]; readonly channels?: 1 | 3; readonly from?: number; readonly count?: number } = {},
 ): Promise<tf.Tensor4D> {
+  if (typeof dir !== 'string' || dir.length === 0) invalidArgument('dir', 'a directory path', dir);
+  if (typeof options !== 'object' || options === null) invalidArgument('options', 'an options object', options);
   const names = await listImages(dir);
   if (names.length === 0) fault(dir, 'no PNG or JPEG frames found');
   const from = options.from ?? 0;
