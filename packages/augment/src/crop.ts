@@ -204,7 +204,20 @@ function nearestCrops(images: tf.Tensor4D, flat: Float64Array, indices: readonly
  * Random resized crop (Szegedy et al. 2015, "Going deeper with convolutions"; the crop of SimCLR, MoCo and BYOL):
  * a box per image with area in `scale` and aspect ratio in `ratio` (see {@link sampleCropBox}), resized to `size`.
  * Batched: one `cropAndResize` for the whole batch.
- * @example randomResizedCrop({ size: [32, 32], scale: [0.08, 1], ratio: [3 / 4, 4 / 3] })
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { createRng, initBackend } from '@selfsup/tensors';
+ * import { randomResizedCrop } from '@selfsup/augment';
+ *
+ * await initBackend();
+ * const crop = randomResizedCrop({ size: [24, 24], scale: [0.08, 1], ratio: [3 / 4, 4 / 3], flip: 0.5 });
+ * const images = tf.randomUniform([4, 32, 32, 3]) as tf.Tensor4D;
+ * const crops = crop(images, createRng(0));
+ * console.log(crops.shape); // [4, 24, 24, 3]
+ * tf.dispose([images, crops]);
+ * ```
  */
 export function randomResizedCrop(options: RandomResizedCropOptions): ImageTransform {
   if (typeof options !== 'object' || options === null) invalidArgument('options', 'an options object with a size', options);

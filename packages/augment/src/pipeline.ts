@@ -69,6 +69,20 @@ export function randomApply(transform: ImageTransform, p: number): ImageTransfor
  * Views of one batch, one per transform, each drawn from its own fork of `rng` (so that a view's randomness does not
  * depend on how many draws the views before it made). `multiView([t, t])` gives SimCLR's two views;
  * `multiView(t, 2)` is the same; a list of crops of different sizes gives multi-crop. The caller owns the views.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { createRng, initBackend } from '@selfsup/tensors';
+ * import { multiView, simclrTransform } from '@selfsup/augment';
+ *
+ * await initBackend();
+ * const images = tf.randomUniform([8, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+ * const views = multiView(simclrTransform({ size: [32, 32], strength: 0.5, blur: false }), 2);
+ * const [a, b] = views(images, createRng(0)); // SimCLR's two views; the same rng seed gives the same views
+ * console.log(a!.shape, b!.shape); // [8, 32, 32, 3] twice
+ * tf.dispose([images, a, b]);
+ * ```
  */
 export function multiView(transforms: readonly ImageTransform[]): MultiViewTransform;
 export function multiView(transform: ImageTransform, count: number): MultiViewTransform;

@@ -163,6 +163,16 @@ async function tryBackend(
  * at run time), then `wasm` (the default install; selfsup registers the conv-gradient kernels stock wasm lacks), then
  * `cpu`. `SELFSUP_BACKEND` or `options.backend` force one; a forced backend that cannot load is an error that says how
  * to get it. Idempotent: a second call with the same choice returns the first report.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@selfsup/tensors';
+ *
+ * const report = await initBackend(); // or initBackend({ backend: 'cpu' }), or SELFSUP_BACKEND=cpu
+ * console.log(report.backend, report.reason); // e.g. "wasm", "wasm (@tensorflow/tfjs-backend-wasm): tensorflow unavailable"
+ * console.log(tf.getBackend() === report.backend); // true
+ * ```
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendReport> {
   assertOptions('options', options);

@@ -174,7 +174,23 @@ class Xoshiro128 implements Rng {
   }
 }
 
-/** Creates the seeded generator. `seed` is any integer (negative and large values are folded to 32 bits). */
+/**
+ * Creates the seeded generator. `seed` is any integer (negative and large values are folded to 32 bits).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { createRng, initBackend } from '@selfsup/tensors';
+ *
+ * await initBackend();
+ * const rng = createRng(42);
+ * console.log(rng.int(0, 10), rng.permutation(5)); // the same numbers on every run
+ * const noise = tf.randomNormal([2, 3], 0, 1, 'float32', rng.seed()); // tf's random ops take a seed drawn from it
+ * const again = createRng(42);
+ * console.log(again.int(0, 10)); // the same as the first draw above
+ * noise.dispose();
+ * ```
+ */
 export function createRng(seed: number): Rng {
   assertInteger('seed', seed);
   const sm = splitmix32(seed >>> 0 ^ Math.floor(seed / 0x100000000));

@@ -9,6 +9,18 @@ let counter = 0;
  * Creates a variable with a module-local name. Takes ownership of `initial` (disposes it) unless it is itself a
  * variable, which is copied and left alone. The engine-global name gets a unique suffix, because tfjs refuses two
  * live variables with one name (two encoders of one architecture, a momentum copy).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend, namedVariable } from '@selfsup/tensors';
+ *
+ * await initBackend();
+ * const kernel = namedVariable('dense/kernel', tf.zeros([4, 2])); // takes ownership of the zeros
+ * const mean = namedVariable('bn/movingMean', tf.zeros([2]), false); // state: fit's optimizer leaves it alone
+ * console.log(kernel.name, kernel.variable.shape, mean.trainable); // dense/kernel [4, 2] false
+ * tf.dispose([kernel.variable, mean.variable]);
+ * ```
  */
 export function namedVariable(name: string, initial: tf.Tensor, trainable = true): NamedVariable {
   assertTensor('initial', initial);

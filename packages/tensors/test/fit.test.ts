@@ -129,6 +129,15 @@ describe('fit', () => {
     expect(r.stoppedBy).toBe('maxSteps');
     const t = await fit(method, data, { batchSize: 8, epochs: 1000, timeBudgetSeconds: 0.2, progress: false });
     expect(t.stoppedBy).toBe('timeBudget');
+    // A CPU budget counts only this process's CPU time: at least the budget of CPU time has passed when it stops.
+    const cpu0 = process.cpuUsage();
+    const c = await fit(method, data, { batchSize: 8, epochs: 1000, timeBudgetSeconds: 0.2, timeBudgetClock: 'cpu', progress: false });
+    const cpu = process.cpuUsage(cpu0);
+    expect(c.stoppedBy).toBe('timeBudget');
+    expect((cpu.user + cpu.system) / 1e6).toBeGreaterThanOrEqual(0.2);
+    await expect(fit(method, data, { batchSize: 8, timeBudgetSeconds: 1, timeBudgetClock: 'gpu' as never })).rejects.toThrow(
+      /options.timeBudgetClock must be "wall" or "cpu"; got "?gpu/,
+    );
     method.dispose();
     data.dispose?.();
   });

@@ -21,6 +21,19 @@ const MASK = 1e9;
  * @param z1 [N, D] first views' embeddings.
  * @param z2 [N, D] second views' embeddings (row i pairs with row i of z1).
  * @returns a scalar >= 0; log(2N - 1) when every embedding points the same way.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend } from '@selfsup/tensors';
+ * import { ntXent } from '@selfsup/contrastive';
+ *
+ * await initBackend();
+ * const z = tf.randomNormal([4, 8]) as tf.Tensor2D;
+ * const same = ntXent(z, z, { temperature: 0.5 }); // each view's twin is itself: low
+ * const shuffled = ntXent(z, tf.reverse(z, 0) as tf.Tensor2D, { temperature: 0.5 }); // wrong twins: higher
+ * console.log(same.dataSync()[0]! < shuffled.dataSync()[0]!); // true
+ * ```
  */
 export function ntXent(z1: tf.Tensor2D, z2: tf.Tensor2D, options: NtXentOptions = {}): tf.Scalar {
   assertOptions('options', options);

@@ -35,6 +35,21 @@ function defaultSimclrViews(encoder: Encoder): Views {
  * SimCLR (Chen, Kornblith, Norouzi & Hinton 2020, "A Simple Framework for Contrastive Learning of Visual
  * Representations"): two augmented views of each image go through the encoder f and the projection head g, and
  * NT-Xent pulls each view's projection to its twin's among the 2N views of the batch.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { fit, initBackend, tensorDataset } from '@selfsup/tensors';
+ * import { convNet } from '@selfsup/encoders';
+ * import { simclr } from '@selfsup/contrastive';
+ *
+ * await initBackend();
+ * const method = simclr({ encoder: convNet({ inputShape: [16, 16, 1], channels: [8, 16], seed: 0 }), temperature: 0.5 });
+ * const data = tensorDataset(tf.randomUniform([32, 16, 16, 1], 0, 1, 'float32', 0) as tf.Tensor4D);
+ * const { losses } = await fit(method, data, { batchSize: 16, epochs: 2, seed: 0, progress: false });
+ * console.log(losses); // four finite NT-Xent values
+ * method.dispose();
+ * ```
  */
 export function simclr(options: SimClrOptions): SimClrMethod {
   assertOptions('options', options);

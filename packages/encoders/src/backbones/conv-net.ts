@@ -33,6 +33,20 @@ export interface ConvNetOptions extends InitOptions {
 /**
  * A small conv stack for 28x28 and 32x32 images: blocks of conv (k x k, padding k/2) -> norm -> activation, then a
  * global average pool and an optional linear layer. Variables: `block<i>/conv/kernel`, `block<i>/bn/...`, `output/...`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { countParameters, initBackend } from '@selfsup/tensors';
+ * import { convNet } from '@selfsup/encoders';
+ *
+ * await initBackend();
+ * const encoder = convNet({ inputShape: [28, 28, 1], channels: [16, 32], seed: 0 });
+ * const embeddings = tf.tidy(() => encoder.apply(tf.zeros([2, 28, 28, 1])));
+ * console.log(embeddings.shape, encoder.outputDim, countParameters(encoder)); // [2, 32] 32 ...
+ * embeddings.dispose();
+ * encoder.dispose();
+ * ```
  */
 export function convNet(options: ConvNetOptions): Encoder {
   assertOptions('options', options);

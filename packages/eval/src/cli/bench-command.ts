@@ -17,6 +17,8 @@ export interface BenchCommandOptions {
   readonly data: string;
   readonly arch: string;
   readonly budget: number;
+  /** What the budget counts: wall time (default) or this process's CPU time (comparable on a busy machine). */
+  readonly budgetClock?: 'wall' | 'cpu';
   readonly batchSize: number;
   readonly probe: readonly ProbeName[];
   readonly limit?: number;
@@ -101,6 +103,7 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
           out: dir,
           resume: false,
           timeBudget: options.budget,
+          ...(options.budgetClock !== undefined ? { budgetClock: options.budgetClock } : {}),
           checkpointEvery: 200,
           skipBad: false,
           quiet: options.quiet,
@@ -126,7 +129,8 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
     data.train.dispose?.();
     data.test.dispose?.();
   }
-  const title = `${data.source}: ${options.arch}, ${options.budget} s of pretraining per method, batch ${options.batchSize}, seed ${options.seed}`;
+  const clock = options.budgetClock === 'cpu' ? 'CPU ' : '';
+  const title = `${data.source}: ${options.arch}, ${options.budget} ${clock}s of pretraining per method, batch ${options.batchSize}, seed ${options.seed}`;
   const markdown = benchMarkdown(rows, options.probe, title);
   io.stdout(`\n${markdown}`);
   await fs.mkdir(out, { recursive: true });

@@ -20,6 +20,8 @@ export interface PretrainCommandOptions {
   readonly out: string;
   readonly resume: boolean;
   readonly timeBudget?: number;
+  /** What the time budget counts: wall time (default) or this process's CPU time. */
+  readonly budgetClock?: 'wall' | 'cpu';
   readonly checkpointEvery: number;
   readonly gradientClip?: number;
   readonly limit?: number;
@@ -119,6 +121,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       schedule: { type: 'cosine', warmupSteps: 0 },
       seed: options.seed,
       ...(options.timeBudget !== undefined ? { timeBudgetSeconds: options.timeBudget } : {}),
+      ...(options.budgetClock !== undefined ? { timeBudgetClock: options.budgetClock } : {}),
       ...(options.gradientClip !== undefined ? { gradientClipNorm: options.gradientClip } : {}),
       progress: !options.quiet && io.interactive,
       checkpoint: { store: checkpointDirectory(path.join(out, PRETRAIN_FILES.checkpoint)), everySteps: options.checkpointEvery },

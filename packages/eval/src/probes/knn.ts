@@ -171,7 +171,21 @@ export interface KnnProbeOptions extends KnnOptions {
   readonly batchSize?: number;
 }
 
-/** Extracts frozen features of `train` (the bank) and `test` with `encoder`, then runs {@link knnEvaluate}. */
+/**
+ * Extracts frozen features of `train` (the bank) and `test` with `encoder`, then runs {@link knnEvaluate}.
+ *
+ * @example
+ * ```ts
+ * import { initBackend } from '@selfsup/tensors';
+ * import { loadMnist } from '@selfsup/tensors/node';
+ * import { knnProbe, rawPixelEncoder } from '@selfsup/eval';
+ *
+ * await initBackend();
+ * const [train, test] = [loadMnist('train', { limit: 1000 }), loadMnist('test', { limit: 200 })];
+ * const result = await knnProbe(rawPixelEncoder([28, 28, 1]), train, test, { k: 20 }); // any Encoder works here
+ * console.log(result.top1, result.config); // about 0.85 for raw pixels on these 1 000 digits
+ * ```
+ */
 export async function knnProbe(encoder: Encoder, train: ImageDataset, test: ImageDataset, options: KnnProbeOptions = {}): Promise<ProbeResult> {
   assertOptions('options', options);
   const started = performance.now();

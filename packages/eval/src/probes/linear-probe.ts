@@ -233,6 +233,21 @@ export interface LinearProbeOptions extends LinearSweepOptions {
 /**
  * The linear probe of a frozen encoder: embeds `train` once (batch norm in inference mode), sweeps and trains the
  * classifier on those cached features, and only then embeds and scores `test`.
+ *
+ * @example
+ * ```ts
+ * import { initBackend } from '@selfsup/tensors';
+ * import { loadMnist } from '@selfsup/tensors/node';
+ * import { convNet } from '@selfsup/encoders';
+ * import { linearProbe } from '@selfsup/eval';
+ *
+ * await initBackend();
+ * const [train, test] = [loadMnist('train', { limit: 500 }), loadMnist('test', { limit: 200 })];
+ * const encoder = convNet({ inputShape: [28, 28, 1], channels: [8, 16], strides: [2, 2], seed: 0 }); // frozen here
+ * const result = await linearProbe(encoder, train, test);
+ * console.log(result.top1, result.config); // top-1 on test, and the chosen learning rate / weight decay
+ * encoder.dispose();
+ * ```
  */
 export async function linearProbe(encoder: Encoder, train: ImageDataset, test: ImageDataset, options: LinearProbeOptions = {}): Promise<ProbeResult> {
   assertOptions('options', options);

@@ -26,6 +26,21 @@ export interface RotNet extends SSLMethod {
  * RotNet (Gidaris, Singh & Komodakis 2018, "Unsupervised Representation Learning by Predicting Image Rotations"):
  * every image of the batch is rotated by 0, 90, 180 and 270 degrees (the four copies kept together in the batch, which
  * the paper found best), and the encoder followed by a small head classifies the rotation. Metric: `accuracy`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { fit, initBackend, tensorDataset } from '@selfsup/tensors';
+ * import { convNet } from '@selfsup/encoders';
+ * import { rotNet } from '@selfsup/pretext';
+ *
+ * await initBackend();
+ * const method = rotNet({ encoder: convNet({ inputShape: [16, 16, 1], channels: [8, 16], seed: 0 }) });
+ * const data = tensorDataset(tf.randomUniform([16, 16, 16, 1], 0, 1, 'float32', 0) as tf.Tensor4D); // no labels needed
+ * const { losses } = await fit(method, data, { batchSize: 8, epochs: 1, seed: 0, progress: false });
+ * console.log(losses, method.metrics?.()); // the rotation-classification loss and accuracy
+ * method.dispose();
+ * ```
  */
 export function rotNet(options: RotNetOptions): RotNet {
   assertOptions('options', options);

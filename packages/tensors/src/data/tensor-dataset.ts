@@ -18,6 +18,20 @@ export function assertIndices(indices: readonly number[], size: number): void {
 /**
  * An in-memory dataset over a [N, H, W, C] float tensor in [0, 1] (kept, not copied: the dataset owns it after this
  * call) and optional int32 class ids.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { initBackend, tensorDataset } from '@selfsup/tensors';
+ *
+ * await initBackend();
+ * const images = tf.randomUniform([6, 8, 8, 3]) as tf.Tensor4D; // [N, H, W, C] in [0, 1]
+ * const data = tensorDataset(images, [0, 1, 2, 0, 1, 2], { classNames: ['a', 'b', 'c'] });
+ * const batch = await data.getBatch([0, 3]);
+ * console.log(data.size, data.numClasses, batch.images.shape, await batch.labels!.array()); // 6 3 [2, 8, 8, 3] [0, 0]
+ * tf.dispose([batch.images, batch.labels]);
+ * data.dispose!();
+ * ```
  */
 export function tensorDataset(
   images: tf.Tensor4D,
