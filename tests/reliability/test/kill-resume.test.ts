@@ -97,7 +97,14 @@ async function killOnce(method: string, out: string, resume: boolean, scenario: 
     seen += 1;
     return seen > scenario.at;
   });
-  if (hit) await waitForEntries(path.join(out, lastName), run, (names) => names.includes('model.json'));
+  // Kill once the temporary directory's model.json is complete (the writer then pauses before renaming).
+  if (hit) {
+    let ended = false;
+    void run.done.then(() => {
+      ended = true;
+    });
+    while (!ended && (await checkpointLoop(path.join(out, lastName))) === undefined) await new Promise((r) => setTimeout(r, 5));
+  }
   run.child.kill('SIGKILL');
   const end = await run.done;
   expect(hit, `the run ended before write ${scenario.at + 1} (${end.stderr})`).toBe(true);
