@@ -200,6 +200,7 @@ export function rebalancingWeights(prior: tf.Tensor1D | ArrayLike<number>, optio
     if (prior.rank !== 1) invalidArgument('prior', 'a [Q] tensor or array of probabilities', prior);
     values = Float64Array.from(prior.dataSync());
   } else if (prior !== null && typeof prior === 'object' && typeof (prior as ArrayLike<number>).length === 'number') {
+    if (Array.prototype.some.call(prior, (v: unknown) => typeof v !== 'number')) invalidArgument('prior', 'a [Q] tensor or array of probabilities', prior);
     values = Float64Array.from(prior as ArrayLike<number>);
   } else {
     invalidArgument('prior', 'a [Q] tensor or array of probabilities', prior);

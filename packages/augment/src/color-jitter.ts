@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertOptions, invalidArgument } from '@selfsup/tensors';
+import { assertFiniteNumber, assertOptions, invalidArgument } from '@selfsup/tensors';
 import { shiftHue } from './hsv.js';
 import { LUMA_WEIGHTS, assertImages, luma, mixChannels, perSample, selectRows } from './images.js';
 import { assertTransformInputs, type ImageTransform } from './pipeline.js';
@@ -24,6 +24,9 @@ function factorTensor(name: string, factor: Factor, n: number, min: number, max:
   if (typeof factor === 'number') {
     if (!(factor >= min && factor <= max)) invalidArgument(name, `a number in [${min}, ${max}]`, factor);
     return tf.scalar(factor);
+  }
+  if (!Array.isArray(factor) && !(factor instanceof Float32Array) && !(factor instanceof Float64Array)) {
+    invalidArgument(name, `a number or ${n} per-sample numbers in [${min}, ${max}]`, factor);
   }
   const values = Array.from(factor as ArrayLike<number>);
   if (values.length !== n || values.some((v) => typeof v !== 'number' || !(v >= min && v <= max))) {
@@ -71,6 +74,7 @@ export function adjustHue(images: tf.Tensor4D, shift: Factor, options: { readonl
   const space = options.space ?? 'hsv';
   if (space !== 'hsv' && space !== 'yiq') invalidArgument('options.space', '"hsv" or "yiq"', space);
   const n = images.shape[0];
+  tf.dispose(factorTensor('shift', shift, n, -0.5, 0.5));
   const shifts = typeof shift === 'number' ? new Array<number>(n).fill(shift) : Array.from(shift as ArrayLike<number>);
   return tf.tidy(() => {
     const s = factorTensor('shift', shift, n, -0.5, 0.5);
@@ -118,6 +122,7 @@ const YIQ_TO_RGB = invert3(RGB_TO_YIQ);
  * Row-major, applied as rgb' = M rgb.
  */
 export function yiqHueMatrix(shift: number): number[][] {
+  assertFiniteNumber('shift', shift);
   // In the (I, Q) plane red, yellow and green lie at decreasing angles, so an HSV-like positive shift turns clockwise.
   const phi = -2 * Math.PI * shift;
   const cos = Math.cos(phi);

@@ -15,6 +15,7 @@ export function hammingDistance(a: readonly number[], b: readonly number[]): num
 
 /** Checks that `value` is a permutation of 0..n-1 (n = its length, or `size` when given). */
 export function assertPermutation(name: string, value: unknown, size?: number): asserts value is readonly number[] {
+  if (size !== undefined) assertInteger('size', size, 1);
   const n = size ?? (Array.isArray(value) ? value.length : 0);
   const ok =
     Array.isArray(value) &&

@@ -56,6 +56,7 @@ export function rotNetBatch(images: tf.Tensor4D): RotNetBatch {
   assertImages('images', images);
   const [n, h, w, c] = images.shape;
   if (h !== w) invalidArgument('images', 'square images (H = W) so that all four rotations share a shape', images);
+  if (n === 0) invalidArgument('images', 'a non-empty batch', images);
   return tf.tidy(() => {
     const all = tf.stack([0, 1, 2, 3].map((q) => rotateOnce(images, q)), 1);
     const labels = new Int32Array(4 * n);

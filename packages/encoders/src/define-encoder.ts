@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ApplyOptions, Encoder, JsonObject, NamedVariable } from '@selfsup/tensors';
-import { assertInteger, assertUniqueNames, disposeVariables, invalidArgument } from '@selfsup/tensors';
+import { assertInteger, assertObject, assertUniqueNames, disposeVariables, invalidArgument } from '@selfsup/tensors';
 import { assertInputShape } from './input.js';
 
 export interface EncoderSpec {
@@ -24,6 +24,7 @@ export interface EncoderSpec {
  * The layers of this package and `defineEncoder` are enough to write a third-party architecture.
  */
 export function defineEncoder(spec: EncoderSpec): Encoder {
+  assertObject('spec', spec, 'an encoder spec ({ architecture, config, inputShape, outputDim, variables, apply })');
   if (typeof spec.architecture !== 'string' || spec.architecture.length === 0) {
     invalidArgument('spec.architecture', 'a non-empty string', spec.architecture);
   }

@@ -67,6 +67,8 @@ function uniforms(rng: Rng, count: number, bound: number): Float32Array {
 
 /** Resolves `{ rng }` / `{ seed }` to a generator (validating both). */
 export function resolveRng(options: InitOptions, name = 'options'): Rng {
+  if (typeof name !== 'string') invalidArgument('name', 'a string', name);
+  if (typeof options !== 'object' || options === null) invalidArgument(name, 'an options object (with rng or seed)', options);
   if (options.rng !== undefined) {
     assertRng(`${name}.rng`, options.rng);
     if (options.seed !== undefined) invalidArgument(`${name}.seed`, 'absent when rng is given (pass one of rng, seed)', options.seed);
@@ -89,6 +91,11 @@ export function initialWeights(
 ): tf.Tensor {
   assertOneOf('init', init, INITIALIZERS);
   assertOneOf('fanMode', fanMode, FAN_MODES);
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0 || d > 1 << 24)) {
+    invalidArgument('shape', 'an array of sizes (integers >= 0)', shape);
+  }
+  if (typeof fans !== 'object' || fans === null) invalidArgument('fans', 'an object { fanIn, fanOut }', fans);
+  assertRng('rng', rng);
   assertInteger('fans.fanIn', fans.fanIn, 1);
   assertInteger('fans.fanOut', fans.fanOut, 1);
   if (skipDepth > 0) return tf.zeros([...shape]);

@@ -16,6 +16,8 @@ export function assertInputShape(
   options: { readonly minSize?: number; readonly what?: string } = {},
 ): asserts x is tf.Tensor {
   assertTensor(name, x);
+  if (!Array.isArray(sampleShape) || sampleShape.some((d) => typeof d !== 'number')) invalidArgument('sampleShape', 'an array of sizes (-1: any)', sampleShape);
+  if (typeof options !== 'object' || options === null) invalidArgument('options', 'an options object', options);
   const what = options.what ?? 'a float32 batch';
   const expected = pattern(sampleShape);
   if (x.rank !== sampleShape.length + 1) invalidArgument(name, `${what} of shape ${expected} (rank ${sampleShape.length + 1})`, x);

@@ -69,6 +69,7 @@ export interface LoadEncoderOptions {
  * the encoder.
  */
 export async function loadEncoder(dir: string, options: LoadEncoderOptions = {}): Promise<Encoder> {
+  if (typeof options !== 'object' || options === null) invalidArgument('options', 'an options object', options);
   if (options.architecture !== undefined && typeof options.architecture !== 'string') {
     invalidArgument('options.architecture', 'an architecture name', options.architecture);
   }

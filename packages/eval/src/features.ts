@@ -55,6 +55,11 @@ export function assertDataset(name: string, value: unknown): asserts value is Im
  * not a shape error deep inside the encoder.
  */
 export function inputAdapter(encoder: Encoder, imageShape: readonly number[], datasetName = 'dataset'): (images: tf.Tensor4D) => tf.Tensor {
+  assertEncoder('encoder', encoder);
+  if (!Array.isArray(imageShape) || imageShape.length !== 3 || imageShape.some((d) => !Number.isInteger(d) || d < 1)) {
+    invalidArgument('imageShape', 'an [H, W, C] array of positive sizes', imageShape);
+  }
+  if (typeof datasetName !== 'string') invalidArgument('datasetName', 'a string', datasetName);
   const want = encoder.inputShape;
   const flat = imageShape.reduce((a, b) => a * b, 1);
   if (want.length === 3 && want.every((d, i) => d === -1 || d === imageShape[i])) return (images) => images;

@@ -5,8 +5,13 @@ import type { EvaluationReport } from './evaluate.js';
 
 /** The JSON form of an evaluation report (features dropped, non-finite numbers as null). */
 export function reportJson(report: EvaluationReport): JsonObject {
+  if (typeof report !== 'object' || report === null || Array.isArray(report)) invalidArgument('report', 'an evaluation report (from evaluateEncoder)', report);
   const { testFeatures: _features, ...rest } = report;
-  return JSON.parse(JSON.stringify(rest, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value))) as JsonObject;
+  try {
+    return JSON.parse(JSON.stringify(rest, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value))) as JsonObject;
+  } catch (error) {
+    return invalidArgument('report', `JSON-serialisable data (${(error as Error).message})`, report);
+  }
 }
 
 async function writeAtomically(file: string, text: string): Promise<void> {
@@ -20,7 +25,15 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 
 /** Writes JSON (2-space indented), creating folders; atomic (temporary file then rename). */
 export async function writeJson(file: string, value: unknown): Promise<void> {
-  await writeAtomically(file, `${JSON.stringify(value, null, 2)}\n`);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value, null, 2);
+  } catch (error) {
+    // BigInts and cycles: say which argument, not JSON.stringify's words.
+    invalidArgument('value', `JSON-serialisable data (${(error as Error).message})`, value);
+  }
+  if (text === undefined) invalidArgument('value', 'JSON-serialisable data', value);
+  await writeAtomically(file, `${text}\n`);
 }
 
 /** Writes an SVG string from the picture functions, creating folders; atomic. */

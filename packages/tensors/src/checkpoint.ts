@@ -36,6 +36,27 @@ export interface LoadedCheckpoint {
   readonly tensors: Map<string, tf.Tensor>;
 }
 
+/**
+ * Test hook: with SELFSUP_TEST_CHECKPOINT_PAUSE_MS=n, a save waits n ms after writing its temporary directory and
+ * again between its two renames, so that a kill-and-resume test can land a SIGKILL inside the write.
+ */
+async function pauseForKillTests(): Promise<void> {
+  const ms = Number(process.env['SELFSUP_TEST_CHECKPOINT_PAUSE_MS'] ?? 0);
+  if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Removes what interrupted saves left beside `target` (temporary and moved-aside copies). */
+async function removeLeftovers(target: string): Promise<void> {
+  const parent = path.dirname(target);
+  const base = path.basename(target);
+  const names = await fs.readdir(parent).catch(() => [] as string[]);
+  await Promise.all(
+    names
+      .filter((n) => n.startsWith(`.${base}.tmp-`) || n.startsWith(`.${base}.old-`))
+      .map((n) => fs.rm(path.join(parent, n), { recursive: true, force: true })),
+  );
+}
+
 async function fsyncPath(p: string): Promise<void> {
   const handle = await fs.open(p, 'r');
   try {
@@ -84,6 +105,7 @@ export async function saveCheckpoint(
     await fs.writeFile(path.join(tmp, 'model.json'), JSON.stringify(modelJson, null, 1));
     await fsyncPath(path.join(tmp, 'weights.bin'));
     await fsyncPath(path.join(tmp, 'model.json'));
+    await pauseForKillTests();
     // rename() cannot replace a non-empty directory: move the old one aside first, then drop it.
     let old: string | undefined;
     try {
@@ -93,9 +115,12 @@ export async function saveCheckpoint(
     } catch {
       old = undefined;
     }
+    if (old !== undefined) await pauseForKillTests();
     await fs.rename(tmp, target);
     await fsyncPath(parent).catch(() => undefined);
-    if (old !== undefined) await fs.rm(old, { recursive: true, force: true });
+    // The new checkpoint is in place: drop the old one and whatever earlier interrupted saves left (so that a later
+    // recovery never finds a stale moved-aside copy).
+    await removeLeftovers(target);
   } catch (error) {
     await fs.rm(tmp, { recursive: true, force: true });
     throw error;

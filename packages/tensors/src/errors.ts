@@ -19,7 +19,8 @@ export class SelfsupError extends Error {
   readonly details: Readonly<Record<string, unknown>>;
 
   constructor(code: SelfsupErrorCode, message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
-    super(message, options);
+    // Never let a non-string message reach Error (a tensor's toString reads its data, and may throw).
+    super(typeof message === 'string' ? message : `(message given as ${describeValue(message)})`, options);
     this.code = code;
     this.details = details;
   }
@@ -49,8 +50,11 @@ export function describeValue(value: unknown): string {
 
 /** Throws `INVALID_ARGUMENT`: "`name` must be <expected>; got <value>". */
 export function invalidArgument(name: string, expected: string, got: unknown): never {
-  throw new SelfsupError('INVALID_ARGUMENT', `${name} must be ${expected}; got ${describeValue(got)}`, {
-    argument: name,
-    expected,
+  // A caller that passes something else than a string as the name still gets a readable message.
+  const label = typeof name === 'string' ? name : `argument (named by ${describeValue(name)})`;
+  const wanted = typeof expected === 'string' ? expected : describeValue(expected);
+  throw new SelfsupError('INVALID_ARGUMENT', `${label} must be ${wanted}; got ${describeValue(got)}`, {
+    argument: label,
+    expected: wanted,
   });
 }

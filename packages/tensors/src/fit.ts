@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ImageDataset, JsonObject, NamedVariable, SSLMethod, StepContext } from './contracts.js';
+import type { Batch, ImageDataset, JsonObject, NamedVariable, SSLMethod, StepContext } from './contracts.js';
 import { SelfsupError, invalidArgument } from './errors.js';
 import { createOptimizer } from './optim/create.js';
 import type { Optimizer, OptimizerConfig } from './optim/optimizer.js';
@@ -70,6 +70,13 @@ export interface FitOptions {
   readonly resume?: boolean;
   /** Stops at the next step boundary (after saving a checkpoint if a store is set). */
   readonly signal?: AbortSignal;
+  /**
+   * Batches read ahead while a step computes (file reads of a streaming dataset overlap the maths). Bounded: at most
+   * this many batches wait in memory, and never beyond the current epoch. Default 0: each batch is read when its
+   * step starts, and the number of live tensors is the same after every step (with read-ahead it is too, except after
+   * the last step of an epoch, which has nothing to read ahead).
+   */
+  readonly prefetchBatches?: number;
 }
 
 export interface FitResult {
@@ -116,6 +123,13 @@ function buildSchedule(options: FitOptions, totalSteps: number, stepsPerEpoch: n
     return cosineSchedule({ baseLr: lr, totalSteps, warmupSteps: Math.min(warmup, totalSteps), finalLr: s.finalLr ?? 0 });
   }
   return invalidArgument('options.schedule.type', '"cosine" or "constant"', (s as { type?: unknown }).type);
+}
+
+/** 1 when every value of every tensor is finite, else 0 (a float32 scalar, to be read with others in one sync). */
+function allFinite(tensors: readonly tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() =>
+    tensors.length === 0 ? tf.scalar(1) : (tf.cast(tf.all(tf.stack(tensors.map((t) => tf.all(tf.isFinite(t))))), 'float32') as tf.Scalar),
+  );
 }
 
 function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): tf.Tensor[] {
@@ -175,6 +189,8 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
   if (options.gradientClipNorm !== undefined) assertPositive('options.gradientClipNorm', options.gradientClipNorm);
   const seed = options.seed ?? 0;
   assertInteger('options.seed', seed);
+  const prefetch = options.prefetchBatches ?? 0;
+  assertInteger('options.prefetchBatches', prefetch, 0, 16);
   const budgetClock = clockSeconds(options.timeBudgetClock ?? 'wall');
   if (options.batchSize > dataset.size) {
     invalidArgument('options.batchSize', `at most the dataset size (${dataset.size})`, options.batchSize);
@@ -185,6 +201,10 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
   const params = method.variables;
   const trainable = params.filter((p) => p.trainable);
   if (trainable.length === 0) invalidArgument('method', 'a method with trainable variables', 'none');
+  // Full precision throughout, never silently lower: every trainable variable, every batch and every loss is float32.
+  for (const p of trainable) {
+    if (p.variable.dtype !== 'float32') invalidArgument(`method variable "${p.name}"`, 'float32 (training runs in full precision)', p.variable);
+  }
   const optimizer: Optimizer = createOptimizer(params, options.optimizer ?? { type: 'adam' });
   const stateVariables = [...params, ...optimizer.variables];
 
@@ -207,8 +227,20 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
       resumedFromStep = s.step;
     }
   }
+  const floatParams = params.filter((p) => p.variable.dtype === 'float32').map((p) => p.variable);
+  const nonFiniteWeights = (afterStep: number) =>
+    new SelfsupError(
+      'NON_FINITE_LOSS',
+      `the weights are not finite after the update of step ${afterStep} (epoch ${loop.epoch}); training stopped${store ? ', the last checkpoint (with finite weights) is kept' : ''}. Lower the learning rate or set gradientClipNorm.`,
+      { step: afterStep, epoch: loop.epoch },
+    );
   const saveState = async () => {
     if (store === undefined) return;
+    // Never write a checkpoint that cannot be resumed: an update that overflowed stops the run instead.
+    const finite = allFinite(floatParams);
+    const ok = (await finite.data())[0] === 1;
+    finite.dispose();
+    if (!ok) throw nonFiniteWeights(loop.step - 1);
     loop.dataRng = dataRng.getState();
     loop.methodRng = methodRng.getState();
     await store.save(stateVariables, {
@@ -238,32 +270,72 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
   };
   let stoppedBy: FitResult['stoppedBy'] = 'completed';
   const everySteps = options.checkpoint?.everySteps ?? 0;
+  // Read-ahead batches of the current epoch, by position. A rejection is handled when its step comes (or dropped
+  // with the run), never left unhandled.
+  const pending = new Map<number, Promise<Batch>>();
   try {
     outer: while (loop.step < totalSteps) {
       if (loop.position === 0) loop.epochSeed = dataRng.nextUint32();
       const order = createRng(loop.epochSeed).permutation(dataset.size);
+      const indicesAt = (position: number) => order.slice(position * options.batchSize, (position + 1) * options.batchSize);
+      const fetchAt = (position: number): Promise<Batch> => {
+        const promise = dataset.getBatch(indicesAt(position));
+        promise.catch(() => undefined);
+        return promise;
+      };
       let epochLoss = 0;
       let epochSteps = 0;
       while (loop.position < stepsPerEpoch && loop.step < totalSteps) {
         const t0 = performance.now();
-        const indices = order.slice(loop.position * options.batchSize, (loop.position + 1) * options.batchSize);
-        const batch = await dataset.getBatch(indices);
+        const indices = indicesAt(loop.position);
+        const current = pending.get(loop.position) ?? fetchAt(loop.position);
+        pending.delete(loop.position);
+        for (let k = 1; k <= prefetch; k++) {
+          const ahead = loop.position + k;
+          if (ahead < stepsPerEpoch && loop.step + k < totalSteps && !pending.has(ahead)) pending.set(ahead, fetchAt(ahead));
+        }
+        const batch = await current;
+        if (batch.images.dtype !== 'float32') {
+          batch.images.dispose();
+          batch.labels?.dispose();
+          throw new SelfsupError('BAD_DATA', `${dataset.name}: batch images must be float32 (training runs in full precision); got ${batch.images.dtype}`, {
+            step: loop.step,
+          });
+        }
         const context: StepContext = { step: loop.step, epoch: loop.epoch, totalSteps, rng: methodRng };
         const lr = schedule(scheduleStep(loop.step));
         let lossValue: number;
         try {
-          const { value, grads } = tf.variableGrads(() => method.loss(batch, context), trainable.map((p) => p.variable));
-          lossValue = (await value.data())[0] ?? Number.NaN;
+          const { value, grads } = tf.variableGrads(() => {
+            const loss = method.loss(batch, context);
+            if (loss?.dtype !== 'float32' || loss.size !== 1) invalidArgument(`${method.name} loss`, 'a float32 scalar', loss);
+            return loss;
+          }, trainable.map((p) => p.variable));
+          let list = trainable.map((p) => grads[p.variable.name] ?? tf.zerosLike(p.variable));
+          // The loss and the gradients' squared global norm in one read: a finite loss can still come with NaN or
+          // infinite gradients (a NaN input that a max() or a mask hides from the forward pass), which would spoil
+          // every weight.
+          // The weights are checked too: an update can overflow even with a finite loss and finite gradients.
+          const check = tf.tidy(() => tf.stack([tf.reshape(value, []), allFinite(list), allFinite(floatParams)]));
+          const [lossRead, gradsFinite, weightsFinite] = await check.data();
+          check.dispose();
           value.dispose();
-          if (!Number.isFinite(lossValue)) {
+          lossValue = lossRead ?? Number.NaN;
+          if (weightsFinite !== 1) {
+            tf.dispose(list);
+            tf.dispose(grads);
+            throw nonFiniteWeights(loop.step - 1);
+          }
+          const bad = !Number.isFinite(lossValue) ? `loss is ${lossValue}` : gradsFinite !== 1 ? `the gradients are not finite (loss ${lossValue})` : undefined;
+          if (bad !== undefined) {
+            tf.dispose(list);
             tf.dispose(grads);
             throw new SelfsupError(
               'NON_FINITE_LOSS',
-              `loss is ${lossValue} at step ${loop.step} (epoch ${loop.epoch}); training stopped before applying it${store ? ', the last checkpoint is kept' : ''}. Lower the learning rate or set gradientClipNorm.`,
+              `${bad} at step ${loop.step} (epoch ${loop.epoch}); training stopped before applying it${store ? ', the last checkpoint is kept' : ''}. Lower the learning rate or set gradientClipNorm.`,
               { step: loop.step, epoch: loop.epoch },
             );
           }
-          let list = trainable.map((p) => grads[p.variable.name] ?? tf.zerosLike(p.variable));
           if (options.gradientClipNorm !== undefined) {
             const clipped = clipByGlobalNorm(list, options.gradientClipNorm);
             tf.dispose(list);
@@ -315,6 +387,12 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
     }
     await saveState();
   } finally {
+    // Batches read ahead for steps that will not run (a stop, an error): release them.
+    for (const promise of pending.values()) {
+      const batch = await promise.catch(() => undefined);
+      batch?.images.dispose();
+      batch?.labels?.dispose();
+    }
     reporter?.stop();
     optimizer.dispose();
   }

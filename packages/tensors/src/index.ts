@@ -19,10 +19,17 @@ export type {
 export { SelfsupError, describeValue, invalidArgument } from './errors.js';
 export type { SelfsupErrorCode } from './errors.js';
 export {
+  assertArray,
+  assertBytes,
   assertFiniteNumber,
+  assertFloatTensor,
+  assertFunction,
   assertInRange,
   assertInteger,
+  assertModule,
+  assertNamedVariables,
   assertNonNegative,
+  assertObject,
   assertOneOf,
   assertOptions,
   assertPositive,

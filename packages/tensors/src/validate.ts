@@ -26,6 +26,9 @@ export function assertShape(
   options: { nonEmpty?: boolean; dtype?: 'float32' | 'int32' | 'bool' } = {},
 ): asserts value is tf.Tensor {
   assertTensor(name, value);
+  if (!Array.isArray(expected) || expected.some((d) => d !== null && !(Number.isInteger(d) && d >= 0))) {
+    invalidArgument('expected', 'an array of sizes (integers >= 0, or null for any)', expected);
+  }
   const shape = value.shape;
   const pattern = `[${expected.map((d) => (d === null ? '*' : String(d))).join(', ')}]`;
   if (shape.length !== expected.length) {
@@ -43,11 +46,14 @@ export function assertShape(
 export function assertRank(name: string, value: unknown, rank: number | readonly number[]): asserts value is tf.Tensor {
   assertTensor(name, value);
   const ranks = typeof rank === 'number' ? [rank] : rank;
+  if (!Array.isArray(ranks) || ranks.some((r) => !Number.isInteger(r) || r < 0)) invalidArgument('rank', 'a rank (integer >= 0) or an array of ranks', rank);
   if (!ranks.includes(value.rank)) invalidArgument(name, `a tensor of rank ${ranks.join(' or ')}`, value);
 }
 
 /** Checks that two tensors have the same shape. */
 export function assertSameShape(nameA: string, a: tf.Tensor, nameB: string, b: tf.Tensor): void {
+  assertTensor(nameA, a);
+  assertTensor(nameB, b);
   if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
     invalidArgument(nameB, `a tensor of the same shape as ${nameA} [${a.shape.join(', ')}]`, b);
   }
@@ -57,7 +63,14 @@ export function assertFiniteNumber(name: string, value: unknown): asserts value 
   if (typeof value !== 'number' || !Number.isFinite(value)) invalidArgument(name, 'a finite number', value);
 }
 
+/** The bounds of a range check are the caller's numbers; anything else is a bug to report, not to coerce. */
+function assertBounds(min: unknown, max: unknown): void {
+  if (typeof min !== 'number' || Number.isNaN(min)) invalidArgument('min', 'a number', min);
+  if (typeof max !== 'number' || Number.isNaN(max)) invalidArgument('max', 'a number', max);
+}
+
 export function assertInteger(name: string, value: unknown, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): asserts value is number {
+  assertBounds(min, max);
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range =
       min === Number.MIN_SAFE_INTEGER && max === Number.MAX_SAFE_INTEGER
@@ -92,6 +105,7 @@ export function assertProbability(name: string, value: unknown): asserts value i
 
 /** A number in the closed interval [min, max]. */
 export function assertInRange(name: string, value: unknown, min: number, max: number): asserts value is number {
+  assertBounds(min, max);
   if (typeof value !== 'number' || !(value >= min && value <= max)) invalidArgument(name, `a number in [${min}, ${max}]`, value);
 }
 
@@ -102,6 +116,7 @@ export function assertRangePair(
   min = Number.NEGATIVE_INFINITY,
   max = Number.POSITIVE_INFINITY,
 ): asserts value is readonly [number, number] {
+  assertBounds(min, max);
   if (
     !Array.isArray(value) ||
     value.length !== 2 ||
@@ -116,6 +131,7 @@ export function assertRangePair(
 }
 
 export function assertOneOf<T extends string>(name: string, value: unknown, options: readonly T[]): asserts value is T {
+  if (!Array.isArray(options) || options.some((o) => typeof o !== 'string')) invalidArgument('options', 'an array of the allowed strings', options);
   if (typeof value !== 'string' || !(options as readonly string[]).includes(value)) {
     invalidArgument(name, `one of ${options.map((o) => JSON.stringify(o)).join(', ')}`, value);
   }
@@ -126,4 +142,51 @@ export function assertOptions(name: string, value: unknown): asserts value is Re
   if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
     invalidArgument(name, 'an options object', value);
   }
+}
+
+/** A required (non-null, non-array) object argument, e.g. an options object without defaults. */
+export function assertObject(name: string, value: unknown, expected = 'an object'): asserts value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalidArgument(name, expected, value);
+}
+
+/** An array argument. */
+export function assertArray(name: string, value: unknown, expected = 'an array'): asserts value is readonly unknown[] {
+  if (!Array.isArray(value)) invalidArgument(name, expected, value);
+}
+
+/** A function argument (a callback, an objective). */
+export function assertFunction(name: string, value: unknown, expected = 'a function'): asserts value is (...args: never[]) => unknown {
+  if (typeof value !== 'function') invalidArgument(name, expected, value);
+}
+
+/** A float32 tensor (maths that int32 or bool tensors cannot enter: square roots, logarithms, gradients). */
+export function assertFloatTensor(name: string, value: unknown): asserts value is tf.Tensor {
+  assertTensor(name, value);
+  if (value.dtype !== 'float32') invalidArgument(name, 'a float32 tensor', value);
+}
+
+/** An array of { name, variable, trainable } (a module's variables). */
+export function assertNamedVariables(name: string, value: unknown): asserts value is readonly { name: string; variable: tf.Variable; trainable: boolean }[] {
+  if (typeof name !== 'string') invalidArgument('name', 'a string', name);
+  if (!Array.isArray(value)) invalidArgument(name, 'an array of named variables ({ name, variable, trainable })', value);
+  value.forEach((v: unknown, i) => {
+    const item = v as { name?: unknown; variable?: unknown } | null;
+    if (typeof item !== 'object' || item === null || typeof item.name !== 'string' || !isTensor(item.variable)) {
+      invalidArgument(`${name}[${i}]`, 'a named variable ({ name, variable, trainable })', v);
+    }
+  });
+}
+
+/** A module (anything with a `variables` array of named variables). */
+export function assertModule(name: string, value: unknown): asserts value is { variables: readonly { name: string; variable: tf.Variable; trainable: boolean }[] } {
+  if (typeof name !== 'string') invalidArgument('name', 'a string', name);
+  if (typeof value !== 'object' || value === null || !Array.isArray((value as { variables?: unknown }).variables)) {
+    invalidArgument(name, 'a module with a variables array', value);
+  }
+  assertNamedVariables(`${name}.variables`, (value as { variables: unknown }).variables);
+}
+
+/** Bytes: a Uint8Array (a Node Buffer is one). */
+export function assertBytes(name: string, value: unknown): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) invalidArgument(name, 'a Uint8Array (or Buffer) of bytes', value);
 }

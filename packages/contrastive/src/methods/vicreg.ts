@@ -38,7 +38,9 @@ export function vicreg(options: VicregMethodOptions): VicregMethod {
   assertHead('options.expander', expander, encoder.outputDim);
   assertViews('options.views', views);
   // Validates the weights now rather than at the first step.
-  tf.tidy(() => vicregLoss(tf.ones([2, 1]), tf.ones([2, 1]), lossOptions));
+  tf.tidy(() => {
+    vicregLoss(tf.ones([2, 1]), tf.ones([2, 1]), lossOptions);
+  });
   const variables = methodVariables([
     ['encoder', encoder],
     ['expander', expander],

@@ -1,4 +1,4 @@
-import { assertPositiveInteger, invalidArgument } from '@selfsup/tensors';
+import { assertOptions, assertPositiveInteger, invalidArgument } from '@selfsup/tensors';
 import type { InitOptions } from '../init.js';
 import { type Head, type HeadBlock, projectionHead } from './projection-head.js';
 
@@ -91,6 +91,7 @@ export function byolProjectionHead(options: HeadSizes): Head {
  * Grill et al. 2020, "Bootstrap Your Own Latent".
  */
 export function byolPredictionHead(options: Partial<HeadSizes> = {}): Head {
+  assertOptions('options', options);
   const inputDim = options.inputDim ?? 256;
   checkSizes({ ...options, inputDim });
   return byolMlp(inputDim, options.hiddenDim ?? 4096, options.outputDim ?? inputDim, 'byolPrediction', options);
@@ -124,6 +125,7 @@ export function simsiamProjectionHead(options: SimsiamProjectionOptions): Head {
  * Chen & He 2021, "Exploring Simple Siamese Representation Learning".
  */
 export function simsiamPredictionHead(options: Partial<HeadSizes> = {}): Head {
+  assertOptions('options', options);
   const inputDim = options.inputDim ?? 2048;
   checkSizes({ ...options, inputDim });
   const hiddenDim = options.hiddenDim ?? 512;

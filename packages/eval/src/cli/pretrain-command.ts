@@ -126,6 +126,8 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       progress: !options.quiet && io.interactive,
       checkpoint: { store: checkpointDirectory(path.join(out, PRETRAIN_FILES.checkpoint)), everySteps: options.checkpointEvery },
       resume: options.resume,
+      // Streaming folders read the next batch's files while a step computes.
+      prefetchBatches: 1,
       callbacks: {
         onStepEnd(info) {
           history.push(info);
@@ -137,6 +139,15 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
         },
       },
     });
+    const skipped = data.skipped?.() ?? [];
+    if (skipped.length > 0) {
+      io.stderr(
+        `selfsup pretrain: --skip-bad skipped ${skipped.length} bad image file(s), e.g. ${skipped
+          .slice(0, 3)
+          .map((s) => s.reason)
+          .join('; ')}\n`,
+      );
+    }
     await saveEncoder(path.join(out, PRETRAIN_FILES.encoder), method.encoder);
     await writeJson(path.join(out, PRETRAIN_FILES.log), {
       command: 'selfsup pretrain',
@@ -146,6 +157,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       backend: { name: backend.backend, reason: backend.reason },
       steps: result.steps,
       resumedFromStep: result.resumedFromStep,
+      skippedFiles: skipped.map((s) => ({ file: s.file, reason: s.reason })),
       stoppedBy: result.stoppedBy,
       seconds: result.seconds,
       history: history.map((h) => ({ step: h.step, loss: h.loss, lr: h.lr, imagesPerSecond: h.imagesPerSecond, ...h.metrics })),

@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { SelfsupError } from '@selfsup/tensors';
+import { SelfsupError, invalidArgument } from '@selfsup/tensors';
 import { DATA_FORMS } from './data.js';
 import { ENCODER_FORMS, type EncoderFactory } from './encoder.js';
 import { type BenchCommandOptions, runBench } from './bench-command.js';
@@ -163,6 +163,10 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
 
 /** Runs the `selfsup` command line on `argv` (without node and the script) and returns the exit status. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  if (!Array.isArray(argv) || argv.some((a) => typeof a !== 'string')) invalidArgument('argv', 'an array of strings (the arguments)', argv);
+  if (typeof io !== 'object' || io === null || typeof io.stdout !== 'function' || typeof io.stderr !== 'function') {
+    invalidArgument('io', 'an object with stdout(text) and stderr(text) functions', io);
+  }
   let exitCode = EXIT_OK;
   const program = buildProgram(io, (code) => {
     exitCode = code;

@@ -45,5 +45,6 @@ export function pca(features: tf.Tensor2D, components = 2): Projection {
 
 /** The 2-D PCA projection (for embedding pictures). */
 export function pca2d(features: tf.Tensor2D): Projection {
+  assertRank('features', features, 2);
   return pca(features, Math.min(2, features.shape?.[1] ?? 2));
 }

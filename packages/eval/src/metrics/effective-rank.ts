@@ -50,10 +50,11 @@ export function effectiveRank(z: tf.Tensor2D, options: EffectiveRankOptions = {}
 
 /** The effective rank of given singular values (0 log 0 = 0). */
 export function effectiveRankOfSingularValues(singular: ArrayLike<number>): number {
+  if (!Array.isArray(singular) && !ArrayBuffer.isView(singular)) invalidArgument('singular', 'an array of singular values', singular);
   let total = 0;
   for (let i = 0; i < singular.length; i++) {
     const s = singular[i] as number;
-    if (!(s >= 0) || !Number.isFinite(s)) invalidArgument('singular', 'non-negative finite singular values', s);
+    if (typeof s !== 'number' || !(s >= 0) || !Number.isFinite(s)) invalidArgument('singular', 'non-negative finite singular values', s);
     total += s;
   }
   if (total === 0) return 0;

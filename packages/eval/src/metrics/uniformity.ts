@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertOptions, assertPositive, assertPositiveInteger, assertRank, invalidArgument, l2Normalize } from '@selfsup/tensors';
+import { assertFloatTensor, assertOptions, assertPositive, assertPositiveInteger, assertRank, invalidArgument, l2Normalize } from '@selfsup/tensors';
 
 export interface UniformityOptions {
   /** Scale t of the Gaussian potential exp(-t ||x - y||^2). Default 2 (as Wang & Isola). */
@@ -17,6 +17,7 @@ export interface UniformityOptions {
  */
 export function uniformity(z: tf.Tensor2D, options: UniformityOptions = {}): number {
   assertRank('z', z, 2);
+  assertFloatTensor('z', z);
   assertOptions('options', options);
   const t = options.t ?? 2;
   assertPositive('options.t', t);

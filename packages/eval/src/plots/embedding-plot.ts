@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { assertInteger, assertOptions, invalidArgument } from '@selfsup/tensors';
+import { assertInteger, assertOptions, assertRank, invalidArgument } from '@selfsup/tensors';
 import { type Projection, pca2d } from '../embedding/pca.js';
 import { type UmapOptions, umap2d } from '../embedding/umap.js';
 import { CHART_CONFIG, type VegaLiteSpec, renderSvg } from './render.js';
@@ -21,6 +21,10 @@ export interface EmbeddingPlotOptions {
 /** A scatter plot of 2-D points coloured by class, as a Vega-Lite spec. `points` is N x 2 row-major. */
 export function embeddingPlotSpec(points: Float32Array | readonly number[], labels: Int32Array | readonly number[], options: EmbeddingPlotOptions = {}): VegaLiteSpec {
   assertOptions('options', options);
+  if (!Array.isArray(points) && !ArrayBuffer.isView(points)) invalidArgument('points', 'an N x 2 row-major array of numbers', points);
+  if (!Array.isArray(labels) && !ArrayBuffer.isView(labels)) invalidArgument('labels', 'an array of N class ids', labels);
+  if (Array.prototype.some.call(labels, (l: unknown) => !Number.isInteger(l))) invalidArgument('labels', 'an array of N integer class ids', labels);
+  if (Array.prototype.some.call(points, (p: unknown) => typeof p !== 'number')) invalidArgument('points', 'an N x 2 row-major array of numbers', points);
   if (points.length % 2 !== 0) invalidArgument('points', 'an N x 2 row-major array (even length)', `${points.length} values`);
   const n = points.length / 2;
   if (labels.length !== n) invalidArgument('labels', `${n} labels (one per point)`, `${labels.length} labels`);
@@ -75,6 +79,9 @@ export async function embeddingPlotSvg(
   options: EmbeddingSvgOptions = {},
 ): Promise<{ svg: string; projection: Projection }> {
   assertOptions('options', options);
+  assertRank('features', features, 2);
+  if (!Array.isArray(labels) && !ArrayBuffer.isView(labels)) invalidArgument('labels', 'an array of N class ids', labels);
+
   const method = options.method ?? 'pca';
   if (method !== 'pca' && method !== 'umap') invalidArgument('options.method', '"pca" or "umap"', method);
   const projection = method === 'umap' ? await umap2d(features, options.umap ?? {}) : pca2d(features);

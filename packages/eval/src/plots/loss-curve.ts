@@ -22,6 +22,7 @@ export interface LossCurveOptions {
 
 /** Bias-corrected exponential moving average (TensorBoard's smoothing). */
 export function smooth(values: readonly number[], weight: number): number[] {
+  if (!Array.isArray(values) || values.some((v) => typeof v !== 'number')) invalidArgument('values', 'an array of numbers', values);
   assertInRange('weight', weight, 0, 0.999999);
   let last = 0;
   let debias = 0;

@@ -1,3 +1,4 @@
+import { invalidArgument } from '@selfsup/tensors';
 import type { TopLevelSpec } from 'vega-lite';
 
 /** A Vega-Lite specification (re-exported type, so callers can tweak a spec before rendering it). */
@@ -9,9 +10,16 @@ export type VegaLiteSpec = TopLevelSpec;
  * first use, so code that never draws never loads them.
  */
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) invalidArgument('spec', 'a Vega-Lite specification object', spec);
   const [vl, vega] = await Promise.all([import('vega-lite'), import('vega')]);
-  const compiled = vl.compile(spec).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  let view: InstanceType<typeof vega.View>;
+  try {
+    view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  } catch (error) {
+    // Vega's message quotes the whole spec: keep its first line.
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.slice(0, 200);
+    return invalidArgument('spec', `a valid Vega-Lite specification (${reason})`, spec);
+  }
   try {
     return await view.toSVG();
   } finally {

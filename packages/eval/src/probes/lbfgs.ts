@@ -1,4 +1,4 @@
-import { assertInteger, assertPositive } from '@selfsup/tensors';
+import { assertFunction, assertInteger, assertOptions, assertPositive, invalidArgument } from '@selfsup/tensors';
 
 export interface LbfgsOptions {
   /** Iterations at most. Default 200. */
@@ -34,6 +34,9 @@ function dot(a: Float64Array, b: Float64Array): number {
  * as a regularised softmax regression. Deterministic: no randomness, the same x0 gives the same path.
  */
 export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: LbfgsOptions = {}): LbfgsResult {
+  assertFunction('objective', objective, 'a function (x) => { loss, gradient }');
+  if (!(x0 instanceof Float64Array)) invalidArgument('x0', 'a Float64Array (the starting point)', x0);
+  assertOptions('options', options);
   const maxIterations = options.maxIterations ?? 200;
   const gradientTolerance = options.gradientTolerance ?? 1e-5;
   const lossTolerance = options.lossTolerance ?? 1e-9;

@@ -49,6 +49,7 @@ export const DEFAULT_LBFGS_WEIGHT_DECAYS: readonly number[] = Object.freeze([1e-
 
 /** A seeded split of sample indices, stratified by class: about `fraction` of each class (at least one, never all). */
 export function stratifiedSplit(labels: Int32Array, fraction: number, seed: number): { train: number[]; validation: number[] } {
+  if (!(labels instanceof Int32Array)) invalidArgument('labels', 'an Int32Array of class ids', labels);
   assertInRange('validationFraction', fraction, 0, 1);
   assertInteger('seed', seed);
   const rng = createRng(seed);

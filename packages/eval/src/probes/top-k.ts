@@ -8,6 +8,10 @@ export interface ClassRanking {
 
 /** Fraction of samples whose label is among the first `k` ranked classes (k <= ranking width). */
 export function topKAccuracy(ranking: ClassRanking, labels: Int32Array, k: number): number {
+  if (typeof ranking !== 'object' || ranking === null || !(ranking.classes instanceof Int32Array) || !Number.isInteger(ranking.width)) {
+    invalidArgument('ranking', 'a class ranking from rankScores()', ranking);
+  }
+  if (!Array.isArray(labels) && !ArrayBuffer.isView(labels)) invalidArgument('labels', 'an Int32Array of class ids', labels);
   assertInteger('k', k, 1, ranking.width);
   const n = labels.length;
   if (ranking.classes.length !== n * ranking.width) {
@@ -29,6 +33,10 @@ export function topKAccuracy(ranking: ClassRanking, labels: Int32Array, k: numbe
 
 /** Ranks the classes of each row of an [N, C] score matrix (host arrays), best first, keeping `width` of them. */
 export function rankScores(scores: Float32Array, numClasses: number, width: number): ClassRanking {
+  if (!(scores instanceof Float32Array)) invalidArgument('scores', 'a Float32Array of N x numClasses scores', scores);
+  assertInteger('numClasses', numClasses, 1);
+  if (scores.length % numClasses !== 0) invalidArgument('scores', `N x ${numClasses} scores (a multiple of numClasses)`, `${scores.length} scores`);
+  assertInteger('width', width, 1, numClasses);
   const n = scores.length / numClasses;
   const classes = new Int32Array(n * width);
   const order = Array.from({ length: numClasses }, (_, c) => c);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { RelativeLocationPairs } from '@selfsup/augment';
 import type { Head } from '@selfsup/encoders';
 import type { Batch, Encoder, Rng, SSLMethod, StepContext, StepMetrics } from '@selfsup/tensors';
-import { assertInteger, assertOptions, invalidArgument, sparseCrossEntropy } from '@selfsup/tensors';
+import { assertInteger, assertOptions, assertRank, invalidArgument, sparseCrossEntropy } from '@selfsup/tensors';
 import { KeptTensors, accuracyTensor, disposeAll, hiddenSizes, methodVariables } from '../internal/method.js';
 import { pretextHead } from '../nets/classifier-head.js';
 import { assertEncoder, wholeImageEncoder } from '../nets/whole-image-encoder.js';
@@ -28,6 +28,8 @@ export interface RelativePatchLocation extends SSLMethod {
 
 /** Resizes patches to a fixed-size encoder's input, when it has one that differs. */
 export function fitPatchesToEncoder(patches: tf.Tensor4D, encoder: Encoder): tf.Tensor4D {
+  assertRank('patches', patches, 4);
+  assertEncoder('encoder', encoder);
   const [h, w] = encoder.inputShape as [number, number, number];
   if (h === -1 || w === -1 || (patches.shape[1] === h && patches.shape[2] === w)) return patches;
   return tf.image.resizeBilinear(patches, [h, w], false, true);

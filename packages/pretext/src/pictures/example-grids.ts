@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MaskBatch } from '@selfsup/augment';
-import { assertInteger, assertOptions, imageGrid } from '@selfsup/tensors';
+import { assertInteger, assertOptions, imageGrid, invalidArgument } from '@selfsup/tensors';
 import { assertColourImages, splitLab } from '../colour/lab-channels.js';
 import type { Colorization } from '../methods/colorization.js';
 import type { Inpainting } from '../methods/inpainting.js';
@@ -32,6 +32,9 @@ function grid(panels: tf.Tensor4D[], options: ExampleGridOptions): tf.Tensor3D {
 
 /** A picture of Context Encoder results: per example, the original, the input with its hole filled, the completion. */
 export function inpaintingExamples(method: Inpainting, images: tf.Tensor4D, masks: MaskBatch, options: ExampleGridOptions = {}): tf.Tensor3D {
+  if (typeof method !== 'object' || method === null || typeof method.inpaint !== 'function') {
+    invalidArgument('method', 'an inpainting method (from inpainting())', method);
+  }
   const out = method.inpaint(images, masks);
   try {
     return grid([images, out.inputs, out.completed], options);
@@ -42,6 +45,9 @@ export function inpaintingExamples(method: Inpainting, images: tf.Tensor4D, mask
 
 /** A picture of colorization results: per example, the grey input (its lightness), the colourised image, the original. */
 export function colorizationExamples(method: Colorization, images: tf.Tensor4D, options: ExampleGridOptions = {}): tf.Tensor3D {
+  if (typeof method !== 'object' || method === null || typeof method.colorize !== 'function') {
+    invalidArgument('method', 'a colorization method (from colorization())', method);
+  }
   assertColourImages('images', images);
   return tf.tidy(() => {
     const { lightness } = splitLab(images);

@@ -37,7 +37,8 @@ export interface SplitBrainTargets {
 export function splitBrainTargets(images: tf.Tensor4D, options: SplitBrainTargetOptions = {}): SplitBrainTargets {
   assertColourImages('images', images);
   assertOptions('options', options);
-  const [, h, w] = images.shape;
+  const [n, h, w] = images.shape;
+  if (n === 0) invalidArgument('images', 'a non-empty batch', images);
   const outputSize = options.outputSize ?? [h, w];
   if (!Array.isArray(outputSize) || outputSize.length !== 2) invalidArgument('options.outputSize', 'a [height, width] pair', outputSize);
   assertInteger('options.outputSize[0]', outputSize[0], 1, h);

@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageDataset } from '../contracts.js';
 import { SelfsupError, invalidArgument } from '../errors.js';
+import { assertBytes, assertOptions } from '../validate.js';
 import { tensorDataset } from './tensor-dataset.js';
 
 /** Contents of an IDX file (the MNIST / Fashion-MNIST format): dimensions and the raw values. */
@@ -27,6 +28,8 @@ const TYPES: Record<number, { name: string; bytes: number }> = {
 
 /** Parses IDX bytes (already gunzipped). `file` names the source in errors. */
 export function parseIdx(bytes: Uint8Array, file = '<buffer>'): IdxArray {
+  assertBytes('bytes', bytes);
+  if (typeof file !== 'string') invalidArgument('file', 'a file name (string)', file);
   if (bytes.byteLength < 4) badFile(file, `truncated: ${bytes.byteLength} bytes, an IDX header needs at least 4`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint16(0) !== 0) {
@@ -103,7 +106,12 @@ export async function loadIdxDataset(
   }
   const pixels = new Float32Array(n * h * w * c);
   const scale = images.data instanceof Uint8Array ? 1 / 255 : 1;
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (images.data[i] ?? 0) * scale;
+  for (let i = 0; i < pixels.length; i++) {
+    const v = (images.data[i] ?? 0) * scale;
+    // Float IDX files can hold NaN or infinities, which image ops would clip silently into plausible pixels.
+    if (!Number.isFinite(v)) badFile(imagesFile, `image ${Math.floor(i / (h * w * c))} has a non-finite pixel value (${v})`);
+    pixels[i] = v;
+  }
   return tensorDataset(tf.tensor4d(pixels, [n, h, w, c]), labels, {
     name: options.name ?? path.basename(imagesFile),
     ...(options.classNames !== undefined ? { classNames: options.classNames } : {}),
@@ -161,6 +169,7 @@ export function loadFashionMnist(
   split: 'train' | 'test',
   options: { readonly dir?: string; readonly limit?: number } = {},
 ): Promise<ImageDataset> {
+  assertOptions('options', options);
   return loadMnistFormat(options.dir ?? FASHION_MNIST_DEFAULT_DIR, split, {
     name: 'fashion-mnist',
     classNames: FASHION_MNIST_CLASSES,

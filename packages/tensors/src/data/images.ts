@@ -5,7 +5,7 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import type { Batch, ImageDataset } from '../contracts.js';
 import { SelfsupError, invalidArgument } from '../errors.js';
-import { assertInteger, assertRank } from '../validate.js';
+import { assertBytes, assertInteger, assertRank } from '../validate.js';
 import { assertIndices } from './tensor-dataset.js';
 
 /** Decoded pixels: [H, W, C] float32 in [0, 1]. C is 1 for grey images, 3 for colour (alpha is dropped). */
@@ -24,6 +24,8 @@ function fault(file: string, what: string): never {
 
 /** Decodes PNG or JPEG bytes (by signature, not name). Pure JavaScript (pngjs, jpeg-js): no native binary. */
 export function decodeImage(bytes: Uint8Array, file = '<buffer>'): DecodedImage {
+  assertBytes('bytes', bytes);
+  if (typeof file !== 'string') invalidArgument('file', 'a file name (string)', file);
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let width: number;
   let height: number;
@@ -90,7 +92,13 @@ export async function encodePng(image: tf.Tensor3D): Promise<Buffer> {
   assertRank('image', image, 3);
   const [h, w, c] = image.shape;
   if (c !== 1 && c !== 3) invalidArgument('image', 'a [H, W, 1] or [H, W, 3] tensor', image);
-  const values = await tf.tidy(() => tf.clipByValue(image, 0, 1)).data();
+  const clipped = tf.clipByValue(image, 0, 1);
+  let values: Float32Array | Int32Array | Uint8Array;
+  try {
+    values = await clipped.data();
+  } finally {
+    clipped.dispose();
+  }
   const png = new PNG({ width: w, height: h });
   for (let p = 0; p < w * h; p++) {
     for (let k = 0; k < 3; k++) png.data[4 * p + k] = Math.round((values[c === 1 ? p : 3 * p + k] ?? 0) * 255);
@@ -176,7 +184,18 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
   const skipped: { file: string; reason: string }[] = [];
   const skipBad = options.skipBad ?? false;
 
-  const decodeFile = async (file: string): Promise<DecodedImage> => decodeImage(await fs.readFile(file), file);
+  const readBytes = async (file: string): Promise<Buffer> => {
+    try {
+      return await fs.readFile(file);
+    } catch (error) {
+      return fault(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+  };
+  const decodeFile = async (file: string): Promise<DecodedImage> => decodeImage(await readBytes(file), file);
+  const skip = (file: string, error: unknown) => {
+    if (!skipBad || !(error instanceof SelfsupError)) throw error;
+    if (!skipped.some((s) => s.file === file)) skipped.push({ file, reason: error.message });
+  };
   // The first decodable image fixes the shape when none is forced.
   let probe: DecodedImage | undefined;
   for (const f of files) {
@@ -184,7 +203,7 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
       probe = await decodeFile(f);
       break;
     } catch (error) {
-      if (!skipBad) throw error;
+      skip(f, error);
     }
   }
   if (probe === undefined) fault(dir, 'no readable image');
@@ -193,11 +212,11 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
   const cache = new Map<number, Float32Array>();
   const cacheSize = options.cacheSize ?? 0;
 
-  const load = async (i: number): Promise<Float32Array> => {
+  const load = async (i: number, bytes?: Promise<Buffer>): Promise<Float32Array> => {
     const hit = cache.get(i);
     if (hit !== undefined) return hit;
     const file = files[i] as string;
-    const img = await decodeFile(file);
+    const img = decodeImage(await (bytes ?? readBytes(file)), file);
     if (options.channels === undefined && img.channels !== channels) {
       fault(file, `has ${img.channels} channel(s), the folder's images have ${channels} (set options.channels to convert)`);
     }
@@ -231,17 +250,24 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
       assertIndices(indices, files.length);
       const pixels = new Float32Array(indices.length * h * w * channels);
       const used: number[] = [];
+      // The batch's files are read concurrently (at most one batch of file contents in memory), then decoded in order.
+      const reads = new Map<number, Promise<Buffer>>();
+      for (const i of indices) {
+        if (cache.has(i) || reads.has(i)) continue;
+        const read = readBytes(files[i] as string);
+        read.catch(() => undefined);
+        reads.set(i, read);
+      }
       let next = 0;
       for (const [b, index] of indices.entries()) {
         let i = index;
         for (let attempt = 0; ; attempt++) {
           try {
-            pixels.set(await load(i), b * h * w * channels);
+            pixels.set(await load(i, attempt === 0 ? reads.get(i) : undefined), b * h * w * channels);
             used.push(i);
             break;
           } catch (error) {
-            if (!skipBad || !(error instanceof SelfsupError)) throw error;
-            if (!skipped.some((s) => s.file === files[i])) skipped.push({ file: files[i] as string, reason: error.message });
+            skip(files[i] as string, error);
             if (attempt >= files.length) throw error;
             // Replace the bad image by the next file in order, so the batch keeps its size.
             i = (index + (++next)) % files.length;
@@ -265,6 +291,8 @@ export async function loadFrames(
   dir: string,
   options: { readonly size?: readonly [number, number]; readonly channels?: 1 | 3; readonly from?: number; readonly count?: number } = {},
 ): Promise<tf.Tensor4D> {
+  if (typeof dir !== 'string' || dir.length === 0) invalidArgument('dir', 'a directory path', dir);
+  if (typeof options !== 'object' || options === null) invalidArgument('options', 'an options object', options);
   const names = await listImages(dir);
   if (names.length === 0) fault(dir, 'no PNG or JPEG frames found');
   const from = options.from ?? 0;

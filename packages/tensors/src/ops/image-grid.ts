@@ -4,7 +4,7 @@ import { assertInteger, assertInRange, assertRank } from '../validate.js';
 /** Tiles a batch [N, H, W, C] into one [rows*(H+pad)-pad, cols*(W+pad)-pad, C] image (for pictures). */
 export function imageGrid(images: tf.Tensor4D, columns: number, options: { padding?: number; padValue?: number } = {}): tf.Tensor3D {
   assertRank('images', images, 4);
-  assertInteger('columns', columns, 1);
+  assertInteger('columns', columns, 1, Math.max(1, images.shape[0]));
   const padding = options.padding ?? 2;
   const padValue = options.padValue ?? 1;
   assertInteger('options.padding', padding, 0, 64);

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedVariable } from '../contracts.js';
-import { assertInRange, assertNonNegative, assertPositive } from '../validate.js';
+import { assertInRange, assertNamedVariables, assertNonNegative, assertOptions, assertPositive } from '../validate.js';
 import { namedVariable } from '../variables.js';
 import type { AdamConfig, Optimizer } from './optimizer.js';
 
 /** Adam (Kingma & Ba 2015) with bias correction; AdamW's decoupled weight decay when `decoupled`. */
 export function adam(params: readonly NamedVariable[], config: Omit<AdamConfig, 'type'> = {}): Optimizer {
+  assertNamedVariables('params', params);
+  assertOptions('config', config);
   const beta1 = config.beta1 ?? 0.9;
   const beta2 = config.beta2 ?? 0.999;
   const epsilon = config.epsilon ?? 1e-8;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedVariable } from '../contracts.js';
-import { assertInRange, assertNonNegative, assertPositive } from '../validate.js';
+import { assertInRange, assertNamedVariables, assertNonNegative, assertOptions, assertPositive } from '../validate.js';
 import { namedVariable } from '../variables.js';
 import type { LarsConfig, Optimizer } from './optimizer.js';
 
@@ -10,6 +10,8 @@ import type { LarsConfig, Optimizer } from './optimizer.js';
  * the weight decay by default.
  */
 export function lars(params: readonly NamedVariable[], config: Omit<LarsConfig, 'type'> = {}): Optimizer {
+  assertNamedVariables('params', params);
+  assertOptions('config', config);
   const momentum = config.momentum ?? 0.9;
   const weightDecay = config.weightDecay ?? 1e-6;
   const eta = config.eta ?? 0.001;

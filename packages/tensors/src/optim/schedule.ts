@@ -1,4 +1,4 @@
-import { assertInteger, assertNonNegative, assertPositive } from '../validate.js';
+import { assertInteger, assertNonNegative, assertObject, assertPositive } from '../validate.js';
 import { invalidArgument } from '../errors.js';
 
 /** Learning rate as a function of the global step. */
@@ -15,6 +15,7 @@ export interface CosineScheduleOptions {
 
 /** Linear warm-up, then cosine decay to `finalLr` (Loshchilov & Hutter 2017, SGDR without restarts). */
 export function cosineSchedule(options: CosineScheduleOptions): LearningRateSchedule {
+  assertObject('options', options, 'an options object ({ baseLr, totalSteps, ... })');
   const { baseLr, totalSteps } = options;
   const warmup = options.warmupSteps ?? 0;
   const finalLr = options.finalLr ?? 0;

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedVariable } from '../contracts.js';
-import { assertInRange, assertNonNegative } from '../validate.js';
+import { assertInRange, assertNamedVariables, assertNonNegative, assertOptions } from '../validate.js';
 import { namedVariable } from '../variables.js';
 import type { Optimizer, SgdConfig } from './optimizer.js';
 
 /** SGD with (optionally Nesterov) momentum and L2 weight decay, with PyTorch's update rule. */
 export function sgd(params: readonly NamedVariable[], config: Omit<SgdConfig, 'type'> = {}): Optimizer {
+  assertNamedVariables('params', params);
+  assertOptions('config', config);
   const momentum = config.momentum ?? 0.9;
   const weightDecay = config.weightDecay ?? 0;
   assertInRange('momentum', momentum, 0, 1);
