@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { colorize, colourError } from './colorize.js';
 import { labPixelFeatures } from './features.js';
-import { rgbToLab } from './lab.js';
+import { rgbToLab } from '@selfsup/augment';
 
 const abOf = (rgb: tf.Tensor4D) => tf.tidy(() => tf.slice(rgbToLab(rgb), [0, 0, 0, 1], [-1, -1, -1, 2]) as tf.Tensor4D);
 
