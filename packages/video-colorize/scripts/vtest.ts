@@ -6,7 +6,9 @@
  * Training runs under a process-CPU-time budget (default 9.5 CPU minutes); the read-out's top-k and radius are chosen
  * on training frames only (colorising frames 41-60 from frame 40).
  *
- *   npx tsx scripts/vtest.ts [path/to/frames] [--cpu-minutes 9.5] [--seed 0]
+ * The trained model is saved under runs/vtest-model; `--load 1` restores it instead of training (read-out only).
+ *
+ *   npx tsx scripts/vtest.ts [path/to/frames] [--cpu-minutes 9.5] [--seed 0] [--load 1]
  */
 import './esm-fix.mjs';
 import { writeFile } from 'node:fs/promises';
@@ -14,10 +16,10 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { countParameters, createRng, initBackend } from '@selfsup/tensors';
-import { loadFrames, writePng } from '@selfsup/tensors/node';
+import { loadFrames, restoreVariables, saveCheckpoint, writePng } from '@selfsup/tensors/node';
 import { colorize, colourError, lightness, videoClipDataset, videoColorization, videoStrip } from '../src/index.js';
 import { labToRgb, rgbToLab } from '@selfsup/augment';
-import { machineInfo, trainWithCpuBudget } from './cpu-budget.js';
+import { type BudgetedTraining, machineInfo, trainWithCpuBudget } from './cpu-budget.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.join(here, '..', '..', '..');
@@ -47,13 +49,21 @@ const method = videoColorization({ net: netConfig, numClusters: 16, temperature:
 method.fitColourClusters(trainFrames, { rng });
 const data = videoClipDataset([trainFrames], { clipLength: training.clipLength, frameGaps: training.frameGaps });
 console.log(`training on ${data.size} clips (64x64 crops) from frames 1-80 (${countParameters(method.encoder)} parameters), ${cpuMinutes} CPU min`);
-const result = await trainWithCpuBudget(method, data, { budgetSeconds: cpuMinutes * 60, batchSize: training.batchSize, learningRate: training.learningRate, seed });
+const checkpointDir = path.join(here, '..', 'runs', 'vtest-model');
+const load = flag('load', 0) === 1;
+const result: BudgetedTraining = load
+  ? ((await restoreVariables(checkpointDir, method.variables)) as unknown as BudgetedTraining)
+  : await trainWithCpuBudget(method, data, { budgetSeconds: cpuMinutes * 60, batchSize: training.batchSize, learningRate: training.learningRate, seed });
+if (!load) {
+  await saveCheckpoint(checkpointDir, method.variables, { steps: result.steps, cpuSeconds: result.cpuSeconds, wallSeconds: result.wallSeconds, losses: [...result.losses] });
+}
 console.log(`trained ${result.steps} steps: ${result.cpuSeconds.toFixed(0)} CPU s, ${result.wallSeconds.toFixed(0)} wall s`);
 
 const abOf = (rgb: tf.Tensor4D) => tf.tidy(() => tf.slice(rgbToLab(rgb), [0, 0, 0, 1], [-1, -1, -1, 2]) as tf.Tensor4D);
 interface ReadOut {
   readonly topK: number;
   readonly radius?: number;
+  readonly locality?: number;
 }
 const colouriseFrom = (ref: number, from: number, count: number, readOut: ReadOut) =>
   tf.tidy(() => {
@@ -61,11 +71,13 @@ const colouriseFrom = (ref: number, from: number, count: number, readOut: ReadOu
     const targets = tf.slice(video, [from, 0, 0, 0], [count, -1, -1, -1]) as tf.Tensor4D;
     return colorize(lightness(reference), abOf(reference), lightness(targets), { features: method.featureExtractor, ...readOut });
   });
-const describe = (r: ReadOut) => `top-${r.topK}${r.radius !== undefined ? ` radius ${r.radius}` : ''}`;
+const describe = (r: ReadOut) => `top-${r.topK}${r.radius !== undefined ? ` radius ${r.radius}` : ''}${r.locality ? ` locality ${r.locality}` : ''}`;
 
 // The read-out (top-k, radius) is chosen on training frames only: colorising frames 41-60 from frame 40.
 const validationTruth = tf.tidy(() => abOf(tf.slice(video, [40, 0, 0, 0], [20, -1, -1, -1]) as tf.Tensor4D));
-const readOuts: ReadOut[] = [1, 5, 10].flatMap((topK) => [{ topK }, { topK, radius: 6 }, { topK, radius: 12 }]);
+const readOuts: ReadOut[] = [1, 3].flatMap((topK) =>
+  [0, 0.005, 0.02].flatMap((locality) => [{ topK, locality }, ...[6, 12].map((radius) => ({ topK, radius, locality }))]),
+);
 const candidates = readOuts.map((readOut) => {
   const predicted = colouriseFrom(39, 40, 20, readOut);
   const error = colourError(predicted, validationTruth);
@@ -73,7 +85,9 @@ const candidates = readOuts.map((readOut) => {
   return { ...readOut, error };
 });
 const best = candidates.reduce((a, b) => (b.error < a.error ? b : a));
-const bestReadOut: ReadOut = best.radius !== undefined ? { topK: best.topK, radius: best.radius } : { topK: best.topK };
+const bestReadOut: ReadOut = { topK: best.topK, locality: best.locality ?? 0, ...(best.radius !== undefined ? { radius: best.radius } : {}) };
+const validationCopy = tf.tidy(() => colourError(tf.tile(abOf(tf.slice(video, [39, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D), [20, 1, 1, 1]), validationTruth));
+console.log(`validation: copying frame 40's colours ${validationCopy.toFixed(3)}`);
 console.log(`validation (frames 41-60 from frame 40): ${candidates.map((c) => `${describe(c)} ${c.error.toFixed(3)}`).join(', ')} -> ${describe(best)}`);
 
 // Frame 80 (index 79) is the reference; frames 81-120 (indices 80-119) are colorised from it, seen in grey only.
@@ -116,7 +130,7 @@ await writeFile(
       video: { frames: total, width: w, height: h, train: '1-80', reference: 80, colorised: '81-120' },
       model: { net: netConfig, numClusters: 16, temperature: 0.07, parameters: countParameters(method.encoder) },
       training: { ...training, steps: result.steps, cpuSeconds: Math.round(result.cpuSeconds), wallSeconds: Math.round(result.wallSeconds), firstLoss: result.losses[0], lastLosses: result.losses.slice(-20).reduce((a, b) => a + b, 0) / Math.min(20, result.losses.length) },
-      validation: candidates,
+      validation: { copyReference: validationCopy, candidates },
       readOut: bestReadOut,
       errors,
       perFrame: { learned: perFrame(predicted), copyReference: perFrame(copied) },
