@@ -76,7 +76,7 @@ const describe = (r: ReadOut) => `top-${r.topK}${r.radius !== undefined ? ` radi
 // The read-out (top-k, radius) is chosen on training frames only: colorising frames 41-60 from frame 40.
 const validationTruth = tf.tidy(() => abOf(tf.slice(video, [40, 0, 0, 0], [20, -1, -1, -1]) as tf.Tensor4D));
 const readOuts: ReadOut[] = [1, 3].flatMap((topK) =>
-  [0, 0.005, 0.02].flatMap((locality) => [{ topK, locality }, ...[6, 12].map((radius) => ({ topK, radius, locality }))]),
+  [0, 0.005, 0.02, 0.05, 0.1].flatMap((locality) => [{ topK, locality }, ...[6, 12].map((radius) => ({ topK, radius, locality }))]),
 );
 const candidates = readOuts.map((readOut) => {
   const predicted = colouriseFrom(39, 40, 20, readOut);
