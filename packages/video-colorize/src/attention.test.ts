@@ -58,6 +58,18 @@ describe('neighbourhoodBias', () => {
     }
     b.dispose();
   });
+
+  it('lowers far cells by locality x distance inside the window, and validates locality', () => {
+    const a = neighbourhoodBias(3, 4, 2, 0.5).arraySync();
+    for (let i = 0; i < 12; i++) {
+      for (let j = 0; j < 12; j++) {
+        const [dy, dx] = [Math.floor(i / 4) - Math.floor(j / 4), (i % 4) - (j % 4)];
+        const inside = Math.abs(dy) <= 2 && Math.abs(dx) <= 2;
+        expect(a[i]![j]!).toBeCloseTo(inside ? -0.5 * Math.hypot(dy, dx) : -1e9, 5);
+      }
+    }
+    expect(() => neighbourhoodBias(3, 4, 2, -1)).toThrow(/locality must be/);
+  });
 });
 
 describe('topKAttention', () => {

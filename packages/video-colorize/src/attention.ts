@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertInteger, assertPositive, assertRank, assertShape, invalidArgument } from '@selfsup/tensors';
+import { assertInteger, assertNonNegative, assertPositive, assertRank, assertShape, invalidArgument } from '@selfsup/tensors';
 
 /**
  * Softmax attention of every target location over every reference location: softmax_j(t_i . r_j / temperature).
@@ -30,12 +30,14 @@ export function attend(weights: tf.Tensor, values: tf.Tensor): tf.Tensor {
 
 /**
  * Additive attention bias that restricts a target cell to the reference cells within `radius` cells (a square
- * window: |dy| <= radius and |dx| <= radius) on an h x w grid: [h*w, h*w], 0 inside, -1e9 outside.
+ * window: |dy| <= radius and |dx| <= radius) on an h x w grid: [h*w, h*w], 0 inside, -1e9 outside. With `locality`
+ * > 0, a cell at Euclidean distance d (in cells) inside the window gets -locality x d: a soft prior for small motion.
  */
-export function neighbourhoodBias(height: number, width: number, radius: number): tf.Tensor2D {
+export function neighbourhoodBias(height: number, width: number, radius: number, locality = 0): tf.Tensor2D {
   assertInteger('height', height, 1);
   assertInteger('width', width, 1);
   assertInteger('radius', radius, 0);
+  assertNonNegative('locality', locality);
   const n = height * width;
   const bias = new Float32Array(n * n);
   for (let i = 0; i < n; i++) {
@@ -45,6 +47,7 @@ export function neighbourhoodBias(height: number, width: number, radius: number)
       const yj = Math.floor(j / width);
       const xj = j % width;
       if (Math.abs(yi - yj) > radius || Math.abs(xi - xj) > radius) bias[i * n + j] = -1e9;
+      else if (locality > 0) bias[i * n + j] = -locality * Math.hypot(yi - yj, xi - xj);
     }
   }
   return tf.tensor2d(bias, [n, n]);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { colorize, colourError } from './colorize.js';
 import { labPixelFeatures } from './features.js';
-import { rgbToLab } from './lab.js';
+import { rgbToLab } from '@selfsup/augment';
 
 const abOf = (rgb: tf.Tensor4D) => tf.tidy(() => tf.slice(rgbToLab(rgb), [0, 0, 0, 1], [-1, -1, -1, 2]) as tf.Tensor4D);
 
@@ -46,6 +46,7 @@ describe('colorize', () => {
     expect(() => colorize(frames, tf.zeros([1, 8, 8, 3]) as tf.Tensor4D, frames, { features })).toThrow(/referenceColours must be a tensor of shape \[1, 8, 8, 2\]/);
     expect(() => colorize(frames, ab, tf.zeros([1, 8, 12, 3]) as tf.Tensor4D, { features })).toThrow(/targetFrames must be frames of the references' size 8x8/);
     expect(() => colorize(frames, ab, frames, { features, colourResolution: 'x' as never })).toThrow(/options.colourResolution must be one of "pixel", "cell"/);
+    expect(() => colorize(frames, ab, frames, { features, locality: -0.1 })).toThrow(/options.locality must be a finite number >= 0; got -0.1/);
     expect(() => colourError(ab, tf.zeros([1, 8, 8, 3]))).toThrow(/truth must be a tensor of shape \[1, 8, 8, 2\]/);
     tf.dispose([frames, ab]);
   });

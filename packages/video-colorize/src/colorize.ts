@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertInteger, assertOneOf, assertOptions, assertPositive, assertShape, invalidArgument } from '@selfsup/tensors';
+import { assertInteger, assertNonNegative, assertOneOf, assertOptions, assertPositive, assertShape, invalidArgument } from '@selfsup/tensors';
 import { type ContextBlock, neighbourhoodBias, topKAttention } from './attention.js';
 import { type FeatureExtractor, assertFramesFor, depthToSpace, spaceToDepth } from './features.js';
 import { embedFrames } from './propagate.js';
@@ -13,6 +13,11 @@ export interface ColorizeOptions {
   readonly temperature?: number;
   /** Restrict attention to reference cells within this many cells (square window). Default: no restriction. */
   readonly radius?: number;
+  /**
+   * Soft prior for small motion: affinities to reference cells at distance d (in cells) are lowered by locality x d
+   * before the top-k. Default 0 (none).
+   */
+  readonly locality?: number;
   /** L2-normalise the features. Default true. */
   readonly normalize?: boolean;
   /**
@@ -49,6 +54,8 @@ export function colorize(referenceFrames: tf.Tensor4D, referenceColours: tf.Tens
   const temperature = options.temperature ?? 0.07;
   assertPositive('options.temperature', temperature);
   if (options.radius !== undefined) assertInteger('options.radius', options.radius, 0);
+  const locality = options.locality ?? 0;
+  assertNonNegative('options.locality', locality);
   const resolution = options.colourResolution ?? 'pixel';
   assertOneOf('options.colourResolution', resolution, ['pixel', 'cell'] as const);
   const s = features.stride;
@@ -67,8 +74,8 @@ export function colorize(referenceFrames: tf.Tensor4D, referenceColours: tf.Tens
     const v = colourCells.shape[3];
     const keys = tf.unstack(tf.reshape(refKeys, [r, cells, d])) as tf.Tensor2D[];
     const values = tf.unstack(tf.reshape(colourCells, [r, cells, v])) as tf.Tensor2D[];
-    const restricted = options.radius !== undefined;
-    const bias = restricted ? neighbourhoodBias(fh, fw, options.radius as number) : undefined;
+    const restricted = options.radius !== undefined || locality > 0;
+    const bias = restricted ? neighbourhoodBias(fh, fw, options.radius ?? Math.max(fh, fw), locality) : undefined;
     const context: ContextBlock[] = keys.map((k, i) => ({ keys: k, values: values[i] as tf.Tensor2D, restricted }));
     const targets = embedFrames(targetFrames, features, embedOptions);
     const predicted: tf.Tensor2D[] = [];

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/tensors';
 import { describe, expect, it } from 'vitest';
 import { fitColourClusters, quantizeColours } from './colour-clusters.js';
-import { rgbToLab } from './lab.js';
+import { rgbToLab } from '@selfsup/augment';
 
 describe('colour clusters', () => {
   it('finds the ab of a three-colour video and quantises its pixels to them', () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Rng, assertOptions, assertPositiveInteger, assertRng, assertShape, assertTensor, invalidArgument } from '@selfsup/tensors';
 import { kMeans, nearestCentroid } from './kmeans.js';
-import { rgbToLab } from './lab.js';
+import { rgbToLab } from '@selfsup/augment';
 
 export interface ColourClusterOptions {
   /** Draws the pixel sample and the k-means++ seeds. */

@@ -14,7 +14,7 @@ describe('embeddingNet', () => {
       y.dispose();
       expect(tf.memory().numTensors).toBe(before);
       expect(new Set(net.variables.map((v) => v.name)).size).toBe(net.variables.length);
-      expect(net.variables.some((v) => v.name.endsWith('moving_mean') && !v.trainable)).toBe(true);
+      expect(net.variables.some((v) => v.name.endsWith('runningMean') && !v.trainable)).toBe(true);
       x.dispose();
       net.dispose();
     }

@@ -8,12 +8,11 @@ import {
   assertOptions,
   assertRng,
   assertShape,
-  assertUniqueNames,
   disposeVariables,
   invalidArgument,
   scopeVariables,
 } from '@selfsup/tensors';
-import { type BatchNorm, type Conv, batchNorm, conv } from './layers.js';
+import { type BatchNorm, type Conv2d, batchNorm, collectVariables, conv2d } from '@selfsup/encoders';
 
 export interface EmbeddingNetConfig {
   /** Channels of the first stage; doubled at each stride-2 stage. Default 32. */
@@ -37,15 +36,19 @@ export interface EmbeddingNet {
 }
 
 interface Unit {
-  readonly conv: Conv;
+  readonly conv: Conv2d;
   readonly bn: BatchNorm;
 }
 
+/** A bias-free convolution (He-normal, padding kernel / 2) followed by batch norm. */
 function unit(name: string, kernel: number, cin: number, cout: number, stride: number, rng: Rng): Unit {
-  return { conv: conv(`${name}/conv`, kernel, cin, cout, stride, rng), bn: batchNorm(`${name}/bn`, cout) };
+  return {
+    conv: conv2d({ name: `${name}/conv`, kernelSize: kernel, inChannels: cin, outChannels: cout, strides: stride, bias: false, rng }),
+    bn: batchNorm({ name: `${name}/bn`, channels: cout }),
+  };
 }
 
-const runUnit = (u: Unit, x: tf.Tensor4D, training: boolean) => u.bn.apply(u.conv.apply(x), training);
+const runUnit = (u: Unit, x: tf.Tensor4D, training: boolean) => u.bn.apply(u.conv.apply(x), { training }) as tf.Tensor4D;
 
 /**
  * A small ResNet-style fully convolutional net: a stem at full resolution, stride-2 stages (each a strided conv and a
@@ -79,10 +82,9 @@ export function embeddingNet(config: EmbeddingNetConfig, rng: Rng): EmbeddingNet
     unit(`tail${b + 1}/a`, 3, channels, channels, 1, rng),
     unit(`tail${b + 1}/b`, 3, channels, channels, 1, rng),
   ]);
-  const head = conv('head', 1, channels, outputDim, 1, rng, true);
+  const head = conv2d({ name: 'head', kernelSize: 1, inChannels: channels, outChannels: outputDim, init: 'glorotUniform', rng });
   const units: Unit[] = [stem, ...down.flatMap((d) => [d.reduce, ...d.block]), ...tail.flat()];
-  const variables = scopeVariables('embedding', [...units.flatMap((u) => [...u.conv.variables, ...u.bn.variables]), ...head.variables]);
-  assertUniqueNames(variables);
+  const variables = scopeVariables('embedding', collectVariables([...units.flatMap((u) => [u.conv, u.bn]), head]));
   const residual = (pair: [Unit, Unit], x: tf.Tensor4D, training: boolean) =>
     tf.relu(tf.add(x, runUnit(pair[1], tf.relu(runUnit(pair[0], x, training)), training))) as tf.Tensor4D;
 

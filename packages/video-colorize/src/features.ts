@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertOneOf, assertOptions, assertShape, invalidArgument } from '@selfsup/tensors';
-import { rgbToLab } from './lab.js';
+import { rgbToLab } from '@selfsup/augment';
 
 /**
  * Maps frames to feature maps: the one thing label propagation and colorization need from a model, so that a

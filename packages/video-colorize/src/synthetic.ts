@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { labToRgb } from '@selfsup/augment';
 import { type Rng, assertInRange, assertInteger, assertNonNegative, assertOptions, assertRng, createRng } from '@selfsup/tensors';
 
 /*
  * Synthetic videos with ground-truth masks, for tests and benchmarks: textured objects that move, scale, rotate and
  * occlude each other over a textured background that pans, under flickering light and sensor noise. Objects and
  * background draw their colours from one small palette per video, so colour alone does not tell them apart: the
- * texture (visible in grey) and the motion do.
+ * texture (visible in grey) and the motion do. The palette pairs colours of equal lightness, so grey alone does not
+ * tell the colour either.
  */
 
 type Rgb = readonly [number, number, number];
@@ -33,7 +35,7 @@ export interface SyntheticVideoOptions {
   readonly flicker?: number;
   /** Standard deviation of the per-pixel Gaussian noise (in [0, 1] units). Default 0.02. */
   readonly noise?: number;
-  /** Colours in the video's palette, shared by objects and background. Default 5. */
+  /** Colours in the video's palette, shared by objects and background, in pairs of equal lightness. Default 6. */
   readonly paletteSize?: number;
 }
 
@@ -47,20 +49,28 @@ export interface SyntheticVideo {
 
 const clamp01 = (x: number) => Math.min(Math.max(x, 0), 1);
 
-function hsvToRgb(h: number, s: number, v: number): Rgb {
-  const f = (n: number) => {
-    const k = (n + h * 6) % 6;
-    return v - v * s * Math.max(0, Math.min(k, 4 - k, 1));
-  };
-  return [f(5), f(3), f(1)];
+/**
+ * A palette whose colours come in groups of equal lightness (Lab L) and different hue: in grey, colours of one group
+ * look the same, so predicting a colour from grey alone is ambiguous and needs correspondence (as in real video).
+ */
+function randomPalette(rng: Rng, size: number): Rgb[] {
+  const levels = Math.max(1, Math.floor(size / 2));
+  const lightness = Array.from({ length: levels }, (_, i) => 30 + ((i + rng.uniform(0.2, 0.8)) / levels) * 55);
+  const phase = rng.uniform(0, 2 * Math.PI);
+  const lab = Array.from({ length: size }, (_, i) => {
+    const hue = phase + (2 * Math.PI * i) / size + rng.uniform(-0.2, 0.2);
+    const chroma = rng.uniform(25, 45);
+    return [lightness[i % levels] as number, chroma * Math.cos(hue), chroma * Math.sin(hue)];
+  });
+  const rgb = tf.tidy(() => labToRgb(tf.tensor2d(lab.flat(), [size, 3])).arraySync() as number[][]);
+  return rgb.map((c) => [c[0] as number, c[1] as number, c[2] as number]);
 }
 
-function randomPalette(rng: Rng, size: number): Rgb[] {
-  // Hues spread around the circle (with a random phase); saturation and value vary so that grey levels overlap.
-  const phase = rng.float();
-  return Array.from({ length: size }, (_, i) =>
-    hsvToRgb((phase + i / size + rng.uniform(-0.05, 0.05) + 1) % 1, rng.uniform(0.45, 0.95), rng.uniform(0.35, 0.95)),
-  );
+/** The palette colours other than `a` whose lightness differs from `a`'s (so that a two-colour pattern shows in grey). */
+function contrasting(palette: readonly Rgb[], a: Rgb): Rgb[] {
+  const luma = (c: Rgb) => 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
+  const others = palette.filter((c) => c !== a && Math.abs(luma(c) - luma(a)) > 0.08);
+  return others.length > 0 ? others : palette.filter((c) => c !== a);
 }
 
 /** Smooth value noise: bilinear interpolation of a random lattice with spacing `cell`, wrapped with period `size`. */
@@ -82,15 +92,10 @@ function valueNoise(rng: Rng, cell: number, size = 64): (u: number, v: number) =
   };
 }
 
-function pick<T>(rng: Rng, items: readonly T[], not?: T): T {
-  const pool = not === undefined || items.length < 2 ? items : items.filter((x) => x !== not);
-  return rng.choice(pool);
-}
-
 /** A random texture made of palette colours: stripes, checks, dots, rings or blotches. */
 function randomTexture(rng: Rng, palette: readonly Rgb[], scale: number): Texture {
-  const a = pick(rng, palette);
-  const b = pick(rng, palette, a);
+  const a = rng.choice(palette);
+  const b = rng.choice(contrasting(palette, a));
   const kind = rng.int(0, 5);
   const period = scale * rng.uniform(0.35, 0.9);
   const angle = rng.uniform(0, Math.PI);
@@ -111,7 +116,7 @@ function randomTexture(rng: Rng, palette: readonly Rgb[], scale: number): Textur
     case 3:
       return (u, v) => (Math.sin((Math.hypot(u, v) / period) * 2 * Math.PI) > 0 ? a : b);
     default: {
-      const third = pick(rng, palette, b);
+      const third = rng.choice(contrasting(palette, b));
       const noise = valueNoise(rng, period * 0.6);
       return (u, v) => {
         const n = noise(u + 1000, v + 1000);
@@ -178,7 +183,7 @@ export function syntheticVideo(rng: Rng, options: SyntheticVideoOptions = {}): S
   const flicker = options.flicker ?? 0.1;
   const noise = options.noise ?? 0.02;
   const side = Math.min(h, w);
-  const palette = randomPalette(rng, options.paletteSize ?? 5);
+  const palette = randomPalette(rng, options.paletteSize ?? 6);
 
   // Background: two textures blended by a smooth mask, panning with a constant velocity.
   const bgA = randomTexture(rng, palette, side * 0.25);

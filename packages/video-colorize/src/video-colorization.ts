@@ -25,7 +25,7 @@ import { type ColourClusterOptions, fitColourClusters } from './colour-clusters.
 import { type EmbeddingNet, type EmbeddingNetConfig, embeddingNet } from './embedding-net.js';
 import type { FeatureExtractor } from './features.js';
 import { nearestCentroid } from './kmeans.js';
-import { rgbToLab } from './lab.js';
+import { rgbToLab } from '@selfsup/augment';
 
 export interface VideoColorizationConfig {
   /** The embedding CNN. */
