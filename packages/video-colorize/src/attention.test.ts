@@ -118,3 +118,20 @@ describe('topKAttention', () => {
     tf.dispose([q, block.keys, block.values]);
   });
 });
+
+describe('topKAttention argument checks', () => {
+  it('names the bad context block or options instead of crashing', () => {
+    const q = tf.ones([2, 3]) as tf.Tensor2D;
+    const keys = tf.ones([4, 3]) as tf.Tensor2D;
+    const values = tf.ones([4, 2]) as tf.Tensor2D;
+    const before = tf.memory().numTensors;
+    expect(() => topKAttention(q, [undefined as never], { topK: 1, temperature: 1 })).toThrow(/context\[0\] must be a context block/);
+    expect(() => topKAttention(q, [{ keys, restricted: false } as never], { topK: 1, temperature: 1 })).toThrow(
+      /context\[0\].values must be a tensor; got undefined/,
+    );
+    expect(() => topKAttention(q, [{ keys, values, restricted: false }], undefined as never)).toThrow(/options must be an options object/);
+    expect(() => topKAttention(q, [{ keys, values, restricted: false }], { topK: 0.5, temperature: 1 })).toThrow(/options.topK must be an integer >= 1/);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([q, keys, values]);
+  });
+});

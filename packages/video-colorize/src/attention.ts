@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertInteger, assertNonNegative, assertPositive, assertRank, assertShape, invalidArgument } from '@selfsup/tensors';
+import { assertInteger, assertNonNegative, assertObject, assertPositive, assertRank, assertShape, invalidArgument } from '@selfsup/tensors';
 
 /**
  * Softmax attention of every target location over every reference location: softmax_j(t_i . r_j / temperature).
@@ -79,7 +79,12 @@ export function topKAttention(queries: tf.Tensor2D, context: readonly ContextBlo
   assertShape('queries', queries, [null, null], { nonEmpty: true });
   const [nq, d] = queries.shape;
   if (!Array.isArray(context) || context.length === 0) invalidArgument('context', 'a non-empty array of context blocks', context);
-  const v = context[0]?.values.shape[1] as number;
+  assertObject('options', options, 'an options object with topK and temperature');
+  context.forEach((block: unknown, i) => {
+    if (typeof block !== 'object' || block === null) invalidArgument(`context[${i}]`, 'a context block ({ keys, values, restricted })', block);
+  });
+  assertShape('context[0].values', context[0]?.values, [null, null]);
+  const v = (context[0] as ContextBlock).values.shape[1];
   let total = 0;
   context.forEach((block, i) => {
     assertShape(`context[${i}].keys`, block.keys, [null, d], { nonEmpty: true });

@@ -30,3 +30,15 @@ describe('videoClipDataset', () => {
     v.dispose();
   });
 });
+
+describe('unstackClips argument checks', () => {
+  it('checks clipLength before using it (a tensor there is not read)', () => {
+    const images = tf.zeros([1, 2, 2, 6]) as tf.Tensor4D;
+    const disposed = tf.scalar(2);
+    disposed.dispose();
+    expect(() => unstackClips(images, disposed as never)).toThrow(/clipLength must be an integer in \[1, 64\]; got a float32 tensor/);
+    expect(() => unstackClips(images, 3)).toThrow(/images must be a tensor of shape \[\*, \*, \*, 9\]/);
+    expect(() => unstackClips(undefined as never, 2)).toThrow(/images must be a tensor; got undefined/);
+    images.dispose();
+  });
+});

@@ -70,6 +70,8 @@ export function videoClipDataset(videos: readonly tf.Tensor4D[], options: ClipDa
 
 /** Splits a batch of stacked clips [N, H, W, 3L] into frames [N, L, H, W, 3]. */
 export function unstackClips(images: tf.Tensor4D, clipLength: number): tf.Tensor5D {
+  // Checked first: the expected shape below is computed from it.
+  assertInteger('clipLength', clipLength, 1, 64);
   assertShape('images', images, [null, null, null, 3 * clipLength]);
   const [n, h, w] = images.shape;
   return tf.tidy(() => tf.transpose(tf.reshape(images, [n, h, w, clipLength, 3]), [0, 3, 1, 2, 4]) as tf.Tensor5D);

@@ -51,3 +51,19 @@ describe('colorize', () => {
     tf.dispose([frames, ab]);
   });
 });
+
+describe('colorize / colourError argument checks', () => {
+  it('name the missing options, features and tensors', () => {
+    const frames = tf.zeros([1, 4, 4, 3]) as tf.Tensor4D;
+    const colours = tf.zeros([1, 4, 4, 2]) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    expect(() => colorize(frames, colours, frames, undefined as never)).toThrow(/options must be an options object with features; got undefined/);
+    expect(() => colorize(frames, colours, frames, { features: {} as never })).toThrow(/options.features must be a FeatureExtractor/);
+    const features = labPixelFeatures({ stride: 2 });
+    expect(() => colorize(undefined as never, colours, frames, { features })).toThrow(/referenceFrames must be a tensor; got undefined/);
+    expect(() => colourError(undefined as never, colours)).toThrow(/predicted must be a tensor; got undefined/);
+    expect(() => colourError(colours, undefined as never)).toThrow(/truth must be a tensor; got undefined/);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([frames, colours]);
+  });
+});

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertInteger, assertNonNegative, assertOneOf, assertOptions, assertPositive, assertShape, invalidArgument } from '@selfsup/tensors';
+import { assertInteger, assertNonNegative, assertObject, assertOneOf, assertPositive, assertShape, assertTensor, invalidArgument } from '@selfsup/tensors';
 import { type ContextBlock, neighbourhoodBias, topKAttention } from './attention.js';
-import { type FeatureExtractor, assertFramesFor, depthToSpace, spaceToDepth } from './features.js';
+import { type FeatureExtractor, assertFeatureExtractor, assertFramesFor, depthToSpace, spaceToDepth } from './features.js';
 import { embedFrames } from './propagate.js';
 
 export interface ColorizeOptions {
@@ -39,8 +39,8 @@ export interface ColorizeOptions {
  * reference frames jointly.
  */
 export function colorize(referenceFrames: tf.Tensor4D, referenceColours: tf.Tensor4D, targetFrames: tf.Tensor4D, options: ColorizeOptions): tf.Tensor4D {
-  assertOptions('options', options);
-  if (typeof options.features?.extract !== 'function') invalidArgument('options.features', 'a FeatureExtractor', options.features);
+  assertObject('options', options, 'an options object with features');
+  assertFeatureExtractor('options.features', options.features);
   const features = options.features;
   assertFramesFor('referenceFrames', referenceFrames, features);
   const [r, h, w] = referenceFrames.shape;
@@ -98,7 +98,7 @@ export function colorize(referenceFrames: tf.Tensor4D, referenceColours: tf.Tens
 
 /** Mean absolute error between two ab images ([..., 2]), over pixels and both channels, in ab units. */
 export function colourError(predicted: tf.Tensor, truth: tf.Tensor): number {
-  assertShape('predicted', predicted, predicted.shape.map(() => null));
+  assertTensor('predicted', predicted);
   if (predicted.rank < 1 || predicted.shape[predicted.rank - 1] !== 2) invalidArgument('predicted', 'a tensor whose last dimension is 2 (a, b)', predicted);
   assertShape('truth', truth, [...predicted.shape]);
   return tf.tidy(() => tf.mean(tf.abs(tf.sub(predicted, truth))).dataSync()[0] as number);

@@ -41,3 +41,15 @@ describe('colour clusters', () => {
     tf.dispose([frames, a, b]);
   });
 });
+
+describe('fitColourClusters argument checks', () => {
+  it('names the missing options (and their rng)', () => {
+    const frames = tf.fill([1, 2, 2, 3], 0.5) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    expect(() => fitColourClusters(frames, undefined as never)).toThrow(/options must be an options object with rng; got undefined/);
+    expect(() => fitColourClusters(frames, {} as never)).toThrow(/options.rng/);
+    expect(() => fitColourClusters(undefined as never, { rng: createRng(1) })).toThrow(/frames must be a tensor; got undefined/);
+    expect(tf.memory().numTensors).toBe(before);
+    frames.dispose();
+  });
+});

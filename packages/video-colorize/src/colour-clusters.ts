@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Rng, assertOptions, assertPositiveInteger, assertRng, assertShape, assertTensor, invalidArgument } from '@selfsup/tensors';
+import { type Rng, assertObject, assertPositiveInteger, assertRng, assertShape, assertTensor, invalidArgument } from '@selfsup/tensors';
 import { kMeans, nearestCentroid } from './kmeans.js';
 import { rgbToLab } from '@selfsup/augment';
 
@@ -20,7 +20,7 @@ export interface ColourClusterOptions {
  */
 export function fitColourClusters(frames: tf.Tensor4D, options: ColourClusterOptions): tf.Tensor2D {
   assertShape('frames', frames, [null, null, null, 3], { nonEmpty: true });
-  assertOptions('options', options);
+  assertObject('options', options, 'an options object with rng');
   assertRng('options.rng', options.rng);
   const k = options.numClusters ?? 16;
   assertPositiveInteger('options.numClusters', k);

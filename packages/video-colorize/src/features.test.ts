@@ -40,3 +40,18 @@ describe('feature helpers', () => {
     tf.dispose([frames, patch, mean, white]);
   });
 });
+
+describe('spaceToDepth / depthToSpace argument checks', () => {
+  it('name the tensor and the stride', () => {
+    expect(() => spaceToDepth([] as never, 2)).toThrow(/x must be a tensor; got \[\]/);
+    expect(() => depthToSpace(undefined as never, 2)).toThrow(/x must be a tensor; got undefined/);
+    const x = tf.zeros([1, 4, 4, 3]) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    expect(() => spaceToDepth(x, Number.NaN)).toThrow(/stride must be an integer in \[1, 64\]; got NaN/);
+    expect(() => depthToSpace(x, 2 ** 40)).toThrow(/stride must be an integer in \[1, 64\]/);
+    expect(tf.memory().numTensors).toBe(before);
+    const rank3 = tf.zeros([4, 4, 3]);
+    expect(() => spaceToDepth(rank3 as never, 2)).toThrow(/x must be a rank-4 tensor/);
+    tf.dispose([x, rank3]);
+  });
+});

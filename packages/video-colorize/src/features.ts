@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertOneOf, assertOptions, assertShape, invalidArgument } from '@selfsup/tensors';
+import { assertInteger, assertOneOf, assertOptions, assertShape, invalidArgument } from '@selfsup/tensors';
 import { rgbToLab } from '@selfsup/augment';
 
 /**
@@ -15,8 +15,13 @@ export interface FeatureExtractor {
   extract(frames: tf.Tensor4D): tf.Tensor4D;
 }
 
+/** Largest cell side: as labPixelFeatures allows (a larger one would make s x s x C-long cell vectors). */
+const MAX_STRIDE = 64;
+
 /** Rearranges [T, H, W, C] into [T, H / s, W / s, s * s * C]: every s x s block becomes one cell's vector. */
 export function spaceToDepth(x: tf.Tensor4D, stride: number): tf.Tensor4D {
+  assertShape('x', x, [null, null, null, null]);
+  assertInteger('stride', stride, 1, MAX_STRIDE);
   const [t, h, w, c] = x.shape;
   if (h % stride !== 0 || w % stride !== 0) invalidArgument('x', `a tensor whose height and width are multiples of ${stride}`, x);
   return tf.tidy(() =>
@@ -31,12 +36,27 @@ export function spaceToDepth(x: tf.Tensor4D, stride: number): tf.Tensor4D {
 
 /** The inverse of {@link spaceToDepth}: [T, h, w, s * s * C] to [T, h * s, w * s, C]. */
 export function depthToSpace(x: tf.Tensor4D, stride: number): tf.Tensor4D {
+  assertShape('x', x, [null, null, null, null]);
+  assertInteger('stride', stride, 1, MAX_STRIDE);
   const [t, h, w, d] = x.shape;
   if (d % (stride * stride) !== 0) invalidArgument('x', `a tensor whose depth is a multiple of ${stride * stride}`, x);
   const c = d / (stride * stride);
   return tf.tidy(() =>
     tf.reshape(tf.transpose(tf.reshape(x, [t, h, w, stride, stride, c]), [0, 1, 3, 2, 4, 5]), [t, h * stride, w * stride, c]),
   );
+}
+
+/** Checks a {@link FeatureExtractor}: an `extract` function, a stride in [1, 64] and the channels it accepts. */
+export function assertFeatureExtractor(name: string, value: unknown): asserts value is FeatureExtractor {
+  const expected = 'a FeatureExtractor ({ stride, channels, extract })';
+  if (typeof value !== 'object' || value === null || typeof (value as { extract?: unknown }).extract !== 'function') {
+    invalidArgument(name, expected, value);
+  }
+  const extractor = value as { stride?: unknown; channels?: unknown };
+  assertInteger(`${name}.stride`, extractor.stride, 1, MAX_STRIDE);
+  if (extractor.channels !== 1 && extractor.channels !== 3 && extractor.channels !== 'any') {
+    invalidArgument(`${name}.channels`, "1, 3 or 'any'", extractor.channels);
+  }
 }
 
 /** Checks frames against an extractor: rank 4, accepted channels, sides divisible by the stride. */

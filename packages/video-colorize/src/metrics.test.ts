@@ -127,3 +127,21 @@ describe('evaluateSegmentation', () => {
     tf.dispose([a, b]);
   });
 });
+
+describe('argument checks of the boundary measures', () => {
+  const mask = { height: 2, width: 2, data: [0, 1, 1, 0] };
+  it('names the bad argument instead of crashing', () => {
+    expect(() => boundaryMap(undefined as never)).toThrow(/mask must be a \{ height, width, data \} mask; got undefined/);
+    expect(() => boundaryMap({ height: 2, width: 2, data: [1] })).toThrow(/mask.data must be 4 pixels/);
+    expect(() => boundaryMap({ height: 2 ** 40, width: 1, data: [] })).toThrow(/mask.data must be 1099511627776 pixels/);
+    expect(() => boundaryScore(undefined as never, mask)).toThrow(/prediction must be/);
+    expect(() => boundaryScore(mask, { height: 1, width: 4, data: [0, 0, 0, 0] })).toThrow(/truth must be a mask of the prediction's size/);
+    const disposed = tf.scalar(1);
+    disposed.dispose();
+    expect(() => boundaryTolerance(disposed as never, 3)).toThrow(/height must be an integer >= 0; got a float32 tensor/);
+  });
+  it('bounds the work of a huge tolerance (a disk wider than the image covers it)', () => {
+    const huge = boundaryScore(mask, mask, { tolerancePixels: 2 ** 40 });
+    expect(huge).toEqual(boundaryScore(mask, mask, { tolerancePixels: 3 }));
+  });
+});

@@ -26,17 +26,28 @@ export interface BoundaryScore {
   readonly f: number;
 }
 
+/** Checks a plain mask: integer sides >= 0 and exactly height x width pixels (an array or a typed array). */
+function assertBinaryMask(name: string, value: unknown, expected = 'a { height, width, data } mask'): asserts value is BinaryMask {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof tf.Tensor) invalidArgument(name, expected, value);
+  const mask = value as { height?: unknown; width?: unknown; data?: unknown };
+  assertInteger(`${name}.height`, mask.height, 0);
+  assertInteger(`${name}.width`, mask.width, 0);
+  const data = mask.data;
+  if (!Array.isArray(data) && !(ArrayBuffer.isView(data) && !(data instanceof DataView))) {
+    invalidArgument(`${name}.data`, 'an array or typed array of pixels', data);
+  }
+  const length = (data as ArrayLike<number>).length;
+  if (length !== mask.height * mask.width) {
+    invalidArgument(`${name}.data`, `${mask.height * mask.width} pixels (height x width)`, `${length} pixels`);
+  }
+}
+
 function maskOf(name: string, value: tf.Tensor | BinaryMask): BinaryMask {
   if (value instanceof tf.Tensor) {
     assertShape(name, value, [null, null]);
     return { height: value.shape[0] as number, width: value.shape[1] as number, data: value.dataSync() };
   }
-  if (typeof value !== 'object' || value === null || typeof value.height !== 'number' || typeof value.width !== 'number') {
-    invalidArgument(name, 'a [H, W] tensor or a { height, width, data } mask', value);
-  }
-  if (value.data?.length !== value.height * value.width) {
-    invalidArgument(`${name}.data`, `${value.height * value.width} pixels (height x width)`, value.data?.length);
-  }
+  assertBinaryMask(name, value, 'a [H, W] tensor or a { height, width, data } mask');
   return value;
 }
 
@@ -72,6 +83,7 @@ export function regionSimilarity(prediction: tf.Tensor | BinaryMask, truth: tf.T
 
 /** Boundary pixels of a binary mask, as DAVIS's seg2bmap: a pixel whose right, lower or lower-right neighbour differs. */
 export function boundaryMap(mask: BinaryMask): Uint8Array {
+  assertBinaryMask('mask', mask);
   const { height: h, width: w, data } = mask;
   const at = (y: number, x: number) => ((data[y * w + x] as number) !== 0 ? 1 : 0);
   const b = new Uint8Array(h * w);
@@ -93,8 +105,10 @@ export function boundaryMap(mask: BinaryMask): Uint8Array {
 }
 
 /** Dilation by a disk of radius r (the pixels with dx^2 + dy^2 <= r^2, as skimage's disk). */
-function dilate(map: Uint8Array, h: number, w: number, r: number): Uint8Array {
-  if (r === 0) return map.slice();
+function dilate(map: Uint8Array, h: number, w: number, radius: number): Uint8Array {
+  if (radius === 0) return map.slice();
+  // A disk wider than the image's diagonal covers the image wherever it sits: same result, bounded work.
+  const r = Math.min(radius, Math.ceil(Math.hypot(h, w)));
   const out = new Uint8Array(h * w);
   const offsets: [number, number][] = [];
   for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) if (dx * dx + dy * dy <= r * r) offsets.push([dy, dx]);
@@ -113,6 +127,8 @@ function dilate(map: Uint8Array, h: number, w: number, r: number): Uint8Array {
 
 /** The boundary tolerance in pixels for an image of this size. */
 export function boundaryTolerance(height: number, width: number, options: BoundaryOptions = {}): number {
+  assertInteger('height', height, 0);
+  assertInteger('width', width, 0);
   assertOptions('options', options);
   if (options.tolerancePixels !== undefined) {
     assertInteger('options.tolerancePixels', options.tolerancePixels, 0);
@@ -125,6 +141,9 @@ export function boundaryTolerance(height: number, width: number, options: Bounda
 
 /** Boundary precision, recall and F-measure of two plain masks (see {@link boundaryF}). */
 export function boundaryScore(prediction: BinaryMask, truth: BinaryMask, options: BoundaryOptions = {}): BoundaryScore {
+  assertBinaryMask('prediction', prediction);
+  assertBinaryMask('truth', truth);
+  sameSize(prediction, truth);
   const { height: h, width: w } = prediction;
   const r = boundaryTolerance(h, w, options);
   const fg = boundaryMap(prediction);

@@ -4,7 +4,7 @@ import { createRng } from '@selfsup/tensors';
 import { describe, expect, it } from 'vitest';
 import { labPixelFeatures } from './features.js';
 import { regionSimilarity } from './metrics.js';
-import { propagateLabels } from './propagate.js';
+import { embedFrames, propagateLabels } from './propagate.js';
 import { syntheticVideo } from './synthetic.js';
 
 /** A random-noise frame: every cell's pixels differ, so a cell's best match in an identical frame is itself. */
@@ -90,5 +90,21 @@ describe('propagateLabels', () => {
     const negative = tf.fill([8, 8], -1, 'int32') as tf.Tensor2D;
     expect(() => propagateLabels(video, negative, { features })).toThrow(/firstFrameMask must be non-negative integer object ids; got -1/);
     tf.dispose([video, mask, negative]);
+  });
+});
+
+describe('propagateLabels / embedFrames argument checks', () => {
+  it('name the missing options, features and frames', () => {
+    const video = tf.zeros([2, 4, 4, 3]) as tf.Tensor4D;
+    const mask = tf.zeros([4, 4]) as tf.Tensor2D;
+    const before = tf.memory().numTensors;
+    expect(() => propagateLabels(0.5 as never, mask, undefined as never)).toThrow(/options must be an options object with features; got undefined/);
+    const features = labPixelFeatures({ stride: 2 });
+    expect(() => propagateLabels(video, mask, { features: { ...features, stride: 0 } })).toThrow(/options.features.stride must be an integer in \[1, 64\]; got 0/);
+    expect(() => embedFrames(undefined as never, features)).toThrow(/frames must be a tensor; got undefined/);
+    expect(() => embedFrames(video, true as never)).toThrow(/features must be a FeatureExtractor/);
+    expect(() => embedFrames(video, features, { batchFrames: 0 })).toThrow(/options.batchFrames must be an integer >= 1; got 0/);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([video, mask]);
   });
 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertInteger, assertOneOf, assertOptions, assertPositive, assertShape, invalidArgument, l2Normalize } from '@selfsup/tensors';
+import { assertInteger, assertObject, assertOneOf, assertOptions, assertPositive, assertShape, invalidArgument, l2Normalize } from '@selfsup/tensors';
 import { type ContextBlock, neighbourhoodBias, topKAttention } from './attention.js';
-import { type FeatureExtractor, assertFramesFor, depthToSpace, spaceToDepth } from './features.js';
+import { type FeatureExtractor, assertFeatureExtractor, assertFramesFor, depthToSpace, spaceToDepth } from './features.js';
 
 export interface PropagationOptions {
   /** The embedding: a trained model's `featureExtractor`, or `labPixelFeatures()` for the raw-pixel baseline. */
@@ -37,6 +37,9 @@ export interface PropagationResult {
 
 /** Embeds frames in batches (bounding the memory of the network's activations), L2-normalised when asked. */
 export function embedFrames(frames: tf.Tensor4D, features: FeatureExtractor, options: { normalize?: boolean; batchFrames?: number } = {}): tf.Tensor4D {
+  assertFeatureExtractor('features', features);
+  assertFramesFor('frames', frames, features);
+  assertOptions('options', options);
   const batch = options.batchFrames ?? 8;
   assertInteger('options.batchFrames', batch, 1);
   const t = frames.shape[0];
@@ -63,8 +66,8 @@ export function embedFrames(frames: tf.Tensor4D, features: FeatureExtractor, opt
  * then joins the context of later frames. Labels are propagated at feature resolution and upsampled bilinearly.
  */
 export function propagateLabels(video: tf.Tensor4D, firstFrameMask: tf.Tensor2D, options: PropagationOptions): PropagationResult {
-  assertOptions('options', options);
-  if (typeof options.features?.extract !== 'function') invalidArgument('options.features', 'a FeatureExtractor', options.features);
+  assertObject('options', options, 'an options object with features');
+  assertFeatureExtractor('options.features', options.features);
   const features = options.features;
   assertFramesFor('video', video, features);
   const [t, h, w] = video.shape;

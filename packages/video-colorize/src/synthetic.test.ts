@@ -40,3 +40,13 @@ describe('synthetic videos', () => {
     expect(() => syntheticVideo({} as never)).toThrow(/rng must be an Rng/);
   });
 });
+
+describe('syntheticVideos argument checks', () => {
+  it('bounds the count and checks the options before making any video', () => {
+    const before = tf.memory().numTensors;
+    expect(() => syntheticVideos(2 ** 40, 1)).toThrow(/count must be an integer in \[1, 10000\]; got 1099511627776/);
+    expect(() => syntheticVideos(2, 1, { height: 4 })).toThrow(/options.height must be an integer in \[8, 1024\]; got 4/);
+    expect(() => syntheticVideos(1, 1, { objectSize: 0.2 as never })).toThrow(/options.objectSize must be a \[low, high\] pair/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { labToRgb } from '@selfsup/augment';
-import { type Rng, assertInRange, assertInteger, assertNonNegative, assertOptions, assertRng, createRng } from '@selfsup/tensors';
+import { type Rng, assertInRange, assertInteger, assertNonNegative, assertOptions, assertRng, createRng, invalidArgument } from '@selfsup/tensors';
 
 /*
  * Synthetic videos with ground-truth masks, for tests and benchmarks: textured objects that move, scale, rotate and
@@ -162,6 +162,9 @@ function checkOptions(options: SyntheticVideoOptions): void {
   if (options.flicker !== undefined) assertInRange('options.flicker', options.flicker, 0, 0.9);
   if (options.noise !== undefined) assertInRange('options.noise', options.noise, 0, 1);
   if (options.objectSize !== undefined) {
+    if (!Array.isArray(options.objectSize) || options.objectSize.length !== 2) {
+      invalidArgument('options.objectSize', 'a [low, high] pair of fractions', options.objectSize);
+    }
     const [lo, hi] = options.objectSize;
     assertInRange('options.objectSize[0]', lo, 0.01, 0.5);
     assertInRange('options.objectSize[1]', hi, lo, 0.5);
@@ -277,10 +280,15 @@ export function syntheticVideo(rng: Rng, options: SyntheticVideoOptions = {}): S
   return { frames: tf.tensor4d(pixels, [t, h, w, 3]), masks: tf.tensor3d(labels, [t, h, w], 'int32'), numObjects: n };
 }
 
+/** Most videos one call makes. */
+const MAX_VIDEOS = 10_000;
+
 /** `count` independent videos from `seed` (video i from the i-th fork of createRng(seed)). */
 export function syntheticVideos(count: number, seed: number, options: SyntheticVideoOptions = {}): SyntheticVideo[] {
-  assertInteger('count', count, 1);
+  // Bounded: every video is built at once (2^40 would be an invalid array length, not a long wait).
+  assertInteger('count', count, 1, MAX_VIDEOS);
   assertInteger('seed', seed);
+  checkOptions(options);
   const root = createRng(seed);
   return Array.from({ length: count }, () => syntheticVideo(root.fork(), options));
 }

@@ -15,19 +15,4 @@ export const SKIPPED: Readonly<Record<string, string>> = {
  * Exports whose fuzz failures are known and owned elsewhere (not fixed on this branch): the cases still run and are
  * reported, but do not fail the suite. Each entry says why.
  */
-const VIDEO_COLORIZE = 'owned by the video-colorize branch (not edited here); listed in RELIABILITY.md for its owner';
-export const KNOWN_FAILURES: Readonly<Record<string, string>> = {
-  '@selfsup/video-colorize#boundaryMap': VIDEO_COLORIZE,
-  '@selfsup/video-colorize#boundaryScore': VIDEO_COLORIZE,
-  '@selfsup/video-colorize#boundaryTolerance': VIDEO_COLORIZE,
-  '@selfsup/video-colorize#colorize': VIDEO_COLORIZE,
-  '@selfsup/video-colorize#colourError': VIDEO_COLORIZE,
-  '@selfsup/video-colorize#depthToSpace': VIDEO_COLORIZE,
-  '@selfsup/video-colorize#embedFrames': VIDEO_COLORIZE,
-  '@selfsup/video-colorize#propagateLabels': VIDEO_COLORIZE,
-  '@selfsup/video-colorize#spaceToDepth': VIDEO_COLORIZE,
-  '@selfsup/video-colorize#unstackClips': VIDEO_COLORIZE,
-  '@selfsup/video-colorize#fitColourClusters': VIDEO_COLORIZE,
-  '@selfsup/video-colorize#topKAttention': VIDEO_COLORIZE,
-  '@selfsup/video-colorize#syntheticVideos': VIDEO_COLORIZE,
-};
+export const KNOWN_FAILURES: Readonly<Record<string, string>> = {};
