@@ -85,20 +85,25 @@ export function convParams(info: backend_util.Conv2DInfo): number[] | undefined 
   ];
 }
 
+type Shape4 = [number, number, number, number];
+
+/** tfjs's conv geometry for an NHWC input and an HWIO filter, from a conv kernel's attributes. */
+function convInfo(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: Pick<Conv2DAttrs, 'strides' | 'pad' | 'dimRoundingMode'>,
+  dilations: Conv2DAttrs['dilations'],
+): backend_util.Conv2DInfo {
+  return backend_util.computeConv2DInfo([...xShape] as Shape4, [...filterShape] as Shape4, attrs.strides, dilations, attrs.pad, attrs.dimRoundingMode);
+}
+
 function makeKernels(addon: NativeAddon): KernelConfig[] {
   function conv2d(args: Args<Conv2DAttrs>): TensorInfo {
     const { backend, attrs } = args;
     const x = args.inputs['x'] as TensorInfo;
     const filter = args.inputs['filter'] as TensorInfo;
     if (attrs.dataFormat === 'NCHW' || !allFloat(x, filter)) return fallback(tf.Conv2D, args);
-    const info = backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      attrs.strides,
-      attrs.dilations,
-      attrs.pad,
-      attrs.dimRoundingMode,
-    );
+    const info = convInfo(x.shape, filter.shape, attrs, attrs.dilations);
     const params = convParams(info);
     if (params === undefined) return fallback(tf.Conv2D, args);
     nativeKernelStats.native++;
@@ -120,14 +125,7 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
       (activation === 'linear' || activation === 'relu') &&
       (bias === undefined || util.sizeFromShape(bias.shape) === outChannels);
     if (!usable) return fallback(tf.FusedConv2D, args);
-    const info = backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      attrs.strides,
-      attrs.dilations,
-      attrs.pad,
-      attrs.dimRoundingMode,
-    );
+    const info = convInfo(x.shape, filter.shape, attrs, attrs.dilations);
     const params = convParams(info);
     if (params === undefined) return fallback(tf.FusedConv2D, args);
     nativeKernelStats.native++;
@@ -143,14 +141,7 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
     const dy = args.inputs['dy'] as TensorInfo;
     const filter = args.inputs['filter'] as TensorInfo;
     if (attrs.dataFormat === 'NCHW' || !allFloat(dy, filter)) return fallback(tf.Conv2DBackpropInput, args);
-    const info = backend_util.computeConv2DInfo(
-      attrs.inputShape,
-      filter.shape as [number, number, number, number],
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-    );
+    const info = convInfo(attrs.inputShape, filter.shape, attrs, 1);
     const params = convParams(info);
     if (params === undefined || info.outHeight !== dy.shape[1] || info.outWidth !== dy.shape[2]) return fallback(tf.Conv2DBackpropInput, args);
     nativeKernelStats.native++;
@@ -166,14 +157,7 @@ function makeKernels(addon: NativeAddon): KernelConfig[] {
     const x = args.inputs['x'] as TensorInfo;
     const dy = args.inputs['dy'] as TensorInfo;
     if (attrs.dataFormat === 'NCHW' || !allFloat(x, dy)) return fallback(tf.Conv2DBackpropFilter, args);
-    const info = backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      attrs.filterShape,
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-    );
+    const info = convInfo(x.shape, attrs.filterShape, attrs, 1);
     const params = convParams(info);
     if (params === undefined || info.outHeight !== dy.shape[1] || info.outWidth !== dy.shape[2]) return fallback(tf.Conv2DBackpropFilter, args);
     nativeKernelStats.native++;
