@@ -15,6 +15,14 @@ describe('createRng', () => {
       }),
       { numRuns: 50 },
     );
+    // Seeds that differ only in their high bits (negative ones included) are different generators.
+    const first = (seed: number) => {
+      const r = createRng(seed);
+      return [r.nextUint32(), r.nextUint32(), r.nextUint32(), r.nextUint32()];
+    };
+    for (const [s, t] of [[-1, 0], [-1, 2 ** 32 - 1], [2 ** 32, 0], [-(2 ** 32), 0], [-2, 1]] as const) {
+      expect(first(s), `${s} vs ${t}`).not.toEqual(first(t));
+    }
   });
 
   it('restores a saved state exactly', () => {

@@ -193,8 +193,14 @@ class Xoshiro128 implements Rng {
  */
 export function createRng(seed: number): Rng {
   assertInteger('seed', seed);
-  const sm = splitmix32(seed >>> 0 ^ Math.floor(seed / 0x100000000));
-  return new Xoshiro128([sm(), sm(), sm(), sm()]);
+  // The low 32 bits seed the state; the high bits (negative or large seeds) perturb it through a second stream, so
+  // distinct safe integers give distinct states (folding hi into lo made -1 and 0 the same generator), and seeds in
+  // [0, 2^32) keep the sequences they have always had.
+  const lo = seed >>> 0;
+  const hi = Math.floor(seed / 0x100000000) >>> 0;
+  const sm = splitmix32(lo);
+  const high = hi === 0 ? () => 0 : splitmix32(hi ^ 0x5bd1e995);
+  return new Xoshiro128([(sm() ^ high()) >>> 0, (sm() ^ high()) >>> 0, (sm() ^ high()) >>> 0, (sm() ^ high()) >>> 0]);
 }
 
 /** Checks that `value` is usable as a generator (for public APIs taking an rng). */
