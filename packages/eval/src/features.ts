@@ -3,10 +3,14 @@ import {
   type Encoder,
   type ImageDataset,
   SelfsupError,
+  assertEncoder,
   assertOptions,
   assertPositiveInteger,
   invalidArgument,
 } from '@selfsup/tensors';
+
+// The Encoder check is the contract's own, from @selfsup/tensors; re-exported where this package always had it.
+export { assertEncoder };
 
 /** Embeddings of a labelled dataset: what probes train and test on. The caller owns (and disposes) `features`. */
 export interface FeatureSet {
@@ -27,19 +31,6 @@ export interface ExtractFeaturesOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-/** Checks that `value` looks like an Encoder (the contract in @selfsup/tensors). */
-export function assertEncoder(name: string, value: unknown): asserts value is Encoder {
-  const e = value as Partial<Encoder> | null;
-  if (
-    typeof e !== 'object' ||
-    e === null ||
-    typeof e.apply !== 'function' ||
-    !Array.isArray(e.inputShape) ||
-    typeof e.outputDim !== 'number'
-  ) {
-    invalidArgument(name, 'an Encoder (apply, inputShape, outputDim)', value);
-  }
-}
 
 /** Checks that `value` looks like an ImageDataset. */
 export function assertDataset(name: string, value: unknown): asserts value is ImageDataset {

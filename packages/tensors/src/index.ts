@@ -22,6 +22,7 @@ export {
   assertArray,
   assertBytes,
   assertFiniteNumber,
+  assertEncoder,
   assertFloatTensor,
   assertFunction,
   assertInRange,

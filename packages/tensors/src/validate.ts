@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { Encoder } from './contracts.js';
 import { invalidArgument } from './errors.js';
 
 /** Argument checks shared by every package. Each throws a SelfsupError naming the argument. */
@@ -184,6 +185,24 @@ export function assertModule(name: string, value: unknown): asserts value is { v
     invalidArgument(name, 'a module with a variables array', value);
   }
   assertNamedVariables(`${name}.variables`, (value as { variables: unknown }).variables);
+}
+
+/**
+ * An Encoder (the contract in contracts.ts), duck-typed so that third-party encoders need not come from
+ * `@selfsup/encoders`: `apply`, a `variables` array, an `inputShape` array and an integer `outputDim`.
+ */
+export function assertEncoder(name: string, value: unknown): asserts value is Encoder {
+  const e = value as Partial<Encoder> | null;
+  if (
+    typeof e !== 'object' ||
+    e === null ||
+    typeof e.apply !== 'function' ||
+    !Array.isArray(e.variables) ||
+    !Array.isArray(e.inputShape) ||
+    !Number.isInteger(e.outputDim)
+  ) {
+    invalidArgument(name, 'an Encoder (apply, variables, inputShape, outputDim)', value);
+  }
 }
 
 /** Bytes: a Uint8Array (a Node Buffer is one). */

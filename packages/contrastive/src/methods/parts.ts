@@ -7,11 +7,14 @@ import {
   type Module,
   type NamedVariable,
   type Rng,
+  assertEncoder,
   assertRank,
   assertUniqueNames,
   invalidArgument,
   scopeVariables,
 } from '@selfsup/tensors';
+
+export { assertEncoder };
 
 /** A head (projector, predictor, expander): maps [N, inputDim] to [N, outputDim]. The encoders package's heads fit. */
 export interface Head extends Module {
@@ -27,13 +30,6 @@ export type ViewFn = ImageTransform;
 
 /** One view function for both views, or one per view (BYOL's and MoCo v2's asymmetric pipelines). */
 export type Views = ViewFn | readonly [ViewFn, ViewFn];
-
-export function assertEncoder(name: string, value: unknown): asserts value is Encoder {
-  const e = value as Encoder | undefined;
-  if (typeof e !== 'object' || e === null || typeof e.apply !== 'function' || !Array.isArray(e.variables) || !Number.isInteger(e.outputDim)) {
-    invalidArgument(name, 'an Encoder (apply, variables, outputDim)', value);
-  }
-}
 
 export function assertHead(name: string, value: unknown, inputDim?: number): asserts value is Head {
   const h = value as Head | undefined;

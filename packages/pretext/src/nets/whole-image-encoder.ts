@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineEncoder } from '@selfsup/encoders';
 import type { Encoder } from '@selfsup/tensors';
-import { assertInteger, assertOptions, invalidArgument } from '@selfsup/tensors';
+import { assertEncoder, assertInteger, assertOptions, invalidArgument } from '@selfsup/tensors';
+
+// The Encoder check is the contract's own, from @selfsup/tensors; re-exported where this package always had it.
+export { assertEncoder };
 
 export interface WholeImageOptions {
   /**
@@ -13,20 +16,6 @@ export interface WholeImageOptions {
   readonly standardize?: boolean;
 }
 
-/** Checks an Encoder argument (duck-typed: third-party encoders need not come from `@selfsup/encoders`). */
-export function assertEncoder(name: string, value: unknown): asserts value is Encoder {
-  const e = value as Partial<Encoder> | null;
-  if (
-    typeof e !== 'object' ||
-    e === null ||
-    typeof e.apply !== 'function' ||
-    !Array.isArray(e.variables) ||
-    !Array.isArray(e.inputShape) ||
-    typeof e.outputDim !== 'number'
-  ) {
-    invalidArgument(name, 'an Encoder (apply, variables, inputShape, outputDim)', value);
-  }
-}
 
 /**
  * The encoder a patch-based task (relative location, jigsaw) hands to the probes: its shared patch encoder applied to
