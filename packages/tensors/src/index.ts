@@ -62,6 +62,10 @@ export {
   trainableVariables,
 } from './variables.js';
 
+// Method toolkit: what every SSLMethod needs (variables, disposal, per-step kept tensors)
+export { KeptTensors, accuracyTensor, copyWeights, disposeAll, frozen, methodVariables } from './method-toolkit.js';
+export type { Disposable, MethodPart } from './method-toolkit.js';
+
 // Tensor helpers
 export { l2Normalize } from './ops/l2-normalize.js';
 export { cosineSimilarity, cosineSimilarityMatrix } from './ops/cosine-similarity.js';
