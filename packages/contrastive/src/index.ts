@@ -16,15 +16,15 @@ export { vicregLoss, vicregTerms } from './losses/vicreg-loss.js';
 export type { VicregOptions, VicregTerms } from './losses/vicreg-loss.js';
 
 // Building blocks
-export { MoCoQueue } from './queue/moco-queue.js';
-export type { MoCoQueueOptions } from './queue/moco-queue.js';
+export { MoCoQueue, MocoQueue } from './queue/moco-queue.js';
+export type { MoCoQueueOptions, MocoQueueOptions } from './queue/moco-queue.js';
 export { stopGradient } from './ops/stop-gradient.js';
 
 // Methods (each an SSLMethod for fit; each probe evaluates its `encoder`)
 export { simclr } from './methods/simclr.js';
-export type { SimClrMethod, SimClrOptions } from './methods/simclr.js';
+export type { SimClrMethod, SimClrOptions, SimclrMethod, SimclrOptions } from './methods/simclr.js';
 export { moco, mocoV1, mocoV2 } from './methods/moco.js';
-export type { MoCoMethod, MoCoOptions } from './methods/moco.js';
+export type { MoCoMethod, MoCoOptions, MocoMethod, MocoOptions } from './methods/moco.js';
 export { byol } from './methods/byol.js';
 export type { ByolMethod, ByolOptions } from './methods/byol.js';
 export { simSiam } from './methods/simsiam.js';
@@ -41,7 +41,8 @@ export { gru } from './cpc/gru.js';
 export type { Gru, GruOptions } from './cpc/gru.js';
 export { clip } from './methods/clip.js';
 export type { ClipMethod, ClipOptions } from './methods/clip.js';
-export type { Head, ViewFn, Views } from './methods/parts.js';
+export type { SeedOptions, ViewFn, Views } from './methods/parts.js';
+export type { Head } from './methods/parts.js';
 
 // Text side of CLIP
 export { PAD_TOKEN, UNKNOWN_TOKEN, buildVocabulary, splitWords, tokenize, vocabularyFromTokens } from './text/tokenizer.js';

@@ -10,17 +10,21 @@ export type { AlexNetSmallOptions } from './backbones/alexnet-small.js';
 export { encodePatches } from './patches.js';
 
 // Heads
+export { assertHead } from './heads/head.js';
+export type { Head } from './heads/head.js';
 export { projectionHead, projectionHeadFromConfig } from './heads/projection-head.js';
-export type { Head, HeadBlock, ProjectionHeadOptions } from './heads/projection-head.js';
+export type { HeadBlock, ProjectionHead, ProjectionHeadOptions } from './heads/projection-head.js';
 export {
   byolPredictionHead,
   byolProjectionHead,
   mocoV2ProjectionHead,
   simclrProjectionHead,
+  simSiamPredictionHead,
+  simSiamProjectionHead,
   simsiamPredictionHead,
   simsiamProjectionHead,
 } from './heads/presets.js';
-export type { HeadSizes, SimclrHeadOptions, SimsiamProjectionOptions } from './heads/presets.js';
+export type { HeadSizes, SimclrHeadOptions, SimSiamProjectionOptions, SimsiamProjectionOptions } from './heads/presets.js';
 
 // Momentum copies
 export { byolMomentum, emaUpdate, momentumCopy } from './momentum.js';

@@ -8,7 +8,7 @@ import { convNet } from './backbones/conv-net.js';
 import { mlp } from './backbones/mlp.js';
 import { resnet } from './backbones/resnet.js';
 import { defineEncoder } from './define-encoder.js';
-import { simsiamPredictionHead } from './heads/presets.js';
+import { simSiamPredictionHead } from './heads/presets.js';
 import { buildEncoder, hasArchitecture, listArchitectures, registerArchitecture, unregisterArchitecture } from './registry.js';
 
 async function sameOutputs(a: Encoder, b: Encoder, x: tf.Tensor): Promise<void> {
@@ -28,7 +28,7 @@ describe('registry', () => {
       [convNet({ inputShape: [8, 8, 1], channels: [2, 3], norm: 'group', outputDim: 2, seed: 2 }), randomTensor([2, 8, 8, 1], 2)],
       [resnet({ depth: 18, stem: 'imagenet', width: 0.125, seed: 3 }), randomTensor([1, 16, 16, 3], 3)],
       [alexNetSmall({ inputShape: [16, 16, 3], width: 0.0625, outputDim: 4, seed: 4 }), randomTensor([2, 16, 16, 3], 4)],
-      [simsiamPredictionHead({ inputDim: 6, hiddenDim: 3, seed: 5 }), randomTensor([2, 6], 5)],
+      [simSiamPredictionHead({ inputDim: 6, hiddenDim: 3, seed: 5 }), randomTensor([2, 6], 5)],
     ];
     for (const [encoder, x] of cases) {
       const rebuilt = buildEncoder(encoder.architecture, encoder.config);

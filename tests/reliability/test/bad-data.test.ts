@@ -137,7 +137,7 @@ const IMAGE_FAULTS: Record<string, ImageFault> = {
     await fs.writeFile(file, pngBytes(9, 7, 3, 3));
     return { file, message: /is 9x7, the folder's images are 8x8/ };
   },
-  'grey among colour images': async (d) => {
+  'grey among color images': async (d) => {
     const file = path.join(d, 'grey.png');
     await fs.writeFile(file, pngBytes(8, 8, 1, 4));
     return { file, message: /has 1 channel\(s\), the folder's images have 3/ };

@@ -9,8 +9,8 @@ import {
   byolPredictionHead,
   byolProjectionHead,
   mlp,
-  simsiamPredictionHead,
-  simsiamProjectionHead,
+  simSiamPredictionHead,
+  simSiamProjectionHead,
 } from '@selfsup/encoders';
 import { inpainting, jigsaw, relativePatchLocation, rotNet, rotationRegression } from '@selfsup/pretext';
 import { type Encoder, type SSLMethod, createRng, fit, tensorDataset } from '@selfsup/tensors';
@@ -134,8 +134,8 @@ const METHODS: Record<string, (encoder: Encoder) => SSLMethod> = {
   simsiam: (encoder) =>
     simSiam({
       encoder,
-      projector: simsiamProjectionHead({ inputDim: 16, hiddenDim: 32, outputDim: 16, rng: createRng(1) }),
-      predictor: simsiamPredictionHead({ inputDim: 16, hiddenDim: 8, rng: createRng(2) }),
+      projector: simSiamProjectionHead({ inputDim: 16, hiddenDim: 32, outputDim: 16, rng: createRng(1) }),
+      predictor: simSiamPredictionHead({ inputDim: 16, hiddenDim: 8, rng: createRng(2) }),
       rng: createRng(1),
     }),
   'barlow-twins': (encoder) => barlowTwins({ encoder, projectorDim: 32, rng: createRng(1) }),

@@ -1,22 +1,20 @@
+import { type InitOptions, resolveRng } from '@selfsup/encoders';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type Module,
   type NamedVariable,
-  type Rng,
   assertOptions,
   assertPositiveInteger,
-  assertRng,
   assertShape,
   disposeVariables,
   invalidArgument,
   namedVariable,
 } from '@selfsup/tensors';
 
-export interface GruOptions {
+/** Initial weights from `seed` (default 0) or an `rng` shared with other parts. */
+export interface GruOptions extends InitOptions {
   readonly inputDim: number;
   readonly hiddenDim: number;
-  /** Draws the initial weights: uniform in +-1/sqrt(hiddenDim), as PyTorch's nn.GRU. */
-  readonly rng: Rng;
   /** Prefix of the variable names. Default "gru". */
   readonly name?: string;
 }
@@ -37,11 +35,11 @@ export interface Gru extends Module {
  */
 export function gru(options: GruOptions): Gru {
   assertOptions('options', options);
-  if (options === undefined) invalidArgument('options', 'an options object with inputDim, hiddenDim and rng', options);
-  const { inputDim, hiddenDim, rng } = options;
+  if (options === undefined) invalidArgument('options', 'an options object with inputDim and hiddenDim', options);
+  const { inputDim, hiddenDim } = options;
   assertPositiveInteger('options.inputDim', inputDim);
   assertPositiveInteger('options.hiddenDim', hiddenDim);
-  assertRng('options.rng', rng);
+  const rng = resolveRng(options);
   const name = options.name ?? 'gru';
   const bound = 1 / Math.sqrt(hiddenDim);
   const uniform = (shape: number[]) => tf.tensor(rng.uniformArray(shape.reduce((a, b) => a * b, 1), -bound, bound), shape);

@@ -1,10 +1,11 @@
 import { byolTransforms } from '@selfsup/augment';
+import { type Head, assertHead } from '@selfsup/encoders';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Encoder, type Rng, type SSLMethod, assertInteger, assertNonNegative, assertOptions, createRng, invalidArgument } from '@selfsup/tensors';
+import { type Encoder, type SSLMethod, assertInteger, assertNonNegative, assertOptions, invalidArgument, disposeAll, methodVariables } from '@selfsup/tensors';
 import { barlowTwinsLoss } from '../losses/barlow-twins-loss.js';
-import { type Head, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, imageSize, methodVariables, threeLayerHead } from './parts.js';
+import { type Views, assertEncoder, assertViews, drawViews, embedBoth, imageSize, threeLayerHead, methodRng, type SeedOptions } from './parts.js';
 
-export interface BarlowTwinsMethodOptions {
+export interface BarlowTwinsMethodOptions extends SeedOptions {
   readonly encoder: Encoder;
   /**
    * The projector, whose output the loss sees. Default: dense-BN-ReLU, dense-BN-ReLU, dense, all of width
@@ -13,8 +14,6 @@ export interface BarlowTwinsMethodOptions {
   readonly projector?: Head;
   /** Width of the default projector. Default 1024. */
   readonly projectorDim?: number;
-  /** Initialises the default projector. Default createRng(0). */
-  readonly rng?: Rng;
   /** Default: BYOL's two augmentations (`byolTransforms`), which Barlow Twins follows. */
   readonly views?: Views;
   /** Off-diagonal weight. Default 0.0051. */
@@ -34,22 +33,23 @@ export function barlowTwins(options: BarlowTwinsMethodOptions): BarlowTwinsMetho
   if (options === undefined) invalidArgument('options', 'an options object with encoder, projector and views', options);
   const { encoder } = options;
   assertEncoder('options.encoder', encoder);
+  const { rng, config: seedConfig } = methodRng(options);
   if (options.projectorDim !== undefined) assertInteger('options.projectorDim', options.projectorDim, 1);
-  const projector = options.projector ?? threeLayerHead(encoder.outputDim, options.projectorDim ?? 1024, options.rng ?? createRng(0), 'barlowTwinsProjection');
+  const projector = options.projector ?? threeLayerHead(encoder.outputDim, options.projectorDim ?? 1024, rng, 'barlowTwinsProjection');
   const views = options.views ?? byolTransforms({ size: imageSize(encoder, 'options.views') });
   assertHead('options.projector', projector, encoder.outputDim);
   assertViews('options.views', views);
   const lambda = options.lambda ?? 0.0051;
   assertNonNegative('options.lambda', lambda);
   const variables = methodVariables([
-    ['encoder', encoder],
-    ['projector', projector],
+    { prefix: 'encoder', module: encoder },
+    { prefix: 'projector', module: projector },
   ]);
   return {
-    name: 'barlowTwins',
+    name: 'barlow-twins',
     encoder,
     projector,
-    config: { method: 'barlowTwins', lambda, projectionDim: projector.outputDim },
+    config: { method: 'barlow-twins', lambda, projectionDim: projector.outputDim, ...seedConfig },
     variables,
     loss(batch, context) {
       return tf.tidy(() => {
@@ -59,7 +59,7 @@ export function barlowTwins(options: BarlowTwinsMethodOptions): BarlowTwinsMetho
       });
     },
     dispose() {
-      disposeAll([encoder, projector]);
+      disposeAll(encoder, projector);
     },
   };
 }

@@ -1,25 +1,11 @@
 import { byolTransforms } from '@selfsup/augment';
-import { byolMomentum, byolPredictionHead, byolProjectionHead, emaUpdate, momentumCopy } from '@selfsup/encoders';
+import { type Head, assertHead, byolMomentum, byolPredictionHead, byolProjectionHead, emaUpdate, momentumCopy } from '@selfsup/encoders';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Encoder, type Rng, type SSLMethod, type StepContext, assertInRange, assertOptions, createRng, invalidArgument } from '@selfsup/tensors';
+import { type Encoder, type SSLMethod, type StepContext, assertInRange, assertOptions, invalidArgument, KeptTensors, copyWeights, disposeAll, methodVariables } from '@selfsup/tensors';
 import { byolLoss } from '../losses/byol-loss.js';
-import {
-  type Head,
-  PendingMetrics,
-  type Views,
-  assertEncoder,
-  assertHead,
-  assertViews,
-  copyWeights,
-  disposeAll,
-  drawViews,
-  embedBoth,
-  frozen,
-  imageSize,
-  methodVariables,
-} from './parts.js';
+import { type Views, assertEncoder, assertViews, drawViews, embedBoth, imageSize, methodRng, type SeedOptions } from './parts.js';
 
-export interface ByolOptions {
+export interface ByolOptions extends SeedOptions {
   /** The online encoder f_theta (what probes evaluate). */
   readonly encoder: Encoder;
   /** g_theta. Default `byolProjectionHead`: dense(4096)-BN-ReLU-dense(256). */
@@ -30,8 +16,6 @@ export interface ByolOptions {
   readonly targetEncoder?: Encoder;
   /** g_xi. Default `momentumCopy(projector)`. */
   readonly targetProjector?: Head;
-  /** Initialises the default heads. Default createRng(0). */
-  readonly rng?: Rng;
   /** Default: `byolTransforms` (the first view always blurred, the second sometimes solarised). */
   readonly views?: Views;
   /** tau_base. The decay rises from it to 1 along a cosine over training. Default 0.996. */
@@ -56,7 +40,7 @@ export function byol(options: ByolOptions): ByolMethod {
   if (options === undefined) invalidArgument('options', 'an options object with encoder and views', options);
   const { encoder } = options;
   assertEncoder('options.encoder', encoder);
-  const rng = options.rng ?? createRng(0);
+  const { rng, config: seedConfig } = methodRng(options);
   const projector = options.projector ?? byolProjectionHead({ inputDim: encoder.outputDim, rng });
   const predictor = options.predictor ?? byolPredictionHead({ inputDim: projector.outputDim, rng });
   const targetEncoder = options.targetEncoder ?? momentumCopy(encoder);
@@ -78,18 +62,14 @@ export function byol(options: ByolOptions): ByolMethod {
   for (const v of [...targetEncoder.variables, ...targetProjector.variables]) v.variable.trainable = false;
   const variables = [
     ...methodVariables([
-      ['encoder', encoder],
-      ['projector', projector],
-      ['predictor', predictor],
+      { prefix: 'encoder', module: encoder },
+      { prefix: 'projector', module: projector },
+      { prefix: 'predictor', module: predictor },
+      { prefix: 'target/encoder', module: targetEncoder, frozen: true },
+      { prefix: 'target/projector', module: targetProjector, frozen: true },
     ]),
-    ...frozen(
-      methodVariables([
-        ['target/encoder', targetEncoder],
-        ['target/projector', targetProjector],
-      ]),
-    ),
   ];
-  const metrics = new PendingMetrics();
+  const metrics = new KeptTensors();
   let tau = baseMomentum;
   return {
     name: 'byol',
@@ -98,7 +78,7 @@ export function byol(options: ByolOptions): ByolMethod {
     predictor,
     targetEncoder,
     targetProjector,
-    config: { method: 'byol', baseMomentum, projectionDim: projector.outputDim },
+    config: { method: 'byol', baseMomentum, projectionDim: projector.outputDim, ...seedConfig },
     variables,
     loss(batch, context) {
       return tf.tidy(() => {
@@ -120,7 +100,7 @@ export function byol(options: ByolOptions): ByolMethod {
     },
     dispose() {
       metrics.clear();
-      disposeAll([encoder, projector, predictor, targetEncoder, targetProjector]);
+      disposeAll(encoder, projector, predictor, targetEncoder, targetProjector);
     },
   };
 }

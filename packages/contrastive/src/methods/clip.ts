@@ -1,24 +1,15 @@
-import { projectionHead } from '@selfsup/encoders';
+import { type Head, assertHead, projectionHead } from '@selfsup/encoders';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  type Batch,
-  type Encoder,
-  type Rng,
-  type SSLMethod,
-  assertOptions,
-  assertRank,
-  createRng,
-  invalidArgument,
-} from '@selfsup/tensors';
+import { type Batch, type Encoder, type Rng, type SSLMethod, assertOptions, assertRank, invalidArgument, KeptTensors, disposeAll, methodVariables } from '@selfsup/tensors';
 import { type ClipLogitScale, type ClipLogitScaleOptions, clipLogitScale } from '../losses/clip-logit-scale.js';
 import { clipLoss } from '../losses/clip-loss.js';
 import type { CaptionSource } from '../text/captions.js';
 import type { TextEncoder } from '../text/text-encoder.js';
 import { tokenize } from '../text/tokenizer.js';
 import { type ZeroShotClassifier, zeroShotClassifier } from '../text/zero-shot.js';
-import { type Head, PendingMetrics, type ViewFn, assertEncoder, assertHead, disposeAll, methodVariables } from './parts.js';
+import { type ViewFn, assertEncoder, methodRng, type SeedOptions } from './parts.js';
 
-export interface ClipOptions {
+export interface ClipOptions extends SeedOptions {
   /** The image encoder (what probes evaluate). */
   readonly imageEncoder: Encoder;
   /** The second modality's encoder: a {@link TextEncoder} with `captions`, or any Encoder with `pairedInputs`. */
@@ -33,8 +24,6 @@ export interface ClipOptions {
   readonly views?: ViewFn;
   /** The learnable logit scale (default: from 1/0.07, clamped at 100), or a fixed number. */
   readonly logitScale?: ClipLogitScaleOptions | number;
-  /** Initialises the default projection. Default createRng(0). */
-  readonly rng?: Rng;
 }
 
 export interface ClipMethod extends SSLMethod {
@@ -69,7 +58,7 @@ export function clip(options: ClipOptions): ClipMethod {
     invalidArgument('options.pairedInputs', 'a function (batch, rng) => tensor', pairedInputs);
   }
   if (views !== undefined && typeof views !== 'function') invalidArgument('options.views', 'a view function (images, rng) => images', views);
-  const rng = options.rng ?? createRng(0);
+  const { rng, config: seedConfig } = methodRng(options);
   const imageProjection =
     options.imageProjection ?? projectionHead([{ inputDim: imageEncoder.outputDim, outputDim: textEncoder.outputDim }], { preset: 'clipImageProjection', rng });
   assertHead('options.imageProjection', imageProjection, imageEncoder.outputDim);
@@ -87,9 +76,9 @@ export function clip(options: ClipOptions): ClipMethod {
     config: { encoder: imageEncoder.architecture, encoderConfig: imageEncoder.config, outputDim: imageProjection.outputDim },
     inputShape: imageEncoder.inputShape,
     outputDim: imageProjection.outputDim,
-    variables: [...methodVariables([['encoder', imageEncoder], ['projection', imageProjection]])],
+    variables: [...methodVariables([{ prefix: 'encoder', module: imageEncoder }, { prefix: 'projection', module: imageProjection }])],
     apply: (inputs, applyOptions) => tf.tidy(() => imageProjection.apply(imageEncoder.apply(inputs, applyOptions), applyOptions)),
-    dispose: () => disposeAll([imageEncoder, imageProjection]),
+    dispose: () => disposeAll(imageEncoder, imageProjection),
   };
   const secondInputs = (batch: Batch, r: Rng): tf.Tensor =>
     pairedInputs !== undefined
@@ -97,12 +86,12 @@ export function clip(options: ClipOptions): ClipMethod {
       : tokenize((captions as CaptionSource).captions(batch, r), text.vocabulary as TextEncoder['vocabulary'], { maxLength: text.maxLength as number });
 
   const variables = methodVariables([
-    ['image/encoder', imageEncoder],
-    ['image/projection', imageProjection],
-    ['text', textEncoder],
-    ...(logitScale !== undefined ? ([['clip', { variables: [logitScale.variable] }]] as const) : []),
+    { prefix: 'image/encoder', module: imageEncoder },
+    { prefix: 'image/projection', module: imageProjection },
+    { prefix: 'text', module: textEncoder },
+    ...(logitScale !== undefined ? [{ prefix: 'clip', module: { variables: [logitScale.variable] } }] : []),
   ]);
-  const metrics = new PendingMetrics();
+  const metrics = new KeptTensors();
   return {
     name: 'clip',
     encoder: imageEncoder,
@@ -110,7 +99,7 @@ export function clip(options: ClipOptions): ClipMethod {
     textEncoder,
     imageProjection,
     logitScale,
-    config: { method: 'clip', jointDim: textEncoder.outputDim, learnableScale: logitScale !== undefined, ...(fixedScale !== undefined ? { logitScale: fixedScale } : {}) },
+    config: { method: 'clip', jointDim: textEncoder.outputDim, learnableScale: logitScale !== undefined, ...(fixedScale !== undefined ? { logitScale: fixedScale } : {}), ...seedConfig },
     variables,
     loss(batch, context) {
       assertRank('batch.images', batch.images, 4);
@@ -141,7 +130,7 @@ export function clip(options: ClipOptions): ClipMethod {
     },
     dispose() {
       metrics.clear();
-      disposeAll([imageEncoder, imageProjection, textEncoder]);
+      disposeAll(imageEncoder, imageProjection, textEncoder);
       logitScale?.dispose();
     },
   };

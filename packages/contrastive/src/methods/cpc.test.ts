@@ -15,7 +15,7 @@ describe('cpc', () => {
       inputShape: [28, 28, 1],
       contextDim: 16,
       predictionSteps: 2,
-      rng: createRng(1),
+      seed: 1,
     });
     expect(method.config['grid']).toEqual([6, 6]);
     expect(method.variables.map((v) => v.name)).toContain('predictor/W2');
@@ -42,7 +42,7 @@ describe('cpc', () => {
       inputShape: [28, 28, 1],
       contextDim: 16,
       predictionSteps: 3,
-      rng: createRng(2),
+      seed: 2,
     });
     expect(method.config['grid']).toEqual([13, 1]);
     const result = await fit(method, data, { batchSize: 16, epochs: 6, learningRate: 2e-3, seed: 1, progress: false });
@@ -57,7 +57,7 @@ describe('cpc', () => {
     // A zero-output encoder makes every score equal: each offset-k InfoNCE is log(M_k), M_k = N * cols * (rows - k).
     const zero = tinyEncoder([8, 8, 1], 4, 3);
     for (const v of zero.variables) v.variable.assign(tf.zerosLike(v.variable));
-    const method = cpc({ encoder: zero, frontEnd: cpcImage({ patchSize: 8, stride: 10 }), inputShape: [28, 28, 1], predictionSteps: 2, rng: createRng(0) });
+    const method = cpc({ encoder: zero, frontEnd: cpcImage({ patchSize: 8, stride: 10 }), inputShape: [28, 28, 1], predictionSteps: 2, seed: 0 });
     const images = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 1) as tf.Tensor4D;
     const loss = method.loss({ images, indices: [0, 1] }, { step: 0, epoch: 0, totalSteps: 1, rng: createRng(0) });
     // grid 3 x 3: M_1 = 2 * 3 * 2 = 12, M_2 = 2 * 3 * 1 = 6.
@@ -68,10 +68,10 @@ describe('cpc', () => {
 
   it('rejects mismatched parts by name', () => {
     const enc = tinyEncoder([8, 8, 1]);
-    expect(() => cpc({ encoder: enc, inputShape: [28, 28, 1], frontEnd: cpcImage({ patchSize: 7 }), rng: createRng(0) })).toThrow(
+    expect(() => cpc({ encoder: enc, inputShape: [28, 28, 1], frontEnd: cpcImage({ patchSize: 7 }), seed: 0 })).toThrow(
       /options.encoder must be an encoder whose inputShape accepts pieces of \[7, 7, 1\]/,
     );
-    expect(() => cpc({ encoder: enc, inputShape: [28, 28, 1], predictionSteps: 6, rng: createRng(0) })).toThrow(
+    expect(() => cpc({ encoder: enc, inputShape: [28, 28, 1], predictionSteps: 6, seed: 0 })).toThrow(
       /options.predictionSteps must be an integer in \[1, 5\]; got 6/,
     );
     enc.dispose();

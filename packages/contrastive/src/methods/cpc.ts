@@ -3,26 +3,24 @@ import {
   type ApplyOptions,
   type Batch,
   type Encoder,
-  type NamedVariable,
-  type Rng,
   type SSLMethod,
   type StepMetrics,
   assertInteger,
   assertOptions,
   assertPositive,
   assertRank,
-  assertRng,
-  assertUniqueNames,
-  disposeVariables,
   invalidArgument,
+  KeptTensors,
+  disposeAll,
+  methodVariables,
   namedVariable,
-  scopeVariables,
 } from '@selfsup/tensors';
 import { type CpcFrontEnd, cpcImage } from '../cpc/front-ends.js';
 import { type Gru, gru } from '../cpc/gru.js';
 import { infoNCEOverTargets } from '../losses/info-nce-over-targets.js';
+import { type SeedOptions, methodRng } from './parts.js';
 
-export interface CpcOptions {
+export interface CpcOptions extends SeedOptions {
   /** Embeds one piece (a patch, or a window of steps): its inputShape must accept the front end's piece shape. */
   readonly encoder: Encoder;
   /** How samples are cut into pieces. Default `cpcImage({ patchSize: 8, stride: 4 })` (a 6 x 6 grid on 28 x 28). */
@@ -35,8 +33,6 @@ export interface CpcOptions {
   readonly predictionSteps?: number;
   /** Scales the bilinear scores z^T W_k c. Default 1 (the paper's unscaled log-bilinear model). */
   readonly temperature?: number;
-  /** Initialises the context network and the W_k. */
-  readonly rng: Rng;
 }
 
 /** The CPC method, with its parts exposed. */
@@ -60,12 +56,12 @@ export interface CpcMethod extends SSLMethod {
  */
 export function cpc(options: CpcOptions): CpcMethod {
   assertOptions('options', options);
-  if (options === undefined) invalidArgument('options', 'an options object with encoder, inputShape and rng', options);
-  const { encoder: pieceEncoder, rng } = options;
+  if (options === undefined) invalidArgument('options', 'an options object with encoder and inputShape', options);
+  const { encoder: pieceEncoder } = options;
   if (typeof pieceEncoder?.apply !== 'function' || !Array.isArray(pieceEncoder.variables)) {
     invalidArgument('options.encoder', 'an Encoder', pieceEncoder);
   }
-  assertRng('options.rng', rng);
+  const { rng, config: seedConfig } = methodRng(options);
   const inputShape = options.inputShape;
   if (!Array.isArray(inputShape) || inputShape.length !== 3 || inputShape.some((d) => !Number.isInteger(d) || d < 1)) {
     invalidArgument('options.inputShape', 'an [H, W, C] array of positive integers', inputShape);
@@ -113,10 +109,8 @@ export function cpc(options: CpcOptions): CpcMethod {
     dispose: () => pieceEncoder.dispose(),
   };
 
-  const variables: NamedVariable[] = [...scopeVariables('encoder', pieceEncoder.variables), ...context.variables, ...predictors];
-  assertUniqueNames(variables);
-  let lastMetrics: Record<string, number> = {};
-  let pendingMetrics: tf.Scalar[] = [];
+  const variables = methodVariables([{ prefix: 'encoder', module: pieceEncoder }, { module: context }, { module: { variables: predictors } }]);
+  const metrics = new KeptTensors();
 
   return {
     name: 'cpc',
@@ -124,13 +118,11 @@ export function cpc(options: CpcOptions): CpcMethod {
     pieceEncoder,
     context,
     frontEnd,
-    config: { method: 'cpc', frontEnd: frontEnd.config, contextDim, predictionSteps: steps, temperature, grid: [rows, cols] },
+    config: { method: 'cpc', frontEnd: frontEnd.config, contextDim, predictionSteps: steps, temperature, grid: [rows, cols], ...seedConfig },
     variables,
     loss(batch: Batch) {
       assertRank('batch.images', batch.images, 4);
       const n = batch.images.shape[0];
-      tf.dispose(pendingMetrics);
-      pendingMetrics = [];
       return tf.tidy(() => {
         const z = embedPieces(batch.images, { training: true }); // [N, R, Q, D]
         // One sequence per (sample, column), running down the rows.
@@ -144,24 +136,13 @@ export function cpc(options: CpcOptions): CpcMethod {
           const predictions = tf.matMul(contexts, w.variable as tf.Tensor2D) as tf.Tensor2D;
           return infoNCEOverTargets(predictions, targets, { temperature });
         });
-        pendingMetrics = perStep.map((s) => tf.keep(tf.clone(s)));
+        perStep.forEach((s, i) => metrics.set(`infoNCE_k${i + 1}`, s));
         return tf.div(tf.addN(perStep), steps) as tf.Scalar;
       });
     },
-    metrics(): StepMetrics {
-      if (pendingMetrics.length > 0) {
-        lastMetrics = Object.fromEntries(pendingMetrics.map((s, i) => [`infoNCE_k${i + 1}`, s.dataSync()[0] ?? Number.NaN]));
-        tf.dispose(pendingMetrics);
-        pendingMetrics = [];
-      }
-      return lastMetrics;
-    },
+    metrics: (): StepMetrics => metrics.read(),
     dispose() {
-      tf.dispose(pendingMetrics);
-      pendingMetrics = [];
-      pieceEncoder.dispose();
-      context.dispose();
-      disposeVariables(predictors);
+      disposeAll(metrics, pieceEncoder, context, predictors);
     },
   };
 }

@@ -17,16 +17,19 @@ const ctx = (step: number): StepContext => ({ step, epoch: 0, totalSteps: 4, rng
 describe('methods with default parts', () => {
   const cases: [string, () => SSLMethod, string[]][] = [
     ['simclr', () => simclr({ encoder: encoder() }), ['projector/']],
-    ['mocoV1', () => mocoV1({ encoder: encoder(), queueSize: 16 }), ['projector/', 'momentum/encoder/', 'momentum/projector/', 'queue/']],
-    ['mocoV2', () => mocoV2({ encoder: encoder(), queueSize: 16 }), ['projector/', 'momentum/encoder/', 'momentum/projector/', 'queue/']],
+    ['moco-v1', () => mocoV1({ encoder: encoder(), queueSize: 16 }), ['projector/', 'momentum/encoder/', 'momentum/projector/', 'queue/']],
+    ['moco-v2', () => mocoV2({ encoder: encoder(), queueSize: 16 }), ['projector/', 'momentum/encoder/', 'momentum/projector/', 'queue/']],
     ['byol', () => byol({ encoder: encoder() }), ['projector/', 'predictor/', 'target/encoder/', 'target/projector/']],
-    ['simSiam', () => simSiam({ encoder: encoder() }), ['projector/', 'predictor/']],
-    ['barlowTwins', () => barlowTwins({ encoder: encoder(), projectorDim: 64 }), ['projector/']],
+    ['simsiam', () => simSiam({ encoder: encoder() }), ['projector/', 'predictor/']],
+    ['barlow-twins', () => barlowTwins({ encoder: encoder(), projectorDim: 64 }), ['projector/']],
     ['vicreg', () => vicreg({ encoder: encoder(), expanderDim: 64 }), ['expander/']],
   ];
   for (const [name, build, prefixes] of cases) {
     it(`${name}: builds, computes a finite loss, steps, and leaks nothing`, () => {
       const method = build();
+      // method.name is the CLI's name for it (kebab-case).
+      expect(method.name).toBe(name);
+      expect(method.config['seed']).toBe(0);
       for (const p of prefixes) expect(method.variables.some((v) => v.name.startsWith(p)), p).toBe(true);
       const momentum = method.variables.filter((v) => /^(momentum|target|queue)\//.test(v.name));
       expect(momentum.every((v) => !v.trainable)).toBe(true);
@@ -45,4 +48,20 @@ describe('methods with default parts', () => {
       method.dispose();
     });
   }
+});
+
+describe('seeding', () => {
+  it('seed is recorded in config and picks the default heads; the deprecated rng still works; both is an error', async () => {
+    const first = (m: SSLMethod) => m.variables.find((v) => v.name.startsWith('projector/'))!.variable.data();
+    const a = simclr({ encoder: encoder(), seed: 5 });
+    const b = simclr({ encoder: encoder(), rng: createRng(5) });
+    const c = simclr({ encoder: encoder() });
+    expect(a.config['seed']).toBe(5);
+    expect(b.config['seed']).toBeUndefined();
+    expect(Array.from(await first(a))).toEqual(Array.from(await first(b)));
+    expect(Array.from(await first(a))).not.toEqual(Array.from(await first(c)));
+    expect(() => byol({ encoder: encoder(), seed: 1, rng: createRng(1) })).toThrow(/options.seed must be absent when rng is given/);
+    expect(() => vicreg({ encoder: encoder(), seed: 0.5 })).toThrow(/options.seed/);
+    for (const m of [a, b, c]) m.dispose();
+  });
 });

@@ -1,37 +1,14 @@
 import { mocoV1Transform, mocoV2Transform } from '@selfsup/augment';
-import { emaUpdate, mocoV2ProjectionHead, momentumCopy, projectionHead as buildHead } from '@selfsup/encoders';
+import { type Head, assertHead, emaUpdate, mocoV2ProjectionHead, momentumCopy, projectionHead as buildHead } from '@selfsup/encoders';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  type Encoder,
-  type Rng,
-  type SSLMethod,
-  assertInRange,
-  assertInteger,
-  assertOptions,
-  createRng,
-  invalidArgument,
-  l2Normalize,
-} from '@selfsup/tensors';
+import { type Encoder, type SSLMethod, assertInRange, assertInteger, assertOptions, invalidArgument, l2Normalize, KeptTensors, disposeAll, copyWeights, methodVariables } from '@selfsup/tensors';
 import { infoNCE } from '../losses/info-nce.js';
 import { assertTemperature } from '../ops/checks.js';
 import { stopGradient } from '../ops/stop-gradient.js';
-import { MoCoQueue } from '../queue/moco-queue.js';
-import {
-  type Head,
-  PendingMetrics,
-  type Views,
-  assertEncoder,
-  assertHead,
-  assertViews,
-  disposeAll,
-  drawViews,
-  copyWeights,
-  frozen,
-  imageSize,
-  methodVariables,
-} from './parts.js';
+import { MocoQueue } from '../queue/moco-queue.js';
+import { type Views, assertEncoder, assertViews, drawViews, imageSize, methodRng, type SeedOptions } from './parts.js';
 
-export interface MoCoOptions {
+export interface MocoOptions extends SeedOptions {
   /** The query encoder f_q (what probes evaluate). */
   readonly encoder: Encoder;
   /** The query projection. Default: linear to 128 (v1), `mocoV2ProjectionHead` dense(2048)-ReLU-dense(128) (v2). */
@@ -56,15 +33,13 @@ export interface MoCoOptions {
    * permutation, so that batch-norm statistics cannot tell a query's positive key apart. Default 2 (1 turns it off).
    */
   readonly shuffleGroups?: number;
-  /** Initialises the default head and draws the queue's initial keys. Default createRng(0). */
-  readonly rng?: Rng;
 }
 
-export interface MoCoMethod extends SSLMethod {
+export interface MocoMethod extends SSLMethod {
   readonly projectionHead: Head;
   readonly momentumEncoder: Encoder;
   readonly momentumHead: Head;
-  readonly queue: MoCoQueue;
+  readonly queue: MocoQueue;
 }
 
 /** Sizes of `groups` near-equal chunks of n. */
@@ -79,12 +54,12 @@ function embedInGroups(x: tf.Tensor4D, encoder: Encoder, head: Head, groups: num
 }
 
 /** MoCo, both versions: `mocoV1` and `mocoV2` fill in their defaults. */
-export function moco(version: 'v1' | 'v2', options: MoCoOptions): MoCoMethod {
+export function moco(version: 'v1' | 'v2', options: MocoOptions): MocoMethod {
   assertOptions('options', options);
   if (options === undefined) invalidArgument('options', 'an options object with encoder and views', options);
   const { encoder } = options;
   assertEncoder('options.encoder', encoder);
-  const rng = options.rng ?? createRng(0);
+  const { rng, config: seedConfig } = methodRng(options);
   const projectionHead =
     options.projectionHead ??
     (version === 'v1'
@@ -111,31 +86,27 @@ export function moco(version: 'v1' | 'v2', options: MoCoOptions): MoCoMethod {
   copyWeights(momentumEncoder, encoder);
   copyWeights(momentumHead, projectionHead);
   for (const v of [...momentumEncoder.variables, ...momentumHead.variables]) v.variable.trainable = false;
-  const queue = new MoCoQueue({ size: queueSize, dim: projectionHead.outputDim, rng });
+  const queue = new MocoQueue({ size: queueSize, dim: projectionHead.outputDim, rng });
   const variables = [
     ...methodVariables([
-      ['encoder', encoder],
-      ['projector', projectionHead],
+      { prefix: 'encoder', module: encoder },
+      { prefix: 'projector', module: projectionHead },
+      { prefix: 'momentum/encoder', module: momentumEncoder, frozen: true },
+      { prefix: 'momentum/projector', module: momentumHead, frozen: true },
     ]),
-    ...frozen(
-      methodVariables([
-        ['momentum/encoder', momentumEncoder],
-        ['momentum/projector', momentumHead],
-      ]),
-    ),
     ...queue.variables,
   ];
-  const metrics = new PendingMetrics();
+  const metrics = new KeptTensors();
   let pendingKeys: tf.Tensor2D | undefined;
 
   return {
-    name: version === 'v1' ? 'mocoV1' : 'mocoV2',
+    name: version === 'v1' ? 'moco-v1' : 'moco-v2',
     encoder,
     projectionHead,
     momentumEncoder,
     momentumHead,
     queue,
-    config: { method: version === 'v1' ? 'mocoV1' : 'mocoV2', queueSize, momentum, temperature, shuffleGroups, projectionDim: projectionHead.outputDim },
+    config: { method: version === 'v1' ? 'moco-v1' : 'moco-v2', queueSize, momentum, temperature, shuffleGroups, projectionDim: projectionHead.outputDim, ...seedConfig },
     variables,
     loss(batch, context) {
       const n = batch.images.shape[0];
@@ -175,7 +146,7 @@ export function moco(version: 'v1' | 'v2', options: MoCoOptions): MoCoMethod {
     dispose() {
       metrics.clear();
       pendingKeys?.dispose();
-      disposeAll([encoder, projectionHead, momentumEncoder, momentumHead, queue]);
+      disposeAll(encoder, projectionHead, momentumEncoder, momentumHead, queue);
     },
   };
 }
@@ -185,15 +156,20 @@ export function moco(version: 'v1' | 'v2', options: MoCoOptions): MoCoMethod {
  * queries from f_q, keys from the momentum encoder f_k (m = 0.999), InfoNCE against the positive key and a queue of K
  * past keys (T = 0.07), a linear 128-d head. Keys join the queue after the loss; the oldest leave.
  */
-export function mocoV1(options: MoCoOptions): MoCoMethod {
+export function mocoV1(options: MocoOptions): MocoMethod {
   return moco('v1', options);
 }
 
 /**
  * MoCo v2 (Chen, Fan, Girshick & He 2020, "Improved Baselines with Momentum Contrastive Learning"): MoCo v1 with an MLP
- * head, SimCLR-style augmentation (blur, stronger colour), T = 0.2 and a cosine learning-rate schedule (fit's default
+ * head, SimCLR-style augmentation (blur, stronger color), T = 0.2 and a cosine learning-rate schedule (fit's default
  * schedule).
  */
-export function mocoV2(options: MoCoOptions): MoCoMethod {
+export function mocoV2(options: MocoOptions): MocoMethod {
   return moco('v2', options);
 }
+
+/** @deprecated use `MocoOptions`. */
+export type MoCoOptions = MocoOptions;
+/** @deprecated use `MocoMethod`. */
+export type MoCoMethod = MocoMethod;

@@ -1,27 +1,25 @@
 import { simclrTransform } from '@selfsup/augment';
 import * as tf from '@tensorflow/tfjs-core';
-import { simclrProjectionHead } from '@selfsup/encoders';
-import { type Encoder, type Rng, type SSLMethod, assertOptions, cosineSimilarity, createRng, invalidArgument } from '@selfsup/tensors';
+import { type Head, assertHead, simclrProjectionHead } from '@selfsup/encoders';
+import { type Encoder, type SSLMethod, assertOptions, cosineSimilarity, invalidArgument, KeptTensors, disposeAll, methodVariables } from '@selfsup/tensors';
 import { ntXent } from '../losses/nt-xent.js';
 import { assertTemperature } from '../ops/checks.js';
-import { type Head, PendingMetrics, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, imageSize, methodVariables } from './parts.js';
+import { type Views, assertEncoder, assertViews, drawViews, embedBoth, imageSize, methodRng, type SeedOptions } from './parts.js';
 
-export interface SimClrOptions {
+export interface SimclrOptions extends SeedOptions {
   readonly encoder: Encoder;
   /** g(.), whose output the loss sees. Default `simclrProjectionHead`: dense(D)-ReLU-dense(128). */
   readonly projectionHead?: Head;
   /**
-   * The augmentation that makes each view. Default: SimCLR's (`simclrTransform`: random resized crop and flip, colour
+   * The augmentation that makes each view. Default: SimCLR's (`simclrTransform`: random resized crop and flip, color
    * distortion, grayscale; blur only above 32 pixels, strength 0.5 at 32 pixels and below as in the CIFAR-10 setting).
    */
   readonly views?: Views;
   /** tau. Default 0.5 (the paper's choice for CIFAR-10; 0.1 for ImageNet with large batches). */
   readonly temperature?: number;
-  /** Initialises the default head. Default createRng(0). */
-  readonly rng?: Rng;
 }
 
-export interface SimClrMethod extends SSLMethod {
+export interface SimclrMethod extends SSLMethod {
   readonly projectionHead: Head;
 }
 
@@ -51,27 +49,28 @@ function defaultSimclrViews(encoder: Encoder): Views {
  * method.dispose();
  * ```
  */
-export function simclr(options: SimClrOptions): SimClrMethod {
+export function simclr(options: SimclrOptions): SimclrMethod {
   assertOptions('options', options);
   if (options === undefined) invalidArgument('options', 'an options object with encoder, projectionHead and views', options);
   const { encoder } = options;
   assertEncoder('options.encoder', encoder);
-  const projectionHead = options.projectionHead ?? simclrProjectionHead({ inputDim: encoder.outputDim, outputDim: 128, rng: options.rng ?? createRng(0) });
+  const { rng, config: seedConfig } = methodRng(options);
+  const projectionHead = options.projectionHead ?? simclrProjectionHead({ inputDim: encoder.outputDim, outputDim: 128, rng });
   const views = options.views ?? defaultSimclrViews(encoder);
   assertHead('options.projectionHead', projectionHead, encoder.outputDim);
   assertViews('options.views', views);
   const temperature = options.temperature ?? 0.5;
   assertTemperature('options.temperature', temperature);
   const variables = methodVariables([
-    ['encoder', encoder],
-    ['projector', projectionHead],
+    { prefix: 'encoder', module: encoder },
+    { prefix: 'projector', module: projectionHead },
   ]);
-  const metrics = new PendingMetrics();
+  const metrics = new KeptTensors();
   return {
     name: 'simclr',
     encoder,
     projectionHead,
-    config: { method: 'simclr', temperature, projectionDim: projectionHead.outputDim },
+    config: { method: 'simclr', temperature, projectionDim: projectionHead.outputDim, ...seedConfig },
     variables,
     loss(batch, context) {
       return tf.tidy(() => {
@@ -85,7 +84,12 @@ export function simclr(options: SimClrOptions): SimClrMethod {
     metrics: () => metrics.read(),
     dispose() {
       metrics.clear();
-      disposeAll([encoder, projectionHead]);
+      disposeAll(encoder, projectionHead);
     },
   };
 }
+
+/** @deprecated use `SimclrOptions`. */
+export type SimClrOptions = SimclrOptions;
+/** @deprecated use `SimclrMethod`. */
+export type SimClrMethod = SimclrMethod;

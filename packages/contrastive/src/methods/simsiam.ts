@@ -1,18 +1,16 @@
 import { mocoV2Transform } from '@selfsup/augment';
 import * as tf from '@tensorflow/tfjs-core';
-import { simsiamPredictionHead, simsiamProjectionHead } from '@selfsup/encoders';
-import { type Encoder, type Rng, type SSLMethod, assertOptions, createRng, invalidArgument } from '@selfsup/tensors';
+import { type Head, assertHead, simSiamPredictionHead, simSiamProjectionHead } from '@selfsup/encoders';
+import { type Encoder, type SSLMethod, assertOptions, invalidArgument, KeptTensors, disposeAll, methodVariables } from '@selfsup/tensors';
 import { simSiamLoss } from '../losses/simsiam-loss.js';
-import { type Head, PendingMetrics, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, imageSize, methodVariables } from './parts.js';
+import { type Views, assertEncoder, assertViews, drawViews, embedBoth, imageSize, methodRng, type SeedOptions } from './parts.js';
 
-export interface SimSiamOptions {
+export interface SimSiamOptions extends SeedOptions {
   readonly encoder: Encoder;
-  /** The projection MLP. Default `simsiamProjectionHead` (3 x dense(2048) with batch norm, the last without affine). */
+  /** The projection MLP. Default `simSiamProjectionHead` (3 x dense(2048) with batch norm, the last without affine). */
   readonly projector?: Head;
-  /** The prediction MLP h. Default `simsiamPredictionHead` (a bottleneck: 2048 -> 512 -> 2048). */
+  /** The prediction MLP h. Default `simSiamPredictionHead` (a bottleneck: 2048 -> 512 -> 2048). */
   readonly predictor?: Head;
-  /** Initialises the default heads. Default createRng(0). */
-  readonly rng?: Rng;
   /** Default: MoCo v2's augmentation (`mocoV2Transform`), which SimSiam uses. */
   readonly views?: Views;
 }
@@ -32,9 +30,9 @@ export function simSiam(options: SimSiamOptions): SimSiamMethod {
   if (options === undefined) invalidArgument('options', 'an options object with encoder, projector, predictor and views', options);
   const { encoder } = options;
   assertEncoder('options.encoder', encoder);
-  const rng = options.rng ?? createRng(0);
-  const projector = options.projector ?? simsiamProjectionHead({ inputDim: encoder.outputDim, rng });
-  const predictor = options.predictor ?? simsiamPredictionHead({ inputDim: projector.outputDim, rng });
+  const { rng, config: seedConfig } = methodRng(options);
+  const projector = options.projector ?? simSiamProjectionHead({ inputDim: encoder.outputDim, rng });
+  const predictor = options.predictor ?? simSiamPredictionHead({ inputDim: projector.outputDim, rng });
   const views = options.views ?? mocoV2Transform({ size: imageSize(encoder, 'options.views') });
   assertHead('options.projector', projector, encoder.outputDim);
   assertHead('options.predictor', predictor, projector.outputDim);
@@ -43,17 +41,17 @@ export function simSiam(options: SimSiamOptions): SimSiamMethod {
   }
   assertViews('options.views', views);
   const variables = methodVariables([
-    ['encoder', encoder],
-    ['projector', projector],
-    ['predictor', predictor],
+    { prefix: 'encoder', module: encoder },
+    { prefix: 'projector', module: projector },
+    { prefix: 'predictor', module: predictor },
   ]);
-  const metrics = new PendingMetrics();
+  const metrics = new KeptTensors();
   return {
     name: 'simsiam',
     encoder,
     projector,
     predictor,
-    config: { method: 'simsiam', projectionDim: projector.outputDim },
+    config: { method: 'simsiam', projectionDim: projector.outputDim, ...seedConfig },
     variables,
     loss(batch, context) {
       return tf.tidy(() => {
@@ -72,7 +70,7 @@ export function simSiam(options: SimSiamOptions): SimSiamMethod {
     metrics: () => metrics.read(),
     dispose() {
       metrics.clear();
-      disposeAll([encoder, projector, predictor]);
+      disposeAll(encoder, projector, predictor);
     },
   };
 }

@@ -1,10 +1,11 @@
 import { byolTransforms } from '@selfsup/augment';
+import { type Head, assertHead } from '@selfsup/encoders';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Encoder, type Rng, type SSLMethod, assertInteger, assertOptions, createRng, invalidArgument } from '@selfsup/tensors';
+import { type Encoder, type SSLMethod, assertInteger, assertOptions, invalidArgument, KeptTensors, disposeAll, methodVariables } from '@selfsup/tensors';
 import { type VicregOptions, vicregLoss, vicregTerms } from '../losses/vicreg-loss.js';
-import { type Head, PendingMetrics, type Views, assertEncoder, assertHead, assertViews, disposeAll, drawViews, embedBoth, imageSize, methodVariables, threeLayerHead } from './parts.js';
+import { type Views, assertEncoder, assertViews, drawViews, embedBoth, imageSize, threeLayerHead, methodRng, type SeedOptions } from './parts.js';
 
-export interface VicregMethodOptions extends VicregOptions {
+export interface VicregMethodOptions extends VicregOptions, SeedOptions {
   readonly encoder: Encoder;
   /**
    * The expander, whose output the loss sees. Default: dense-BN-ReLU, dense-BN-ReLU, dense, all of width
@@ -13,8 +14,6 @@ export interface VicregMethodOptions extends VicregOptions {
   readonly expander?: Head;
   /** Width of the default expander. Default 1024. */
   readonly expanderDim?: number;
-  /** Initialises the default expander. Default createRng(0). */
-  readonly rng?: Rng;
   /** Default: BYOL's two augmentations (`byolTransforms`), which VICReg follows. */
   readonly views?: Views;
 }
@@ -30,10 +29,11 @@ export interface VicregMethod extends SSLMethod {
 export function vicreg(options: VicregMethodOptions): VicregMethod {
   assertOptions('options', options);
   if (options === undefined) invalidArgument('options', 'an options object with encoder, expander and views', options);
-  const { encoder, expander: givenExpander, expanderDim, rng, views: givenViews, ...lossOptions } = options;
+  const { encoder, expander: givenExpander, expanderDim, rng: _rng, seed: _seed, views: givenViews, ...lossOptions } = options;
   assertEncoder('options.encoder', encoder);
+  const { rng, config: seedConfig } = methodRng(options);
   if (expanderDim !== undefined) assertInteger('options.expanderDim', expanderDim, 1);
-  const expander = givenExpander ?? threeLayerHead(encoder.outputDim, expanderDim ?? 1024, rng ?? createRng(0), 'vicregExpander');
+  const expander = givenExpander ?? threeLayerHead(encoder.outputDim, expanderDim ?? 1024, rng, 'vicregExpander');
   const views = givenViews ?? byolTransforms({ size: imageSize(encoder, 'options.views') });
   assertHead('options.expander', expander, encoder.outputDim);
   assertViews('options.views', views);
@@ -42,10 +42,10 @@ export function vicreg(options: VicregMethodOptions): VicregMethod {
     vicregLoss(tf.ones([2, 1]), tf.ones([2, 1]), lossOptions);
   });
   const variables = methodVariables([
-    ['encoder', encoder],
-    ['expander', expander],
+    { prefix: 'encoder', module: encoder },
+    { prefix: 'expander', module: expander },
   ]);
-  const metrics = new PendingMetrics();
+  const metrics = new KeptTensors();
   const weights = {
     invariance: lossOptions.invarianceWeight ?? 25,
     variance: lossOptions.varianceWeight ?? 25,
@@ -61,6 +61,7 @@ export function vicreg(options: VicregMethodOptions): VicregMethod {
       varianceWeight: weights.variance,
       covarianceWeight: weights.covariance,
       expansionDim: expander.outputDim,
+      ...seedConfig,
     },
     variables,
     loss(batch, context) {
@@ -79,7 +80,7 @@ export function vicreg(options: VicregMethodOptions): VicregMethod {
     metrics: () => metrics.read(),
     dispose() {
       metrics.clear();
-      disposeAll([encoder, expander]);
+      disposeAll(encoder, expander);
     },
   };
 }

@@ -6,15 +6,15 @@ import { createRng } from '@selfsup/tensors';
 import { restoreVariables, saveCheckpoint } from '@selfsup/tensors/node';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MoCoQueue } from './moco-queue.js';
+import { MocoQueue } from './moco-queue.js';
 
 /** A [b, d] batch whose every entry is its batch's id (so rows say which batch they came from). */
 const tagged = (id: number, b: number, d: number) => tf.fill([b, d], id) as tf.Tensor2D;
 const rowTags = (t: tf.Tensor2D) => (t.arraySync() as number[][]).map((r) => r[0]!);
 
-describe('MoCoQueue', () => {
+describe('MocoQueue', () => {
   it('starts with K random unit keys, non-trainable variables, pointer 0', () => {
-    const q = new MoCoQueue({ size: 8, dim: 4, rng: createRng(1) });
+    const q = new MocoQueue({ size: 8, dim: 4, rng: createRng(1) });
     expect(q.keys().shape).toEqual([8, 4]);
     const norms = tf.tidy(() => Array.from(tf.norm(q.keys(), 2, 1).dataSync()));
     norms.forEach((n) => expect(n).toBeCloseTo(1, 5));
@@ -23,7 +23,7 @@ describe('MoCoQueue', () => {
       ['queue/keys', false],
       ['queue/pointer', false],
     ]);
-    const same = new MoCoQueue({ size: 8, dim: 4, rng: createRng(1) });
+    const same = new MocoQueue({ size: 8, dim: 4, rng: createRng(1) });
     expect(same.keys().arraySync()).toEqual(q.keys().arraySync());
     q.dispose();
     same.dispose();
@@ -33,7 +33,7 @@ describe('MoCoQueue', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 12 }), (b, batchesInQueue, pushes) => {
         const k = b * batchesInQueue;
-        const q = new MoCoQueue({ size: k, dim: 3, rng: createRng(0), batchSize: b });
+        const q = new MocoQueue({ size: k, dim: 3, rng: createRng(0), batchSize: b });
         const before = tf.memory().numTensors;
         for (let id = 1; id <= pushes; id++) {
           const keys = tagged(id, b, 3);
@@ -59,7 +59,7 @@ describe('MoCoQueue', () => {
   });
 
   it('overwrites rows in place at the pointer', () => {
-    const q = new MoCoQueue({ size: 6, dim: 2, rng: createRng(3) });
+    const q = new MocoQueue({ size: 6, dim: 2, rng: createRng(3) });
     for (const id of [1, 2, 3, 4]) {
       const keys = tagged(id, 2, 2);
       q.enqueue(keys);
@@ -71,14 +71,19 @@ describe('MoCoQueue', () => {
   });
 
   it('enforces K % batch == 0 and the key width', () => {
-    expect(() => new MoCoQueue({ size: 10, dim: 4, rng: createRng(0), batchSize: 4 })).toThrow(/options.size must be a multiple of options.batchSize \(4\); got 10/);
-    const q = new MoCoQueue({ size: 10, dim: 4, rng: createRng(0) });
+    expect(() => new MocoQueue({ size: 10, dim: 4, rng: createRng(0), batchSize: 4 })).toThrow(/options.size must be a multiple of options.batchSize \(4\); got 10/);
+    const q = new MocoQueue({ size: 10, dim: 4, rng: createRng(0) });
     const bad = tf.zeros([4, 4]) as tf.Tensor2D;
     expect(() => q.enqueue(bad)).toThrow(/keys must be a batch whose size divides the queue size 10/);
     const narrow = tf.zeros([5, 3]) as tf.Tensor2D;
     expect(() => q.enqueue(narrow)).toThrow(/keys must be a tensor of shape \[\*, 4\]/);
-    expect(() => new MoCoQueue({ size: 0, dim: 4, rng: createRng(0) })).toThrow(/options.size must be an integer >= 1; got 0/);
-    expect(() => new MoCoQueue({ size: 4, dim: 4 } as never)).toThrow(/options.rng must be an Rng/);
+    expect(() => new MocoQueue({ size: 0, dim: 4, rng: createRng(0) })).toThrow(/options.size must be an integer >= 1; got 0/);
+    expect(() => new MocoQueue({ size: 4, dim: 4, seed: 1, rng: createRng(1) })).toThrow(/options.seed must be absent when rng is given/);
+    const seeded = new MocoQueue({ size: 4, dim: 4, seed: 1 });
+    const fromRng = new MocoQueue({ size: 4, dim: 4, rng: createRng(1) });
+    expect(Array.from(seeded.keys().dataSync())).toEqual(Array.from(fromRng.keys().dataSync()));
+    seeded.dispose();
+    fromRng.dispose();
     tf.dispose([bad, narrow]);
     q.dispose();
   });
@@ -86,12 +91,12 @@ describe('MoCoQueue', () => {
   it('round-trips through a checkpoint (keys and pointer)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'moco-queue-'));
     try {
-      const q = new MoCoQueue({ size: 4, dim: 2, rng: createRng(5) });
+      const q = new MocoQueue({ size: 4, dim: 2, rng: createRng(5) });
       const keys = tagged(7, 2, 2);
       q.enqueue(keys);
       keys.dispose();
       await saveCheckpoint(join(dir, 'ckpt'), q.variables);
-      const restored = new MoCoQueue({ size: 4, dim: 2, rng: createRng(6) });
+      const restored = new MocoQueue({ size: 4, dim: 2, rng: createRng(6) });
       await restoreVariables(join(dir, 'ckpt'), restored.variables);
       expect(restored.pointer).toBe(2);
       expect(restored.keys().arraySync()).toEqual(q.keys().arraySync());

@@ -1,12 +1,11 @@
+import { type InitOptions, resolveRng } from '@selfsup/encoders';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type Module,
   type NamedVariable,
-  type Rng,
   assertInteger,
   assertOptions,
   assertPositiveInteger,
-  assertRng,
   assertShape,
   disposeVariables,
   invalidArgument,
@@ -14,13 +13,11 @@ import {
   namedVariable,
 } from '@selfsup/tensors';
 
-export interface MoCoQueueOptions {
+export interface MocoQueueOptions extends InitOptions {
   /** K, the number of keys kept (MoCo: 65536 on ImageNet, 4096 on CIFAR). */
   readonly size: number;
   /** D, the key dimension. */
   readonly dim: number;
-  /** Draws the initial keys (random unit vectors, as MoCo's code does). */
-  readonly rng: Rng;
   /** When given, K must be a multiple of it (checked again at every enqueue against the batch that comes). */
   readonly batchSize?: number;
   /** Prefix of the variables' names. Default "queue". */
@@ -31,21 +28,22 @@ export interface MoCoQueueOptions {
  * The dictionary of MoCo (He et al. 2020, "Momentum Contrast for Unsupervised Visual Representation Learning",
  * section 3.2): a first-in-first-out queue of the K most recent keys, the negatives of the next queries.
  * State is two non-trainable variables, `<name>/keys` [K, D] and `<name>/pointer` (int32: the row the next batch
- * overwrites), so `fit`'s checkpoints save and resume it with the rest of the method.
+ * overwrites), so `fit`'s checkpoints save and resume it with the rest of the method. The initial keys are random unit
+ * vectors (as MoCo's code draws them), from `seed` (default 0) or from an `rng` shared with other parts.
  */
-export class MoCoQueue implements Module {
+export class MocoQueue implements Module {
   readonly size: number;
   readonly dim: number;
   readonly variables: readonly NamedVariable[];
   private readonly keysVariable: NamedVariable;
   private readonly pointerVariable: NamedVariable;
 
-  constructor(options: MoCoQueueOptions) {
+  constructor(options: MocoQueueOptions) {
     assertOptions('options', options);
-    if (options === undefined) invalidArgument('options', 'an options object with size, dim and rng', options);
+    if (options === undefined) invalidArgument('options', 'an options object with size and dim', options);
     assertPositiveInteger('options.size', options.size);
     assertPositiveInteger('options.dim', options.dim);
-    assertRng('options.rng', options.rng);
+    const rng = resolveRng(options);
     if (options.batchSize !== undefined) {
       assertPositiveInteger('options.batchSize', options.batchSize);
       if (options.size % options.batchSize !== 0) {
@@ -56,7 +54,7 @@ export class MoCoQueue implements Module {
     if (typeof name !== 'string' || name.length === 0) invalidArgument('options.name', 'a non-empty string', name);
     this.size = options.size;
     this.dim = options.dim;
-    const initial = tf.tidy(() => l2Normalize(tf.tensor2d(options.rng.normalArray(this.size * this.dim), [this.size, this.dim])));
+    const initial = tf.tidy(() => l2Normalize(tf.tensor2d(rng.normalArray(this.size * this.dim), [this.size, this.dim])));
     this.keysVariable = namedVariable(`${name}/keys`, initial, false);
     this.pointerVariable = namedVariable(`${name}/pointer`, tf.scalar(0, 'int32'), false);
     this.variables = [this.keysVariable, this.pointerVariable];
@@ -108,3 +106,10 @@ export class MoCoQueue implements Module {
     disposeVariables(this.variables);
   }
 }
+
+/** @deprecated use `MocoQueue`. */
+export const MoCoQueue = MocoQueue;
+/** @deprecated use `MocoQueue`. */
+export type MoCoQueue = MocoQueue;
+/** @deprecated use `MocoQueueOptions`. */
+export type MoCoQueueOptions = MocoQueueOptions;

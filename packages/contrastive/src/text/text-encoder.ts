@@ -1,12 +1,11 @@
+import { type InitOptions, resolveRng } from '@selfsup/encoders';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type ApplyOptions,
   type Encoder,
   type NamedVariable,
-  type Rng,
   assertInteger,
   assertOptions,
-  assertRng,
   assertShape,
   disposeVariables,
   invalidArgument,
@@ -24,9 +23,9 @@ import {
 } from './layers.js';
 import { type Vocabulary, tokenize } from './tokenizer.js';
 
-export interface TextEncoderOptions {
+/** Initial weights from `seed` (default 0) or an `rng` shared with other parts. */
+export interface TextEncoderOptions extends InitOptions {
   readonly vocabulary: Vocabulary;
-  readonly rng: Rng;
   /** Tokens per text (longer texts are cut). Default 16. */
   readonly maxLength?: number;
   /** Width of token embeddings and of the transformer. Default 64. */
@@ -66,12 +65,12 @@ const NEG = -1e9;
  */
 export function textEncoder(options: TextEncoderOptions): TextEncoder {
   assertOptions('options', options);
-  if (options === undefined) invalidArgument('options', 'an options object with vocabulary and rng', options);
-  const { vocabulary, rng } = options;
+  if (options === undefined) invalidArgument('options', 'an options object with vocabulary', options);
+  const { vocabulary } = options;
   if (typeof vocabulary !== 'object' || vocabulary === null || !Array.isArray(vocabulary.tokens)) {
     invalidArgument('options.vocabulary', 'a Vocabulary from buildVocabulary()', vocabulary);
   }
-  assertRng('options.rng', rng);
+  const rng = resolveRng(options);
   const maxLength = options.maxLength ?? 16;
   const width = options.width ?? 64;
   const outputDim = options.outputDim ?? 64;
@@ -152,7 +151,7 @@ export function textEncoder(options: TextEncoderOptions): TextEncoder {
 
   return {
     architecture: 'textTransformer',
-    config: { vocabulary: [...vocabulary.tokens], maxLength, width, outputDim, layers, heads },
+    config: { vocabulary: [...vocabulary.tokens], maxLength, width, outputDim, layers, heads, ...(options.seed !== undefined ? { seed: options.seed } : {}) },
     inputShape: [maxLength],
     outputDim,
     vocabulary,

@@ -8,8 +8,8 @@ import {
   byolProjectionHead,
   mocoV2ProjectionHead,
   simclrProjectionHead,
-  simsiamPredictionHead,
-  simsiamProjectionHead,
+  simSiamPredictionHead,
+  simSiamProjectionHead,
 } from './presets.js';
 
 const structure = (head: { blocks: readonly { inputDim: number; outputDim: number; batchNorm: unknown; activation: string; bias: boolean }[] }) =>
@@ -45,15 +45,15 @@ describe('head presets', () => {
   });
 
   it('SimSiam: 3-layer projector with batch norm on the output (no affine); 512 bottleneck predictor', () => {
-    const projector = withoutInitialisation(() => simsiamProjectionHead({ inputDim: 512 }));
+    const projector = withoutInitialisation(() => simSiamProjectionHead({ inputDim: 512 }));
     expect(structure(projector)).toEqual(['512-2048 bn relu', '2048-2048 bn relu', '2048-2048 bn(no affine) linear']);
-    const predictor = withoutInitialisation(() => simsiamPredictionHead());
+    const predictor = withoutInitialisation(() => simSiamPredictionHead());
     expect(structure(predictor)).toEqual(['2048-512 bn relu', '512-2048 linear +b']);
     for (const h of [projector, predictor]) h.dispose();
   });
 
   it("SimSiam's projector output is standardised per feature in training mode", async () => {
-    const head = simsiamProjectionHead({ inputDim: 8, hiddenDim: 16, outputDim: 4 });
+    const head = simSiamProjectionHead({ inputDim: 8, hiddenDim: 16, outputDim: 4 });
     const x = randomTensor([32, 8], 1) as tf.Tensor2D;
     const y = head.apply(x, { training: true });
     const { mean, variance } = tf.moments(y, 0);

@@ -1,6 +1,6 @@
 import { assertOptions, assertPositiveInteger, invalidArgument } from '@selfsup/tensors';
 import type { InitOptions } from '../init.js';
-import { type Head, type HeadBlock, projectionHead } from './projection-head.js';
+import { type HeadBlock, type ProjectionHead, projectionHead } from './projection-head.js';
 
 /** Sizes of a preset head; every default can be overridden (smaller heads suit small data). */
 export interface HeadSizes extends InitOptions {
@@ -36,7 +36,7 @@ export interface SimclrHeadOptions extends HeadSizes {
  * 3 layers: Chen, Kornblith, Swersky, Norouzi & Hinton 2020, "Big Self-Supervised Models are Strong Semi-Supervised
  * Learners".
  */
-export function simclrProjectionHead(options: SimclrHeadOptions): Head {
+export function simclrProjectionHead(options: SimclrHeadOptions): ProjectionHead {
   checkSizes(options);
   const { inputDim, hiddenDim = options.inputDim, outputDim = 128, layers = 2 } = options;
   assertPositiveInteger('options.layers', layers);
@@ -55,7 +55,7 @@ export function simclrProjectionHead(options: SimclrHeadOptions): Head {
  * MoCo v2's projection: dense(2048) -> ReLU -> dense(128), no batch norm.
  * Chen, Fan, Girshick & He 2020, "Improved Baselines with Momentum Contrastive Learning".
  */
-export function mocoV2ProjectionHead(options: HeadSizes): Head {
+export function mocoV2ProjectionHead(options: HeadSizes): ProjectionHead {
   checkSizes(options);
   const { inputDim, hiddenDim = 2048, outputDim = 128 } = options;
   return projectionHead(
@@ -67,7 +67,7 @@ export function mocoV2ProjectionHead(options: HeadSizes): Head {
   );
 }
 
-function byolMlp(inputDim: number, hiddenDim: number, outputDim: number, preset: string, options: InitOptions): Head {
+function byolMlp(inputDim: number, hiddenDim: number, outputDim: number, preset: string, options: InitOptions): ProjectionHead {
   return projectionHead(
     [
       { inputDim, outputDim: hiddenDim, batchNorm: true, activation: 'relu', bias: true },
@@ -81,7 +81,7 @@ function byolMlp(inputDim: number, hiddenDim: number, outputDim: number, preset:
  * BYOL's projector: dense(4096) -> batch norm -> ReLU -> dense(256).
  * Grill et al. 2020, "Bootstrap Your Own Latent: A New Approach to Self-Supervised Learning", section 3.3.
  */
-export function byolProjectionHead(options: HeadSizes): Head {
+export function byolProjectionHead(options: HeadSizes): ProjectionHead {
   checkSizes(options);
   return byolMlp(options.inputDim, options.hiddenDim ?? 4096, options.outputDim ?? 256, 'byolProjection', options);
 }
@@ -90,14 +90,14 @@ export function byolProjectionHead(options: HeadSizes): Head {
  * BYOL's predictor q: the same MLP as the projector, from and to the projection size: 256 -> 4096 -> 256 by default.
  * Grill et al. 2020, "Bootstrap Your Own Latent".
  */
-export function byolPredictionHead(options: Partial<HeadSizes> = {}): Head {
+export function byolPredictionHead(options: Partial<HeadSizes> = {}): ProjectionHead {
   assertOptions('options', options);
   const inputDim = options.inputDim ?? 256;
   checkSizes({ ...options, inputDim });
   return byolMlp(inputDim, options.hiddenDim ?? 4096, options.outputDim ?? inputDim, 'byolPrediction', options);
 }
 
-export interface SimsiamProjectionOptions extends HeadSizes {
+export interface SimSiamProjectionOptions extends HeadSizes {
   /** Dense layers (3 in the paper; 2 for CIFAR in the paper's appendix). Default 3. */
   readonly layers?: number;
 }
@@ -107,7 +107,7 @@ export interface SimsiamProjectionOptions extends HeadSizes {
  * learnable affine. Dense layers before a batch norm have no bias.
  * Chen & He 2021, "Exploring Simple Siamese Representation Learning", section 4.
  */
-export function simsiamProjectionHead(options: SimsiamProjectionOptions): Head {
+export function simSiamProjectionHead(options: SimSiamProjectionOptions): ProjectionHead {
   checkSizes(options);
   const { inputDim, hiddenDim = 2048, outputDim = 2048, layers = 3 } = options;
   assertPositiveInteger('options.layers', layers);
@@ -124,7 +124,7 @@ export function simsiamProjectionHead(options: SimsiamProjectionOptions): Head {
  * SimSiam's predictor h: a bottleneck, dense(512) -> batch norm -> ReLU -> dense(2048) (with bias, no norm).
  * Chen & He 2021, "Exploring Simple Siamese Representation Learning".
  */
-export function simsiamPredictionHead(options: Partial<HeadSizes> = {}): Head {
+export function simSiamPredictionHead(options: Partial<HeadSizes> = {}): ProjectionHead {
   assertOptions('options', options);
   const inputDim = options.inputDim ?? 2048;
   checkSizes({ ...options, inputDim });
@@ -137,3 +137,10 @@ export function simsiamPredictionHead(options: Partial<HeadSizes> = {}): Head {
     { preset: 'simsiamPrediction', ...init(options) },
   );
 }
+
+/** @deprecated use `simSiamProjectionHead`. */
+export const simsiamProjectionHead = simSiamProjectionHead;
+/** @deprecated use `simSiamPredictionHead`. */
+export const simsiamPredictionHead = simSiamPredictionHead;
+/** @deprecated use `SimSiamProjectionOptions`. */
+export type SimsiamProjectionOptions = SimSiamProjectionOptions;

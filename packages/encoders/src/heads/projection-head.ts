@@ -4,6 +4,7 @@ import { assertOptions, assertPositiveInteger, invalidArgument } from '@selfsup/
 import { type ActivationName, activate, assertActivation } from '../activation.js';
 import { defineEncoder } from '../define-encoder.js';
 import { type InitOptions, resolveRng } from '../init.js';
+import type { Head } from './head.js';
 import { type BatchNorm, batchNorm } from '../layers/batch-norm.js';
 import { type Dense, dense } from '../layers/dense.js';
 import { collectVariables } from '../layers/layer.js';
@@ -21,7 +22,8 @@ export interface HeadBlock {
 }
 
 /** A head maps embeddings [N, inputDim] to [N, outputDim]. Heads are encoders of vectors, so they save, load and copy alike. */
-export interface Head extends Encoder {
+/** A head built by `projectionHead` (or a preset): a `Head` that is also an `Encoder` (registered, rebuildable). */
+export interface ProjectionHead extends Encoder, Head {
   readonly inputDim: number;
   /** The blocks, with every default filled in. */
   readonly blocks: readonly Required<HeadBlock>[];
@@ -51,9 +53,9 @@ function normaliseBlock(block: unknown, i: number, previous: number | undefined)
 
 /**
  * A head as a stack of generic blocks. Variables: `block<i>/dense/kernel`, `block<i>/dense/bias`, `block<i>/bn/...`.
- * The presets (simclrProjectionHead, mocoV2ProjectionHead, byol*, simsiam*) are stacks of these blocks.
+ * The presets (simclrProjectionHead, mocoV2ProjectionHead, byol*, simSiam*) are stacks of these blocks.
  */
-export function projectionHead(blocks: readonly HeadBlock[], options: ProjectionHeadOptions = {}): Head {
+export function projectionHead(blocks: readonly HeadBlock[], options: ProjectionHeadOptions = {}): ProjectionHead {
   if (!Array.isArray(blocks) || blocks.length === 0) invalidArgument('blocks', 'a non-empty array of head blocks', blocks);
   assertOptions('options', options);
   if (options.preset !== undefined && typeof options.preset !== 'string') invalidArgument('options.preset', 'a string', options.preset);
@@ -92,7 +94,7 @@ export function projectionHead(blocks: readonly HeadBlock[], options: Projection
 }
 
 /** Rebuilds a head from its config (the registry's factory for "projectionHead"). */
-export function projectionHeadFromConfig(config: JsonObject): Head {
+export function projectionHeadFromConfig(config: JsonObject): ProjectionHead {
   if (typeof config !== 'object' || config === null) invalidArgument('config', 'a projectionHead config { blocks, preset?, seed? }', config);
   const { blocks, preset, seed } = config as { blocks?: unknown; preset?: unknown; seed?: unknown };
   if (!Array.isArray(blocks)) invalidArgument('config.blocks', 'an array of head blocks', blocks);
