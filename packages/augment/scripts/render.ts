@@ -107,7 +107,7 @@ tf.tidy(() => {
     ]),
   );
 
-  // Row 5: Lab: L, a and b (scaled to [0, 1]), the round trip, and the colour quantised to the in-gamut ab bins.
+  // Row 5: Lab: L, a and b (scaled to [0, 1]), the round trip, and the color quantised to the in-gamut ab bins.
   const lab = A.rgbToLab(square);
   const [l, a, b] = tf.split(lab, 3, 3) as [Tensor4D, Tensor4D, Tensor4D];
   const back = A.labToRgb(lab);

@@ -30,10 +30,10 @@ describe('abBins', () => {
     expect(abBins()).toBe(bins);
   });
 
-  it('the sRGB gamut, sampled through rgbToLab, reaches 262 bins, and every colour is near one', () => {
+  it('the sRGB gamut, sampled through rgbToLab, reaches 262 bins, and every color is near one', () => {
     const srgb = abBins({ gamut: 'srgb' });
     expect(srgb).toHaveLength(262);
-    // Every colour lands within half a grid diagonal of an sRGB bin.
+    // Every color lands within half a grid diagonal of an sRGB bin.
     const rng = createRng(3);
     const lab = rgbToLab(tf.tensor2d(rng.uniformArray(3000), [1000, 3]));
     const values = lab.arraySync();

@@ -20,7 +20,7 @@ function sortBins(keys: Iterable<string>): AbBins {
 }
 
 /**
- * The sRGB gamut's ab bins: the grid cells (step 10, centres at multiples of 10) that some sRGB colour falls into
+ * The sRGB gamut's ab bins: the grid cells (step 10, centres at multiples of 10) that some sRGB color falls into
  * through {@link rgbToLab}. The gamut is a diffeomorphic image of the RGB cube, so its ab footprint is that of the
  * cube's faces; they are sampled on a 257x257 grid each (denser sampling adds no bin). 262 bins.
  */
@@ -121,7 +121,7 @@ export interface SoftEncodeOptions {
 }
 
 /**
- * Zhang et al.'s (2016) soft encoding of ground-truth colour: each ab value spreads its mass over its `neighbours`
+ * Zhang et al.'s (2016) soft encoding of ground-truth color: each ab value spreads its mass over its `neighbours`
  * nearest bins with Gaussian weights exp(-d^2 / (2 sigma^2)), normalised to sum to 1.
  * [..., 2] -> [..., Q] (Q = bins.length).
  */
@@ -184,7 +184,7 @@ export interface RebalancingOptions {
 
 /**
  * Class-rebalancing weights of Zhang et al. (2016, eq. 4): w proportional to ((1 - lambda) p + lambda / Q)^-1,
- * normalised so that the expected weight under the prior, sum_q p_q w_q, is 1. Rare colours weigh more; lambda = 1
+ * normalised so that the expected weight under the prior, sum_q p_q w_q, is 1. Rare colors weigh more; lambda = 1
  * gives uniform weights. `prior` ([Q], non-negative) is normalised first; with `sigma` it is smoothed over the ab
  * plane with a Gaussian kernel, as in the paper.
  */

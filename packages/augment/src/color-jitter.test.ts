@@ -85,14 +85,14 @@ describe('adjustBrightness / adjustContrast / adjustSaturation / adjustHue', () 
       product.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(twice[i]![j]!, 6)));
     }
     // adjustHue's YIQ path applies exactly this matrix (then clips).
-    const colours = seededImages(9, 1, 4, 4);
+    const colors = seededImages(9, 1, 4, 4);
     const viaMatrix = tf.tensor4d(
-      mapPixels(colours.dataSync(), 3, (px) => yiqHueMatrix(0.3).map((row) => clamp(row[0]! * px[0]! + row[1]! * px[1]! + row[2]! * px[2]!))),
-      colours.shape,
+      mapPixels(colors.dataSync(), 3, (px) => yiqHueMatrix(0.3).map((row) => clamp(row[0]! * px[0]! + row[1]! * px[1]! + row[2]! * px[2]!))),
+      colors.shape,
     );
-    const viaAdjust = adjustHue(colours, 0.3, { space: 'yiq' });
+    const viaAdjust = adjustHue(colors, 0.3, { space: 'yiq' });
     expect(maxAbsDiff(viaAdjust, viaMatrix)).toBeLessThan(1e-5);
-    tf.dispose([colours, viaMatrix, viaAdjust]);
+    tf.dispose([colors, viaMatrix, viaAdjust]);
     const red = tf.tensor4d([0.8, 0.1, 0.1], [1, 1, 1, 3]);
     const [r, g, b] = Array.from(adjustHue(red, 0.05, { space: 'yiq' }).dataSync());
     expect(g).toBeGreaterThan(b!);
@@ -108,7 +108,7 @@ describe('adjustBrightness / adjustContrast / adjustSaturation / adjustHue', () 
     tf.dispose([x, yiq, lumaBefore, lumaAfter]);
   });
 
-  it('leave grey images alone where colour makes no sense, and validate factors', () => {
+  it('leave grey images alone where color makes no sense, and validate factors', () => {
     const grey = seededImages(4, 2, 3, 3, 1);
     const sat = adjustSaturation(grey, 0.2);
     const hue = adjustHue(grey, 0.3);
@@ -137,7 +137,7 @@ describe('colorJitter', () => {
     );
   });
 
-  it('keeps every value in [0, 1], for grey and colour batches and both hue spaces', () => {
+  it('keeps every value in [0, 1], for grey and color batches and both hue spaces', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 1e6 }),

@@ -89,7 +89,7 @@ export function adjustHue(images: tf.Tensor4D, shift: Factor, options: { readonl
   });
 }
 
-/** How colour jitter rotates hue: through HSV (exact torchvision semantics) or as a YIQ chroma rotation (fast). */
+/** How color jitter rotates hue: through HSV (exact torchvision semantics) or as a YIQ chroma rotation (fast). */
 export type HueSpace = 'hsv' | 'yiq';
 
 const RGB_TO_YIQ = [
@@ -200,7 +200,7 @@ function resolveRange(name: string, value: JitterRange | undefined, hue: boolean
 }
 
 /**
- * Colour jitter (torchvision's `ColorJitter`, SimCLR's `color_jitter_rand`; the colour distortion of SimCLR, MoCo and
+ * Color jitter (torchvision's `ColorJitter`, SimCLR's `color_jitter_rand`; the color distortion of SimCLR, MoCo and
  * BYOL): each sample draws a brightness, contrast, saturation and hue factor and applies the four adjustments in its
  * own random order, clipping to [0, 1] after each (as SimCLR's code does).
  *

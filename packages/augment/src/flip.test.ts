@@ -6,7 +6,7 @@ import { expectInvalid, maxAbsDiff, pixel, seededImages } from '../test/helpers.
 import { flipHorizontal, flipVertical, randomHorizontalFlip, randomVerticalFlip } from './flip.js';
 
 describe('flips', () => {
-  it('flipping twice is the identity (exactly), for grey and colour batches', () => {
+  it('flipping twice is the identity (exactly), for grey and color batches', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 3 }),

@@ -4,7 +4,7 @@ import { LUMA_WEIGHTS, assertImages, mixChannels } from './images.js';
 import { type ImageTransform, randomApply } from './pipeline.js';
 
 /**
- * Converts to grey with the BT.601 luma weights (0.299, 0.587, 0.114) and keeps the channel count: a colour batch
+ * Converts to grey with the BT.601 luma weights (0.299, 0.587, 0.114) and keeps the channel count: a color batch
  * comes back with three equal channels (as torchvision's `Grayscale(num_output_channels=3)`); a grey one unchanged.
  */
 export function toGrayscale(images: tf.Tensor4D): tf.Tensor4D {

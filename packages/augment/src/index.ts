@@ -1,5 +1,5 @@
 // Pipeline
-export { clip, compose, multiView, randomApply } from './pipeline.js';
+export { clampPixels, clip, compose, multiView, randomApply } from './pipeline.js';
 export type { ImageTransform, MultiViewTransform } from './pipeline.js';
 
 // Transforms
@@ -52,7 +52,7 @@ export {
 } from './masks.js';
 export type { ApplyMaskOptions, BlobMaskOptions, MaskBatch, RandomRectangleOptions } from './masks.js';
 
-// Colour spaces and ab quantisation
+// Color spaces and ab quantisation
 export { D65_WHITE, RGB_FROM_XYZ, XYZ_FROM_RGB, labToRgb, rgbToLab } from './lab.js';
 export {
   AB_GRID_STEP,

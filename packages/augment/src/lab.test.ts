@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { expectInvalid, expectNoLeak, maxAbsDiff } from '../test/helpers.js';
 import { D65_WHITE, RGB_FROM_XYZ, XYZ_FROM_RGB, labToRgb, rgbToLab } from './lab.js';
 
-/** scikit-image's rgb2lab in double precision, one colour at a time. */
+/** scikit-image's rgb2lab in double precision, one color at a time. */
 function referenceLab([r, g, b]: number[]): number[] {
   const lin = (c: number) => (c > 0.04045 ? ((c + 0.055) / 1.055) ** 2.4 : c / 12.92);
   const rgb = [lin(r!), lin(g!), lin(b!)];
@@ -17,9 +17,9 @@ function referenceLab([r, g, b]: number[]): number[] {
 describe('rgbToLab / labToRgb', () => {
   it('matches the CIE / scikit-image definition (D65, sRGB curve)', () => {
     const rng = createRng(1);
-    const colours = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1], [0, 0, 0], [0.5, 0.5, 0.5], [0.01, 0.02, 0.03], ...Array.from({ length: 200 }, () => [rng.float(), rng.float(), rng.float()])];
-    const lab = rgbToLab(tf.tensor2d(colours));
-    const expected = tf.tensor2d(colours.map(referenceLab));
+    const colors = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1], [0, 0, 0], [0.5, 0.5, 0.5], [0.01, 0.02, 0.03], ...Array.from({ length: 200 }, () => [rng.float(), rng.float(), rng.float()])];
+    const lab = rgbToLab(tf.tensor2d(colors));
+    const expected = tf.tensor2d(colors.map(referenceLab));
     expect(maxAbsDiff(lab, expected)).toBeLessThan(5e-3);
     // Published values (scikit-image, Bruce Lindbloom's calculator): sRGB red is L 53.24, a 80.09, b 67.20.
     const [red, , , white] = lab.arraySync() as number[][];
@@ -32,10 +32,10 @@ describe('rgbToLab / labToRgb', () => {
     tf.dispose([lab, expected]);
   });
 
-  it('round-trips any colour within 1e-3 and keeps L in [0, 100]', () => {
+  it('round-trips any color within 1e-3 and keeps L in [0, 100]', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.float({ min: 0, max: 1, noNaN: true }), fc.float({ min: 0, max: 1, noNaN: true }), fc.float({ min: 0, max: 1, noNaN: true })), { minLength: 1, maxLength: 64 }), (colours) => {
-        const x = tf.tensor2d(colours.map((c) => [...c]), [colours.length, 3]);
+      fc.property(fc.array(fc.tuple(fc.float({ min: 0, max: 1, noNaN: true }), fc.float({ min: 0, max: 1, noNaN: true }), fc.float({ min: 0, max: 1, noNaN: true })), { minLength: 1, maxLength: 64 }), (colors) => {
+        const x = tf.tensor2d(colors.map((c) => [...c]), [colors.length, 3]);
         const lab = rgbToLab(x);
         const back = labToRgb(lab);
         expect(maxAbsDiff(back, x)).toBeLessThan(1e-3);

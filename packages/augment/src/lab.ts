@@ -26,7 +26,7 @@ function invert3(m: readonly (readonly number[])[]): number[][] {
 /** CIE XYZ to linear sRGB: the inverse of {@link XYZ_FROM_RGB} (scikit-image's `rgb_from_xyz = inv(xyz_from_rgb)`). */
 export const RGB_FROM_XYZ: readonly (readonly number[])[] = invert3(XYZ_FROM_RGB);
 
-function assertColour(name: string, value: unknown): asserts value is tf.Tensor {
+function assertColor(name: string, value: unknown): asserts value is tf.Tensor {
   assertTensor(name, value);
   if (value.rank < 1 || value.shape[value.rank - 1] !== 3 || value.dtype !== 'float32') {
     invalidArgument(name, 'a float32 tensor whose last dimension is 3 ([..., 3])', value);
@@ -44,10 +44,10 @@ function applyMatrix(x: tf.Tensor, m: readonly (readonly number[])[]): tf.Tensor
  * sRGB in [0, 1] to CIE L*a*b* (D65, 2-degree observer), exactly as scikit-image's `rgb2lab`: the sRGB transfer curve
  * (linear below 0.04045, else ((c + 0.055) / 1.055)^2.4), `XYZ_FROM_RGB`, division by the D65 white, then
  * f(t) = t^(1/3) above 0.008856 and 7.787 t + 16/116 below; L = 116 f(Y) - 16 (in [0, 100]), a = 500 (f(X) - f(Y)),
- * b = 200 (f(Y) - f(Z)). Any shape [..., 3] (a batch [N, H, W, 3], a list of colours [M, 3]).
+ * b = 200 (f(Y) - f(Z)). Any shape [..., 3] (a batch [N, H, W, 3], a list of colors [M, 3]).
  */
 export function rgbToLab<T extends tf.Tensor>(rgb: T): T {
-  assertColour('rgb', rgb);
+  assertColor('rgb', rgb);
   return tf.tidy(() => {
     const linear = tf.where(
       tf.greater(rgb, 0.04045),
@@ -73,10 +73,10 @@ export function rgbToLab<T extends tf.Tensor>(rgb: T): T {
  * CIE L*a*b* (D65) back to sRGB in [0, 1], exactly as scikit-image's `lab2rgb`: f(Y) = (L + 16) / 116,
  * f(X) = a / 500 + f(Y), f(Z) = f(Y) - b / 200 (negative f(Z) clipped to 0), t = f^3 above 0.2068966 and
  * (f - 16/116) / 7.787 below, times the white point, `RGB_FROM_XYZ`, the inverse transfer curve, then clipping to
- * [0, 1] (out-of-gamut colours clip).
+ * [0, 1] (out-of-gamut colors clip).
  */
 export function labToRgb<T extends tf.Tensor>(lab: T): T {
-  assertColour('lab', lab);
+  assertColor('lab', lab);
   return tf.tidy(() => {
     const f = tf.add(
       applyMatrix(lab, [

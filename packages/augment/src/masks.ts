@@ -174,12 +174,12 @@ export function inpaintingLossWeights(
   return tf.tidy(() => tf.add(masks, tf.mul(overlapBand(masks, overlap), overlapWeight)) as tf.Tensor4D);
 }
 
-/** Context Encoders' hole fill: the ImageNet mean colour (117, 104, 123) / 255. */
+/** Context Encoders' hole fill: the ImageNet mean color (117, 104, 123) / 255. */
 export const CONTEXT_ENCODER_FILL: readonly [number, number, number] = [117 / 255, 104 / 255, 123 / 255];
 
 export interface ApplyMaskOptions {
   /**
-   * What goes in the hole: a number, one number per channel, 'mean' (each image's mean colour over its context
+   * What goes in the hole: a number, one number per channel, 'mean' (each image's mean color over its context
    * pixels) or 'noise' (uniform in [0, 1], needs `rng`). Default 0.
    */
   readonly fill?: number | readonly number[] | 'mean' | 'noise';

@@ -12,7 +12,7 @@ export interface PatchLayout {
 }
 
 export interface PatchGridOptions extends Partial<PatchLayout> {
-  /** Replace two random colour channels per patch by noise (see `colorDrop`). Default false. */
+  /** Replace two random color channels per patch by noise (see `colorDrop`). Default false. */
   readonly colorDrop?: boolean | { readonly noise?: number };
   /** Randomly down- and up-sample patches (see `downUpSample`). Default false. */
   readonly downUpSample?: boolean | DownUpSampleOptions;

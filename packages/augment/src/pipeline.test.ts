@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectInvalid, expectNoLeak, maxAbsDiff, seededImages } from '../test/helpers.js';
 import { flipHorizontal } from './flip.js';
-import { clip, compose, type ImageTransform, multiView, randomApply } from './pipeline.js';
+import { clampPixels, clip, compose, type ImageTransform, multiView, randomApply } from './pipeline.js';
 import { solarize } from './solarize.js';
 
 const flip: ImageTransform = (x) => flipHorizontal(x);
@@ -139,12 +139,13 @@ describe('multiView', () => {
   });
 });
 
-describe('clip', () => {
-  it('clips to [min, max]', () => {
+describe('clampPixels', () => {
+  it('clamps to [min, max]; clip is its deprecated alias', () => {
     const x = tf.tensor4d([-1, 0.5, 2], [1, 1, 3, 1]);
-    const y = clip()(x, createRng(0));
+    const y = clampPixels()(x, createRng(0));
     expect(Array.from(y.dataSync())).toEqual([0, 0.5, 1]);
-    expectInvalid(() => clip({ min: 1, max: 0 }), 'options.max');
+    expectInvalid(() => clampPixels({ min: 1, max: 0 }), 'options.max');
+    expect(clip).toBe(clampPixels);
     tf.dispose([x, y]);
   });
 });

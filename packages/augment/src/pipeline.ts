@@ -111,8 +111,8 @@ export function multiView(transforms: readonly ImageTransform[] | ImageTransform
   };
 }
 
-/** Clips values to [min, max] (default [0, 1]): the last step of the SimCLR pipeline. */
-export function clip(options: { readonly min?: number; readonly max?: number } = {}): ImageTransform {
+/** Clamps pixel values to [min, max] (default [0, 1]): the last step of the SimCLR pipeline. */
+export function clampPixels(options: { readonly min?: number; readonly max?: number } = {}): ImageTransform {
   assertOptions('options', options);
   const min = options.min ?? 0;
   const max = options.max ?? 1;
@@ -123,3 +123,6 @@ export function clip(options: { readonly min?: number; readonly max?: number } =
     return tf.clipByValue(images, min, max);
   };
 }
+
+/** @deprecated use `clampPixels` (`clip` is CLIP, the method, in @selfsup/contrastive). */
+export const clip = clampPixels;

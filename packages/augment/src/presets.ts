@@ -4,13 +4,13 @@ import { colorJitter } from './color-jitter.js';
 import { randomResizedCrop } from './crop.js';
 import { randomGrayscale } from './grayscale.js';
 import { assertSize } from './images.js';
-import { clip, compose, type ImageTransform, randomApply } from './pipeline.js';
+import { clampPixels, compose, type ImageTransform, randomApply } from './pipeline.js';
 import { randomSolarize } from './solarize.js';
 
 export interface SimclrTransformOptions {
   /** Output [height, width]. */
   readonly size: readonly [number, number];
-  /** Colour distortion strength s (default 1; SimCLR's CIFAR-10 setting uses 0.5). */
+  /** Color distortion strength s (default 1; SimCLR's CIFAR-10 setting uses 0.5). */
   readonly strength?: number;
   /** Gaussian blur with p 0.5 (default true; SimCLR's CIFAR-10 setting has none). */
   readonly blur?: boolean;
@@ -26,7 +26,7 @@ function sizeOf(options: unknown, name: string): readonly [number, number] {
 /**
  * SimCLR's augmentation (Chen, Kornblith, Norouzi, Hinton 2020, "A Simple Framework for Contrastive Learning of
  * Visual Representations", Appendix A and its reference code): random resized crop (area 0.08-1, aspect 3/4-4/3),
- * horizontal flip (p 0.5), colour jitter with p 0.8 (brightness, contrast, saturation 0.8 s, hue 0.2 s, random order),
+ * horizontal flip (p 0.5), color jitter with p 0.8 (brightness, contrast, saturation 0.8 s, hue 0.2 s, random order),
  * random grayscale (p 0.2), Gaussian blur with p 0.5 (kernel 10% of the side, sigma uniform in [0.1, 2.0]), clip to
  * [0, 1]. The paper's CIFAR-10 setting is `{ size: [32, 32], strength: 0.5, blur: false }`
  * ({@link simclrCifarTransform}).
@@ -45,7 +45,7 @@ export function simclrTransform(options: SimclrTransformOptions): ImageTransform
     randomGrayscale({ p: 0.2 }),
   ];
   if (blur) steps.push(randomApply(gaussianBlur({ kernelSize: simclrKernelSize(size[0]), sigma: [0.1, 2.0] }), 0.5));
-  steps.push(clip());
+  steps.push(clampPixels());
   return compose(steps);
 }
 
@@ -58,11 +58,11 @@ export function simclrCifarTransform(options: { readonly size?: readonly [number
 /**
  * MoCo v1's augmentation (He, Fan, Wu, Xie, Girshick 2020, "Momentum Contrast for Unsupervised Visual Representation
  * Learning", 3.3, as in its reference `main_moco.py`): random resized crop (area 0.2-1), random grayscale (p 0.2),
- * colour jitter (0.4, 0.4, 0.4, 0.4) always, horizontal flip, in that order.
+ * color jitter (0.4, 0.4, 0.4, 0.4) always, horizontal flip, in that order.
  */
 export function mocoV1Transform(options: { readonly size: readonly [number, number] }): ImageTransform {
   const size = sizeOf(options, 'options');
-  // The final flip is fused into the crop: colour operations act per pixel, so flipping first or last is the same.
+  // The final flip is fused into the crop: color operations act per pixel, so flipping first or last is the same.
   return compose([
     randomResizedCrop({ size, scale: [0.2, 1], ratio: [3 / 4, 4 / 3], flip: 0.5 }),
     randomGrayscale({ p: 0.2 }),
@@ -72,13 +72,13 @@ export function mocoV1Transform(options: { readonly size: readonly [number, numb
 
 /**
  * MoCo v2's augmentation (Chen, Fan, Girshick, He 2020, "Improved Baselines with Momentum Contrastive Learning",
- * `main_moco.py --aug-plus`): random resized crop (area 0.2-1), colour jitter (0.4, 0.4, 0.4, 0.1) with p 0.8,
+ * `main_moco.py --aug-plus`): random resized crop (area 0.2-1), color jitter (0.4, 0.4, 0.4, 0.1) with p 0.8,
  * random grayscale (p 0.2), Gaussian blur with p 0.5 (sigma uniform in [0.1, 2.0], kernel 10% of the side),
  * horizontal flip.
  */
 export function mocoV2Transform(options: { readonly size: readonly [number, number] }): ImageTransform {
   const size = sizeOf(options, 'options');
-  // The final flip is fused into the crop: colour operations act per pixel and the blur is symmetric, so flipping
+  // The final flip is fused into the crop: color operations act per pixel and the blur is symmetric, so flipping
   // first or last is the same.
   return compose([
     randomResizedCrop({ size, scale: [0.2, 1], ratio: [3 / 4, 4 / 3], flip: 0.5 }),
@@ -90,7 +90,7 @@ export function mocoV2Transform(options: { readonly size: readonly [number, numb
 
 /**
  * BYOL's two asymmetric views (Grill et al. 2020, "Bootstrap Your Own Latent", Table 6): both use random resized
- * crop (area 0.08-1, aspect 3/4-4/3), horizontal flip (p 0.5), colour jitter with p 0.8 (brightness 0.4,
+ * crop (area 0.08-1, aspect 3/4-4/3), horizontal flip (p 0.5), color jitter with p 0.8 (brightness 0.4,
  * contrast 0.4, saturation 0.2, hue 0.1, random order) and grayscale (p 0.2); the first view is always blurred and
  * never solarized, the second blurred with p 0.1 and solarized with p 0.2. Kernel 10% of the side (23 at 224),
  * sigma uniform in [0.1, 2.0]. Returns `[first, second]`, for `multiView(byolTransforms({ size }))`.

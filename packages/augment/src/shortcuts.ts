@@ -3,7 +3,7 @@ import { assertNonNegative, assertOptions, assertProbability, assertRng, invalid
 import { assertImages, replaceRows } from './images.js';
 
 /**
- * Doersch et al.'s (2015) "color dropping" against chromatic aberration: each patch keeps one random colour channel;
+ * Doersch et al.'s (2015) "color dropping" against chromatic aberration: each patch keeps one random color channel;
  * the other two become that channel's patch mean plus Gaussian noise with a standard deviation `noise` (default 1/100)
  * times the kept channel's. Grey patches come back unchanged.
  */
