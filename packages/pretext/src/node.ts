@@ -22,7 +22,7 @@ export async function writeInpaintingPng(
   }
 }
 
-/** Writes `colorizationExamples` (lightness | colourised | original, per example) as a PNG. */
+/** Writes `colorizationExamples` (lightness | colorized | original, per example) as a PNG. */
 export async function writeColorizationPng(file: string, method: Colorization, images: tf.Tensor4D, options: ExampleGridOptions = {}): Promise<void> {
   const picture = colorizationExamples(method, images, options);
   try {

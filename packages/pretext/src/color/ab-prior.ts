@@ -15,7 +15,7 @@ export interface AbPriorOptions {
 }
 
 /**
- * The empirical distribution of quantised ab values over a dataset's colour images ([Q], summing to 1): the prior
+ * The empirical distribution of quantised ab values over a dataset's color images ([Q], summing to 1): the prior
  * that Zhang et al. (2016) estimate on the training set before training and turn into class-rebalancing weights.
  */
 export async function estimateAbPrior(dataset: ImageDataset, options: AbPriorOptions = {}): Promise<Float32Array> {
@@ -45,7 +45,7 @@ export async function estimateAbPrior(dataset: ImageDataset, options: AbPriorOpt
     for (let q = 0; q < values.length; q++) counts[q] = counts[q]! + values[q]!;
   }
   const sum = counts.reduce((a, b) => a + b, 0);
-  if (!(sum > 0)) invalidArgument('dataset', 'a dataset with colour images (every image was grey)', dataset.name);
+  if (!(sum > 0)) invalidArgument('dataset', 'a dataset with color images (every image was grey)', dataset.name);
   return Float32Array.from(counts, (c) => c / sum);
 }
 
@@ -57,7 +57,7 @@ export interface ClassRebalancingOptions {
   readonly bins?: AbBins;
 }
 
-/** A colour prior and the class weights derived from it. */
+/** A color prior and the class weights derived from it. */
 export interface ClassRebalancing {
   /** [Q] the prior after smoothing, summing to 1: the distribution the weights average to 1 under. */
   readonly smoothedPrior: Float32Array;

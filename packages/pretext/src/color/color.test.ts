@@ -23,11 +23,11 @@ describe('splitLab', () => {
 });
 
 describe('chromaMask', () => {
-  it('leaves out images that are grey everywhere and keeps any with one colourful pixel', () => {
+  it('leaves out images that are grey everywhere and keeps any with one colorful pixel', () => {
     tf.tidy(() => {
       const grey = tf.tile(seededImages(2, 1, 4, 4, 1), [1, 1, 1, 3]);
-      const colourPixel = tf.tensor4d([...new Array(15 * 3).fill(0.5), 1, 0, 0], [1, 4, 4, 3]);
-      const { ab } = splitLab(tf.concat([grey, colourPixel], 0) as tf.Tensor4D);
+      const colorPixel = tf.tensor4d([...new Array(15 * 3).fill(0.5), 1, 0, 0], [1, 4, 4, 3]);
+      const { ab } = splitLab(tf.concat([grey, colorPixel], 0) as tf.Tensor4D);
       expect(Array.from(chromaMask(ab, 5).dataSync())).toEqual([0, 1]);
       expectInvalid(() => chromaMask(ab, -1), 'threshold');
     });
@@ -57,9 +57,9 @@ describe('lightness bins', () => {
 
 describe('colorizationTargets', () => {
   it('makes the L input, soft targets whose annealed mean returns the ab, and the grey mask', () => {
-    const colour = smoothImages(3, 2, 8, 8);
+    const color = smoothImages(3, 2, 8, 8);
     const grey = tf.tile(smoothImages(4, 1, 8, 8, 1), [1, 1, 1, 3]) as tf.Tensor4D;
-    const images = tf.concat([colour, grey], 0) as tf.Tensor4D;
+    const images = tf.concat([color, grey], 0) as tf.Tensor4D;
     const t = colorizationTargets(images, { outputSize: [4, 4] });
     expect(t.input.shape).toEqual([3, 8, 8, 1]);
     expect(t.soft.shape).toEqual([3, 4, 4, abBins().length]);
@@ -74,15 +74,15 @@ describe('colorizationTargets', () => {
     });
     expectNoLeak(() => ({ ...colorizationTargets(images, { outputSize: [2, 2] }) }));
     expectInvalid(() => colorizationTargets(images, { outputSize: [16, 16] }), 'options.outputSize');
-    tf.dispose([colour, grey, images, t.input, t.ab, t.soft, t.sampleMask]);
+    tf.dispose([color, grey, images, t.input, t.ab, t.soft, t.sampleMask]);
   });
 });
 
-describe('colour prior and rebalancing', () => {
-  it('counts bins of colour images only, and the rebalancing weights average to 1 under the prior', async () => {
-    const colour = smoothImages(6, 3, 8, 8);
+describe('color prior and rebalancing', () => {
+  it('counts bins of color images only, and the rebalancing weights average to 1 under the prior', async () => {
+    const color = smoothImages(6, 3, 8, 8);
     const grey = tf.tile(smoothImages(7, 2, 8, 8, 1), [1, 1, 1, 3]) as tf.Tensor4D;
-    const images = tf.concat([colour, grey], 0) as tf.Tensor4D;
+    const images = tf.concat([color, grey], 0) as tf.Tensor4D;
     const counts = tf.tidy(() => {
       const { ab } = splitLab(images);
       return abBinCounts(ab, { sampleMask: chromaMask(ab, 5) });
@@ -104,10 +104,10 @@ describe('colour prior and rebalancing', () => {
         tf.dispose([weights, reference]);
       }
     }
-    tf.dispose([colour, grey, counts, fromCounts]);
+    tf.dispose([color, grey, counts, fromCounts]);
     dataset.dispose?.();
     const greyOnly = tensorDataset(tf.zeros([2, 4, 4, 3]) as tf.Tensor4D);
-    await expect(estimateAbPrior(greyOnly)).rejects.toThrow(/colour images/);
+    await expect(estimateAbPrior(greyOnly)).rejects.toThrow(/color images/);
     greyOnly.dispose?.();
   });
 });

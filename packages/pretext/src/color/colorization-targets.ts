@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type AbBins, abBins, quantizeAb, softEncodeAb } from '@selfsup/augment';
 import { assertInteger, assertNonNegative, assertOptions, assertPositive, assertShape, invalidArgument } from '@selfsup/tensors';
-import { assertColourImages, chromaMask, downsampleTo, normalizeAb, normalizeLightness, splitLab } from './lab-channels.js';
+import { assertColorImages, chromaMask, downsampleTo, normalizeAb, normalizeLightness, splitLab } from './lab-channels.js';
 
 export interface ColorizationTargetOptions {
   /** [h, w] of the prediction (Zhang et al. predict at 1/4 of the input side). Default: the input size. */
@@ -24,7 +24,7 @@ export interface ColorizationTargets {
   readonly ab: tf.Tensor4D;
   /** [N, h, w, Q]: Zhang et al.'s soft encoding of `ab`. */
   readonly soft: tf.Tensor4D;
-  /** [N] int32-valued float: 1 for colour images, 0 for those left out. */
+  /** [N] int32-valued float: 1 for color images, 0 for those left out. */
   readonly sampleMask: tf.Tensor1D;
 }
 
@@ -40,7 +40,7 @@ function checkSize(name: string, size: unknown): asserts size is readonly [numbe
  * ab bins (5 nearest bins, Gaussian sigma 5), and a mask that leaves grey images out.
  */
 export function colorizationTargets(images: tf.Tensor4D, options: ColorizationTargetOptions = {}): ColorizationTargets {
-  assertColourImages('images', images);
+  assertColorImages('images', images);
   assertOptions('options', options);
   const [, h, w] = images.shape;
   const outputSize = options.outputSize ?? [h, w];
@@ -72,7 +72,7 @@ export function abRegressionTargets(ab: tf.Tensor4D): tf.Tensor4D {
 
 /**
  * Bin counts of the ab values [..., 2] of the samples with `sampleMask` 1 ([N], default all): [Q] float32 counts,
- * the raw material of the colour prior that `rebalancingWeights` turns into class weights.
+ * the raw material of the color prior that `rebalancingWeights` turns into class weights.
  */
 export function abBinCounts(ab: tf.Tensor4D, options: { readonly bins?: AbBins; readonly sampleMask?: tf.Tensor1D } = {}): tf.Tensor1D {
   assertShape('ab', ab, [null, null, null, 2], { dtype: 'float32' });

@@ -10,8 +10,8 @@ export interface LabChannels {
   readonly ab: tf.Tensor4D;
 }
 
-/** Checks an image batch for the colour tasks: float32 [N, H, W, C] with C = 3 (RGB) or 1 (grey). */
-export function assertColourImages(name: string, images: unknown): asserts images is tf.Tensor4D {
+/** Checks an image batch for the color tasks: float32 [N, H, W, C] with C = 3 (RGB) or 1 (grey). */
+export function assertColorImages(name: string, images: unknown): asserts images is tf.Tensor4D {
   assertShape(name, images, [null, null, null, null], { dtype: 'float32' });
   const c = images.shape[3];
   if (c !== 1 && c !== 3) invalidArgument(name, 'a [N, H, W, C] image batch in [0, 1] with C = 3 (RGB) or 1 (grey)', images);
@@ -22,7 +22,7 @@ export function assertColourImages(name: string, images: unknown): asserts image
  * R = G = B: its L* is the grey's lightness and its ab is zero.
  */
 export function splitLab(images: tf.Tensor4D): LabChannels {
-  assertColourImages('images', images);
+  assertColorImages('images', images);
   return tf.tidy(() => {
     const rgb = images.shape[3] === 1 ? tf.tile(images, [1, 1, 1, 3]) : images;
     const lab = rgbToLab(tf.clipByValue(rgb, 0, 1) as tf.Tensor4D);
@@ -46,7 +46,7 @@ export function normalizeAb(ab: tf.Tensor): tf.Tensor {
 }
 
 /**
- * Per-image inclusion mask for the colour losses: 1 where some pixel's chroma sqrt(a^2 + b^2) reaches `threshold`,
+ * Per-image inclusion mask for the color losses: 1 where some pixel's chroma sqrt(a^2 + b^2) reaches `threshold`,
  * 0 for images that are grey (near-zero ab) everywhere, which Zhang et al. (2016) leave out of training.
  * ab [N, H, W, 2] -> [N] float32.
  */
@@ -77,3 +77,6 @@ export function downsampleTo(images: tf.Tensor4D, size: readonly [number, number
     return tf.image.resizeBilinear(images, [th, tw], false, true);
   });
 }
+
+/** @deprecated use `assertColorImages`. */
+export const assertColourImages = assertColorImages;

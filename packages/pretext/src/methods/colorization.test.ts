@@ -4,7 +4,7 @@ import { abBins } from '@selfsup/augment';
 import { describe, expect, it } from 'vitest';
 import { expectInvalid, maxAbsDiff, smoothImages, value } from '../../test/helpers.js';
 import { expectEncoderContract, expectTrains, fixedLoss } from '../../test/method-checks.js';
-import { splitLab } from '../colour/lab-channels.js';
+import { splitLab } from '../color/lab-channels.js';
 import { labConvNet } from '../nets/lab-conv-net.js';
 import { colorization } from './colorization.js';
 
@@ -22,7 +22,7 @@ describe('colorization', () => {
     const weights = method.classWeights();
     expect(prior.length).toBe(abBins().length);
     expect(prior.reduce((s, p, q) => s + p * weights[q]!, 0)).toBeCloseTo(1, 4);
-    // Rebalancing: rare colours weigh more than common ones.
+    // Rebalancing: rare colors weigh more than common ones.
     const common = prior.indexOf(Math.max(...prior));
     const rare = prior.indexOf(Math.min(...prior));
     expect(weights[rare]!).toBeGreaterThan(weights[common]!);
@@ -61,21 +61,21 @@ describe('colorization', () => {
     const grey = greyAsRgb(2, 4);
     expect(fixedLoss(method, grey)).toBe(0);
     expect(method.metrics?.()['includedImages']).toBe(0);
-    const colour = smoothImages(3, 4, 16, 16);
-    const mixed = tf.concat([colour, grey], 0) as tf.Tensor4D;
-    // Grey images add nothing: the loss of the mix equals the loss of the colour images alone (same prior and weights;
-    // no batch norm, whose batch statistics would let the grey images change the colour images' predictions).
+    const color = smoothImages(3, 4, 16, 16);
+    const mixed = tf.concat([color, grey], 0) as tf.Tensor4D;
+    // Grey images add nothing: the loss of the mix equals the loss of the color images alone (same prior and weights;
+    // no batch norm, whose batch statistics would let the grey images change the color images' predictions).
     const unnormalised = labConvNet({ input: 'lightness', channels: [8, 16], strides: [1, 2], norm: 'none', seed: 6 });
     const fixed = colorization({ encoder: unnormalised, headChannels: 0, prior: new Float32Array(abBins().length).fill(1) });
-    const [lossColour, lossMixed] = [fixedLoss(fixed, colour), fixedLoss(fixed, mixed)];
-    expect(lossMixed).toBeCloseTo(lossColour, 4);
+    const [lossColor, lossMixed] = [fixedLoss(fixed, color), fixedLoss(fixed, mixed)];
+    expect(lossMixed).toBeCloseTo(lossColor, 4);
     expect(fixed.metrics?.()['includedImages']).toBe(0.5);
-    tf.dispose([grey, colour, mixed]);
+    tf.dispose([grey, color, mixed]);
     method.dispose();
     fixed.dispose();
   });
 
-  it('colourises: keeps the lightness, decodes the annealed mean, accepts grey input', () => {
+  it('colorizes: keeps the lightness, decodes the annealed mean, accepts grey input', () => {
     const method = colorization({ encoder: tinyEncoder() });
     const images = smoothImages(4, 2, 16, 16);
     const before = tf.memory().numTensors;
@@ -84,7 +84,7 @@ describe('colorization', () => {
     tf.tidy(() => {
       expect(value(tf.min(rgb))).toBeGreaterThanOrEqual(0);
       expect(value(tf.max(rgb))).toBeLessThanOrEqual(1);
-      // The lightness survives (up to gamut clipping of the predicted colours).
+      // The lightness survives (up to gamut clipping of the predicted colors).
       const { lightness: l0 } = splitLab(images);
       const { lightness: l1 } = splitLab(rgb);
       expect(value(tf.mean(tf.abs(tf.sub(l0, l1))))).toBeLessThan(3);

@@ -1,20 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type AbBins, abBins, annealedMean, labToRgb } from '@selfsup/augment';
 import type { Batch, SSLMethod, StepContext, StepMetrics } from '@selfsup/tensors';
-import {
-  assertInRange,
-  assertInteger,
-  assertNonNegative,
-  assertOneOf,
-  assertOptions,
-  assertPositive,
-  invalidArgument,
-  namedVariable,
-} from '@selfsup/tensors';
-import { classRebalancing } from '../colour/ab-prior.js';
-import { type ColorizationTargets, abBinCounts, abRegressionTargets, colorizationTargets } from '../colour/colorization-targets.js';
-import { AB_SCALE, assertColourImages, normalizeLightness, splitLab } from '../colour/lab-channels.js';
-import { KeptTensors, disposeAll, methodVariables } from '../internal/method.js';
+import { assertInRange, assertInteger, assertNonNegative, assertOneOf, assertOptions, assertPositive, invalidArgument, namedVariable, KeptTensors, disposeAll, methodVariables } from '@selfsup/tensors';
+import { classRebalancing } from '../color/ab-prior.js';
+import { type ColorizationTargets, abBinCounts, abRegressionTargets, colorizationTargets } from '../color/colorization-targets.js';
+import { AB_SCALE, assertColorImages, normalizeLightness, splitLab } from '../color/lab-channels.js';
 import { rebalancedCrossEntropy } from '../losses/rebalanced-cross-entropy.js';
 import { type DenseHead, denseHead } from '../nets/dense-head.js';
 import type { LabConvNet } from '../nets/lab-conv-net.js';
@@ -34,7 +24,7 @@ export interface ColorizationOptions {
    */
   readonly rebalancing?: false | { readonly lambda?: number; readonly sigma?: number };
   /**
-   * The colour prior [Q] the weights come from (e.g. `estimateAbPrior(dataset)`). Default: counted on the fly from the
+   * The color prior [Q] the weights come from (e.g. `estimateAbPrior(dataset)`). Default: counted on the fly from the
    * training batches seen so far (a non-trainable variable, so checkpoints keep it).
    */
   readonly prior?: ArrayLike<number>;
@@ -53,13 +43,13 @@ export interface Colorization extends SSLMethod {
   readonly bins: AbBins;
   /** The input and targets of a batch at the trunk's resolution (soft ab encoding, grey-image mask). */
   samples(images: tf.Tensor4D): ColorizationTargets;
-  /** The colour prior the current class weights come from, smoothed ([Q], sums to 1; uniform before any data). */
+  /** The color prior the current class weights come from, smoothed ([Q], sums to 1; uniform before any data). */
   smoothedPrior(): Float32Array;
   /** The current class-rebalancing weights [Q] (all 1 without rebalancing). */
   classWeights(): Float32Array;
   /** Predicted ab [N, H, W, 2] for images (RGB or grey; only their lightness is read), at the input size. */
   predictAb(images: tf.Tensor4D, options?: { readonly temperature?: number }): tf.Tensor4D;
-  /** Colourised sRGB images [N, H, W, 3]: the input's L* with the predicted ab. */
+  /** Colorized sRGB images [N, H, W, 3]: the input's L* with the predicted ab. */
   colorize(images: tf.Tensor4D, options?: { readonly temperature?: number }): tf.Tensor4D;
 }
 
@@ -135,7 +125,7 @@ export function colorization(options: ColorizationOptions): Colorization {
   if (fixedPrior !== undefined) current = rebalance(fixedPrior);
 
   const samples = (images: tf.Tensor4D): ColorizationTargets => {
-    assertColourImages('images', images);
+    assertColorImages('images', images);
     const [, h, w] = images.shape;
     return colorizationTargets(images, { outputSize: trunk.outputSize(h, w), bins, sigma, neighbours, chromaThreshold: threshold });
   };
@@ -143,7 +133,7 @@ export function colorization(options: ColorizationOptions): Colorization {
   const logitsFor = (lightnessInput: tf.Tensor4D, training: boolean) => head.apply(trunk.apply(lightnessInput, { training }), { training });
 
   const predictAb = (images: tf.Tensor4D, predictOptions: { readonly temperature?: number } = {}): tf.Tensor4D => {
-    assertColourImages('images', images);
+    assertColorImages('images', images);
     const t = predictOptions.temperature ?? temperature;
     assertPositive('options.temperature', t);
     return tf.tidy(() => {
@@ -220,8 +210,7 @@ export function colorization(options: ColorizationOptions): Colorization {
       return { includedImages: kept.scalar('included') };
     },
     dispose() {
-      kept.clear();
-      disposeAll(variables);
+      disposeAll(kept, variables);
     },
   };
 }

@@ -2,19 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { MaskBatch } from '@selfsup/augment';
 import { convNet } from '@selfsup/encoders';
 import type { Batch, Encoder, Optimizer, Rng, SSLMethod, StepContext, StepMetrics } from '@selfsup/tensors';
-import {
-  adam,
-  assertInRange,
-  assertInteger,
-  assertNonNegative,
-  assertOptions,
-  assertPositive,
-  assertPositiveInteger,
-  assertShape,
-  invalidArgument,
-  scopeVariables,
-} from '@selfsup/tensors';
-import { KeptTensors, disposeAll, methodVariables } from '../internal/method.js';
+import { adam, assertInRange, assertInteger, assertNonNegative, assertOptions, assertPositive, assertPositiveInteger, assertShape, invalidArgument, scopeVariables, KeptTensors, disposeAll, methodVariables } from '@selfsup/tensors';
 import { discriminatorLoss, generatorAdversarialLoss } from '../losses/adversarial.js';
 import { weightedL2Loss } from '../losses/weighted-l2.js';
 import { type ImageDecoder, imageDecoder } from '../nets/image-decoder.js';
@@ -45,7 +33,7 @@ export interface InpaintingOptions {
   readonly overlap?: number;
   /** Weight of the overlap band. Default 10. */
   readonly overlapWeight?: number;
-  /** Hole fill of the encoder input (per channel or one value). Default Context Encoders' mean colour. */
+  /** Hole fill of the encoder input (per channel or one value). Default Context Encoders' mean color. */
   readonly fill?: number | readonly number[];
   /** Weight of the masked L2 reconstruction loss. Default 0.999. */
   readonly reconstructionWeight?: number;
@@ -198,8 +186,8 @@ export function inpainting(options: InpaintingOptions): Inpainting {
             kept.set('adversarial', adversarial);
             total = tf.add(total, tf.mul(adversarial, adversarialWeight));
             // The discriminator's step (afterStep) trains on these completions, as values.
-            kept.set('completed', tf.clone(completed));
-            kept.set('masks', tf.clone(s.masks));
+            kept.set('completed', completed);
+            kept.set('masks', s.masks);
           }
           return total;
         });

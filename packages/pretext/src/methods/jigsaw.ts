@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type JigsawPuzzle, assertPermutation, jigsawPermutations, jigsawPuzzle } from '@selfsup/augment';
 import { type Head, encodePatches } from '@selfsup/encoders';
 import type { Batch, Encoder, Rng, SSLMethod, StepContext, StepMetrics } from '@selfsup/tensors';
-import { assertInteger, assertOptions, createRng, invalidArgument, sparseCrossEntropy } from '@selfsup/tensors';
-import { KeptTensors, accuracyTensor, disposeAll, hiddenSizes, methodVariables } from '../internal/method.js';
+import { assertInteger, assertOptions, createRng, invalidArgument, sparseCrossEntropy, KeptTensors, accuracyTensor, disposeAll, methodVariables } from '@selfsup/tensors';
+import { hiddenSizes } from '../internal/hidden-sizes.js';
 import { pretextHead } from '../nets/classifier-head.js';
 import { assertEncoder, wholeImageEncoder } from '../nets/whole-image-encoder.js';
 import { fitPatchesToEncoder } from './relative-patch-location.js';
@@ -122,8 +122,7 @@ export function jigsaw(options: JigsawOptions): Jigsaw {
       return { accuracy: kept.scalar('accuracy') };
     },
     dispose() {
-      kept.clear();
-      disposeAll(variables);
+      disposeAll(kept, variables);
     },
   };
 }

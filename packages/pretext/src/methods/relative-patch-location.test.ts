@@ -12,6 +12,7 @@ const tinyEncoder = (c = 3) => convNet({ inputShape: [-1, -1, c], channels: [8, 
 describe('relativePatchLocation', () => {
   it('labels each pair with the position of the second patch around the first', () => {
     const method = relativePatchLocation({ encoder: tinyEncoder(), patchSize: 6, gap: 2, jitter: 1, colorDrop: false, downUpSample: false });
+    expect(method.name).toBe('relative-location'); // the CLI's name
     const images = seededImages(5, 6, 28, 28);
     const pairs = method.samples(images, createRng(9));
     const labels = Array.from(pairs.labels.dataSync());
@@ -32,7 +33,7 @@ describe('relativePatchLocation', () => {
     method.dispose();
   });
 
-  it('removes shortcuts by default: colour dropping leaves one informative channel per patch', () => {
+  it('removes shortcuts by default: color dropping leaves one informative channel per patch', () => {
     const method = relativePatchLocation({ encoder: tinyEncoder(), patchSize: 6, gap: 2, jitter: 1 });
     expect(method.config['colorDrop']).toBe(true);
     expect(method.config['downUpSample']).toBe(true);

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { RelativeLocationPairs } from '@selfsup/augment';
 import type { Head } from '@selfsup/encoders';
 import type { Batch, Encoder, Rng, SSLMethod, StepContext, StepMetrics } from '@selfsup/tensors';
-import { assertInteger, assertOptions, assertRank, invalidArgument, sparseCrossEntropy } from '@selfsup/tensors';
-import { KeptTensors, accuracyTensor, disposeAll, hiddenSizes, methodVariables } from '../internal/method.js';
+import { assertInteger, assertOptions, assertRank, invalidArgument, sparseCrossEntropy, KeptTensors, accuracyTensor, disposeAll, methodVariables } from '@selfsup/tensors';
+import { hiddenSizes } from '../internal/hidden-sizes.js';
 import { pretextHead } from '../nets/classifier-head.js';
 import { assertEncoder, wholeImageEncoder } from '../nets/whole-image-encoder.js';
 import { type RelativeLocationSampleOptions, relativeLocationSamples } from '../samples/relative-location-samples.js';
@@ -39,7 +39,7 @@ export function fitPatchesToEncoder(patches: tf.Tensor4D, encoder: Encoder): tf.
  * Context prediction (Doersch, Gupta & Efros 2015, "Unsupervised Visual Representation Learning by Context
  * Prediction"): two patches of a jittered 3x3 grid with gaps (the centre and one of its eight neighbours) go through
  * one shared patch encoder, their features are concatenated and a small head classifies the neighbour's position
- * (8-way). Colour dropping and random down-sampling, the paper's shortcut removals, are on by default.
+ * (8-way). Color dropping and random down-sampling, the paper's shortcut removals, are on by default.
  * The exposed `encoder` is the patch encoder applied to whole images (see `wholeImageEncoder`). Metric: `accuracy`.
  */
 export function relativePatchLocation(options: RelativePatchLocationOptions): RelativePatchLocation {
@@ -66,7 +66,7 @@ export function relativePatchLocation(options: RelativePatchLocationOptions): Re
   const kept = new KeptTensors<'accuracy'>();
   const samples = (images: tf.Tensor4D, rng: Rng) => relativeLocationSamples(images, rng, sampleOptions);
   return {
-    name: 'relativePatchLocation',
+    name: 'relative-location',
     encoder,
     patchEncoder,
     head,
@@ -103,8 +103,7 @@ export function relativePatchLocation(options: RelativePatchLocationOptions): Re
       return { accuracy: kept.scalar('accuracy') };
     },
     dispose() {
-      kept.clear();
-      disposeAll(variables);
+      disposeAll(kept, variables);
     },
   };
 }

@@ -22,6 +22,7 @@ function centralError(a: tf.Tensor4D, b: tf.Tensor4D, side: number): number {
 describe('rotationRegression', () => {
   it('labels each image with its angle: rotating back by the label restores the image (up to resampling)', () => {
     const method = rotationRegression({ encoder: tinyEncoder(), zoomToFit: false, hiddenDims: [] });
+    expect(method.name).toBe('rotation-regression'); // the CLI's name
     const images = smoothImages(3, 4, 24, 24, 1);
     const { images: rotated, angles } = method.samples(images, createRng(5));
     const list = Array.from(angles.dataSync());

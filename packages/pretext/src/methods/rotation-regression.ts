@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type RotationRegressionBatch, rotationRegressionBatch } from '@selfsup/augment';
 import type { Head } from '@selfsup/encoders';
 import type { Batch, Encoder, Rng, SSLMethod, StepContext, StepMetrics } from '@selfsup/tensors';
-import { assertInteger, assertOptions, assertRangePair, invalidArgument } from '@selfsup/tensors';
-import { KeptTensors, disposeAll, hiddenSizes, methodVariables } from '../internal/method.js';
+import { assertInteger, assertOptions, assertRangePair, invalidArgument, KeptTensors, disposeAll, methodVariables } from '@selfsup/tensors';
+import { hiddenSizes } from '../internal/hidden-sizes.js';
 import { angleRegressionLoss, predictedAngles } from '../losses/angle.js';
 import { pretextHead } from '../nets/classifier-head.js';
 import { assertEncoder } from '../nets/whole-image-encoder.js';
@@ -52,7 +52,7 @@ export function rotationRegression(options: RotationRegressionOptions): Rotation
   const kept = new KeptTensors<'error'>();
   const samples = (images: tf.Tensor4D, rng: Rng) => rotationRegressionBatch(images, rng, { range: [range[0], range[1]], zoomToFit });
   return {
-    name: 'rotationRegression',
+    name: 'rotation-regression',
     encoder,
     head,
     config: { range: [range[0], range[1]], zoomToFit, hiddenDims, seed },
@@ -74,8 +74,7 @@ export function rotationRegression(options: RotationRegressionOptions): Rotation
       return { angularErrorDegrees: kept.scalar('error') };
     },
     dispose() {
-      kept.clear();
-      disposeAll(variables);
+      disposeAll(kept, variables);
     },
   };
 }

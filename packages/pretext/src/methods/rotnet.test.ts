@@ -11,6 +11,7 @@ const tinyEncoder = () => convNet({ inputShape: [-1, -1, 1], channels: [8, 16], 
 describe('rotNet', () => {
   it('labels every image with the quarter turns that made it: rotating back by the label restores the image', () => {
     const method = rotNet({ encoder: tinyEncoder(), hiddenDims: [] });
+    expect(method.name).toBe('rotnet'); // the CLI's name
     const images = smoothImages(1, 3, 12, 12, 1);
     const { images: rotated, labels } = method.samples(images);
     expect(rotated.shape).toEqual([12, 12, 12, 1]);

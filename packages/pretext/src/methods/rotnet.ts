@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type RotNetBatch, rotNetBatch } from '@selfsup/augment';
 import type { Head } from '@selfsup/encoders';
 import type { Batch, Encoder, SSLMethod, StepContext, StepMetrics } from '@selfsup/tensors';
-import { assertInteger, assertOptions, invalidArgument, sparseCrossEntropy } from '@selfsup/tensors';
-import { KeptTensors, accuracyTensor, disposeAll, hiddenSizes, methodVariables } from '../internal/method.js';
+import { assertInteger, assertOptions, invalidArgument, sparseCrossEntropy, KeptTensors, accuracyTensor, disposeAll, methodVariables } from '@selfsup/tensors';
+import { hiddenSizes } from '../internal/hidden-sizes.js';
 import { pretextHead } from '../nets/classifier-head.js';
 import { assertEncoder } from '../nets/whole-image-encoder.js';
 
@@ -57,7 +57,7 @@ export function rotNet(options: RotNetOptions): RotNet {
   ]);
   const kept = new KeptTensors<'accuracy'>();
   return {
-    name: 'rotNet',
+    name: 'rotnet',
     encoder,
     head,
     config: { hiddenDims, seed, rotations: 4 },
@@ -75,8 +75,7 @@ export function rotNet(options: RotNetOptions): RotNet {
       return { accuracy: kept.scalar('accuracy') };
     },
     dispose() {
-      kept.clear();
-      disposeAll(variables);
+      disposeAll(kept, variables);
     },
   };
 }

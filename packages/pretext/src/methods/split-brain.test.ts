@@ -4,7 +4,7 @@ import { globalAvgPool } from '@selfsup/encoders';
 import { describe, expect, it } from 'vitest';
 import { expectInvalid, maxAbsDiff, smoothImages } from '../../test/helpers.js';
 import { expectEncoderContract, expectTrains } from '../../test/method-checks.js';
-import { downsampleTo, normalizeAb, normalizeLightness, splitLab } from '../colour/lab-channels.js';
+import { downsampleTo, normalizeAb, normalizeLightness, splitLab } from '../color/lab-channels.js';
 import { labConvNet } from '../nets/lab-conv-net.js';
 import { splitBrain } from './split-brain.js';
 
@@ -13,6 +13,7 @@ const tinyEncoder = () => labConvNet({ input: 'split', channels: [8, 12], stride
 describe('splitBrain', () => {
   it('makes each half’s target from the other channels, quantised at the trunk resolution', () => {
     const method = splitBrain({ encoder: tinyEncoder(), lightnessBins: 20 });
+    expect(method.name).toBe('split-brain'); // the CLI's name
     const images = smoothImages(1, 2, 16, 16);
     const t = method.samples(images);
     expect(t.abLabels.shape).toEqual([2, 8, 8]);

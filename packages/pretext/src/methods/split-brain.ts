@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type AbBins, abBins } from '@selfsup/augment';
 import type { Batch, SSLMethod, StepContext, StepMetrics } from '@selfsup/tensors';
-import { assertInteger, assertNonNegative, assertOptions, invalidArgument, sparseCrossEntropy } from '@selfsup/tensors';
-import { assertColourImages } from '../colour/lab-channels.js';
-import { lightnessBins as lightnessBinCentres } from '../colour/lightness-bins.js';
-import { KeptTensors, disposeAll, methodVariables } from '../internal/method.js';
+import { assertInteger, assertNonNegative, assertOptions, invalidArgument, sparseCrossEntropy, KeptTensors, disposeAll, methodVariables } from '@selfsup/tensors';
+import { assertColorImages } from '../color/lab-channels.js';
+import { lightnessBins as lightnessBinCentres } from '../color/lightness-bins.js';
 import { type DenseHead, denseHead } from '../nets/dense-head.js';
 import type { LabConvNet } from '../nets/lab-conv-net.js';
 import { type SplitBrainTargets, splitBrainTargets } from '../samples/split-brain-targets.js';
@@ -81,14 +80,14 @@ export function splitBrain(options: SplitBrainOptions): SplitBrain {
   ]);
   const kept = new KeptTensors<'abLoss' | 'lightnessLoss' | 'abAccuracy' | 'lightnessAccuracy'>();
   const samples = (images: tf.Tensor4D) => {
-    assertColourImages('images', images);
+    assertColorImages('images', images);
     const [, h, w] = images.shape;
     return splitBrainTargets(images, { outputSize: lTrunk.outputSize(h, w), abBins: bins, lightnessBins: lCount, chromaThreshold: threshold });
   };
   const positionAccuracy = (logits: tf.Tensor4D, labels: tf.Tensor3D) =>
     tf.mean(tf.cast(tf.equal(tf.argMax(logits, 3), labels), 'float32'));
   return {
-    name: 'splitBrain',
+    name: 'split-brain',
     encoder,
     abHead,
     lightnessHead,
@@ -124,8 +123,7 @@ export function splitBrain(options: SplitBrainOptions): SplitBrain {
       };
     },
     dispose() {
-      kept.clear();
-      disposeAll(variables);
+      disposeAll(kept, variables);
     },
   };
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type ActivationName, type InitOptions, type NormKind, defineEncoder, globalAvgPool, resolveRng } from '@selfsup/encoders';
 import type { ApplyOptions, Encoder } from '@selfsup/tensors';
 import { assertOneOf, assertOptions, invalidArgument } from '@selfsup/tensors';
-import { normalizeAb, normalizeLightness, splitLab } from '../colour/lab-channels.js';
+import { normalizeAb, normalizeLightness, splitLab } from '../color/lab-channels.js';
 import { type ConvTrunk, convTrunk } from './conv-trunk.js';
 
 /** What a Lab network reads: the lightness (colorization), the chroma, or both through two halves (split-brain). */

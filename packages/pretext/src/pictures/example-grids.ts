@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MaskBatch } from '@selfsup/augment';
 import { assertInteger, assertOptions, imageGrid, invalidArgument } from '@selfsup/tensors';
-import { assertColourImages, splitLab } from '../colour/lab-channels.js';
+import { assertColorImages, splitLab } from '../color/lab-channels.js';
 import type { Colorization } from '../methods/colorization.js';
 import type { Inpainting } from '../methods/inpainting.js';
 
@@ -43,12 +43,12 @@ export function inpaintingExamples(method: Inpainting, images: tf.Tensor4D, mask
   }
 }
 
-/** A picture of colorization results: per example, the grey input (its lightness), the colourised image, the original. */
+/** A picture of colorization results: per example, the grey input (its lightness), the colorized image, the original. */
 export function colorizationExamples(method: Colorization, images: tf.Tensor4D, options: ExampleGridOptions = {}): tf.Tensor3D {
   if (typeof method !== 'object' || method === null || typeof method.colorize !== 'function') {
     invalidArgument('method', 'a colorization method (from colorization())', method);
   }
-  assertColourImages('images', images);
+  assertColorImages('images', images);
   return tf.tidy(() => {
     const { lightness } = splitLab(images);
     const grey = tf.div(lightness, 100) as tf.Tensor4D;

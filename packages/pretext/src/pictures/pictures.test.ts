@@ -34,14 +34,14 @@ describe('example pictures', () => {
     const written = await readImage(path.join(dir, 'inpainting.png'));
     expect(written.shape).toEqual([16, 6 * 16 + 5 * 2, 3]);
 
-    const colour = colorization({ encoder: labConvNet({ input: 'lightness', channels: [4], seed: 2 }) });
-    const colourPicture = colorizationExamples(colour, images);
-    expect(colourPicture.shape).toEqual([2 * 16 + 2, 3 * 16 + 2 * 2, 3]);
-    await writeColorizationPng(path.join(dir, 'colorization.png'), colour, images);
+    const color = colorization({ encoder: labConvNet({ input: 'lightness', channels: [4], seed: 2 }) });
+    const colorPicture = colorizationExamples(color, images);
+    expect(colorPicture.shape).toEqual([2 * 16 + 2, 3 * 16 + 2 * 2, 3]);
+    await writeColorizationPng(path.join(dir, 'colorization.png'), color, images);
     expect((await fs.stat(path.join(dir, 'colorization.png'))).size).toBeGreaterThan(100);
-    tf.dispose([images, masks, written, colourPicture]);
+    tf.dispose([images, masks, written, colorPicture]);
     inpaint.dispose();
-    colour.dispose();
+    color.dispose();
     await fs.rm(dir, { recursive: true });
   });
 });

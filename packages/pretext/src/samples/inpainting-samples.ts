@@ -9,7 +9,7 @@ import {
   randomRectangleMasks,
 } from '@selfsup/augment';
 import { type Rng, assertInteger, assertNonNegative, assertOneOf, assertOptions, assertRng, invalidArgument } from '@selfsup/tensors';
-import { assertColourImages } from '../colour/lab-channels.js';
+import { assertColorImages } from '../color/lab-channels.js';
 
 /** Context Encoders' three hole shapes: the central square, random rectangles ("random block") and random blobs. */
 export const INPAINTING_MASKS = ['center', 'rectangles', 'blobs'] as const;
@@ -57,7 +57,7 @@ export interface InpaintingSampleOptions extends InpaintingMaskOptions {
   readonly overlapWeight?: number;
   /**
    * What fills the hole in the encoder's input: a value per channel or one for all. Default Context Encoders' mean
-   * ImageNet colour (its luma for grey images).
+   * ImageNet color (its luma for grey images).
    */
   readonly fill?: number | readonly number[];
 }
@@ -77,7 +77,7 @@ export interface InpaintingSamples {
  * input, and the per-pixel weights of the masked L2 loss (the hole plus a 10x-weighted overlap band).
  */
 export function inpaintingSamples(images: tf.Tensor4D, rng: Rng, options: InpaintingSampleOptions = {}): InpaintingSamples {
-  assertColourImages('images', images);
+  assertColorImages('images', images);
   assertRng('rng', rng);
   assertOptions('options', options);
   const [n, h, w] = images.shape;
@@ -95,10 +95,10 @@ export function inpaintingSamples(images: tf.Tensor4D, rng: Rng, options: Inpain
 
 /**
  * The encoder's input for given holes: `images` with the pixels under `masks` (1 = hole) replaced by `fill` (one
- * value, or one per channel). Default fill: Context Encoders' mean ImageNet colour, or its luma for grey images.
+ * value, or one per channel). Default fill: Context Encoders' mean ImageNet color, or its luma for grey images.
  */
 export function maskedInputs(images: tf.Tensor4D, masks: MaskBatch, fill?: number | readonly number[]): tf.Tensor4D {
-  assertColourImages('images', images);
+  assertColorImages('images', images);
   const c = images.shape[3];
   const [r, g, b] = CONTEXT_ENCODER_FILL;
   const value = fill ?? (c === 3 ? [r, g, b] : 0.299 * r + 0.587 * g + 0.114 * b);

@@ -9,7 +9,7 @@ export interface RelativeLocationSampleOptions {
   readonly gap?: number;
   /** Largest shift of each patch in each direction. Default: 7 scaled. */
   readonly jitter?: number;
-  /** Colour dropping against chromatic aberration (no-op on grey images). Default true. */
+  /** Color dropping against chromatic aberration (no-op on grey images). Default true. */
   readonly colorDrop?: boolean | { readonly noise?: number };
   /** Random down- and up-sampling against pixelation cues. Default true. */
   readonly downUpSample?: boolean | DownUpSampleOptions;

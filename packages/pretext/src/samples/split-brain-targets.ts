@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type AbBins, abBins, quantizeAb } from '@selfsup/augment';
 import { assertInteger, assertNonNegative, assertOptions, invalidArgument } from '@selfsup/tensors';
-import { assertColourImages, chromaMask, downsampleTo, normalizeAb, normalizeLightness, splitLab } from '../colour/lab-channels.js';
-import { quantizeLightness } from '../colour/lightness-bins.js';
+import { assertColorImages, chromaMask, downsampleTo, normalizeAb, normalizeLightness, splitLab } from '../color/lab-channels.js';
+import { quantizeLightness } from '../color/lightness-bins.js';
 
 export interface SplitBrainTargetOptions {
   /** [h, w] of the predictions. Default: the input size. */
@@ -25,7 +25,7 @@ export interface SplitBrainTargets {
   readonly abLabels: tf.Tensor3D;
   /** [N, h, w] int32: the L* bin of each output position (target of the ab -> L half). */
   readonly lightnessLabels: tf.Tensor3D;
-  /** [N]: 1 for colour images, 0 for grey ones (left out of the L -> ab loss). */
+  /** [N]: 1 for color images, 0 for grey ones (left out of the L -> ab loss). */
   readonly sampleMask: tf.Tensor1D;
 }
 
@@ -35,7 +35,7 @@ export interface SplitBrainTargets {
  * bins, L into equal-width bins), at the output resolution (averaged down first).
  */
 export function splitBrainTargets(images: tf.Tensor4D, options: SplitBrainTargetOptions = {}): SplitBrainTargets {
-  assertColourImages('images', images);
+  assertColorImages('images', images);
   assertOptions('options', options);
   const [n, h, w] = images.shape;
   if (n === 0) invalidArgument('images', 'a non-empty batch', images);
