@@ -16,16 +16,16 @@ export function patternDataset(perClass: number, size: number, rng: Rng, name: s
     labels.push(label);
     const period = rng.int(3, 7);
     const phase = rng.int(0, period);
-    // One random hue per image, in a dark and a light shade: the pattern, not the colour, tells the class.
+    // One random hue per image, in a dark and a light shade: the pattern, not the color, tells the class.
     const hue = [rng.uniform(0.5, 1), rng.uniform(0.5, 1), rng.uniform(0.5, 1)];
-    const colours = [hue.map((v) => 0.15 * v), hue.map((v) => 0.95 * v)] as [number[], number[]];
+    const colors = [hue.map((v) => 0.15 * v), hue.map((v) => 0.95 * v)] as [number[], number[]];
     for (let y = 0; y < size; y++) {
       for (let x = 0; x < size; x++) {
         const band = (v: number) => Math.floor((v + phase) / period) % 2;
         const on = label === 0 ? band(y) : label === 1 ? band(x) : (band(x) + band(y)) % 2;
-        const colour = colours[on]!;
+        const color = colors[on]!;
         for (let c = 0; c < 3; c++) {
-          pixels[((i * size + y) * size + x) * 3 + c] = Math.min(1, Math.max(0, colour[c]! + rng.normal(0, 0.05)));
+          pixels[((i * size + y) * size + x) * 3 + c] = Math.min(1, Math.max(0, color[c]! + rng.normal(0, 0.05)));
         }
       }
     }

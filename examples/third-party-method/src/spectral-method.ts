@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   assertPositiveInteger,
   createRng,
-  disposeVariables,
+  disposeAll,
   type Encoder,
+  methodVariables,
   namedVariable,
   type NamedVariable,
   type SSLMethod,
@@ -33,8 +34,8 @@ export interface SpectralContrastiveMethod extends SSLMethod {
 function projectionHead(inputDim: number, hiddenDim: number, outputDim: number, seed: number) {
   const rng = createRng(seed);
   const dense = (name: string, fanIn: number, fanOut: number): NamedVariable[] => [
-    namedVariable(`head/${name}/kernel`, tf.tensor2d(rng.normalArray(fanIn * fanOut, 0, Math.sqrt(2 / fanIn)), [fanIn, fanOut])),
-    namedVariable(`head/${name}/bias`, tf.zeros([fanOut])),
+    namedVariable(`${name}/kernel`, tf.tensor2d(rng.normalArray(fanIn * fanOut, 0, Math.sqrt(2 / fanIn)), [fanIn, fanOut])),
+    namedVariable(`${name}/bias`, tf.zeros([fanOut])),
   ];
   const variables = [...dense('hidden', inputDim, hiddenDim), ...dense('output', hiddenDim, outputDim)];
   const [w1, b1, w2, b2] = variables.map((v) => v.variable) as [tf.Variable, tf.Variable, tf.Variable, tf.Variable];
@@ -57,11 +58,16 @@ export function spectralContrastive(options: SpectralContrastiveOptions): Spectr
   const views = options.views ?? cropFlipNoise();
   const head = projectionHead(encoder.outputDim, hiddenDim, projectionDim, options.seed ?? 0);
   const project = (embeddings: tf.Tensor2D) => head.apply(embeddings);
+  // The toolkit of @selfsup/tensors names each part's variables under a prefix (checkpoints key on the names).
+  const variables = methodVariables([
+    { prefix: 'encoder', module: encoder },
+    { prefix: 'head', module: head },
+  ]);
   return {
     name: 'spectral-contrastive',
     encoder,
     config: { hiddenDim, projectionDim, encoder: encoder.architecture },
-    variables: [...encoder.variables, ...head.variables],
+    variables,
     project,
     loss: ({ images }, { rng }) =>
       tf.tidy(() => {
@@ -69,9 +75,6 @@ export function spectralContrastive(options: SpectralContrastiveOptions): Spectr
         const z = (x: tf.Tensor4D) => project(encoder.apply(x, { training: true }));
         return spectralContrastiveLoss(z(a), z(b));
       }),
-    dispose: () => {
-      encoder.dispose();
-      disposeVariables(head.variables);
-    },
+    dispose: () => disposeAll(encoder, head.variables),
   };
 }

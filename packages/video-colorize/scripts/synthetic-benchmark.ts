@@ -57,7 +57,7 @@ const training = { batchSize: 4, learningRate: 3e-3, frameGaps: [1, 2, 4], clipL
 const rng = createRng(seed);
 const method = videoColorization({ net: netConfig, numClusters: 16, temperature: 0.07, clipLength: training.clipLength }, rng);
 const trainFrames = tf.concat(train.map((v) => v.frames)) as tf.Tensor4D;
-method.fitColourClusters(trainFrames, { rng });
+method.fitColorClusters(trainFrames, { rng });
 trainFrames.dispose();
 const data = videoClipDataset(
   train.map((v) => v.frames),

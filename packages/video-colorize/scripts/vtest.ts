@@ -1,7 +1,7 @@
 /**
  * Colorization on a real video: trains the colorization model on the first 80 frames of a 120-frame video (default
  * /work/shared/data/video/vtest, 192x144), then colorises frames 81-120 from frame 80 alone and compares the mean
- * absolute ab error with copying frame 80's colours. Writes docs/vtest-colorization.png and docs/vtest.json.
+ * absolute ab error with copying frame 80's colors. Writes docs/vtest-colorization.png and docs/vtest.json.
  *
  * Training runs under a process-CPU-time budget (default 9.5 CPU minutes); the read-out's top-k and radius are chosen
  * on training frames only (colorising frames 41-60 from frame 40).
@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { countParameters, createRng, initBackend } from '@selfsup/tensors';
 import { loadFrames, restoreVariables, saveCheckpoint, writePng } from '@selfsup/tensors/node';
-import { colorize, colourError, lightness, videoClipDataset, videoColorization, videoStrip } from '../src/index.js';
+import { colorize, colorError, lightness, videoClipDataset, videoColorization, videoStrip } from '../src/index.js';
 import { labToRgb, rgbToLab } from '@selfsup/augment';
 import { type BudgetedTraining, machineInfo, trainWithCpuBudget } from './cpu-budget.js';
 
@@ -46,7 +46,7 @@ const rng = createRng(seed);
 const netConfig = { width: 32, outputDim: 64, stride: 4, blocks: 1 } as const;
 const training = { batchSize: 4, learningRate: 3e-3, frameGaps: [1, 2, 4, 8], clipLength: 4, cropSize: [64, 64] as const };
 const method = videoColorization({ net: netConfig, numClusters: 16, temperature: 0.07, cropSize: training.cropSize }, rng);
-method.fitColourClusters(trainFrames, { rng });
+method.fitColorClusters(trainFrames, { rng });
 const data = videoClipDataset([trainFrames], { clipLength: training.clipLength, frameGaps: training.frameGaps });
 console.log(`training on ${data.size} clips (64x64 crops) from frames 1-80 (${countParameters(method.encoder)} parameters), ${cpuMinutes} CPU min`);
 const checkpointDir = path.join(here, '..', 'runs', 'vtest-model');
@@ -65,7 +65,7 @@ interface ReadOut {
   readonly radius?: number;
   readonly locality?: number;
 }
-const colouriseFrom = (ref: number, from: number, count: number, readOut: ReadOut) =>
+const colorizeFrom = (ref: number, from: number, count: number, readOut: ReadOut) =>
   tf.tidy(() => {
     const reference = tf.slice(video, [ref, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
     const targets = tf.slice(video, [from, 0, 0, 0], [count, -1, -1, -1]) as tf.Tensor4D;
@@ -79,15 +79,15 @@ const readOuts: ReadOut[] = [1, 3].flatMap((topK) =>
   [0, 0.005, 0.02, 0.05, 0.1].flatMap((locality) => [{ topK, locality }, ...[6, 12].map((radius) => ({ topK, radius, locality }))]),
 );
 const candidates = readOuts.map((readOut) => {
-  const predicted = colouriseFrom(39, 40, 20, readOut);
-  const error = colourError(predicted, validationTruth);
+  const predicted = colorizeFrom(39, 40, 20, readOut);
+  const error = colorError(predicted, validationTruth);
   predicted.dispose();
   return { ...readOut, error };
 });
 const best = candidates.reduce((a, b) => (b.error < a.error ? b : a));
 const bestReadOut: ReadOut = { topK: best.topK, locality: best.locality ?? 0, ...(best.radius !== undefined ? { radius: best.radius } : {}) };
-const validationCopy = tf.tidy(() => colourError(tf.tile(abOf(tf.slice(video, [39, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D), [20, 1, 1, 1]), validationTruth));
-console.log(`validation: copying frame 40's colours ${validationCopy.toFixed(3)}`);
+const validationCopy = tf.tidy(() => colorError(tf.tile(abOf(tf.slice(video, [39, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D), [20, 1, 1, 1]), validationTruth));
+console.log(`validation: copying frame 40's colors ${validationCopy.toFixed(3)}`);
 console.log(`validation (frames 41-60 from frame 40): ${candidates.map((c) => `${describe(c)} ${c.error.toFixed(3)}`).join(', ')} -> ${describe(best)}`);
 
 // Frame 80 (index 79) is the reference; frames 81-120 (indices 80-119) are colorised from it, seen in grey only.
@@ -96,13 +96,13 @@ const targets = tf.slice(video, [80, 0, 0, 0], [40, -1, -1, -1]) as tf.Tensor4D;
 const referenceAb = abOf(reference);
 const truthAb = abOf(targets);
 const greyTargets = lightness(targets);
-const predicted = colouriseFrom(79, 80, 40, bestReadOut);
-const predictedDefault = colouriseFrom(79, 80, 40, { topK: 10 });
+const predicted = colorizeFrom(79, 80, 40, bestReadOut);
+const predictedDefault = colorizeFrom(79, 80, 40, { topK: 10 });
 const copied = tf.tile(referenceAb, [40, 1, 1, 1]) as tf.Tensor4D;
 const errors = {
-  learned: colourError(predicted, truthAb),
-  learnedTop10: colourError(predictedDefault, truthAb),
-  copyReference: colourError(copied, truthAb),
+  learned: colorError(predicted, truthAb),
+  learnedTop10: colorError(predictedDefault, truthAb),
+  copyReference: colorError(copied, truthAb),
 };
 console.log(
   `mean absolute ab error, frames 81-120: learned (${describe(best)}) ${errors.learned.toFixed(3)}  (top-10, no radius ${errors.learnedTop10.toFixed(3)})  copy frame 80 ${errors.copyReference.toFixed(3)}`,
@@ -110,8 +110,8 @@ console.log(
 const perFrame = (pred: tf.Tensor4D) =>
   Array.from(tf.tidy(() => tf.mean(tf.abs(tf.sub(pred, truthAb)), [1, 2, 3]).dataSync()), (x) => Number(x.toFixed(3)));
 
-// Picture: columns frame 80 then frames 85, 95, 105, 120; rows grey input (frame 80 in colour: the reference),
-// colorised, copy of frame 80's colours, truth.
+// Picture: columns frame 80 then frames 85, 95, 105, 120; rows grey input (frame 80 in color: the reference),
+// colorised, copy of frame 80's colors, truth.
 const show = [4, 14, 24, 39];
 const rgbWith = (ab: tf.Tensor4D) => tf.tidy(() => labToRgb(tf.concat([tf.mul(greyTargets, 100), ab], 3)) as tf.Tensor4D);
 const strip = tf.tidy(() => {

@@ -3,10 +3,10 @@ import { type Rng, assertObject, assertPositiveInteger, assertRng, assertShape, 
 import { kMeans, nearestCentroid } from './kmeans.js';
 import { rgbToLab } from '@selfsup/augment';
 
-export interface ColourClusterOptions {
+export interface ColorClusterOptions {
   /** Draws the pixel sample and the k-means++ seeds. */
   readonly rng: Rng;
-  /** Number of colour clusters. Default 16 (Vondrick et al.). */
+  /** Number of color clusters. Default 16 (Vondrick et al.). */
   readonly numClusters?: number;
   /** Pixels sampled (uniformly, with replacement) for k-means; all pixels when there are fewer. Default 20000. */
   readonly samples?: number;
@@ -15,10 +15,10 @@ export interface ColourClusterOptions {
 }
 
 /**
- * Fits the colour vocabulary: k-means over the ab channels (Lab) of pixels sampled from `frames` (sRGB [T, H, W, 3] in
+ * Fits the color vocabulary: k-means over the ab channels (Lab) of pixels sampled from `frames` (sRGB [T, H, W, 3] in
  * [0, 1]). Returns the [K, 2] cluster centres in ab units (the caller owns them).
  */
-export function fitColourClusters(frames: tf.Tensor4D, options: ColourClusterOptions): tf.Tensor2D {
+export function fitColorClusters(frames: tf.Tensor4D, options: ColorClusterOptions): tf.Tensor2D {
   assertShape('frames', frames, [null, null, null, 3], { nonEmpty: true });
   assertObject('options', options, 'an options object with rng');
   assertRng('options.rng', options.rng);
@@ -46,10 +46,17 @@ export function fitColourClusters(frames: tf.Tensor4D, options: ColourClusterOpt
   }
 }
 
-/** The colour cluster of every ab vector of `ab` ([..., 2]): int32 [...]. */
-export function quantizeColours(ab: tf.Tensor, centroids: tf.Tensor2D): tf.Tensor {
+/** The color cluster of every ab vector of `ab` ([..., 2]): int32 [...]. */
+export function quantizeColors(ab: tf.Tensor, centroids: tf.Tensor2D): tf.Tensor {
   assertTensor('ab', ab);
   assertShape('centroids', centroids, [null, 2], { nonEmpty: true });
   if (ab.rank < 1 || ab.shape[ab.rank - 1] !== 2) invalidArgument('ab', 'a tensor whose last dimension is 2 (a, b)', ab);
   return tf.tidy(() => tf.reshape(nearestCentroid(tf.reshape(ab, [-1, 2]) as tf.Tensor2D, centroids), ab.shape.slice(0, -1)));
 }
+
+/** @deprecated use `fitColorClusters`. */
+export const fitColourClusters = fitColorClusters;
+/** @deprecated use `quantizeColors`. */
+export const quantizeColours = quantizeColors;
+/** @deprecated use `ColorClusterOptions`. */
+export type ColourClusterOptions = ColorClusterOptions;

@@ -21,9 +21,11 @@ export interface ColorizeOptions {
   /** L2-normalise the features. Default true. */
   readonly normalize?: boolean;
   /**
-   * 'pixel' (default): a cell copies the attended reference cells' s x s blocks of colours, so the output keeps the
-   * reference's full resolution; 'cell': cells carry their mean colour, upsampled bilinearly (the paper's read-out).
+   * 'pixel' (default): a cell copies the attended reference cells' s x s blocks of colors, so the output keeps the
+   * reference's full resolution; 'cell': cells carry their mean color, upsampled bilinearly (the paper's read-out).
    */
+  readonly colorResolution?: 'pixel' | 'cell';
+  /** @deprecated use `colorResolution`. */
   readonly colourResolution?: 'pixel' | 'cell';
   /** Frames embedded at once. Default 8. */
   readonly batchFrames?: number;
@@ -32,19 +34,19 @@ export interface ColorizeOptions {
 }
 
 /**
- * Colorization by attention (Vondrick et al. 2018): each target location's colour is the attention-weighted sum of
- * the reference colours, the attention coming from the embedding's affinities between target and reference frames.
- * `referenceFrames` [R, H, W, C] with their colours `referenceColours` [R, H, W, 2] (Lab ab), `targetFrames`
+ * Colorization by attention (Vondrick et al. 2018): each target location's color is the attention-weighted sum of
+ * the reference colors, the attention coming from the embedding's affinities between target and reference frames.
+ * `referenceFrames` [R, H, W, C] with their colors `referenceColors` [R, H, W, 2] (Lab ab), `targetFrames`
  * [T, H, W, C] (grey suffices for a grey model) -> predicted ab [T, H, W, 2]. Every target frame attends to all R
  * reference frames jointly.
  */
-export function colorize(referenceFrames: tf.Tensor4D, referenceColours: tf.Tensor4D, targetFrames: tf.Tensor4D, options: ColorizeOptions): tf.Tensor4D {
+export function colorize(referenceFrames: tf.Tensor4D, referenceColors: tf.Tensor4D, targetFrames: tf.Tensor4D, options: ColorizeOptions): tf.Tensor4D {
   assertObject('options', options, 'an options object with features');
   assertFeatureExtractor('options.features', options.features);
   const features = options.features;
   assertFramesFor('referenceFrames', referenceFrames, features);
   const [r, h, w] = referenceFrames.shape;
-  assertShape('referenceColours', referenceColours, [r, h, w, 2]);
+  assertShape('referenceColors', referenceColors, [r, h, w, 2]);
   assertFramesFor('targetFrames', targetFrames, features);
   if (targetFrames.shape[1] !== h || targetFrames.shape[2] !== w) {
     invalidArgument('targetFrames', `frames of the references' size ${h}x${w}`, targetFrames);
@@ -56,8 +58,11 @@ export function colorize(referenceFrames: tf.Tensor4D, referenceColours: tf.Tens
   if (options.radius !== undefined) assertInteger('options.radius', options.radius, 0);
   const locality = options.locality ?? 0;
   assertNonNegative('options.locality', locality);
-  const resolution = options.colourResolution ?? 'pixel';
-  assertOneOf('options.colourResolution', resolution, ['pixel', 'cell'] as const);
+  if (options.colorResolution !== undefined && options.colourResolution !== undefined) {
+    invalidArgument('options.colourResolution', 'absent when colorResolution is given (it is its deprecated spelling)', options.colourResolution);
+  }
+  const resolution = options.colorResolution ?? options.colourResolution ?? 'pixel';
+  assertOneOf('options.colorResolution', resolution, ['pixel', 'cell'] as const);
   const s = features.stride;
   const [fh, fw] = [h / s, w / s];
   const cells = fh * fw;
@@ -69,11 +74,11 @@ export function colorize(referenceFrames: tf.Tensor4D, referenceColours: tf.Tens
   return tf.tidy(() => {
     const refKeys = embedFrames(referenceFrames, features, embedOptions);
     const d = refKeys.shape[3];
-    const colourCells =
-      resolution === 'pixel' ? spaceToDepth(referenceColours, s) : (tf.avgPool(referenceColours, s, s, 'valid') as tf.Tensor4D);
-    const v = colourCells.shape[3];
+    const colorCells =
+      resolution === 'pixel' ? spaceToDepth(referenceColors, s) : (tf.avgPool(referenceColors, s, s, 'valid') as tf.Tensor4D);
+    const v = colorCells.shape[3];
     const keys = tf.unstack(tf.reshape(refKeys, [r, cells, d])) as tf.Tensor2D[];
-    const values = tf.unstack(tf.reshape(colourCells, [r, cells, v])) as tf.Tensor2D[];
+    const values = tf.unstack(tf.reshape(colorCells, [r, cells, v])) as tf.Tensor2D[];
     const restricted = options.radius !== undefined || locality > 0;
     const bias = restricted ? neighbourhoodBias(fh, fw, options.radius ?? Math.max(fh, fw), locality) : undefined;
     const context: ContextBlock[] = keys.map((k, i) => ({ keys: k, values: values[i] as tf.Tensor2D, restricted }));
@@ -97,9 +102,12 @@ export function colorize(referenceFrames: tf.Tensor4D, referenceColours: tf.Tens
 }
 
 /** Mean absolute error between two ab images ([..., 2]), over pixels and both channels, in ab units. */
-export function colourError(predicted: tf.Tensor, truth: tf.Tensor): number {
+export function colorError(predicted: tf.Tensor, truth: tf.Tensor): number {
   assertTensor('predicted', predicted);
   if (predicted.rank < 1 || predicted.shape[predicted.rank - 1] !== 2) invalidArgument('predicted', 'a tensor whose last dimension is 2 (a, b)', predicted);
   assertShape('truth', truth, [...predicted.shape]);
   return tf.tidy(() => tf.mean(tf.abs(tf.sub(predicted, truth))).dataSync()[0] as number);
 }
+
+/** @deprecated use `colorError`. */
+export const colourError = colorError;

@@ -6,13 +6,12 @@ import {
   assertInteger,
   assertOneOf,
   assertOptions,
-  assertRng,
   assertShape,
   disposeVariables,
   invalidArgument,
   scopeVariables,
 } from '@selfsup/tensors';
-import { type BatchNorm, type Conv2d, batchNorm, collectVariables, conv2d } from '@selfsup/encoders';
+import { type BatchNorm, type Conv2d, batchNorm, collectVariables, conv2d, resolveRng } from '@selfsup/encoders';
 
 export interface EmbeddingNetConfig {
   /** Channels of the first stage; doubled at each stride-2 stage. Default 32. */
@@ -23,13 +22,16 @@ export interface EmbeddingNetConfig {
   readonly stride?: 4 | 8;
   /** Residual blocks after the last downsampling. Default 2. */
   readonly blocks?: number;
+  /** Seeds the initial weights (recorded in `config`). Default 0. */
+  readonly seed?: number;
 }
 
 /** A fully convolutional embedding of grey frames: [N, H, W, 1] -> [N, H / stride, W / stride, D]. */
 export interface EmbeddingNet {
   readonly stride: 4 | 8;
   readonly outputDim: number;
-  readonly config: Required<EmbeddingNetConfig>;
+  /** The config with every default filled in (`seed` absent when the deprecated `rng` argument was given). */
+  readonly config: Required<Omit<EmbeddingNetConfig, 'seed'>> & { readonly seed?: number };
   readonly variables: readonly NamedVariable[];
   apply(grey: tf.Tensor4D, options?: ApplyOptions): tf.Tensor4D;
   dispose(): void;
@@ -53,11 +55,12 @@ const runUnit = (u: Unit, x: tf.Tensor4D, training: boolean) => u.bn.apply(u.con
 /**
  * A small ResNet-style fully convolutional net: a stem at full resolution, stride-2 stages (each a strided conv and a
  * residual block) down to the output stride, `blocks` residual blocks there, and a linear 1x1 projection to D.
- * Receptive field about 50 pixels at stride 4.
+ * Receptive field about 50 pixels at stride 4. The second argument `rng` is deprecated: give `config.seed`.
  */
-export function embeddingNet(config: EmbeddingNetConfig, rng: Rng): EmbeddingNet {
+export function embeddingNet(config: EmbeddingNetConfig = {}, rng?: Rng): EmbeddingNet {
   assertOptions('config', config);
-  assertRng('rng', rng);
+  if (rng !== undefined && config.seed !== undefined) invalidArgument('config.seed', 'absent when rng is given (pass one of rng, seed)', config.seed);
+  const init = resolveRng(rng !== undefined ? { rng } : config.seed !== undefined ? { seed: config.seed } : {}, 'config');
   const width = config.width ?? 32;
   assertInteger('config.width', width, 1, 1024);
   const outputDim = config.outputDim ?? 64;
@@ -67,22 +70,22 @@ export function embeddingNet(config: EmbeddingNetConfig, rng: Rng): EmbeddingNet
   const blocks = config.blocks ?? 2;
   assertInteger('config.blocks', blocks, 0, 64);
   const stages = stride === 4 ? 2 : 3;
-  const stem = unit('stem', 3, 1, width, 1, rng);
+  const stem = unit('stem', 3, 1, width, 1, init);
   const down: { reduce: Unit; block: [Unit, Unit] }[] = [];
   let channels = width;
   for (let s = 0; s < stages; s++) {
     const next = s === 0 ? width : channels * 2;
     down.push({
-      reduce: unit(`stage${s + 1}/reduce`, 3, channels, next, 2, rng),
-      block: [unit(`stage${s + 1}/block/a`, 3, next, next, 1, rng), unit(`stage${s + 1}/block/b`, 3, next, next, 1, rng)],
+      reduce: unit(`stage${s + 1}/reduce`, 3, channels, next, 2, init),
+      block: [unit(`stage${s + 1}/block/a`, 3, next, next, 1, init), unit(`stage${s + 1}/block/b`, 3, next, next, 1, init)],
     });
     channels = next;
   }
   const tail: [Unit, Unit][] = Array.from({ length: blocks }, (_, b) => [
-    unit(`tail${b + 1}/a`, 3, channels, channels, 1, rng),
-    unit(`tail${b + 1}/b`, 3, channels, channels, 1, rng),
+    unit(`tail${b + 1}/a`, 3, channels, channels, 1, init),
+    unit(`tail${b + 1}/b`, 3, channels, channels, 1, init),
   ]);
-  const head = conv2d({ name: 'head', kernelSize: 1, inChannels: channels, outChannels: outputDim, init: 'glorotUniform', rng });
+  const head = conv2d({ name: 'head', kernelSize: 1, inChannels: channels, outChannels: outputDim, init: 'glorotUniform', rng: init });
   const units: Unit[] = [stem, ...down.flatMap((d) => [d.reduce, ...d.block]), ...tail.flat()];
   const variables = scopeVariables('embedding', collectVariables([...units.flatMap((u) => [u.conv, u.bn]), head]));
   const residual = (pair: [Unit, Unit], x: tf.Tensor4D, training: boolean) =>
@@ -91,7 +94,7 @@ export function embeddingNet(config: EmbeddingNetConfig, rng: Rng): EmbeddingNet
   return {
     stride: stride as 4 | 8,
     outputDim,
-    config: { width, outputDim, stride: stride as 4 | 8, blocks },
+    config: { width, outputDim, stride: stride as 4 | 8, blocks, ...(rng === undefined ? { seed: config.seed ?? 0 } : {}) },
     variables,
     apply(grey: tf.Tensor4D, options: ApplyOptions = {}): tf.Tensor4D {
       assertShape('grey', grey, [null, null, null, 1], { nonEmpty: true });

@@ -79,7 +79,7 @@ export function scaledLab(rgb: tf.Tensor4D): tf.Tensor4D {
 export interface LabPixelFeatureOptions {
   /** Pixels per feature cell. Default 4. */
   readonly stride?: number;
-  /** 'patch' (default): the cell's s x s Lab pixels as one vector; 'mean': the cell's mean Lab colour. */
+  /** 'patch' (default): the cell's s x s Lab pixels as one vector; 'mean': the cell's mean Lab color. */
   readonly mode?: 'patch' | 'mean';
 }
 

@@ -1,19 +1,19 @@
 // Method
 export { lightness, videoColorization } from './video-colorization.js';
-export type { VideoColorization, VideoColorizationConfig } from './video-colorization.js';
+export type { VideoColorization, VideoColorizationConfig, VideoColorizationOptions } from './video-colorization.js';
 export { embeddingNet } from './embedding-net.js';
 export type { EmbeddingNet, EmbeddingNetConfig } from './embedding-net.js';
 
-// Colours
-export { fitColourClusters, quantizeColours } from './colour-clusters.js';
-export type { ColourClusterOptions } from './colour-clusters.js';
+// Colors
+export { fitColorClusters, fitColourClusters, quantizeColors, quantizeColours } from './color-clusters.js';
+export type { ColorClusterOptions, ColourClusterOptions } from './color-clusters.js';
 export { kMeans, nearestCentroid } from './kmeans.js';
 export type { KMeansOptions, KMeansResult } from './kmeans.js';
 
 // Attention, colorization, label propagation
 export { attend, attentionWeights, neighbourhoodBias, topKAttention } from './attention.js';
 export type { ContextBlock, TopKAttentionOptions } from './attention.js';
-export { colorize, colourError } from './colorize.js';
+export { colorError, colorize, colourError } from './colorize.js';
 export type { ColorizeOptions } from './colorize.js';
 export { embedFrames, propagateLabels } from './propagate.js';
 export type { PropagationOptions, PropagationResult } from './propagate.js';
@@ -31,5 +31,5 @@ export { syntheticVideo, syntheticVideos } from './synthetic.js';
 export type { SyntheticVideo, SyntheticVideoOptions } from './synthetic.js';
 
 // Pictures
-export { OBJECT_COLOURS, overlayMasks, videoStrip } from './overlay.js';
+export { OBJECT_COLORS, OBJECT_COLOURS, overlayMasks, videoStrip } from './overlay.js';
 export type { OverlayOptions } from './overlay.js';

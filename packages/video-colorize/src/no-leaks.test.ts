@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/tensors';
 import { describe, expect, it } from 'vitest';
 import { attentionWeights, neighbourhoodBias, topKAttention } from './attention.js';
-import { colourError } from './colorize.js';
-import { fitColourClusters, quantizeColours } from './colour-clusters.js';
+import { colorError } from './colorize.js';
+import { fitColorClusters, quantizeColors } from './color-clusters.js';
 import { labPixelFeatures } from './features.js';
 import { kMeans } from './kmeans.js';
 import { evaluateSegmentation } from './metrics.js';
@@ -21,7 +21,7 @@ function expectNoLeak(work: () => tf.Tensor | readonly tf.Tensor[] | number | ob
 }
 
 describe('no tensor leaks', () => {
-  it('in the attention, colour, feature, metric and picture functions', () => {
+  it('in the attention, color, feature, metric and picture functions', () => {
     const video = syntheticVideo(createRng(3), { height: 16, width: 16, frames: 3, objects: 2 });
     const keys = tf.randomNormal([16, 8], 0, 1, 'float32', 1) as tf.Tensor2D;
     const values = tf.randomNormal([16, 3], 0, 1, 'float32', 2) as tf.Tensor2D;
@@ -33,14 +33,14 @@ describe('no tensor leaks', () => {
       return centroids;
     });
     expectNoLeak(() => {
-      const centres = fitColourClusters(video.frames, { rng: createRng(1), numClusters: 4 });
-      const ids = tf.tidy(() => quantizeColours(tf.zeros([5, 2]), centres));
+      const centres = fitColorClusters(video.frames, { rng: createRng(1), numClusters: 4 });
+      const ids = tf.tidy(() => quantizeColors(tf.zeros([5, 2]), centres));
       return [centres, ids];
     });
     expectNoLeak(() => labPixelFeatures({ mode: 'patch' }).extract(video.frames));
     expectNoLeak(() => lightness(video.frames));
     const ab = tf.zeros([4, 2]);
-    expectNoLeak(() => colourError(ab, ab));
+    expectNoLeak(() => colorError(ab, ab));
     expectNoLeak(() => evaluateSegmentation(video.masks, video.masks));
     expectNoLeak(() => {
       const over = overlayMasks(video.frames, video.masks);

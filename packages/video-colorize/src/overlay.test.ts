@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { OBJECT_COLOURS, overlayMasks, videoStrip } from './overlay.js';
+import { OBJECT_COLORS, overlayMasks, videoStrip } from './overlay.js';
 
 describe('overlayMasks', () => {
   it('leaves the background, tints objects and draws their boundaries', () => {
@@ -9,12 +9,12 @@ describe('overlayMasks', () => {
     for (let y = 2; y < 6; y++) for (let x = 2; x < 6; x++) ids[y * 8 + x] = 2;
     const masks = tf.tensor3d(ids, [1, 8, 8], 'int32');
     const out = overlayMasks(frames, masks, { alpha: 0.5 }).arraySync()[0]!;
-    const red = OBJECT_COLOURS[1]!;
+    const red = OBJECT_COLORS[1]!;
     // Far from the object: unchanged.
     expect(out[7]![0]).toEqual([0.5, 0.5, 0.5]);
-    // Inside (not on a boundary): half way to the object's colour.
+    // Inside (not on a boundary): half way to the object's color.
     out[3]![3]!.forEach((v, c) => expect(v).toBeCloseTo(0.5 * 0.5 + 0.5 * red[c]!, 5));
-    // On the boundary: the object's colour.
+    // On the boundary: the object's color.
     out[5]![3]!.forEach((v, c) => expect(v).toBeCloseTo(red[c]!, 5));
     out[1]![3]!.forEach((v, c) => expect(v).toBeCloseTo(red[c]!, 5));
     tf.dispose([frames, masks]);

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertInRange, assertOptions, assertShape, imageGrid, invalidArgument } from '@selfsup/tensors';
 
-/** Distinct colours for object ids 1, 2, ... (id 0, the background, is left untinted). */
-export const OBJECT_COLOURS: readonly (readonly [number, number, number])[] = [
+/** Distinct colors for object ids 1, 2, ... (id 0, the background, is left untinted). */
+export const OBJECT_COLORS: readonly (readonly [number, number, number])[] = [
   [0.9, 0.1, 0.1],
   [0.1, 0.8, 0.1],
   [0.15, 0.35, 1],
@@ -34,8 +34,8 @@ export function overlayMasks(frames: tf.Tensor4D, masks: tf.Tensor3D, options: O
     const ids = tf.cast(masks, 'int32');
     const maxId = tf.max(ids).dataSync()[0] as number;
     if (maxId < 0) invalidArgument('masks', 'non-negative object ids', maxId);
-    const table = [[0, 0, 0], ...Array.from({ length: maxId }, (_, i) => OBJECT_COLOURS[i % OBJECT_COLOURS.length] as readonly number[])];
-    const colours = tf.reshape(
+    const table = [[0, 0, 0], ...Array.from({ length: maxId }, (_, i) => OBJECT_COLORS[i % OBJECT_COLORS.length] as readonly number[])];
+    const colors = tf.reshape(
       tf.matMul(tf.cast(tf.equal(tf.reshape(ids, [-1, 1]), tf.range(0, maxId + 1, 1, 'int32')), 'float32'), tf.tensor2d(table.flat(), [maxId + 1, 3])),
       [t, h, w, 3],
     );
@@ -45,13 +45,13 @@ export function overlayMasks(frames: tf.Tensor4D, masks: tf.Tensor3D, options: O
     const downIds = tf.concat([tf.slice(ids, [0, 1, 0], [t, h - 1, w]), tf.slice(ids, [0, h - 1, 0], [t, 1, w])], 1);
     const boundary = tf.logicalOr(tf.notEqual(ids, rightIds), tf.notEqual(ids, downIds));
     const opacity = tf.where(boundary, tf.ones([t, h, w]), tf.mul(tf.cast(tf.greater(ids, 0), 'float32'), alpha));
-    // A boundary pixel takes the colour of the object on either side (the larger id, so never the background's none).
+    // A boundary pixel takes the color of the object on either side (the larger id, so never the background's none).
     const edgeIds = tf.maximum(ids, tf.maximum(rightIds, downIds));
-    const edgeColours = tf.reshape(
+    const edgeColors = tf.reshape(
       tf.matMul(tf.cast(tf.equal(tf.reshape(edgeIds, [-1, 1]), tf.range(0, maxId + 1, 1, 'int32')), 'float32'), tf.tensor2d(table.flat(), [maxId + 1, 3])),
       [t, h, w, 3],
     );
-    const tint = tf.where(tf.expandDims(boundary, 3), edgeColours, colours);
+    const tint = tf.where(tf.expandDims(boundary, 3), edgeColors, colors);
     const a = tf.expandDims(opacity, 3);
     return tf.add(tf.mul(rgb, tf.sub(1, a)), tf.mul(tint, a)) as tf.Tensor4D;
   });
@@ -65,3 +65,6 @@ export function videoStrip(rows: readonly tf.Tensor4D[], options: { readonly pad
   rows.forEach((r, i) => assertShape(`rows[${i}]`, r, [...first.shape]));
   return tf.tidy(() => imageGrid(tf.concat(rows, 0) as tf.Tensor4D, first.shape[0], { padding: options.padding ?? 2 }));
 }
+
+/** @deprecated use `OBJECT_COLORS`. */
+export const OBJECT_COLOURS = OBJECT_COLORS;

@@ -5,13 +5,13 @@ import { type Rng, assertInRange, assertInteger, assertNonNegative, assertOption
 /*
  * Synthetic videos with ground-truth masks, for tests and benchmarks: textured objects that move, scale, rotate and
  * occlude each other over a textured background that pans, under flickering light and sensor noise. Objects and
- * background draw their colours from one small palette per video, so colour alone does not tell them apart: the
- * texture (visible in grey) and the motion do. The palette pairs colours of equal lightness, so grey alone does not
- * tell the colour either.
+ * background draw their colors from one small palette per video, so color alone does not tell them apart: the
+ * texture (visible in grey) and the motion do. The palette pairs colors of equal lightness, so grey alone does not
+ * tell the color either.
  */
 
 type Rgb = readonly [number, number, number];
-/** A texture: colour at local coordinates (pixels, relative to the texture's origin). */
+/** A texture: color at local coordinates (pixels, relative to the texture's origin). */
 type Texture = (u: number, v: number) => Rgb;
 
 export interface SyntheticVideoOptions {
@@ -35,7 +35,7 @@ export interface SyntheticVideoOptions {
   readonly flicker?: number;
   /** Standard deviation of the per-pixel Gaussian noise (in [0, 1] units). Default 0.02. */
   readonly noise?: number;
-  /** Colours in the video's palette, shared by objects and background, in pairs of equal lightness. Default 6. */
+  /** Colors in the video's palette, shared by objects and background, in pairs of equal lightness. Default 6. */
   readonly paletteSize?: number;
 }
 
@@ -50,8 +50,8 @@ export interface SyntheticVideo {
 const clamp01 = (x: number) => Math.min(Math.max(x, 0), 1);
 
 /**
- * A palette whose colours come in groups of equal lightness (Lab L) and different hue: in grey, colours of one group
- * look the same, so predicting a colour from grey alone is ambiguous and needs correspondence (as in real video).
+ * A palette whose colors come in groups of equal lightness (Lab L) and different hue: in grey, colors of one group
+ * look the same, so predicting a color from grey alone is ambiguous and needs correspondence (as in real video).
  */
 function randomPalette(rng: Rng, size: number): Rgb[] {
   const levels = Math.max(1, Math.floor(size / 2));
@@ -66,7 +66,7 @@ function randomPalette(rng: Rng, size: number): Rgb[] {
   return rgb.map((c) => [c[0] as number, c[1] as number, c[2] as number]);
 }
 
-/** The palette colours other than `a` whose lightness differs from `a`'s (so that a two-colour pattern shows in grey). */
+/** The palette colors other than `a` whose lightness differs from `a`'s (so that a two-color pattern shows in grey). */
 function contrasting(palette: readonly Rgb[], a: Rgb): Rgb[] {
   const luma = (c: Rgb) => 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
   const others = palette.filter((c) => c !== a && Math.abs(luma(c) - luma(a)) > 0.08);
@@ -92,7 +92,7 @@ function valueNoise(rng: Rng, cell: number, size = 64): (u: number, v: number) =
   };
 }
 
-/** A random texture made of palette colours: stripes, checks, dots, rings or blotches. */
+/** A random texture made of palette colors: stripes, checks, dots, rings or blotches. */
 function randomTexture(rng: Rng, palette: readonly Rgb[], scale: number): Texture {
   const a = rng.choice(palette);
   const b = rng.choice(contrasting(palette, a));
@@ -250,10 +250,10 @@ export function syntheticVideo(rng: Rng, options: SyntheticVideoOptions = {}): S
     });
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
-        let colour: Rgb | undefined;
+        let color: Rgb | undefined;
         let label = 0;
         // Later objects are in front: search from the front.
-        for (let k = n - 1; k >= 0 && colour === undefined; k--) {
+        for (let k = n - 1; k >= 0 && color === undefined; k--) {
           const o = tracks[k] as ObjectTrack;
           const p = placed[k] as (typeof placed)[number];
           const dx = x + 0.5 - p.cx;
@@ -264,15 +264,15 @@ export function syntheticVideo(rng: Rng, options: SyntheticVideoOptions = {}): S
           if (dist <= p.r * o.outline(theta)) {
             // Texture coordinates turn and scale with the object.
             const [c, s] = [Math.cos(-p.angle), Math.sin(-p.angle)];
-            colour = o.texture((dx * c - dy * s) / p.scale, (dx * s + dy * c) / p.scale);
+            color = o.texture((dx * c - dy * s) / p.scale, (dx * s + dy * c) / p.scale);
             label = k + 1;
           }
         }
-        colour ??= background(x + bgVx * f, y + bgVy * f);
+        color ??= background(x + bgVx * f, y + bgVy * f);
         const i = (f * h + y) * w + x;
         labels[i] = label;
         for (let ch = 0; ch < 3; ch++) {
-          pixels[3 * i + ch] = clamp01((colour[ch] as number) * gain + (noise > 0 ? rng.normal(0, noise) : 0));
+          pixels[3 * i + ch] = clamp01((color[ch] as number) * gain + (noise > 0 ? rng.normal(0, noise) : 0));
         }
       }
     }

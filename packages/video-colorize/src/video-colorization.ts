@@ -3,7 +3,6 @@ import {
   type Batch,
   type Encoder,
   type JsonObject,
-  type NamedVariable,
   type Rng,
   type SSLMethod,
   type StepContext,
@@ -14,14 +13,16 @@ import {
   assertPositive,
   assertRng,
   assertShape,
-  disposeVariables,
+  KeptTensors,
+  disposeAll,
+  methodVariables,
   invalidArgument,
   l2Normalize,
   namedVariable,
 } from '@selfsup/tensors';
 import { attend, attentionWeights } from './attention.js';
 import { unstackClips } from './clip-dataset.js';
-import { type ColourClusterOptions, fitColourClusters } from './colour-clusters.js';
+import { type ColorClusterOptions, fitColorClusters } from './color-clusters.js';
 import { type EmbeddingNet, type EmbeddingNetConfig, embeddingNet } from './embedding-net.js';
 import type { FeatureExtractor } from './features.js';
 import { nearestCentroid } from './kmeans.js';
@@ -30,7 +31,7 @@ import { rgbToLab } from '@selfsup/augment';
 export interface VideoColorizationConfig {
   /** The embedding CNN. */
   readonly net?: EmbeddingNetConfig;
-  /** Colour clusters K. Default 16. */
+  /** Color clusters K. Default 16. */
   readonly numClusters?: number;
   /** Frames per training clip: references then target. Must match the clip dataset. Default 4. */
   readonly clipLength?: number;
@@ -42,16 +43,26 @@ export interface VideoColorizationConfig {
   readonly cropSize?: readonly [number, number];
 }
 
+/** The method's options: its config and the `seed` of the embedding net's initial weights (default 0). */
+export interface VideoColorizationOptions extends VideoColorizationConfig {
+  /** Seeds the embedding net's initial weights (recorded in `config`; wins over `net.seed`). Default `net.seed`, else 0. */
+  readonly seed?: number;
+}
+
 export interface VideoColorization extends SSLMethod {
   readonly net: EmbeddingNet;
   /** The trained embedding as a FeatureExtractor, for `propagateLabels` and `colorize`. */
   readonly featureExtractor: FeatureExtractor;
-  /** [K, 2] colour cluster centres in ab (a non-trainable variable: saved with the model's checkpoints). */
+  /** [K, 2] color cluster centres in ab (a non-trainable variable: saved with the model's checkpoints). */
+  readonly colorClusters: tf.Variable;
+  /** @deprecated use `colorClusters`. */
   readonly colourClusters: tf.Variable;
   readonly numClusters: number;
   readonly clipLength: number;
-  /** Fits the colour clusters on (training) frames [T, H, W, 3]; must run before training unless restored. */
-  fitColourClusters(frames: tf.Tensor4D, options: Omit<ColourClusterOptions, 'numClusters'>): void;
+  /** Fits the color clusters on (training) frames [T, H, W, 3]; must run before training unless restored. */
+  fitColorClusters(frames: tf.Tensor4D, options: Omit<ColorClusterOptions, 'numClusters'>): void;
+  /** @deprecated use `fitColorClusters`. */
+  fitColourClusters(frames: tf.Tensor4D, options: Omit<ColorClusterOptions, 'numClusters'>): void;
   /** Embeds frames ([N, H, W, 3] sRGB or [N, H, W, 1] lightness / 100) into [N, H / s, W / s, D] (not normalised). */
   embed(frames: tf.Tensor4D, options?: { readonly training?: boolean }): tf.Tensor4D;
 }
@@ -68,13 +79,24 @@ export function lightness(frames: tf.Tensor4D): tf.Tensor4D {
 /**
  * Tracking emerges by colorizing videos (Vondrick et al. 2018) as an SSLMethod: a CNN embeds grey frames; every
  * target location attends to all locations of the clip's reference frames (softmax of embedding dot products over a
- * temperature); its predicted colour distribution is the attention-weighted sum of the references' colour-cluster
+ * temperature); its predicted color distribution is the attention-weighted sum of the references' color-cluster
  * distributions; the loss is the cross-entropy with the target's true clusters. Batches are clips from
- * `videoClipDataset` (frames stacked along channels, the target last). Call `fitColourClusters` first.
+ * `videoClipDataset` (frames stacked along channels, the target last). Call `fitColorClusters` first.
  */
-export function videoColorization(config: VideoColorizationConfig, rng: Rng): VideoColorization {
+export function videoColorization(options?: VideoColorizationOptions): VideoColorization;
+/** @deprecated pass one options object: `videoColorization({ ...config, seed })`. */
+export function videoColorization(config: VideoColorizationConfig, rng: Rng): VideoColorization;
+export function videoColorization(options: VideoColorizationOptions = {}, rng?: Rng): VideoColorization {
+  // The options are still called `config` in messages: the deprecated form's first argument.
+  const config = options;
   assertOptions('config', config);
-  assertRng('rng', rng);
+  if (rng !== undefined) {
+    assertRng('rng', rng);
+    if (options.seed !== undefined) invalidArgument('config.seed', 'absent when rng is given (pass one of rng, seed)', options.seed);
+  } else if (options.seed !== undefined) {
+    assertInteger('config.seed', options.seed);
+  }
+  const seed = rng === undefined ? (options.seed ?? options.net?.seed ?? 0) : undefined;
   const numClusters = config.numClusters ?? 16;
   assertInteger('config.numClusters', numClusters, 2, 1024);
   const clipLength = config.clipLength ?? 4;
@@ -88,16 +110,18 @@ export function videoColorization(config: VideoColorizationConfig, rng: Rng): Vi
     assertInteger('config.cropSize[0]', crop[0], 1);
     assertInteger('config.cropSize[1]', crop[1], 1);
   }
-  const net = embeddingNet(config.net ?? {}, rng);
+  const { seed: _netSeed, ...netConfig } = config.net ?? {};
+  const net = seed === undefined ? embeddingNet(netConfig, rng) : embeddingNet({ ...netConfig, seed });
+  // The checkpoint name keeps its British spelling: checkpoints saved before the color rename still restore.
   const clusters = namedVariable('colour/clusters', tf.fill([numClusters, 2], Number.NaN), false);
-  const variables: NamedVariable[] = [...net.variables, clusters];
+  const variables = methodVariables([{ module: net }, { module: { variables: [clusters] } }]);
   let clustersReady = false;
-  let lastAccuracy: tf.Scalar | undefined;
+  const kept = new KeptTensors<'colorAccuracy'>();
 
   const ensureClusters = () => {
     if (!clustersReady) clustersReady = (clusters.variable.dataSync() as Float32Array).every(Number.isFinite);
     if (!clustersReady) {
-      throw new SelfsupError('INVALID_ARGUMENT', 'colour clusters are not fitted: call fitColourClusters(frames, { rng }) before training (or restore a checkpoint)');
+      throw new SelfsupError('INVALID_ARGUMENT', 'color clusters are not fitted: call fitColorClusters(frames, { rng }) before training (or restore a checkpoint)');
     }
   };
 
@@ -131,6 +155,15 @@ export function videoColorization(config: VideoColorizationConfig, rng: Rng): Vi
     temperature,
     normalize,
     ...(crop !== undefined ? { cropSize: [crop[0], crop[1]] } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+  };
+
+  const fitClusters = (frames: tf.Tensor4D, clusterOptions: Omit<ColorClusterOptions, 'numClusters'>) => {
+    assertOptions('options', clusterOptions);
+    const centres = fitColorClusters(frames, { ...clusterOptions, numClusters });
+    clusters.variable.assign(centres);
+    centres.dispose();
+    clustersReady = true;
   };
 
   return {
@@ -140,17 +173,13 @@ export function videoColorization(config: VideoColorizationConfig, rng: Rng): Vi
     variables,
     net,
     featureExtractor,
-    colourClusters: clusters.variable,
+    colorClusters: clusters.variable,
     numClusters,
     clipLength,
     embed,
-    fitColourClusters(frames, options) {
-      assertOptions('options', options);
-      const centres = fitColourClusters(frames, { ...options, numClusters });
-      clusters.variable.assign(centres);
-      centres.dispose();
-      clustersReady = true;
-    },
+    colourClusters: clusters.variable,
+    fitColorClusters: fitClusters,
+    fitColourClusters: fitClusters,
     loss(batch: Batch, context: StepContext): tf.Scalar {
       ensureClusters();
       assertShape('batch.images', batch.images, [null, null, null, 3 * clipLength], { nonEmpty: true });
@@ -167,16 +196,15 @@ export function videoColorization(config: VideoColorizationConfig, rng: Rng): Vi
       if (h % s !== 0 || w % s !== 0) invalidArgument('batch.images', `frames (or crops) whose sides are multiples of ${s}`, batch.images);
       const cells = (h / s) * (w / s);
       const refs = clipLength - 1;
-      lastAccuracy?.dispose();
       return tf.tidy(() => {
         const cropped = tf.slice(batch.images, [0, top, left, 0], [n, h, w, -1]) as tf.Tensor4D;
         const frames = tf.reshape(unstackClips(cropped, clipLength), [n * clipLength, h, w, 3]) as tf.Tensor4D;
         const lab = rgbToLab(frames);
         const grey = tf.div(tf.slice(lab, [0, 0, 0, 0], [-1, -1, -1, 1]), 100) as tf.Tensor4D;
         const ab = tf.reshape(tf.slice(lab, [0, 0, 0, 1], [-1, -1, -1, 2]), [-1, 2]) as tf.Tensor2D;
-        // Colour-cluster distribution of every cell: the share of its pixels in each cluster.
+        // Color-cluster distribution of every cell: the share of its pixels in each cluster.
         const oneHot = tf.cast(tf.oneHot(nearestCentroid(ab, clusters.variable as tf.Tensor2D), numClusters), 'float32');
-        const cellColours = tf.reshape(tf.avgPool(tf.reshape(oneHot, [n * clipLength, h, w, numClusters]) as tf.Tensor4D, s, s, 'valid'), [
+        const cellColors = tf.reshape(tf.avgPool(tf.reshape(oneHot, [n * clipLength, h, w, numClusters]) as tf.Tensor4D, s, s, 'valid'), [
           n,
           clipLength,
           cells,
@@ -187,25 +215,18 @@ export function videoColorization(config: VideoColorizationConfig, rng: Rng): Vi
         const d = emb.shape[3];
         const e = tf.reshape(emb, [n, clipLength, cells, d]);
         const refKeys = tf.reshape(tf.slice(e, [0, 0, 0, 0], [n, refs, cells, d]), [n, refs * cells, d]);
-        const refColours = tf.reshape(tf.slice(cellColours, [0, 0, 0, 0], [n, refs, cells, numClusters]), [n, refs * cells, numClusters]);
+        const refColors = tf.reshape(tf.slice(cellColors, [0, 0, 0, 0], [n, refs, cells, numClusters]), [n, refs * cells, numClusters]);
         const targetKeys = tf.reshape(tf.slice(e, [0, refs, 0, 0], [n, 1, cells, d]), [n, cells, d]);
-        const targetColours = tf.reshape(tf.slice(cellColours, [0, refs, 0, 0], [n, 1, cells, numClusters]), [n, cells, numClusters]);
-        const predicted = attend(attentionWeights(targetKeys, refKeys, temperature), refColours);
-        const crossEntropy = tf.neg(tf.mean(tf.sum(tf.mul(targetColours, tf.log(tf.add(predicted, 1e-6))), 2)));
-        lastAccuracy = tf.keep(tf.mean(tf.cast(tf.equal(tf.argMax(predicted, 2), tf.argMax(targetColours, 2)), 'float32')) as tf.Scalar);
+        const targetColors = tf.reshape(tf.slice(cellColors, [0, refs, 0, 0], [n, 1, cells, numClusters]), [n, cells, numClusters]);
+        const predicted = attend(attentionWeights(targetKeys, refKeys, temperature), refColors);
+        const crossEntropy = tf.neg(tf.mean(tf.sum(tf.mul(targetColors, tf.log(tf.add(predicted, 1e-6))), 2)));
+        kept.set('colorAccuracy', tf.mean(tf.cast(tf.equal(tf.argMax(predicted, 2), tf.argMax(targetColors, 2)), 'float32')));
         return crossEntropy as tf.Scalar;
       });
     },
-    metrics(): StepMetrics {
-      if (lastAccuracy === undefined || lastAccuracy.isDisposed) return {};
-      const value = lastAccuracy.dataSync()[0] as number;
-      lastAccuracy.dispose();
-      lastAccuracy = undefined;
-      return { colourAccuracy: value };
-    },
+    metrics: (): StepMetrics => (kept.has('colorAccuracy') ? kept.read() : {}),
     dispose() {
-      lastAccuracy?.dispose();
-      disposeVariables(variables);
+      disposeAll(kept, variables);
     },
   };
 }

@@ -10,7 +10,10 @@ export interface DenseHeadOptions extends InitOptions {
   readonly hiddenChannels?: number;
 }
 
-/** A per-position predictor over feature maps: [N, h, w, inChannels] -> [N, h, w, outChannels] (logits or values). */
+/**
+ * A per-position predictor over feature maps: [N, h, w, inChannels] -> [N, h, w, outChannels] (logits or values). Not a
+ * `Head` of @selfsup/encoders (those map rows [N, D]), which the classification pretext tasks use.
+ */
 export interface DenseHead extends Module {
   readonly inChannels: number;
   readonly outChannels: number;
