@@ -48,6 +48,7 @@ describe('methodVariables', () => {
     expect(() => methodVariables([{ prefix: 'x', module: a }, { prefix: 'x', module: a }])).toThrow(/unique names/);
     expect(() => methodVariables([{ prefix: '', module: a }])).toThrow(/prefix/);
     expect(() => methodVariables([null as never])).toThrow(/parts\[0\]/);
+    expect(methodVariables([{ module: a }]).map((v) => v.name)).toEqual(['w']);
     disposeAll(a);
   });
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Module, NamedVariable } from './contracts.js';
 import { invalidArgument } from './errors.js';
-import { assertRank, assertShape } from './validate.js';
+import { assertNamedVariables, assertRank, assertShape } from './validate.js';
 import { assertUniqueNames, scopeVariables } from './variables.js';
 
 /**
@@ -12,7 +12,8 @@ import { assertUniqueNames, scopeVariables } from './variables.js';
 
 /** One part of a method: a module's variables under `prefix` ("encoder", "projector", "momentum/encoder"). */
 export interface MethodPart {
-  readonly prefix: string;
+  /** Prepended to the part's variable names, with a "/". Absent: the names are kept as they are. */
+  readonly prefix?: string;
   readonly module: Pick<Module, 'variables'>;
   /** List the part's variables as non-trainable (a momentum copy, whose "optimizer" is the EMA). Default false. */
   readonly frozen?: boolean;
@@ -44,7 +45,8 @@ export function methodVariables(parts: readonly MethodPart[]): NamedVariable[] {
     if (typeof p !== 'object' || p === null || typeof p.module !== 'object' || p.module === null) {
       invalidArgument(`parts[${i}]`, 'a part { prefix, module, frozen? }', p);
     }
-    const scoped = scopeVariables(p.prefix, p.module.variables);
+    assertNamedVariables(`parts[${i}].module.variables`, p.module.variables);
+    const scoped = p.prefix === undefined ? [...p.module.variables] : scopeVariables(p.prefix, p.module.variables);
     return p.frozen === true ? frozen(scoped) : scoped;
   });
   assertUniqueNames(all);
