@@ -16,7 +16,7 @@ const loadedByName = {
   '@selfsup/tensors': ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
 };
 
-const isTest = (file) => /\.test\.ts$/.test(file) || /(^|\/)(test|bench|scripts)\//.test(file) || /test-utils?\.ts$/.test(file);
+const isTest = (file) => /\.test\.ts$/.test(file) || /(^|\/)(test|bench|scripts)\//.test(file);
 
 function sourceFiles(dir) {
   return fs.readdirSync(dir, { withFileTypes: true, recursive: true })

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/tensors';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expectInvalid, expectNoLeak, maxAbsDiff } from '../test/helpers.js';
+import { expectInvalid, expectNoLeak, maxAbsDiff } from '@selfsup/test-utils';
 import { abBins, abHistogram, annealedMean, quantizeAb, rebalancingWeights, softEncodeAb } from './ab-bins.js';
 import { rgbToLab } from './lab.js';
 

@@ -2,15 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/tensors';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  expectInvalid,
-  expectNoLeak,
-  mapPixels,
-  maxAbsDiff,
-  referenceHsvToRgb,
-  referenceRgbToHsv,
-  seededImages,
-} from '../test/helpers.js';
+import { expectInvalid, expectNoLeak, maxAbsDiff, seededImages } from '@selfsup/test-utils';
+import { mapPixels, referenceHsvToRgb, referenceRgbToHsv } from '../test/helpers.js';
 import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, colorJitter, yiqHueMatrix } from './color-jitter.js';
 
 const W = [0.299, 0.587, 0.114];

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng, withBackend } from '@selfsup/tensors';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expectInvalid, expectNoLeak, maxAbsDiff, seededImages } from '../test/helpers.js';
+import { expectInvalid, expectNoLeak, maxAbsDiff, seededImages } from '@selfsup/test-utils';
 import { cropBoxes, randomResizedCrop, sampleCropBox } from './crop.js';
 import { flipHorizontal } from './flip.js';
 

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expectInvalid, mapPixels, maxAbsDiff, referenceRgbToHsv, seededImages } from '../test/helpers.js';
+import { expectInvalid, maxAbsDiff, seededImages } from '@selfsup/test-utils';
+import { mapPixels, referenceRgbToHsv } from '../test/helpers.js';
 import { hsvToRgb, rgbToHsv } from './hsv.js';
 
 describe('rgbToHsv / hsvToRgb', () => {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/tensors';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expectInvalid, expectNoLeak, maxAbsDiff } from '../test/helpers.js';
+import { expectInvalid, expectNoLeak, maxAbsDiff } from '@selfsup/test-utils';
 import { D65_WHITE, RGB_FROM_XYZ, XYZ_FROM_RGB, labToRgb, rgbToLab } from './lab.js';
 
 /** scikit-image's rgb2lab in double precision, one color at a time. */

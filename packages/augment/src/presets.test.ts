@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/tensors';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expectInvalid, expectNoLeak, maxAbsDiff, seededImages } from '../test/helpers.js';
+import { expectInvalid, expectNoLeak, maxAbsDiff, seededImages } from '@selfsup/test-utils';
 import { multiView } from './pipeline.js';
 import { byolTransforms, mocoV1Transform, mocoV2Transform, simclrCifarTransform, simclrTransform } from './presets.js';
 

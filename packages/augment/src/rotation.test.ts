@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/tensors';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expectInvalid, expectNoLeak, maxAbsDiff, pixel, seededImages } from '../test/helpers.js';
+import { expectInvalid, expectNoLeak, maxAbsDiff, seededImages } from '@selfsup/test-utils';
+import { pixel } from '../test/helpers.js';
 import { rotate90, rotateImages, rotationRegressionBatch, rotNetBatch } from './rotation.js';
 
 const batch = fc.record({

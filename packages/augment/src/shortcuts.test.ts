@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/tensors';
 import { describe, expect, it } from 'vitest';
-import { expectInvalid, maxAbsDiff, seededImages } from '../test/helpers.js';
+import { expectInvalid, maxAbsDiff, seededImages } from '@selfsup/test-utils';
 import { colorDrop, downUpSample } from './shortcuts.js';
 
 describe('colorDrop', () => {

@@ -1,47 +1,9 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { createRng, type Rng } from '@selfsup/tensors';
-import { expect } from 'vitest';
-
-/** A random batch in [0, 1) from a seeded generator. */
-export function randomImages(rng: Rng, n: number, h: number, w: number, c = 3): tf.Tensor4D {
-  return tf.tensor4d(rng.uniformArray(n * h * w * c), [n, h, w, c]);
-}
-
-export function seededImages(seed: number, n: number, h: number, w: number, c = 3): tf.Tensor4D {
-  return randomImages(createRng(seed), n, h, w, c);
-}
-
-/** Runs `fn` and checks that it leaves no tensor behind besides the ones it returns (which are disposed here). */
-export function expectNoLeak(fn: () => tf.TensorContainer): void {
-  const before = tf.memory().numTensors;
-  const out = fn();
-  tf.dispose(out);
-  expect(tf.memory().numTensors).toBe(before);
-}
-
-/** Largest absolute difference between two tensors of the same shape. */
-export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
-  expect(a.shape).toEqual(b.shape);
-  return tf.tidy(() => (a.size === 0 ? 0 : tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!));
-}
+// augment's own test helpers; the ones every package's tests use are in @selfsup/test-utils.
 
 /** Pixel (n, y, x, c) of a [N, H, W, C] value array. */
 export function pixel(values: ArrayLike<number>, shape: readonly number[], n: number, y: number, x: number, c: number): number {
   const [, h, w, ch] = shape as [number, number, number, number];
   return values[((n * h + y) * w + x) * ch + c] as number;
-}
-
-/** Expects a SelfsupError with code INVALID_ARGUMENT whose message mentions `fragment`. */
-export function expectInvalid(fn: () => unknown, fragment: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, 'expected a SelfsupError').toBeInstanceOf(Error);
-  expect((caught as { code?: string }).code).toBe('INVALID_ARGUMENT');
-  expect((caught as Error).message).toContain(fragment);
 }
 
 /** Python's colorsys.rgb_to_hsv (hue in turns). */

@@ -1,14 +1,6 @@
-// Plain, loop-based float64 references of every loss, and numerical checks shared by the loss tests.
-import * as tf from '@tensorflow/tfjs-core';
-import { type Rng, createRng } from '@selfsup/tensors';
-import { expect } from 'vitest';
-
-export type Matrix = number[][];
-
-/** An [n, d] matrix of normal samples times `scale`. */
-export function randomMatrix(rng: Rng, n: number, d: number, scale = 1): Matrix {
-  return Array.from({ length: n }, () => Array.from({ length: d }, () => rng.normal(0, scale)));
-}
+// Plain, loop-based float64 references of every loss. The numerical set-up the loss tests share (random matrices,
+// evaluate, finite-difference gradients, seeds) is in @selfsup/test-utils.
+import type { Matrix } from '@selfsup/test-utils';
 
 const dot = (a: readonly number[], b: readonly number[]) => a.reduce((s, x, i) => s + x * (b[i] as number), 0);
 const norm = (a: readonly number[]) => Math.sqrt(dot(a, a));
@@ -136,60 +128,3 @@ export function refVicreg(
   const covariance = c(z1) + c(z2);
   return { loss: w.invariance * invariance + w.variance * variance + w.covariance * covariance, invariance, variance, covariance };
 }
-
-/** Evaluates a scalar-valued tf function on plain arrays, leaving no tensor behind. */
-export function evaluate(fn: (...xs: tf.Tensor[]) => tf.Scalar, ...inputs: (Matrix | Matrix[])[]): number {
-  // An empty matrix (no rows) takes its width from the first non-empty input.
-  const width = (inputs.find((x) => x.length > 0)?.[0] as number[] | undefined)?.length ?? 1;
-  return tf.tidy(() => fn(...inputs.map((x) => (x.length === 0 ? tf.zeros([0, width]) : tf.tensor(x)))).dataSync()[0] as number);
-}
-
-/**
- * Checks tf's gradient of `fn` against central finite differences of `fn` itself (float32), entry by entry, for the
- * inputs listed in `wrt` (default: all). h is relative to the entry's magnitude, at least `h`.
- */
-export function expectGradientsMatchFiniteDifferences(
-  fn: (...xs: tf.Tensor[]) => tf.Scalar,
-  inputs: Matrix[],
-  options: { h?: number; atol?: number; rtol?: number; wrt?: number[] } = {},
-): void {
-  const h = options.h ?? 5e-3;
-  const atol = options.atol ?? 3e-3;
-  const rtol = options.rtol ?? 3e-2;
-  const wrt = options.wrt ?? inputs.map((_, i) => i);
-  const analytic = tf.tidy(() => {
-    const tensors = inputs.map((x) => tf.tensor2d(x));
-    return tf.grads((...xs: tf.Tensor[]) => fn(...xs))(tensors).map((g) => g.arraySync() as Matrix);
-  });
-  for (const k of wrt) {
-    const x = inputs[k] as Matrix;
-    x.forEach((row, i) =>
-      row.forEach((value, j) => {
-        const step = h * Math.max(1, Math.abs(value));
-        const at = (v: number) => {
-          const copy = inputs.map((m, idx) => (idx === k ? m.map((r, ii) => (ii === i ? r.map((e, jj) => (jj === j ? v : e)) : r)) : m));
-          return evaluate(fn, ...copy);
-        };
-        const numeric = (at(value + step) - at(value - step)) / (2 * step);
-        const got = analytic[k]![i]![j] as number;
-        if (Math.abs(got - numeric) > atol + rtol * Math.abs(numeric)) {
-          throw new Error(`d/d input${k}[${i}][${j}]: autodiff ${got}, finite difference ${numeric}`);
-        }
-      }),
-    );
-  }
-}
-
-/** Asserts that `fn` leaves the number of live tensors unchanged. */
-export function expectNoLeak(fn: () => void): void {
-  const before = tf.memory().numTensors;
-  fn();
-  expect(tf.memory().numTensors).toBe(before);
-}
-
-/** Applies a permutation to the rows. */
-export function permuteRows<T>(rows: readonly T[], order: readonly number[]): T[] {
-  return order.map((i) => rows[i] as T);
-}
-
-export { createRng };

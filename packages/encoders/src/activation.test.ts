@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { expectClose, expectNoLeak } from '../test/helpers.js';
+import { expectNoLeak } from '@selfsup/test-utils';
+import { expectClose } from '../test/helpers.js';
 import { ACTIVATIONS, activate } from './activation.js';
 
 /** erf by its Taylor series: exact to float precision for |x| <= 4, and +-1 beyond. */

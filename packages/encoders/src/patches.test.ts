@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { expectClose, expectNoLeak, randomTensor } from '../test/helpers.js';
+import { expectNoLeak } from '@selfsup/test-utils';
+import { expectClose, randomTensor } from '../test/helpers.js';
 import { alexNetSmall } from './backbones/alexnet-small.js';
 import { encodePatches } from './patches.js';
 

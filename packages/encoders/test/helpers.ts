@@ -1,3 +1,4 @@
+// encoders' own test helpers; the ones every package's tests use are in @selfsup/test-utils.
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, withBackend } from '@selfsup/tensors';
 import { expect } from 'vitest';
@@ -9,14 +10,6 @@ import { expect } from 'vitest';
 export async function onTrainingBackend<T>(fn: () => T | Promise<T>): Promise<T> {
   if (tf.getKernel('Conv2DBackpropFilter', tf.getBackend()) !== undefined) return await fn();
   return withBackend('cpu', fn);
-}
-
-/** Asserts `fn` leaves the number of live tensors unchanged (after disposing what it returns). */
-export async function expectNoLeak(fn: () => unknown | Promise<unknown>): Promise<void> {
-  const before = tf.memory().numTensors;
-  const result = await fn();
-  tf.dispose(result as tf.TensorContainer);
-  expect(tf.memory().numTensors).toBe(before);
 }
 
 /** A seeded random float32 tensor with values in [-1, 1). */

@@ -1,15 +1,6 @@
+// pretext's own test helpers; the ones every package's tests use are in @selfsup/test-utils.
 import * as tf from '@tensorflow/tfjs-core';
-import { type Rng, createRng } from '@selfsup/tensors';
-import { expect } from 'vitest';
-
-/** A random batch in [0, 1) from a seeded generator. */
-export function randomImages(rng: Rng, n: number, h: number, w: number, c = 3): tf.Tensor4D {
-  return tf.tensor4d(rng.uniformArray(n * h * w * c), [n, h, w, c]);
-}
-
-export function seededImages(seed: number, n: number, h: number, w: number, c = 3): tf.Tensor4D {
-  return randomImages(createRng(seed), n, h, w, c);
-}
+import { createRng } from '@selfsup/tensors';
 
 /**
  * Smooth, structured images (sums of random low-frequency sinusoids per channel, in [0, 1]): what the tasks need to be
@@ -37,33 +28,6 @@ export function smoothImages(seed: number, n: number, h: number, w: number, c = 
     }
   }
   return tf.tensor4d(data, [n, h, w, c]);
-}
-
-/** Runs `fn` and checks that it leaves no tensor behind besides the ones it returns (which are disposed here). */
-export function expectNoLeak(fn: () => tf.TensorContainer): void {
-  const before = tf.memory().numTensors;
-  const out = fn();
-  tf.dispose(out);
-  expect(tf.memory().numTensors).toBe(before);
-}
-
-/** Largest absolute difference between two tensors of the same shape. */
-export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
-  expect(a.shape).toEqual(b.shape);
-  return tf.tidy(() => (a.size === 0 ? 0 : tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!));
-}
-
-/** Expects a SelfsupError with code INVALID_ARGUMENT whose message mentions `fragment`. */
-export function expectInvalid(fn: () => unknown, fragment: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, 'expected a SelfsupError').toBeInstanceOf(Error);
-  expect((caught as { code?: string }).code).toBe('INVALID_ARGUMENT');
-  expect((caught as Error).message).toContain(fragment);
 }
 
 /** A scalar tensor's value. */

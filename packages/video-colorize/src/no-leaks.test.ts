@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/tensors';
-import { describe, expect, it } from 'vitest';
+import { expectNoLeak } from '@selfsup/test-utils';
+import { describe, it } from 'vitest';
 import { attentionWeights, neighbourhoodBias, topKAttention } from './attention.js';
 import { colorError } from './colorize.js';
 import { fitColorClusters, quantizeColors } from './color-clusters.js';
@@ -10,15 +11,6 @@ import { evaluateSegmentation } from './metrics.js';
 import { overlayMasks, videoStrip } from './overlay.js';
 import { syntheticVideo } from './synthetic.js';
 import { lightness } from './video-colorization.js';
-
-/** Runs `work`, disposes what it returns, and checks that no other tensor stays behind. */
-function expectNoLeak(work: () => tf.Tensor | readonly tf.Tensor[] | number | object): void {
-  const before = tf.memory().numTensors;
-  const out = work();
-  if (out instanceof tf.Tensor) out.dispose();
-  else if (Array.isArray(out)) tf.dispose(out.filter((t): t is tf.Tensor => t instanceof tf.Tensor));
-  expect(tf.memory().numTensors).toBe(before);
-}
 
 describe('no tensor leaks', () => {
   it('in the attention, color, feature, metric and picture functions', () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/tensors';
 import { describe, expect, it } from 'vitest';
-import { expectNoLeak } from '../../test/reference.js';
+import { expectNoLeak } from '@selfsup/test-utils';
 import { gru } from './gru.js';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { expectNoLeak } from '../../test/reference.js';
+import { expectNoLeak } from '@selfsup/test-utils';
 import { clipLoss } from './clip-loss.js';
 import { clipLogitScale } from './clip-logit-scale.js';
 

@@ -1,19 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  createRng,
-  evaluate,
-  expectGradientsMatchFiniteDifferences,
-  expectNoLeak,
-  permuteRows,
-  randomMatrix,
-  refClip,
-} from '../../test/reference.js';
+import { createRng } from '@selfsup/tensors';
+import { evaluate, expectGradientsMatchFiniteDifferences, expectNoLeak, permuteRows, randomMatrix, seeds } from '@selfsup/test-utils';
+import { refClip } from '../../test/reference.js';
 import { clipLoss } from './clip-loss.js';
 
 const loss = (s: number) => (a: tf.Tensor, b: tf.Tensor) => clipLoss(a as tf.Tensor2D, b as tf.Tensor2D, { logitScale: s });
-const seeds = fc.integer({ min: 0, max: 2 ** 31 - 1 });
 
 describe('clipLoss', () => {
   it('equals the loop reference (rows and columns cross-entropy, averaged)', () => {

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createRng, evaluate, expectGradientsMatchFiniteDifferences, expectNoLeak, randomMatrix, refInfoNCE } from '../../test/reference.js';
+import { createRng } from '@selfsup/tensors';
+import { evaluate, expectGradientsMatchFiniteDifferences, expectNoLeak, randomMatrix, seeds } from '@selfsup/test-utils';
+import { refInfoNCE } from '../../test/reference.js';
 import { infoNCEOverTargets } from './info-nce-over-targets.js';
 
 const loss = (t: number) => (p: tf.Tensor, k: tf.Tensor) => infoNCEOverTargets(p as tf.Tensor2D, k as tf.Tensor2D, { temperature: t });
@@ -9,7 +11,7 @@ const loss = (t: number) => (p: tf.Tensor, k: tf.Tensor) => infoNCEOverTargets(p
 describe('infoNCEOverTargets', () => {
   it('equals infoNCE with every other target as a per-query negative, unnormalised', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 6 }), fc.double({ min: 0.2, max: 2, noNaN: true }), (seed, n, t) => {
+      fc.property(seeds, fc.integer({ min: 1, max: 6 }), fc.double({ min: 0.2, max: 2, noNaN: true }), (seed, n, t) => {
         const rng = createRng(seed);
         const [p, k] = [randomMatrix(rng, n, 3, 0.7), randomMatrix(rng, n, 3, 0.7)];
         const perQuery = p.map((_, i) => k.filter((_, j) => j !== i));

@@ -1,20 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  createRng,
-  evaluate,
-  expectGradientsMatchFiniteDifferences,
-  expectNoLeak,
-  permuteRows,
-  randomMatrix,
-  refInfoNCE,
-} from '../../test/reference.js';
+import { createRng } from '@selfsup/tensors';
+import { evaluate, expectGradientsMatchFiniteDifferences, expectNoLeak, permuteRows, randomMatrix, seeds } from '@selfsup/test-utils';
+import { refInfoNCE } from '../../test/reference.js';
 import { infoNCE } from './info-nce.js';
 
 const shared = (t: number, normalize = true) => (q: tf.Tensor, k: tf.Tensor, n: tf.Tensor) =>
   infoNCE(q as tf.Tensor2D, k as tf.Tensor2D, n as tf.Tensor2D, { temperature: t, normalize });
-const seeds = fc.integer({ min: 0, max: 2 ** 31 - 1 });
 
 describe('infoNCE', () => {
   it('equals the loop reference, with shared and per-query negatives, normalised or not', () => {

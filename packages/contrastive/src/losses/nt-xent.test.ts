@@ -1,19 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  createRng,
-  evaluate,
-  expectGradientsMatchFiniteDifferences,
-  expectNoLeak,
-  permuteRows,
-  randomMatrix,
-  refNtXent,
-} from '../../test/reference.js';
+import { createRng } from '@selfsup/tensors';
+import { evaluate, expectGradientsMatchFiniteDifferences, expectNoLeak, permuteRows, randomMatrix, seeds } from '@selfsup/test-utils';
+import { refNtXent } from '../../test/reference.js';
 import { ntXent } from './nt-xent.js';
 
 const loss = (t: number) => (a: tf.Tensor, b: tf.Tensor) => ntXent(a as tf.Tensor2D, b as tf.Tensor2D, { temperature: t });
-const seeds = fc.integer({ min: 0, max: 2 ** 31 - 1 });
 
 describe('ntXent', () => {
   it('equals the loop reference over the 2N anchors', () => {

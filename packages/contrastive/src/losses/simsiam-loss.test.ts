@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createRng, evaluate, expectGradientsMatchFiniteDifferences, expectNoLeak, permuteRows, randomMatrix, refSimSiam } from '../../test/reference.js';
+import { createRng } from '@selfsup/tensors';
+import { evaluate, expectGradientsMatchFiniteDifferences, expectNoLeak, permuteRows, randomMatrix, seeds } from '@selfsup/test-utils';
+import { refSimSiam } from '../../test/reference.js';
 import { simSiamLoss } from './simsiam-loss.js';
 
 const loss = (p: tf.Tensor, t: tf.Tensor) => simSiamLoss(p as tf.Tensor2D, t as tf.Tensor2D);
-const seeds = fc.integer({ min: 0, max: 2 ** 31 - 1 });
 
 describe('simSiamLoss', () => {
   it('equals the loop reference -cos, averaged', () => {

@@ -1,20 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  createRng,
-  evaluate,
-  expectGradientsMatchFiniteDifferences,
-  expectNoLeak,
-  permuteRows,
-  randomMatrix,
-  refVicreg,
-} from '../../test/reference.js';
+import { createRng } from '@selfsup/tensors';
+import { evaluate, expectGradientsMatchFiniteDifferences, expectNoLeak, expectRelClose, permuteRows, randomMatrix, seeds } from '@selfsup/test-utils';
+import { refVicreg } from '../../test/reference.js';
 import { vicregLoss, vicregTerms } from './vicreg-loss.js';
 
 const loss = (a: tf.Tensor, b: tf.Tensor) => vicregLoss(a as tf.Tensor2D, b as tf.Tensor2D);
-const seeds = fc.integer({ min: 0, max: 2 ** 31 - 1 });
-const close = (got: number, want: number) => expect(Math.abs(got - want)).toBeLessThan(1e-3 * Math.max(1, Math.abs(want)));
 
 describe('vicregLoss', () => {
   it('equals the loop reference, term by term and weighted 25/25/1', () => {
@@ -24,16 +16,16 @@ describe('vicregLoss', () => {
         const scale = rng.choice([0.1, 1, 3]);
         const [z1, z2] = [randomMatrix(rng, n, d, scale), randomMatrix(rng, n, d, scale)];
         const ref = refVicreg(z1, z2);
-        close(evaluate(loss, z1, z2), ref.loss);
+        expectRelClose(evaluate(loss, z1, z2), ref.loss);
         const terms = tf.tidy(() => {
           const t = vicregTerms(tf.tensor2d(z1), tf.tensor2d(z2));
           return [t.invariance, t.variance, t.covariance].map((x) => x.dataSync()[0]!);
         });
-        close(terms[0]!, ref.invariance);
-        close(terms[1]!, ref.variance);
-        close(terms[2]!, ref.covariance);
+        expectRelClose(terms[0]!, ref.invariance);
+        expectRelClose(terms[1]!, ref.variance);
+        expectRelClose(terms[2]!, ref.covariance);
         const weights = { invarianceWeight: 1, varianceWeight: 2, covarianceWeight: 3 };
-        close(
+        expectRelClose(
           evaluate((a, b) => vicregLoss(a as tf.Tensor2D, b as tf.Tensor2D, weights), z1, z2),
           refVicreg(z1, z2, { invariance: 1, variance: 2, covariance: 3 }).loss,
         );
@@ -51,9 +43,9 @@ describe('vicregLoss', () => {
         const base = evaluate(loss, z1, z2);
         expect(Number.isFinite(base)).toBe(true);
         expect(base).toBeGreaterThanOrEqual(0);
-        close(evaluate(loss, z2, z1), base);
+        expectRelClose(evaluate(loss, z2, z1), base);
         const order = rng.permutation(n);
-        close(evaluate(loss, permuteRows(z1, order), permuteRows(z2, order)), base);
+        expectRelClose(evaluate(loss, permuteRows(z1, order), permuteRows(z2, order)), base);
       }),
       { numRuns: 30 },
     );

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type StepContext, createRng, fit } from '@selfsup/tensors';
+import { maxAbsDiff } from '@selfsup/test-utils';
 import { describe, expect, it } from 'vitest';
 import { fewDigits, headTail } from '../../test/data.js';
 import { tinyEncoder, tinyHead } from '../../test/tiny-encoder.js';
@@ -14,7 +15,6 @@ const parts = () => ({
   targetProjector: tinyHead(16, 8, 10),
   views: [shiftAndNoise(3, 0.1), shiftAndNoise(2, 0.2)] as const,
 });
-const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
 
 describe('byol', () => {
   it('trains on MNIST digits without NaN and with falling loss', async () => {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type StepContext, createRng, fit } from '@selfsup/tensors';
+import { maxAbsDiff } from '@selfsup/test-utils';
 import { describe, expect, it } from 'vitest';
 import { fewDigits, headTail } from '../../test/data.js';
 import { tinyEncoder, tinyHead } from '../../test/tiny-encoder.js';
@@ -14,7 +15,6 @@ const parts = (dim = 16, out = 8, hidden = 0) => ({
   views: shiftAndNoise(),
 });
 const ctx = (step = 0): StepContext => ({ step, epoch: 0, totalSteps: 10, rng: createRng(step) });
-const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
 
 describe('MoCo', () => {
   it('v1 and v2 train on MNIST digits without NaN and with falling loss; defaults follow the papers', async () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertUniqueNames, createRng } from '@selfsup/tensors';
 import { describe, expect, it } from 'vitest';
-import { expectNoLeak } from '../../test/reference.js';
+import { expectNoLeak } from '@selfsup/test-utils';
 import { textEncoder } from './text-encoder.js';
 import { buildVocabulary, tokenize } from './tokenizer.js';
 

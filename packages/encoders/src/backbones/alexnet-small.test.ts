@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SelfsupError, countParameters } from '@selfsup/tensors';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expectNoLeak, onTrainingBackend, randomTensor, variablesWithoutGradient } from '../../test/helpers.js';
+import { expectNoLeak } from '@selfsup/test-utils';
+import { onTrainingBackend, randomTensor, variablesWithoutGradient } from '../../test/helpers.js';
 import { withoutInitialisation } from '../init.js';
 import { alexNetSmall } from './alexnet-small.js';
 

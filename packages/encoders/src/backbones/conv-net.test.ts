@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SelfsupError, countParameters } from '@selfsup/tensors';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { conv2dReference, expectClose, expectNoLeak, onTrainingBackend, randomTensor, variablesWithoutGradient } from '../../test/helpers.js';
+import { expectNoLeak } from '@selfsup/test-utils';
+import { conv2dReference, expectClose, onTrainingBackend, randomTensor, variablesWithoutGradient } from '../../test/helpers.js';
 import { convNet } from './conv-net.js';
 
 describe('convNet', () => {

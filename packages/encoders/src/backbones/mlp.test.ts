@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { countParameters } from '@selfsup/tensors';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expectClose, expectNoLeak, randomTensor, variablesWithoutGradient } from '../../test/helpers.js';
+import { expectNoLeak } from '@selfsup/test-utils';
+import { expectClose, randomTensor, variablesWithoutGradient } from '../../test/helpers.js';
 import { mlp } from './mlp.js';
 
 describe('mlp', () => {

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '@selfsup/tensors';
 import { SelfsupError, countParameters } from '@selfsup/tensors';
-import { onBackends } from '../../../../tooling/backends.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expectNoLeak, onTrainingBackend, randomTensor, variablesWithoutGradient } from '../../test/helpers.js';
+import { expectNoLeak, onBackends } from '@selfsup/test-utils';
+import { onTrainingBackend, randomTensor, variablesWithoutGradient } from '../../test/helpers.js';
 import { withoutInitialisation } from '../init.js';
 import { dense } from '../layers/dense.js';
 import { resnet } from './resnet.js';

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { conv2dReference, expectClose, expectNoLeak, onTrainingBackend, randomTensor } from '../../test/helpers.js';
+import { expectNoLeak } from '@selfsup/test-utils';
+import { conv2dReference, expectClose, onTrainingBackend, randomTensor } from '../../test/helpers.js';
 import { conv2d } from './conv2d.js';
 
 describe('conv2d', () => {

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SelfsupError, createRng } from '@selfsup/tensors';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expectClose, expectNoLeak, randomTensor } from '../../test/helpers.js';
+import { expectNoLeak } from '@selfsup/test-utils';
+import { expectClose, randomTensor } from '../../test/helpers.js';
 import { dense } from './dense.js';
 
 describe('dense', () => {

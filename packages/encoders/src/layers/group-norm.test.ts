@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expectClose, expectNoLeak, randomTensor } from '../../test/helpers.js';
+import { expectNoLeak } from '@selfsup/test-utils';
+import { expectClose, randomTensor } from '../../test/helpers.js';
 import { groupNorm } from './group-norm.js';
 
 describe('groupNorm', () => {

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { abBins } from '@selfsup/augment';
 
 import { describe, expect, it } from 'vitest';
-import { expectInvalid, maxAbsDiff, smoothImages, value } from '../../test/helpers.js';
+import { expectInvalid, maxAbsDiff } from '@selfsup/test-utils';
+import { smoothImages, value } from '../../test/helpers.js';
 import { expectEncoderContract, expectTrains, fixedLoss } from '../../test/method-checks.js';
 import { splitLab } from '../color/lab-channels.js';
 import { labConvNet } from '../nets/lab-conv-net.js';

@@ -3,7 +3,8 @@ import { applyPermutation, hammingDistance, invertPermutation } from '@selfsup/a
 import { convNet } from '@selfsup/encoders';
 import { createRng } from '@selfsup/tensors';
 import { describe, expect, it } from 'vitest';
-import { expectInvalid, maxAbsDiff, seededImages, smoothImages } from '../../test/helpers.js';
+import { expectInvalid, maxAbsDiff, seededImages } from '@selfsup/test-utils';
+import { smoothImages } from '../../test/helpers.js';
 import { expectEncoderContract, expectTrains } from '../../test/method-checks.js';
 import { jigsaw } from './jigsaw.js';
 

@@ -3,7 +3,8 @@ import { rotateImages } from '@selfsup/augment';
 import { convNet } from '@selfsup/encoders';
 import { createRng } from '@selfsup/tensors';
 import { describe, expect, it } from 'vitest';
-import { expectInvalid, smoothImages } from '../../test/helpers.js';
+import { expectInvalid } from '@selfsup/test-utils';
+import { smoothImages } from '../../test/helpers.js';
 import { expectEncoderContract, expectTrains } from '../../test/method-checks.js';
 import { rotationRegression } from './rotation-regression.js';
 

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { rotate90 } from '@selfsup/augment';
 import { convNet } from '@selfsup/encoders';
 import { describe, expect, it } from 'vitest';
-import { expectInvalid, maxAbsDiff, smoothImages } from '../../test/helpers.js';
+import { expectInvalid, maxAbsDiff } from '@selfsup/test-utils';
+import { smoothImages } from '../../test/helpers.js';
 import { expectEncoderContract, expectTrains } from '../../test/method-checks.js';
 import { rotNet } from './rotnet.js';
 

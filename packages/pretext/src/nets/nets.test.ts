@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { alexNetSmall, buildEncoder, convNet, unregisterArchitecture } from '@selfsup/encoders';
 import { describe, expect, it } from 'vitest';
-import { expectInvalid, maxAbsDiff, seededImages, smoothImages } from '../../test/helpers.js';
+import { expectInvalid, maxAbsDiff, seededImages } from '@selfsup/test-utils';
+import { smoothImages } from '../../test/helpers.js';
 import { expectEncoderContract } from '../../test/method-checks.js';
 import { convTrunk } from './conv-trunk.js';
 import { denseHead } from './dense-head.js';

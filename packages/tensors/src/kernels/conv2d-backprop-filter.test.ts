@@ -12,7 +12,7 @@ import {
   randomValues,
   runKernel,
   valuesOn,
-} from './kernel-test-utils.js';
+} from '../../test/kernels.js';
 import { initBackend } from '../backend.js';
 
 // These test selfsup's wasm kernels themselves: without the optional native kernels that can replace some of them.

@@ -12,7 +12,7 @@ import {
   randomValues,
   runKernel,
   valuesOn,
-} from './kernel-test-utils.js';
+} from '../../test/kernels.js';
 import { stockKernel } from './wasm-ops.js';
 import { initBackend } from '../backend.js';
 

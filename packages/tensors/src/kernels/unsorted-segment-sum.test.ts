@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { createRng } from '../rng.js';
-import { expectClose, memoryProbe, valuesOn } from './kernel-test-utils.js';
+import { expectClose, memoryProbe, valuesOn } from '../../test/kernels.js';
 import { initBackend } from '../backend.js';
 
 // These test selfsup's wasm kernels themselves: without the optional native kernels that can replace some of them.

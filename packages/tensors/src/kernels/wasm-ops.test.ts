@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import fc from 'fast-check';
 import { describe, expect, it, beforeAll } from 'vitest';
-import { expectClose, memoryProbe, randomValues } from './kernel-test-utils.js';
+import { expectClose, memoryProbe, randomValues } from '../../test/kernels.js';
 import { type AxisWindow, convolve } from './wasm-ops.js';
 import { initBackend } from '../backend.js';
 

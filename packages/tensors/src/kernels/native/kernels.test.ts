@@ -13,7 +13,7 @@ import {
   randomValues,
   runKernel,
   valuesOn,
-} from '../kernel-test-utils.js';
+} from '../../../test/kernels.js';
 import { loadNativeAddon } from './addon.js';
 import { elementwiseTuning, nativeKernelStats, nativeKernelsActive } from './kernels.js';
 

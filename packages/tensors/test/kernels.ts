@@ -1,10 +1,10 @@
-// Shared by the kernel tests (not part of the package API): cases, loop references, cross-backend runs, leak probes.
+// Shared by the kernel tests (src/kernels/**/*.test.ts): cases, loop references, cross-backend runs, leak probes.
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { withBackend } from '../backend.js';
-import { createRng } from '../rng.js';
+import { withBackend } from '../src/backend.js';
+import { createRng } from '../src/rng.js';
 
 export type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
 export type Rounding = 'floor' | 'round' | 'ceil' | undefined;
