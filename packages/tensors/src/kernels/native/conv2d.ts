@@ -1,6 +1,7 @@
 import { Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D, backend_util, util } from '@tensorflow/tfjs-core';
 import type { Conv2DAttrs, Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs, FusedConv2DAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { allFloat, fallback, heap, heapOrNull, nativeOutput, wasmKernel } from './common.js';
+import type { NativeAddon } from './addon.js';
+import { type NativeArgs, allFloat, fallback, heap, heapOrNull, nativeOutput, wasmKernel } from './common.js';
 
 /**
  * oneDNN's params for a conv2d, or undefined where its output-size formula cannot match tfjs's: oneDNN computes
@@ -60,70 +61,71 @@ function backwardPlan(xShape: readonly number[], filterShape: readonly number[],
   return params;
 }
 
-/** y = conv(x, filter) (NHWC, HWIO). */
-export const conv2dConfig: KernelConfig = wasmKernel<Conv2DAttrs>(Conv2D, (args) => {
+/**
+ * A forward conv of inputs x and filter (+ bias, then relu, when fused) run natively, or by the kernel it replaced
+ * where `usable` is false or oneDNN cannot express it.
+ */
+function forward(name: string, args: NativeArgs<Conv2DAttrs>, usable: boolean, bias?: TensorInfo, relu = false): TensorInfo {
   const { backend, attrs } = args;
   const x = args.inputs['x'] as TensorInfo;
   const filter = args.inputs['filter'] as TensorInfo;
-  if (attrs.dataFormat === 'NCHW' || !allFloat(x, filter)) return fallback(Conv2D, args);
+  if (!usable || attrs.dataFormat === 'NCHW' || !allFloat(x, filter, bias)) return fallback(name, args);
   const info = convInfo(x.shape, filter.shape, attrs, attrs.dilations);
   const params = convParams(info);
-  if (params === undefined) return fallback(Conv2D, args);
+  if (params === undefined) return fallback(name, args);
   const { out, addon } = nativeOutput(backend, info.outShape);
-  if (util.sizeFromShape(info.outShape) > 0) addon.conv2d(heap(backend, x), heap(backend, filter), null, heap(backend, out), params, false);
+  if (util.sizeFromShape(info.outShape) > 0) addon.conv2d(heap(backend, x), heap(backend, filter), heapOrNull(backend, bias), heap(backend, out), params, relu);
   return out;
-});
+}
+
+/**
+ * A conv gradient of shape `outShape` from two operands (dy and the other input), computed natively by `compute`
+ * (zeros when an operand is empty), or by the kernel it replaced.
+ */
+function backward(
+  name: string,
+  args: NativeArgs<Conv2DBackpropInputAttrs | Conv2DBackpropFilterAttrs>,
+  geometry: { readonly xShape: readonly number[]; readonly filterShape: readonly number[]; readonly outShape: readonly number[] },
+  operands: readonly [TensorInfo, TensorInfo],
+  compute: (addon: NativeAddon, first: Float32Array, second: Float32Array, out: Float32Array, params: number[]) => void,
+): TensorInfo {
+  const { backend, attrs } = args;
+  const dy = args.inputs['dy'] as TensorInfo;
+  const [first, second] = operands;
+  if (attrs.dataFormat === 'NCHW' || !allFloat(first, second)) return fallback(name, args);
+  const params = backwardPlan(geometry.xShape, geometry.filterShape, dy, attrs);
+  if (params === undefined) return fallback(name, args);
+  const { out, addon } = nativeOutput(backend, geometry.outShape);
+  const result = heap(backend, out);
+  if (util.sizeFromShape(first.shape) === 0 || util.sizeFromShape(second.shape) === 0) result.fill(0);
+  else if (result.length > 0) compute(addon, heap(backend, first), heap(backend, second), result, params);
+  return out;
+}
+
+/** y = conv(x, filter) (NHWC, HWIO). */
+export const conv2dConfig: KernelConfig = wasmKernel<Conv2DAttrs>(Conv2D, (args) => forward(Conv2D, args, true));
 
 /** y = conv(x, filter) + bias, then relu or nothing (other activations fall back). */
 export const fusedConv2dConfig: KernelConfig = wasmKernel<FusedConv2DAttrs>(FusedConv2D, (args) => {
-  const { backend, attrs } = args;
-  const x = args.inputs['x'] as TensorInfo;
   const filter = args.inputs['filter'] as TensorInfo;
   const bias = args.inputs['bias'];
-  const activation = attrs.activation;
-  const outChannels = filter.shape[3] as number;
-  const usable =
-    attrs.dataFormat !== 'NCHW' &&
-    allFloat(x, filter, bias) &&
-    (activation === 'linear' || activation === 'relu') &&
-    (bias === undefined || util.sizeFromShape(bias.shape) === outChannels);
-  if (!usable) return fallback(FusedConv2D, args);
-  const info = convInfo(x.shape, filter.shape, attrs, attrs.dilations);
-  const params = convParams(info);
-  if (params === undefined) return fallback(FusedConv2D, args);
-  const { out, addon } = nativeOutput(backend, info.outShape);
-  if (util.sizeFromShape(info.outShape) > 0) {
-    addon.conv2d(heap(backend, x), heap(backend, filter), heapOrNull(backend, bias), heap(backend, out), params, activation === 'relu');
-  }
-  return out;
+  const { activation } = args.attrs;
+  const usable = (activation === 'linear' || activation === 'relu') && (bias === undefined || util.sizeFromShape(bias.shape) === filter.shape[3]);
+  return forward(FusedConv2D, args, usable, bias, activation === 'relu');
 });
 
 /** dx of a conv2d from dy and the filter. */
 export const conv2dBackpropInputConfig: KernelConfig = wasmKernel<Conv2DBackpropInputAttrs>(Conv2DBackpropInput, (args) => {
-  const { backend, attrs } = args;
   const dy = args.inputs['dy'] as TensorInfo;
   const filter = args.inputs['filter'] as TensorInfo;
-  if (attrs.dataFormat === 'NCHW' || !allFloat(dy, filter)) return fallback(Conv2DBackpropInput, args);
-  const params = backwardPlan(attrs.inputShape, filter.shape, dy, attrs);
-  if (params === undefined) return fallback(Conv2DBackpropInput, args);
-  const { out, addon } = nativeOutput(backend, attrs.inputShape);
-  const dx = heap(backend, out);
-  if (util.sizeFromShape(dy.shape) === 0 || util.sizeFromShape(filter.shape) === 0) dx.fill(0);
-  else if (dx.length > 0) addon.conv2dBackwardData(heap(backend, dy), heap(backend, filter), dx, params);
-  return out;
+  const geometry = { xShape: args.attrs.inputShape, filterShape: filter.shape, outShape: args.attrs.inputShape };
+  return backward(Conv2DBackpropInput, args, geometry, [dy, filter], (addon, dyData, w, dx, params) => addon.conv2dBackwardData(dyData, w, dx, params));
 });
 
 /** dW of a conv2d from x and dy. */
 export const conv2dBackpropFilterConfig: KernelConfig = wasmKernel<Conv2DBackpropFilterAttrs>(Conv2DBackpropFilter, (args) => {
-  const { backend, attrs } = args;
   const x = args.inputs['x'] as TensorInfo;
   const dy = args.inputs['dy'] as TensorInfo;
-  if (attrs.dataFormat === 'NCHW' || !allFloat(x, dy)) return fallback(Conv2DBackpropFilter, args);
-  const params = backwardPlan(x.shape, attrs.filterShape, dy, attrs);
-  if (params === undefined) return fallback(Conv2DBackpropFilter, args);
-  const { out, addon } = nativeOutput(backend, attrs.filterShape);
-  const dw = heap(backend, out);
-  if (util.sizeFromShape(dy.shape) === 0 || util.sizeFromShape(x.shape) === 0) dw.fill(0);
-  else if (dw.length > 0) addon.conv2dBackwardFilter(heap(backend, x), heap(backend, dy), dw, params);
-  return out;
+  const geometry = { xShape: x.shape, filterShape: args.attrs.filterShape, outShape: args.attrs.filterShape };
+  return backward(Conv2DBackpropFilter, args, geometry, [x, dy], (addon, xData, dyData, dw, params) => addon.conv2dBackwardFilter(xData, dyData, dw, params));
 });

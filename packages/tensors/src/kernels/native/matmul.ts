@@ -1,6 +1,6 @@
 import { BatchMatMul, _FusedMatMul, backend_util, util } from '@tensorflow/tfjs-core';
 import type { BatchMatMulAttrs, KernelConfig, TensorInfo, _FusedMatMulAttrs } from '@tensorflow/tfjs-core';
-import { allFloat, fallback, heap, heapOrNull, nativeOutput, wasmKernel } from './common.js';
+import { type NativeArgs, allFloat, fallback, heap, heapOrNull, nativeOutput, wasmKernel } from './common.js';
 
 /** Shapes oneDNN's matmul takes: equal batch dimensions, or one side's batch of 1 broadcast. */
 function matmulPlan(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean) {
@@ -23,29 +23,27 @@ function matmulPlan(a: TensorInfo, b: TensorInfo, transposeA: boolean, transpose
   return { params: [batchA, batchB, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0], shape: [...outer, m, n] };
 }
 
-/** c = a @ b, batched. */
-export const batchMatMulConfig: KernelConfig = wasmKernel<BatchMatMulAttrs>(BatchMatMul, (args) => {
+/**
+ * c = a @ b (+ bias, then relu, when fused) run natively, or by the kernel it replaced where `usable` is false or
+ * oneDNN cannot take the shapes.
+ */
+function product(name: string, args: NativeArgs<BatchMatMulAttrs>, usable: boolean, bias?: TensorInfo, relu = false): TensorInfo {
   const { backend, attrs } = args;
   const a = args.inputs['a'] as TensorInfo;
   const b = args.inputs['b'] as TensorInfo;
-  const plan = allFloat(a, b) ? matmulPlan(a, b, attrs.transposeA, attrs.transposeB) : undefined;
-  if (plan === undefined) return fallback(BatchMatMul, args);
+  const plan = usable && allFloat(a, b, bias) ? matmulPlan(a, b, attrs.transposeA, attrs.transposeB) : undefined;
+  const n = plan?.shape[plan.shape.length - 1];
+  if (plan === undefined || (bias !== undefined && util.sizeFromShape(bias.shape) !== n)) return fallback(name, args);
   const { out, addon } = nativeOutput(backend, plan.shape);
-  addon.matmul(heap(backend, a), heap(backend, b), null, heap(backend, out), plan.params, false);
+  addon.matmul(heap(backend, a), heap(backend, b), heapOrNull(backend, bias), heap(backend, out), plan.params, relu);
   return out;
-});
+}
+
+/** c = a @ b, batched. */
+export const batchMatMulConfig: KernelConfig = wasmKernel<BatchMatMulAttrs>(BatchMatMul, (args) => product(BatchMatMul, args, true));
 
 /** c = a @ b + bias, then relu or nothing (other activations fall back). */
 export const fusedMatMulConfig: KernelConfig = wasmKernel<_FusedMatMulAttrs>(_FusedMatMul, (args) => {
-  const { backend, attrs } = args;
-  const a = args.inputs['a'] as TensorInfo;
-  const b = args.inputs['b'] as TensorInfo;
-  const bias = args.inputs['bias'];
-  const plan =
-    allFloat(a, b, bias) && (attrs.activation === 'linear' || attrs.activation === 'relu') ? matmulPlan(a, b, attrs.transposeA, attrs.transposeB) : undefined;
-  const n = plan?.shape[plan.shape.length - 1];
-  if (plan === undefined || (bias !== undefined && util.sizeFromShape(bias.shape) !== n)) return fallback(_FusedMatMul, args);
-  const { out, addon } = nativeOutput(backend, plan.shape);
-  addon.matmul(heap(backend, a), heap(backend, b), heapOrNull(backend, bias), heap(backend, out), plan.params, attrs.activation === 'relu');
-  return out;
+  const { activation } = args.attrs;
+  return product(_FusedMatMul, args, activation === 'linear' || activation === 'relu', args.inputs['bias'], activation === 'relu');
 });
