@@ -3,14 +3,16 @@ import {
   type Encoder,
   type ImageDataset,
   SelfsupError,
+  assertDataset,
   assertEncoder,
   assertOptions,
   assertPositiveInteger,
   invalidArgument,
 } from '@selfsup/tensors';
 
-// The Encoder check is the contract's own, from @selfsup/tensors; re-exported where this package always had it.
-export { assertEncoder };
+// The Encoder and ImageDataset checks are the contracts' own, from @selfsup/tensors; re-exported where this package
+// always had them.
+export { assertDataset, assertEncoder };
 
 /** Embeddings of a labelled dataset: what probes train and test on. The caller owns (and disposes) `features`. */
 export interface FeatureSet {
@@ -31,14 +33,6 @@ export interface ExtractFeaturesOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-
-/** Checks that `value` looks like an ImageDataset. */
-export function assertDataset(name: string, value: unknown): asserts value is ImageDataset {
-  const d = value as Partial<ImageDataset> | null;
-  if (typeof d !== 'object' || d === null || typeof d.getBatch !== 'function' || typeof d.size !== 'number' || !Array.isArray(d.imageShape)) {
-    invalidArgument(name, 'an ImageDataset (size, imageShape, getBatch)', value);
-  }
-}
 
 /**
  * How a batch of images [N, H, W, C] is fed to `encoder`: as is when its input shape is [H, W, C] (with -1 as a

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Encoder } from './contracts.js';
+import type { Encoder, ImageDataset, SSLMethod } from './contracts.js';
 import { invalidArgument } from './errors.js';
 
 /** Argument checks shared by every package. Each throws a SelfsupError naming the argument. */
@@ -203,6 +203,51 @@ export function assertEncoder(name: string, value: unknown): asserts value is En
   ) {
     invalidArgument(name, 'an Encoder (apply, variables, inputShape, outputDim)', value);
   }
+}
+
+/**
+ * Checks the members of an object argument that must be `what`, in order; the first wrong one is the error, named
+ * `name.member`, with the contract it belongs to.
+ */
+function assertMembers(name: string, value: unknown, what: string, members: readonly [string, (member: unknown) => boolean, string][]): void {
+  if (typeof name !== 'string') invalidArgument('name', 'a string', name);
+  assertObject(name, value, what);
+  for (const [member, ok, expected] of members) {
+    if (!ok(value[member])) invalidArgument(`${name}.${member}`, `${expected} (${name} must be ${what})`, value[member]);
+  }
+}
+
+const isFunction = (v: unknown): boolean => typeof v === 'function';
+const isOptionalFunction = (v: unknown): boolean => v === undefined || typeof v === 'function';
+
+/**
+ * An ImageDataset (the contract in contracts.ts), duck-typed so that any object with `getBatch`, an integer `size`
+ * and an `imageShape` array will do.
+ */
+export function assertDataset(name: string, value: unknown): asserts value is ImageDataset {
+  assertMembers(name, value, 'an ImageDataset ({ size, imageShape, getBatch() })', [
+    ['getBatch', isFunction, 'a function (indices) => Promise<Batch>'],
+    ['size', (v) => Number.isInteger(v) && (v as number) >= 0, 'an integer >= 0'],
+    ['imageShape', Array.isArray, 'an array [height, width, channels]'],
+    ['labels', isOptionalFunction, 'a function when given'],
+  ]);
+}
+
+/**
+ * An SSLMethod (the contract in contracts.ts), duck-typed so that third-party methods qualify: a `name`, an Encoder
+ * (see {@link assertEncoder}), named `variables`, `loss` and `dispose` (and `metrics`, `afterStep` functions when given).
+ */
+export function assertMethod(name: string, value: unknown): asserts value is SSLMethod {
+  assertMembers(name, value, 'an SSLMethod ({ name, encoder, variables, loss(), dispose() })', [
+    ['name', (v) => typeof v === 'string', 'a string'],
+    ['loss', isFunction, 'a function (batch, context) => scalar loss'],
+    ['dispose', isFunction, 'a function'],
+    ['metrics', isOptionalFunction, 'a function when given'],
+    ['afterStep', isOptionalFunction, 'a function when given'],
+  ]);
+  const method = value as { encoder: unknown; variables: unknown };
+  assertEncoder(`${name}.encoder`, method.encoder);
+  assertNamedVariables(`${name}.variables`, method.variables);
 }
 
 /** Bytes: a Uint8Array (a Node Buffer is one). */

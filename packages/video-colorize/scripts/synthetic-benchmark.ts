@@ -10,13 +10,12 @@
  *
  *   npx tsx scripts/synthetic-benchmark.ts [--cpu-minutes 9.5] [--seed 0] [--train 96] [--test 16]
  */
-import './esm-fix.mjs';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { countParameters, createRng, initBackend } from '@selfsup/tensors';
-import { writePng } from '@selfsup/tensors/node';
+import { registerTfjsEsmResolver, writePng } from '@selfsup/tensors/node';
 import {
   type FeatureExtractor,
   type SegmentationEvaluation,
@@ -31,6 +30,9 @@ import {
   videoStrip,
 } from '../src/index.js';
 import { machineInfo, trainWithCpuBudget } from './cpu-budget.js';
+
+// Run from source (tsx), tfjs-core's extensionless ESM imports need this resolve hook before anything loads them.
+await registerTfjsEsmResolver();
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {

@@ -10,16 +10,18 @@
  *
  *   npx tsx scripts/vtest.ts [path/to/frames] [--cpu-minutes 9.5] [--seed 0] [--load 1]
  */
-import './esm-fix.mjs';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { countParameters, createRng, initBackend } from '@selfsup/tensors';
-import { loadFrames, restoreVariables, saveCheckpoint, writePng } from '@selfsup/tensors/node';
+import { loadFrames, registerTfjsEsmResolver, restoreVariables, saveCheckpoint, writePng } from '@selfsup/tensors/node';
 import { colorize, colorError, lightness, videoClipDataset, videoColorization, videoStrip } from '../src/index.js';
 import { labToRgb, rgbToLab } from '@selfsup/augment';
 import { type BudgetedTraining, machineInfo, trainWithCpuBudget } from './cpu-budget.js';
+
+// Run from source (tsx), tfjs-core's extensionless ESM imports need this resolve hook before anything loads them.
+await registerTfjsEsmResolver();
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.join(here, '..', '..', '..');

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type AbBins, abBins, rebalancingWeights } from '@selfsup/augment';
-import { type ImageDataset, assertInteger, assertNonNegative, assertOptions, invalidArgument } from '@selfsup/tensors';
+import { type ImageDataset, assertDataset, assertInteger, assertNonNegative, assertOptions, invalidArgument } from '@selfsup/tensors';
 import { abBinCounts } from './colorization-targets.js';
 import { chromaMask, splitLab } from './lab-channels.js';
 
@@ -19,9 +19,7 @@ export interface AbPriorOptions {
  * that Zhang et al. (2016) estimate on the training set before training and turn into class-rebalancing weights.
  */
 export async function estimateAbPrior(dataset: ImageDataset, options: AbPriorOptions = {}): Promise<Float32Array> {
-  if (typeof dataset !== 'object' || dataset === null || typeof dataset.getBatch !== 'function') {
-    invalidArgument('dataset', 'an ImageDataset', dataset);
-  }
+  assertDataset('dataset', dataset);
   assertOptions('options', options);
   const bins = options.bins ?? abBins();
   const batchSize = options.batchSize ?? 64;

@@ -1,17 +1,10 @@
 import type { Batch, ImageDataset } from '../contracts.js';
 import { invalidArgument } from '../errors.js';
 import { createRng } from '../rng.js';
-import { assertInRange, assertInteger, assertObject } from '../validate.js';
+import { assertDataset, assertInRange, assertInteger, assertObject } from '../validate.js';
 import { assertIndices } from './tensor-dataset.js';
 
 /** A view of `dataset` restricted to `indices` (in that order). Shares the parent's storage. */
-function assertDataset(name: string, dataset: unknown): asserts dataset is ImageDataset {
-  const d = dataset as ImageDataset | null;
-  if (typeof d !== 'object' || d === null || typeof d.getBatch !== 'function' || !Number.isInteger(d.size)) {
-    invalidArgument(name, 'an ImageDataset (with size and getBatch())', dataset);
-  }
-}
-
 export function subsetDataset(dataset: ImageDataset, indices: readonly number[], name?: string): ImageDataset {
   assertDataset('dataset', dataset);
   if (name !== undefined && typeof name !== 'string') invalidArgument('name', 'a string', name);

@@ -1,0 +1,84 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { registerWasmKernels } from '../kernels/register.js';
+import { isNode, useThreadedWasm } from '../kernels/wasm-threads.js';
+import type { BackendName, ModuleLoader } from './types.js';
+
+/** The npm packages that provide each backend, in the order they are tried. */
+export const PACKAGES: Record<BackendName, readonly string[]> = {
+  tensorflow: ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'],
+  wasm: ['@tensorflow/tfjs-backend-wasm'],
+  cpu: ['@tensorflow/tfjs-backend-cpu'],
+};
+
+/** What to do to get each backend (said when a forced one cannot load). */
+export const HOW_TO_GET: Record<BackendName, string> = {
+  tensorflow:
+    'install @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node (their installer downloads libtensorflow, which needs network access to the TensorFlow binaries host)',
+  wasm: 'install @tensorflow/tfjs-backend-wasm@^4.22.0 (npm i @tensorflow/tfjs-backend-wasm)',
+  cpu: 'install @tensorflow/tfjs-backend-cpu@^4.22.0 (npm i @tensorflow/tfjs-backend-cpu)',
+};
+
+/** A dynamic `import()`: optional peers are looked for only when asked. */
+export const defaultLoader: ModuleLoader = (specifier) => import(/* @vite-ignore */ specifier);
+
+/** The first line of an error's message, at most 200 characters. */
+export function errorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0]?.slice(0, 200) ?? text;
+}
+
+export type BackendAttempt = { ok: true; pkg: string; note?: string } | { ok: false; pkg: string; why: string };
+
+/**
+ * Loads the packages of backend `name` in turn until one registers it and it initialises (wasm: with selfsup's
+ * kernels, and `threads` XNNPACK threads when more than 1 under Node); says which package, or why none.
+ */
+export async function tryBackend(name: BackendName, loader: ModuleLoader, threads = 1): Promise<BackendAttempt> {
+  const errors: string[] = [];
+  for (const pkg of PACKAGES[name]) {
+    try {
+      await loader(pkg);
+    } catch (error) {
+      errors.push(`${pkg}: ${errorText(error)}`);
+      continue;
+    }
+    // tfjs-node registers as "tensorflow"; tfjs-node-gpu too.
+    if (tf.findBackendFactory(name) === null) {
+      errors.push(`${pkg} loaded but registered no "${name}" backend`);
+      continue;
+    }
+    if (name === 'wasm') registerWasmKernels();
+    const note = name === 'wasm' ? await tryThreadedWasm(threads) : undefined;
+    try {
+      const ok = await tf.setBackend(name);
+      if (!ok) {
+        errors.push(`${pkg}: backend "${name}" failed to initialise`);
+        continue;
+      }
+      await tf.ready();
+    } catch (error) {
+      errors.push(`${pkg}: ${errorText(error)}`);
+      continue;
+    }
+    return note === undefined ? { ok: true, pkg } : { ok: true, pkg, note };
+  }
+  return { ok: false, pkg: PACKAGES[name].join(' / '), why: errors.join('; ') };
+}
+
+/**
+ * Brings the wasm backend up on tfjs's threaded build when more than one thread is asked for under Node, before the
+ * backend is first initialised. The threaded build is a workaround of tfjs internals: if it does not come up, the
+ * stock build still may, and the returned note says so.
+ */
+async function tryThreadedWasm(threads: number): Promise<string | undefined> {
+  if (threads <= 1 || !isNode() || tf.engine().registry['wasm'] !== undefined) return undefined;
+  let restore: (() => void) | undefined;
+  try {
+    restore = await useThreadedWasm(threads);
+    if (!(await tf.setBackend('wasm'))) throw new Error('the threaded wasm build failed to initialise');
+    return undefined;
+  } catch (error) {
+    restore?.();
+    return `${threads} wasm threads requested, 1 used: ${errorText(error)}`;
+  }
+}
