@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SelfsupError } from './errors.js';
 import { assertOneOf, assertOptions, assertPositiveInteger } from './validate.js';
 import { registerWasmKernels } from './kernels/register.js';
+import { describeBackend } from './backend-description.js';
 import { loadNativeAddon } from './kernels/native/addon.js';
+import type { AddonSource } from './kernels/native/locate.js';
 import { NATIVE_KERNEL_NAMES, disableNativeKernels, enableNativeKernels } from './kernels/native/kernels.js';
 import { isNode, useThreadedWasm, wasmThreadCount } from './kernels/wasm-threads.js';
 
@@ -13,6 +15,8 @@ export type BackendName = (typeof BACKENDS)[number];
 /** What {@link initBackend} chose, and why. */
 export interface BackendReport {
   readonly backend: BackendName;
+  /** What computes, in a few words: e.g. `wasm + oneDNN 2.6.3 (2 threads)`, `wasm (1 thread)`, `tensorflow (@tensorflow/tfjs-node)`. */
+  readonly description: string;
   /** The npm package that provides it. */
   readonly package: string;
   /** One line: why this one (and what was skipped). */
@@ -35,6 +39,8 @@ export interface NativeKernelsReport {
   readonly kernels: readonly string[];
   /** The addon file. */
   readonly path: string;
+  /** Where the addon came from: the prebuilt platform package, a local build, or SELFSUP_NATIVE_ADDON. */
+  readonly source: AddonSource;
 }
 
 /**
@@ -238,8 +244,10 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       const accel = name === 'wasm' ? await setUpNative(nativeMode, options, env) : { note: undefined, report: undefined };
       const notes = [result.note, accel.note].filter((n): n is string => n !== undefined);
       const reason = notes.length === 0 ? chosen : `${chosen} (${notes.join('; ')})`;
-      current = { backend: name, package: result.pkg, reason, skipped, threads: backendThreads(name), ...(accel.report ? { native: accel.report } : {}) };
-      if (options.verbose) process.stderr.write(`selfsup backend: ${reason}\n`);
+      const threadCount = backendThreads(name);
+      const description = describeBackend(name, result.pkg, threadCount, accel.report);
+      current = { backend: name, description, package: result.pkg, reason, skipped, threads: threadCount, ...(accel.report ? { native: accel.report } : {}) };
+      if (options.verbose) process.stderr.write(`selfsup backend: ${description}: ${reason}\n`);
       return current;
     }
     skipped.push({ backend: name, package: result.pkg, why: result.why });
@@ -294,8 +302,14 @@ async function setUpNative(
   }
   if (threads !== undefined) load.addon.setThreads(threads);
   enableNativeKernels(load.addon);
-  const report: NativeKernelsReport = { library: load.addon.version(), threads: load.addon.getThreads(), kernels: NATIVE_KERNEL_NAMES, path: load.path };
-  return { note: `${report.kernels.length} kernels on ${report.library}, ${report.threads} threads`, report };
+  const report: NativeKernelsReport = {
+    library: load.addon.version(),
+    threads: load.addon.getThreads(),
+    kernels: NATIVE_KERNEL_NAMES,
+    path: load.path,
+    source: load.source,
+  };
+  return { note: `${report.kernels.length} kernels on ${report.library}, ${report.threads} threads, from ${load.choice}`, report };
 }
 
 /** Threads asked for by `options.threads` or `SELFSUP_WASM_THREADS` (default 1). */
