@@ -21,6 +21,13 @@ const ifStale = argv.includes('--if-stale');
 const outIndex = argv.indexOf('--out');
 const outArg = outIndex >= 0 ? argv[outIndex + 1] : undefined;
 const cxx = process.env.CXX ?? 'g++';
+if (optional) {
+  // --optional never fails its caller (the workspace's postinstall): an unexpected error is reported, not thrown.
+  process.on('uncaughtException', (error) => {
+    console.log(`selfsup native kernels not built: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(0);
+  });
+}
 
 function fail(why) {
   if (optional) {
