@@ -6,6 +6,7 @@ import { describeBackend } from './backend-description.js';
 import { loadNativeAddon } from './kernels/native/addon.js';
 import type { AddonSource } from './kernels/native/locate.js';
 import { NATIVE_KERNEL_NAMES, disableNativeKernels, enableNativeKernels } from './kernels/native/kernels.js';
+import { defaultWasmThreads } from './kernels/default-threads.js';
 import { isNode, useThreadedWasm, wasmThreadCount } from './kernels/wasm-threads.js';
 
 /** The backends selfsup can run on, in order of preference. */
@@ -64,7 +65,8 @@ export interface InitBackendOptions {
   /** How optional packages are loaded (tests inject one). */
   readonly loader?: ModuleLoader;
   /**
-   * XNNPACK threads for the wasm backend under Node (default 1, or `SELFSUP_WASM_THREADS`). Above 1 selfsup loads
+   * XNNPACK threads for the wasm backend under Node (or `SELFSUP_WASM_THREADS`; default: every core without the native
+   * kernels, 1 with them, see kernels/default-threads.ts). Above 1 selfsup loads
    * tfjs's threaded-simd build itself, which stock tfjs never does under Node (see the README's Backends section).
    * Must be chosen before the wasm backend is first initialised.
    */
@@ -227,10 +229,10 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   if (current !== undefined && forced === undefined && !nativeAsked && options.loader === undefined && tf.getBackend() === current.backend) {
     return current;
   }
-  const threads = requestedThreads(options, env);
   await registerGradients();
   const loader = options.loader ?? defaultLoader;
   const order: readonly BackendName[] = forced !== undefined ? [forced as BackendName] : BACKENDS;
+  const threads = requestedThreads(options, env) ?? (order.includes('wasm') ? await defaultWasmThreads(nativeMode, env) : 1);
   const skipped: { backend: BackendName; package: string; why: string }[] = [];
   for (const name of order) {
     const result = await tryBackend(name, loader, threads);
@@ -312,14 +314,14 @@ async function setUpNative(
   return { note: `${report.kernels.length} kernels on ${report.library}, ${report.threads} threads, from ${load.choice}`, report };
 }
 
-/** Threads asked for by `options.threads` or `SELFSUP_WASM_THREADS` (default 1). */
-function requestedThreads(options: InitBackendOptions, env: Readonly<Record<string, string | undefined>>): number {
+/** Threads asked for by `options.threads` or `SELFSUP_WASM_THREADS` (undefined: the default, kernels/default-threads.ts). */
+function requestedThreads(options: InitBackendOptions, env: Readonly<Record<string, string | undefined>>): number | undefined {
   if (options.threads !== undefined) {
     assertPositiveInteger('options.threads', options.threads);
     return options.threads;
   }
   const raw = env['SELFSUP_WASM_THREADS'];
-  if (raw === undefined || raw === '') return 1;
+  if (raw === undefined || raw === '') return undefined;
   const threads = Number(raw);
   assertPositiveInteger('SELFSUP_WASM_THREADS', threads);
   return threads;

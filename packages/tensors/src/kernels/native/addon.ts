@@ -3,6 +3,7 @@
  * optional dependency @selfsup/tensors-linux-x64-gnu, or is built locally with `pnpm --filter @selfsup/tensors
  * build:native` (needs g++ and libdnnl-dev); never required. Which one is found, and why: locate.ts.
  */
+import { preferPassiveOpenMP } from '../default-threads.js';
 import { type AddonSource, describeAddonChoice, locateAddon, nodeLocateHost } from './locate.js';
 
 /** The addon's functions. Arrays are Float32Array views (on the wasm heap); params as documented in native/*.cc. */
@@ -64,6 +65,7 @@ export async function loadNativeAddon(env: Readonly<Record<string, string | unde
 async function tryLoad(env: Readonly<Record<string, string | undefined>>): Promise<AddonLoad> {
   const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
   if (proc?.versions?.node === undefined) return { ok: false, why: 'native kernels need Node.js' };
+  preferPassiveOpenMP();
   const located = locateAddon(env, await nodeLocateHost());
   if (!located.ok) return { ok: false, why: located.why };
   return { ok: true, addon: located.addon, path: located.path, source: located.source, choice: describeAddonChoice(located) };
