@@ -121,7 +121,8 @@ try {
 
   // 4. Import everything and train.
   step('running the smoke script (imports, SimCLR x 2 steps, k-NN probe, selfsup --help)');
-  const entries = packed.flatMap(({ name, manifest }) =>
+  // Platform packages export binaries (.node, JSON), not ES modules: step 5 checks them.
+  const entries = packed.filter(({ manifest }) => !isPlatform(manifest)).flatMap(({ name, manifest }) =>
     Object.keys(manifest.exports ?? { '.': '' })
       .filter((key) => key !== './package.json')
       .map((key) => (key === '.' ? name : `${name}/${key.slice(2)}`)),

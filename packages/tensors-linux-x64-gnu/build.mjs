@@ -89,6 +89,7 @@ try {
     let version;
     try {
       debianPackage = run('dpkg', ['-S', path]).split(':')[0]?.trim();
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's output format, not a JavaScript template
       version = run('dpkg-query', ['-W', '-f', '${Version}', `${debianPackage}:amd64`]).trim();
     } catch {}
     const licenceCandidates = [...(debianPackage ? [`/usr/share/doc/${debianPackage}/copyright`] : []), ...(LICENCE_FALLBACK[soname] ?? [])];

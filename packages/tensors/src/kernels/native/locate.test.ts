@@ -112,7 +112,7 @@ describe('locateAddon: platform package, then local build, then none', () => {
     expect(located.ok).toBe(false);
     if (located.ok) return;
     expect(located.skipped.map((s) => s.source)).toEqual(['platform-package', 'local-build']);
-    expect(located.why).toMatch(/^no oneDNN addon: @selfsup\/tensors-linux-x64-gnu is not installed .*; no local build \(pnpm --filter @selfsup\/tensors build:native/);
+    expect(located.why).toMatch(/^no oneDNN addon: @selfsup\/tensors-linux-x64-gnu is not installed .*; no local build \(node native\/build.mjs in @selfsup\/tensors, or pnpm --filter @selfsup\/tensors build:native/);
   });
 
   it('a broken local build after an absent package: both reasons', () => {

@@ -60,7 +60,7 @@ export function platformKey(platform: string, arch: string, libc: 'glibc' | 'mus
   return `${platform}-${arch}${suffix}`;
 }
 
-const BUILD_HINT = 'pnpm --filter @selfsup/tensors build:native; needs g++ and libdnnl-dev';
+const BUILD_HINT = 'node native/build.mjs in @selfsup/tensors, or pnpm --filter @selfsup/tensors build:native; needs g++ and libdnnl-dev';
 
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
