@@ -8,7 +8,7 @@
 //                    the dependencies of libdnnl), so that shared libraries copied next to the addon are the ones loaded
 //   --if-stale       skip the build when the addon is newer than its source, this script and libdnnl
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,6 +89,8 @@ const args = [
   '-ldnnl',
   ...(rpathOrigin ? ['-Wl,--disable-new-dtags', "-Wl,-rpath,$ORIGIN"] : []),
 ];
+// A failed build must not leave an older addon behind that looks current.
+rmSync(target, { force: true });
 try {
   execFileSync(cxx, args, { stdio: ['ignore', 'inherit', 'inherit'] });
 } catch (error) {
