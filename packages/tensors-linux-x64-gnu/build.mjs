@@ -69,7 +69,11 @@ try {
 
   const args = [addonBuild, '--out', here, '--rpath-origin', ...(ifStale ? ['--if-stale'] : []), ...(optional ? ['--optional'] : [])];
   execFileSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (!existsSync(addon)) process.exit(0); // --optional, and the addon build said why not
+  if (!existsSync(addon)) {
+    // --optional, and the addon build said why not.
+    rmSync(join(here, 'build-info.json'), { force: true });
+    process.exit(0);
+  }
 
   // What the addon loads, resolved the way the dynamic loader will: every library outside the C/C++ runtime is bundled.
   const libraries = [];
