@@ -112,8 +112,10 @@ try {
     path.join(app, 'package.json'),
     `${JSON.stringify({ name: 'selfsup-consumer', version: '1.0.0', private: true, type: 'module', dependencies }, null, 2)}\n`,
   );
-  // No workspace settings leak in from the repository (pnpm's npm_config_* variables, a parent .npmrc).
-  const npmEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
+  // No workspace settings leak in from the repository (pnpm's npm_config_* variables, a parent .npmrc), nor the
+  // NODE_PATH that nx's bin shim sets to the workspace's node_modules/.pnpm/node_modules (require.resolve would find
+  // the workspace's packages there, e.g. the platform package the --omit=optional project must not see).
+  const npmEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) && key !== 'NODE_PATH'));
   const npmInstall = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'];
   run('npm', npmInstall, { cwd: app, env: npmEnv });
   fs.copyFileSync(path.join(import.meta.dirname, 'consumer-test', 'smoke.mjs'), path.join(app, 'smoke.mjs'));
@@ -127,7 +129,7 @@ try {
       .filter((key) => key !== './package.json')
       .map((key) => (key === '.' ? name : `${name}/${key.slice(2)}`)),
   );
-  const smoke = run('node', ['smoke.mjs', ...entries], { cwd: app, env: { ...process.env, SELFSUP_BACKEND: 'wasm' } });
+  const smoke = run('node', ['smoke.mjs', ...entries], { cwd: app, env: { ...npmEnv, SELFSUP_BACKEND: 'wasm' } });
   process.stdout.write(smoke);
   const help = run(path.join(app, 'node_modules', '.bin', 'selfsup'), ['--help'], { cwd: app });
   if (!/pretrain/.test(help)) throw new Error(`selfsup --help did not list the pretrain command:\n${help}`);
@@ -147,7 +149,7 @@ try {
       }
     }
     const systemDirs = [...new Set(info.bundled.map((b) => path.dirname(b.from)))].join(':');
-    process.stdout.write(run('node', ['native.mjs', 'platform'], { cwd: app, env: { ...process.env, LD_LIBRARY_PATH: systemDirs } }));
+    process.stdout.write(run('node', ['native.mjs', 'platform'], { cwd: app, env: { ...npmEnv, LD_LIBRARY_PATH: systemDirs } }));
   }
   step('npm install --omit=optional of @selfsup/tensors: no platform package, initBackend falls back to wasm');
   const bare = path.join(work, 'app-without-optional');
@@ -173,7 +175,7 @@ try {
     throw new Error('npm install --omit=optional installed @selfsup/tensors-linux-x64-gnu anyway');
   }
   fs.copyFileSync(path.join(import.meta.dirname, 'consumer-test', 'native.mjs'), path.join(bare, 'native.mjs'));
-  process.stdout.write(run('node', ['native.mjs', 'fallback'], { cwd: bare }));
+  process.stdout.write(run('node', ['native.mjs', 'fallback'], { cwd: bare, env: npmEnv }));
   failed = false;
   step(`passed: ${packed.length} tarballs, ${entries.length} entry points`);
 } finally {
