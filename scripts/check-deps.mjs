@@ -13,12 +13,15 @@ const root = path.resolve(import.meta.dirname, '..');
 /** Declared but never named in an import statement, on purpose. */
 const loadedByName = {
   // initBackend() loads these by a computed specifier (optional peers, looked for only when asked).
-  '@selfsup/tensors': ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
+  // The platform package (optional dependency) is resolved by a name computed from the platform (src/kernels/native/locate.ts).
+  '@selfsup/tensors': ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@selfsup/tensors-linux-x64-gnu'],
 };
 
 const isTest = (file) => /\.test\.ts$/.test(file) || /(^|\/)(test|bench|scripts)\//.test(file);
 
 function sourceFiles(dir) {
+  // Packages without TypeScript sources (the prebuilt platform package) import nothing.
+  if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile() && /\.(ts|tsx|mts)$/.test(e.name))
     .map((e) => path.join(e.parentPath, e.name))
@@ -49,7 +52,7 @@ for (const dir of fs.readdirSync(path.join(root, 'packages'))) {
   const pkg = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
   if (pkg.private) continue;
   checked++;
-  const runtime = { ...pkg.dependencies, ...pkg.peerDependencies };
+  const runtime = { ...pkg.dependencies, ...pkg.optionalDependencies, ...pkg.peerDependencies };
   const imported = new Map();
   for (const file of sourceFiles(path.join(pkgDir, 'src'))) {
     const text = fs.readFileSync(file, 'utf8');
@@ -62,7 +65,7 @@ for (const dir of fs.readdirSync(path.join(root, 'packages'))) {
     }
   }
   for (const [name, file] of imported) {
-    if (!(name in runtime)) problems.push(`${pkg.name}: imports ${name} (${file}) but does not declare it in dependencies or peerDependencies`);
+    if (!(name in runtime)) problems.push(`${pkg.name}: imports ${name} (${file}) but does not declare it in dependencies, optionalDependencies or peerDependencies`);
   }
   const allowed = new Set(loadedByName[pkg.name] ?? []);
   for (const name of Object.keys(runtime)) {

@@ -18,7 +18,7 @@ const { simclr } = await import('@selfsup/contrastive');
 const { knnProbe } = await import('@selfsup/eval');
 
 const report = await initBackend();
-console.log(`  backend: ${report.backend}`);
+console.log(`  backend: ${report.description}`);
 
 const rng = createRng(0);
 const n = 16;

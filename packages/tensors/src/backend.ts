@@ -5,6 +5,8 @@ import { registerGradients } from './backend/gradients.js';
 import { setUpNative, requestedNative } from './backend/native.js';
 import { HOW_TO_GET, defaultLoader, tryBackend } from './backend/packages.js';
 import { backendThreads, requestedThreads } from './backend/threads.js';
+import { describeBackend } from './backend/description.js';
+import { defaultWasmThreads } from './kernels/default-threads.js';
 import { BACKENDS, type BackendName, type BackendReport, type Env, type InitBackendOptions } from './backend/types.js';
 
 /*
@@ -51,10 +53,10 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   if (current !== undefined && forced === undefined && !nativeAsked && options.loader === undefined && tf.getBackend() === current.backend) {
     return current;
   }
-  const threads = requestedThreads(options.threads, env);
   await registerGradients();
   const loader = options.loader ?? defaultLoader;
   const order: readonly BackendName[] = forced !== undefined ? [forced as BackendName] : BACKENDS;
+  const threads = requestedThreads(options.threads, env) ?? (order.includes('wasm') ? await defaultWasmThreads(nativeMode, env) : 1);
   const skipped: { backend: BackendName; package: string; why: string }[] = [];
   for (const name of order) {
     const result = await tryBackend(name, loader, threads);
@@ -71,8 +73,10 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     const accel = name === 'wasm' ? await setUpNative(nativeMode, options.nativeThreads, env) : { note: undefined, report: undefined };
     const notes = [result.note, accel.note].filter((n): n is string => n !== undefined);
     const reason = notes.length === 0 ? chosen : `${chosen} (${notes.join('; ')})`;
-    current = { backend: name, package: result.pkg, reason, skipped, threads: backendThreads(name), ...(accel.report ? { native: accel.report } : {}) };
-    if (options.verbose) process.stderr.write(`selfsup backend: ${reason}\n`);
+    const threadCount = backendThreads(name);
+    const description = describeBackend(name, result.pkg, threadCount, accel.report);
+    current = { backend: name, description, package: result.pkg, reason, skipped, threads: threadCount, ...(accel.report ? { native: accel.report } : {}) };
+    if (options.verbose) process.stderr.write(`selfsup backend: ${description}: ${reason}\n`);
     return current;
   }
   const last = skipped[skipped.length - 1];

@@ -134,7 +134,7 @@ export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<
       command: 'selfsup eval',
       options: JSON.parse(JSON.stringify(options)) as JsonObject,
       data: { source: data.source, train: data.train.name, test: data.test.name, imageShape: [...data.train.imageShape] },
-      backend: { name: backend.backend, package: backend.package },
+      backend: { name: backend.backend, description: backend.description, package: backend.package },
       evaluations: evaluated.map(({ label, report }) => ({ label, ...reportJson(report) })),
       seconds: (performance.now() - started) / 1000,
     };

@@ -109,7 +109,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
   const history: StepInfo[] = [];
   if (!options.quiet) {
     io.stderr(`selfsup pretrain: ${entry.description}\n`);
-    io.stderr(`  data ${data.source} (${data.train.size} images ${inputShape.join('x')}), encoder ${options.arch}, backend ${backend.backend}\n`);
+    io.stderr(`  data ${data.source} (${data.train.size} images ${inputShape.join('x')}), encoder ${options.arch}, backend ${backend.description}\n`);
   }
   let lastLine = 0;
   try {
@@ -154,7 +154,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       identity,
       method: { name: method.name, config: method.config },
       encoder: { architecture: method.encoder.architecture, config: method.encoder.config },
-      backend: { name: backend.backend, reason: backend.reason },
+      backend: { name: backend.backend, description: backend.description, reason: backend.reason },
       steps: result.steps,
       resumedFromStep: result.resumedFromStep,
       skippedFiles: skipped.map((s) => ({ file: s.file, reason: s.reason })),

@@ -40,6 +40,12 @@ export async function setUpNative(
   }
   if (threads !== undefined) load.addon.setThreads(threads);
   enableNativeKernels(load.addon);
-  const report: NativeKernelsReport = { library: load.addon.version(), threads: load.addon.getThreads(), kernels: NATIVE_KERNEL_NAMES, path: load.path };
-  return { note: `${report.kernels.length} kernels on ${report.library}, ${report.threads} threads`, report };
+  const report: NativeKernelsReport = {
+    library: load.addon.version(),
+    threads: load.addon.getThreads(),
+    kernels: NATIVE_KERNEL_NAMES,
+    path: load.path,
+    source: load.source,
+  };
+  return { note: `${report.kernels.length} kernels on ${report.library}, ${report.threads} threads, from ${load.choice}`, report };
 }

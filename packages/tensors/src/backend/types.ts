@@ -1,3 +1,4 @@
+import type { AddonSource } from '../kernels/native/locate.js';
 /** The backends selfsup can run on, in order of preference. */
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -5,6 +6,8 @@ export type BackendName = (typeof BACKENDS)[number];
 /** What {@link initBackend} chose, and why. */
 export interface BackendReport {
   readonly backend: BackendName;
+  /** What computes, in a few words: e.g. `wasm + oneDNN 2.6.3 (2 threads)`, `wasm (1 thread)`, `tensorflow (@tensorflow/tfjs-node)`. */
+  readonly description: string;
   /** The npm package that provides it. */
   readonly package: string;
   /** One line: why this one (and what was skipped). */
@@ -27,6 +30,8 @@ export interface NativeKernelsReport {
   readonly kernels: readonly string[];
   /** The addon file. */
   readonly path: string;
+  /** Where the addon came from: the prebuilt platform package, a local build, or SELFSUP_NATIVE_ADDON. */
+  readonly source: AddonSource;
 }
 
 /**
@@ -53,7 +58,8 @@ export interface InitBackendOptions {
   /** How optional packages are loaded (tests inject one). */
   readonly loader?: ModuleLoader;
   /**
-   * XNNPACK threads for the wasm backend under Node (default 1, or `SELFSUP_WASM_THREADS`). Above 1 selfsup loads
+   * XNNPACK threads for the wasm backend under Node (or `SELFSUP_WASM_THREADS`; default: every core without the native
+   * kernels, 1 with them, see kernels/default-threads.ts). Above 1 selfsup loads
    * tfjs's threaded-simd build itself, which stock tfjs never does under Node (see the README's Backends section).
    * Must be chosen before the wasm backend is first initialised.
    */

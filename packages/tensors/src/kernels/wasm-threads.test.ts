@@ -1,19 +1,24 @@
 import { execFile } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { initBackend } from '../backend.js';
+import { currentBackend, initBackend } from '../backend.js';
 import { SelfsupError } from '../errors.js';
 import { useThreadedWasm, wasmThreadCount } from './wasm-threads.js';
 
 describe('threaded wasm under Node', () => {
-  it('reports the single thread the default build uses', () => {
-    expect(wasmThreadCount()).toBe(1);
+  it('reports the threads the default set-up uses: 1 beside the native kernels, else every core', () => {
+    const report = currentBackend();
+    expect(report?.backend).toBe('wasm');
+    expect(wasmThreadCount()).toBe(report?.threads);
+    expect(report?.threads).toBe(report?.native !== undefined ? 1 : availableParallelism());
   });
 
   it('refuses to switch builds once the wasm backend is initialised', async () => {
-    await expect(useThreadedWasm(2)).rejects.toThrow(SelfsupError);
-    await expect(useThreadedWasm(2)).rejects.toThrow(/already initialised/);
+    const other = wasmThreadCount() + 1;
+    await expect(useThreadedWasm(other)).rejects.toThrow(SelfsupError);
+    await expect(useThreadedWasm(other)).rejects.toThrow(/already initialised/);
   });
 
   it('validates the requested thread count', async () => {

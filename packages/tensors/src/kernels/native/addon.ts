@@ -1,7 +1,10 @@
 /**
- * The optional oneDNN addon (packages/tensors/native): its interface and how it is found. Built on demand with
- * `pnpm --filter @selfsup/tensors build:native` (needs g++ and libdnnl-dev); never downloaded, never required.
+ * The optional oneDNN addon (packages/tensors/native): its interface and its loading. It comes prebuilt in the
+ * optional dependency @selfsup/tensors-linux-x64-gnu, or is built locally with `pnpm --filter @selfsup/tensors
+ * build:native` (needs g++ and libdnnl-dev); never required. Which one is found, and why: locate.ts.
  */
+import { preferPassiveOpenMP } from '../default-threads.js';
+import { type AddonSource, describeAddonChoice, locateAddon, nodeLocateHost } from './locate.js';
 
 /** The addon's functions. Arrays are Float32Array views (on the wasm heap); params as documented in native/*.cc. */
 export interface NativeAddon {
@@ -31,26 +34,24 @@ export interface NativeAddon {
   version(): string;
 }
 
-export type AddonLoad = { readonly ok: true; readonly addon: NativeAddon; readonly path: string } | { readonly ok: false; readonly why: string };
-
-const ADDON_FILE = 'selfsup_dnnl.node';
-
-/** Where the built addon may be: beside dist/ (built package) or beside src/ (run from source). */
-function candidatePaths(env: Readonly<Record<string, string | undefined>>): string[] {
-  const explicit = env['SELFSUP_NATIVE_ADDON'];
-  if (explicit !== undefined && explicit !== '') return [explicit];
-  const here = import.meta.url;
-  return [`../native/build/${ADDON_FILE}`, `../../native/build/${ADDON_FILE}`, `../../../native/build/${ADDON_FILE}`].map((relative) =>
-    new URL(relative, here).href,
-  );
-}
+export type AddonLoad =
+  | {
+      readonly ok: true;
+      readonly addon: NativeAddon;
+      readonly path: string;
+      /** Where it came from: the prebuilt platform package, a local build, or SELFSUP_NATIVE_ADDON. */
+      readonly source: AddonSource;
+      /** One phrase: where it came from and why earlier candidates were not used. */
+      readonly choice: string;
+    }
+  | { readonly ok: false; readonly why: string };
 
 /** Answers per addon location (a load is attempted once per place). */
 const cached = new Map<string, AddonLoad>();
 
 /**
- * Loads the addon once (Node only). Fails with the reason: not Node, not built, or its shared library (libdnnl)
- * missing. `SELFSUP_NATIVE_ADDON` names another file.
+ * Loads the addon once (Node only): `SELFSUP_NATIVE_ADDON` if set, else the prebuilt platform package, else a local
+ * build (see locate.ts). Fails with every reason: not Node, no platform package, not built, libdnnl missing.
  */
 export async function loadNativeAddon(env: Readonly<Record<string, string | undefined>>): Promise<AddonLoad> {
   const key = env['SELFSUP_NATIVE_ADDON'] ?? '';
@@ -64,24 +65,8 @@ export async function loadNativeAddon(env: Readonly<Record<string, string | unde
 async function tryLoad(env: Readonly<Record<string, string | undefined>>): Promise<AddonLoad> {
   const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
   if (proc?.versions?.node === undefined) return { ok: false, why: 'native kernels need Node.js' };
-  const moduleSpecifier = 'node:module';
-  const urlSpecifier = 'node:url';
-  const fsSpecifier = 'node:fs';
-  const { createRequire } = (await import(/* @vite-ignore */ moduleSpecifier)) as typeof import('node:module');
-  const { fileURLToPath } = (await import(/* @vite-ignore */ urlSpecifier)) as typeof import('node:url');
-  const { existsSync } = (await import(/* @vite-ignore */ fsSpecifier)) as typeof import('node:fs');
-  const require = createRequire(import.meta.url);
-  const files = candidatePaths(env).map((p) => (p.startsWith('file:') ? fileURLToPath(p) : p));
-  const file = files.find((f) => existsSync(f));
-  if (file === undefined) {
-    return { ok: false, why: 'the oneDNN addon is not built (pnpm --filter @selfsup/tensors build:native; needs g++ and libdnnl-dev)' };
-  }
-  try {
-    const addon = require(file) as NativeAddon;
-    if (typeof addon.conv2d !== 'function' || typeof addon.version !== 'function') return { ok: false, why: `${file} is not selfsup's addon` };
-    return { ok: true, addon, path: file };
-  } catch (error) {
-    const text = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    return { ok: false, why: `the oneDNN addon did not load (${text})` };
-  }
+  preferPassiveOpenMP();
+  const located = locateAddon(env, await nodeLocateHost());
+  if (!located.ok) return { ok: false, why: located.why };
+  return { ok: true, addon: located.addon, path: located.path, source: located.source, choice: describeAddonChoice(located) };
 }
