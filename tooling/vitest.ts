@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const packages = ['tensors', 'augment', 'encoders', 'contrastive', 'pretext', 'video-colorize', 'eval'];
+const packages = ['tensors', 'augment', 'encoders', 'contrastive', 'pretext', 'video-colorize', 'eval', 'cli'];
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Tests read sibling packages from source, so a test run never sees a stale build. */

@@ -64,6 +64,8 @@ export interface PresetArchitecture {
   readonly name: string;
   readonly factory: (config: JsonObject) => Encoder;
   readonly description?: string;
+  /** A default config for images of `inputShape`: lets the command line train it from scratch (`--arch <name>`). */
+  readonly defaultConfig?: (inputShape: readonly [number, number, number], seed: number) => JsonObject;
 }
 
 /**
