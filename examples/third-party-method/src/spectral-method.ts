@@ -58,7 +58,7 @@ export function spectralContrastive(options: SpectralContrastiveOptions): Spectr
   const head = projectionHead(encoder.outputDim, hiddenDim, projectionDim, options.seed ?? 0);
   const project = (embeddings: tf.Tensor2D) => head.apply(embeddings);
   return {
-    name: 'spectral-contrastive',
+    name: 'spectral',
     encoder,
     config: { hiddenDim, projectionDim, encoder: encoder.architecture },
     variables: [...encoder.variables, ...head.variables],

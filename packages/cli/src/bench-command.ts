@@ -3,8 +3,9 @@ import * as path from 'node:path';
 import { loadEncoder } from '@selfsup/encoders/node';
 import { type ProbeName, barChartSvg, evaluateEncoder, lossCurveSvg, rawPixelEncoder } from '@selfsup/eval';
 import { writeJson, writeSvg } from '@selfsup/eval/node';
-import { type BackendName, type Encoder, type MethodPreset, type ProbeResult, initBackend } from '@selfsup/tensors';
+import { type BackendName, type Encoder, type MethodPreset, type ProbeResult, initBackend, invalidArgument } from '@selfsup/tensors';
 import { backboneConfig, buildBackbone } from './architectures.js';
+import { checkCommandArguments } from './checks.js';
 import { loadEvalData, parseDataSpec } from './data.js';
 import { methodTable } from './methods.js';
 import { type PretrainResult, runPretrain } from './pretrain-command.js';
@@ -83,6 +84,8 @@ export function benchMarkdown(rows: readonly Row[], probes: readonly ProbeName[]
  * and losses.svg.
  */
 export async function runBench(options: BenchCommandOptions, io: BenchIo): Promise<BenchResult> {
+  checkCommandArguments(options, io, ['data', 'arch', 'out']);
+  if (!Array.isArray(options.methods) || options.methods.some((m) => typeof m !== 'string')) invalidArgument('options.methods', 'an array of method names', options.methods);
   const table = methodTable(io.presets ?? []);
   for (const m of options.methods) table.find(m);
   parseDataSpec(options.data);

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { rawPixelEncoder } from '@selfsup/eval';
 import { loadEncoder } from '@selfsup/encoders/node';
-import { type Encoder, SelfsupError } from '@selfsup/tensors';
+import { type Encoder, SelfsupError, describeValue } from '@selfsup/tensors';
 import { buildBackbone, listBackbones } from './architectures.js';
 
 /**
@@ -37,6 +37,7 @@ export const defaultEncoderSource: EncoderSource = {
 
 /** Checks the form of an --encoder spec (keywords, or an existing directory) before any backend starts. */
 export async function checkEncoderSpec(spec: string): Promise<void> {
+  if (typeof spec !== 'string') bad(`--encoder must be one of ${ENCODER_FORMS}; got ${describeValue(spec)}`);
   if (spec === 'pixels' || spec === 'raw') return;
   if (spec.startsWith('random:')) {
     if (spec === 'random:') bad(`--encoder random:<architecture> needs an architecture name; got "${spec}"`);

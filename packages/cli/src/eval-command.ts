@@ -12,6 +12,7 @@ import {
 } from '@selfsup/eval';
 import { reportJson, writeJson, writeSvg } from '@selfsup/eval/node';
 import { type BackendName, type Encoder, type JsonObject, type ProbeResult, type RepresentationMetrics, SelfsupError, initBackend } from '@selfsup/tensors';
+import { checkCommandArguments } from './checks.js';
 import { loadEvalData, parseDataSpec } from './data.js';
 import { type EncoderSource, checkEncoderSpec, defaultEncoderSource, resolveEncoder } from './encoder.js';
 import { type ProgressView, lineProgress, silentProgress, terminalProgressView } from './progress.js';
@@ -73,6 +74,7 @@ interface Evaluated {
 
 /** Runs `selfsup eval`: evaluates the encoder (and baselines), prints the table, writes report.json and pictures. */
 export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<EvalResult> {
+  checkCommandArguments(options, io, ['encoder', 'data', 'out']);
   const source = io.encoderSource ?? defaultEncoderSource;
   const started = performance.now();
   parseDataSpec(options.data);

@@ -2,7 +2,7 @@
 // callable one by one (`runPretrain`, `runEval`, `runBench`), and each returns what it did.
 
 // The program
-export { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, buildProgram, runCli } from './program.js';
+export { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, runCli } from './program.js';
 export type { CliIo, CliResult, ProgramContext } from './program.js';
 
 // Commands
@@ -10,20 +10,19 @@ export { PRETRAIN_FILES, runPretrain } from './pretrain-command.js';
 export type { PretrainCommandOptions, PretrainIo, PretrainResult, PretrainStep } from './pretrain-command.js';
 export { runEval } from './eval-command.js';
 export type { EvalCommandOptions, EvalIo, EvalResult } from './eval-command.js';
-export { benchMarkdown, runBench } from './bench-command.js';
+export { runBench } from './bench-command.js';
 export type { BenchCommandOptions, BenchIo, BenchResult, BenchRow } from './bench-command.js';
 
 // Methods, architectures, plugins
-export { BUILT_IN_PRESETS, kebabCase, methodHelp, methodTable } from './methods.js';
+export { BUILT_IN_PRESETS, methodTable } from './methods.js';
 export type { MethodTable } from './methods.js';
-export { methodFlags, readConfigFile, resolveMethodOptions } from './method-options.js';
-export type { MethodFlag } from './method-options.js';
-export { backboneConfig, buildBackbone, listBackbones } from './architectures.js';
-export { PLUGIN_ARCHITECTURES_EXPORT, loadPlugin, loadPlugins, resolvePlugin } from './plugins.js';
+export { resolveMethodOptions } from './method-options.js';
+export { listBackbones } from './architectures.js';
+export { PLUGIN_ARCHITECTURES_EXPORT, loadPlugins } from './plugins.js';
 export type { LoadedPlugin } from './plugins.js';
 
 // Encoders and data
-export { ENCODER_FORMS, defaultEncoderSource, resolveEncoder } from './encoder.js';
+export { ENCODER_FORMS, defaultEncoderSource } from './encoder.js';
 export type { EncoderSource } from './encoder.js';
-export { DATA_FORMS, loadEvalData, parseDataSpec } from './data.js';
+export { DATA_FORMS, loadEvalData } from './data.js';
 export type { DataOptions, EvalData } from './data.js';

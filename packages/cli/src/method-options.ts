@@ -1,5 +1,17 @@
 import { promises as fs } from 'node:fs';
-import { type Json, type JsonObject, type MethodPreset, type OptionSpec, SelfsupError, describeValue, parseOptionValue, resolveOptions } from '@selfsup/tensors';
+import {
+  type Json,
+  type JsonObject,
+  type MethodPreset,
+  type OptionSpec,
+  SelfsupError,
+  assertMethodPreset,
+  assertObject,
+  describeValue,
+  invalidArgument,
+  parseOptionValue,
+  resolveOptions,
+} from '@selfsup/tensors';
 import { kebabCase } from './methods.js';
 
 /** One generated method flag: the option key it sets and the presets that have it. */
@@ -38,14 +50,15 @@ export function methodFlagDescription(flag: MethodFlag): string {
 
 /** Reads a --config file: a JSON object of method option values (keys as in the method's schema). */
 export async function readConfigFile(file: string): Promise<JsonObject> {
+  if (typeof file !== 'string' || file === '') invalidArgument('--config', 'a file name', file);
   const text = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new SelfsupError('INVALID_ARGUMENT', `--config ${file}: cannot read it (${error.code ?? error.message})`, { argument: '--config' });
+    throw new SelfsupError('INVALID_ARGUMENT', `--config ${file}: expected a readable JSON file; reading it gave ${error.code ?? error.message}`, { argument: '--config' });
   });
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new SelfsupError('INVALID_ARGUMENT', `--config ${file}: not valid JSON (${error instanceof Error ? error.message : String(error)})`, { argument: '--config' });
+    throw new SelfsupError('INVALID_ARGUMENT', `--config ${file}: expected JSON; parsing it gave ${error instanceof Error ? error.message : String(error)}`, { argument: '--config' });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new SelfsupError('INVALID_ARGUMENT', `--config ${file}: expected a JSON object of method options; got ${describeValue(value)}`, { argument: '--config' });
@@ -61,17 +74,22 @@ export function resolveMethodOptions(
   preset: MethodPreset,
   sources: { readonly config?: JsonObject; readonly configFile?: string; readonly values?: Readonly<Record<string, unknown>>; readonly flags?: Readonly<Record<string, string>> },
 ): JsonObject {
+  assertMethodPreset('preset', preset);
+  assertObject('sources', sources);
+  const flagTexts = sources.flags ?? {};
+  assertObject('sources.flags', flagTexts);
+  for (const [key, text] of Object.entries(flagTexts)) if (typeof text !== 'string') invalidArgument(`sources.flags.${key}`, 'the text of a flag', text);
   const allowed = Object.keys(preset.options);
   const allowedFlags = allowed.map((k) => `--${kebabCase(k)}`);
   const merged: Record<string, Json> = {};
   if (sources.config !== undefined) Object.assign(merged, resolveOptions(preset.options, sources.config, { name: `--config ${sources.configFile ?? ''} (${preset.name} options)`.replace('  ', ' '), fillDefaults: false }));
   if (sources.values !== undefined) Object.assign(merged, resolveOptions(preset.options, sources.values, { name: `${preset.name} options`, fillDefaults: false }));
-  for (const [key, text] of Object.entries(sources.flags ?? {})) {
+  for (const [key, text] of Object.entries(flagTexts)) {
     const spec = preset.options[key];
     if (spec === undefined || !Object.hasOwn(preset.options, key)) {
       throw new SelfsupError(
         'INVALID_ARGUMENT',
-        `--${kebabCase(key)} is not an option of ${preset.name}; its options: ${allowedFlags.length > 0 ? allowedFlags.join(', ') : '(none)'}`,
+        `--${kebabCase(key)} is not an option of ${preset.name}; expected one of its options: ${allowedFlags.length > 0 ? allowedFlags.join(', ') : '(none)'}`,
         { argument: `--${kebabCase(key)}` },
       );
     }

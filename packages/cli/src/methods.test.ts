@@ -53,7 +53,7 @@ describe('the method table', () => {
 
   it('rejects a second method of the same name, and names an unknown one', () => {
     const simclr = BUILT_IN_PRESETS[0]!;
-    expect(() => methodTable([{ ...simclr }], new Map())).toThrow(/two methods are named "simclr": one from selfsup, one from selfsup/);
+    expect(() => methodTable([{ ...simclr }], new Map())).toThrow(/--plugin: method names must be unique; "simclr" is the name of one from selfsup and of one from selfsup/);
     expect(() => methodTable().find('swav')).toThrow(/--method must be one of simclr, moco-v1, .*inpainting; got "swav"/);
   });
 
@@ -76,10 +76,10 @@ describe('the method table', () => {
       queueSize: 256,
     });
     expect(() => resolveMethodOptions(moco, { config: { temprature: 1 }, configFile: 'x.json' })).toThrow(
-      /--config x\.json \(moco-v2 options\): unknown option "temprature"; allowed: queueSize, momentum, temperature, shuffleGroups/,
+      /--config x\.json \(moco-v2 options\): unknown option "temprature" is not allowed; expected one of: queueSize, momentum, temperature, shuffleGroups/,
     );
     expect(() => resolveMethodOptions(moco, { flags: { baseMomentum: '0.9' } })).toThrow(
-      /--base-momentum is not an option of moco-v2; its options: --queue-size, --momentum, --temperature, --shuffle-groups/,
+      /--base-momentum is not an option of moco-v2; expected one of its options: --queue-size, --momentum, --temperature, --shuffle-groups/,
     );
     expect(() => resolveMethodOptions(moco, { flags: { momentum: 'fast' } })).toThrow(/--momentum must be a number >= 0 and <= 1; got "fast"/);
   });
@@ -132,9 +132,9 @@ describe('method options on the command line', () => {
   });
 
   it.each([
-    [['--method', 'rotnet', '--temperature', '0.2'], /--temperature is not an option of rotnet; its options: --hidden-dims/],
+    [['--method', 'rotnet', '--temperature', '0.2'], /--temperature is not an option of rotnet; expected one of its options: --hidden-dims/],
     [['--method', 'simclr', '--temperature', 'warm'], /--temperature must be a number > 0; got "warm"/],
-    [['--method', 'simclr', '--config', '/no/such.json'], /--config \/no\/such\.json: cannot read it \(ENOENT\)/],
+    [['--method', 'simclr', '--config', '/no/such.json'], /--config \/no\/such\.json: expected a readable JSON file; reading it gave ENOENT/],
   ])('exits 2 naming the option: %s', async (args, message) => {
     const c = capture();
     expect(await runCli([...base, ...args, '--out', path.join(tmp, 'bad')], c.io)).toBe(2);
@@ -146,6 +146,6 @@ describe('method options on the command line', () => {
     await fs.writeFile(config, JSON.stringify({ temperature: 0.2, projectorDim: 64 }));
     const c = capture();
     expect(await runCli([...base, '--method', 'simclr', '--config', config, '--out', path.join(tmp, 'bad2')], c.io)).toBe(2);
-    expect(c.stderr()).toMatch(/unknown option "projectorDim"; allowed: temperature/);
+    expect(c.stderr()).toMatch(/unknown option "projectorDim" is not allowed; expected one of: temperature/);
   });
 });

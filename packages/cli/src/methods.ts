@@ -1,6 +1,6 @@
 import { contrastivePresets } from '@selfsup/contrastive';
 import { pretextPresets } from '@selfsup/pretext';
-import { type MethodPreset, SelfsupError, assertMethodPreset, describeOptionSpec } from '@selfsup/tensors';
+import { type MethodPreset, SelfsupError, assertMethodPreset, describeOptionSpec, invalidArgument } from '@selfsup/tensors';
 
 /** The methods selfsup ships: every preset of @selfsup/contrastive and @selfsup/pretext. */
 export const BUILT_IN_PRESETS: readonly MethodPreset[] = [...contrastivePresets, ...pretextPresets];
@@ -18,15 +18,17 @@ export interface MethodTable {
  * is an error naming both sources.
  */
 export function methodTable(extra: readonly MethodPreset[] = [], sources: ReadonlyMap<MethodPreset, string> = new Map()): MethodTable {
+  if (!Array.isArray(extra)) invalidArgument('extra', 'an array of MethodPreset', extra);
+  if (!(sources instanceof Map)) invalidArgument('sources', 'a Map from preset to where it came from', sources);
   const presets: MethodPreset[] = [];
   const seen = new Map<string, MethodPreset>();
   for (const preset of [...BUILT_IN_PRESETS, ...extra]) {
     if (presets.includes(preset)) continue;
-    assertMethodPreset(`preset ${(preset as { name?: unknown })?.name ?? ''}`.trim(), preset);
+    assertMethodPreset(BUILT_IN_PRESETS.includes(preset) ? `preset ${preset.name}` : `extra[${extra.indexOf(preset)}]`, preset);
     const previous = seen.get(preset.name);
     if (previous !== undefined) {
       const where = (p: MethodPreset) => sources.get(p) ?? 'selfsup';
-      throw new SelfsupError('INVALID_ARGUMENT', `two methods are named "${preset.name}": one from ${where(previous)}, one from ${where(preset)}`, {
+      throw new SelfsupError('INVALID_ARGUMENT', `--plugin: method names must be unique; "${preset.name}" is the name of one from ${where(previous)} and of one from ${where(preset)}`, {
         argument: '--plugin',
       });
     }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describeArchitectures, registerArchitecture } from '@selfsup/encoders';
-import { type MethodPreset, type PresetArchitecture, SelfsupError, describeValue, isMethodPreset } from '@selfsup/tensors';
+import { type MethodPreset, type PresetArchitecture, SelfsupError, describeValue, invalidArgument, isMethodPreset } from '@selfsup/tensors';
 
 /**
  * What `--plugin <module>` loads. A plugin is any ES module (an installed package name, or a path to a file or a
@@ -66,7 +66,7 @@ async function packageEntry(dir: string, subpath: string, spec: string): Promise
     const keyed = typeof exports === 'object' && exports !== null && !Array.isArray(exports) && Object.keys(exports).some((k) => k.startsWith('.'));
     const target = keyed ? (exports as Record<string, ExportTarget>)[subpath] : subpath === '.' ? exports : undefined;
     const file = pickCondition(target);
-    if (file === undefined) bad(spec, `${path.join(dir, 'package.json')} exports no "${subpath}" entry for import`);
+    if (file === undefined) bad(spec, `expected an "import" or "default" export "${subpath}" in ${path.join(dir, 'package.json')}; there is none`);
     return path.resolve(dir, file);
   }
   if (subpath !== '.') return path.resolve(dir, subpath);
@@ -74,17 +74,18 @@ async function packageEntry(dir: string, subpath: string, spec: string): Promise
     const file = path.resolve(dir, candidate);
     if (await isFile(file)) return file;
   }
-  return bad(spec, `${dir} has no entry point (no "exports" or "main" in package.json, no index.js)`);
+  return bad(spec, `expected "exports" or "main" in ${path.join(dir, 'package.json')}, or an index.js; there is none`);
 }
 
 /** Resolves a --plugin spec from `cwd` to a file: a path (file or package directory) or an installed package. */
 export async function resolvePlugin(spec: string, cwd: string): Promise<string> {
-  if (typeof spec !== 'string' || spec === '') bad(String(spec), 'expected a package name or a path');
+  if (typeof spec !== 'string' || spec === '') invalidArgument('--plugin', 'a package name or a path', spec);
+  if (typeof cwd !== 'string') invalidArgument('cwd', 'a directory name', cwd);
   const isPath = spec.startsWith('.') || path.isAbsolute(spec) || spec.startsWith('file:');
   if (isPath) {
     const target = spec.startsWith('file:') ? new URL(spec).pathname : path.resolve(cwd, spec);
     const stat = await fs.stat(target).catch(() => undefined);
-    if (stat === undefined) bad(spec, `no such file or directory: ${target}`);
+    if (stat === undefined) bad(spec, `expected a package name or an existing path; nothing is at ${target}`);
     if (stat.isFile()) return target;
     return packageEntry(target, '.', spec);
   }
@@ -100,7 +101,7 @@ export async function resolvePlugin(spec: string, cwd: string): Promise<string> 
   try {
     return createRequire(path.join(cwd, 'selfsup-plugin-resolver.cjs')).resolve(spec);
   } catch {
-    return bad(spec, `cannot find the package "${name}" from ${cwd} (install it, or give a path such as ./my-plugin)`);
+    return bad(spec, `the package "${name}" is not installed where ${cwd} can see it (expected in a node_modules folder; or give a path such as ./my-plugin)`);
   }
 }
 
@@ -115,7 +116,7 @@ function registerAll(spec: string, architectures: readonly unknown[], registered
     if (typeof a !== 'object' || a === null || typeof a.name !== 'string' || typeof a.factory !== 'function') {
       bad(spec, `architecture ${i} must be { name, factory(config) => Encoder, description?, defaultConfig? }; got ${describeValue(value)}`);
     }
-    if (builtIn.has(a.name)) bad(spec, `architecture "${a.name}" is a built-in name of @selfsup/encoders`);
+    if (builtIn.has(a.name)) bad(spec, `architecture "${a.name}" is a built-in name of @selfsup/encoders; expected another name`);
     registerArchitecture(a.name, a.factory, {
       replace: true,
       ...(a.description !== undefined ? { description: a.description } : {}),
@@ -132,7 +133,7 @@ export async function loadPlugin(spec: string, cwd: string = process.cwd()): Pro
   try {
     module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (error) {
-    throw new SelfsupError('INVALID_ARGUMENT', `--plugin ${spec}: importing ${file} failed: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new SelfsupError('INVALID_ARGUMENT', `--plugin ${spec}: expected an importable ES module; ${file} was not: ${error instanceof Error ? error.message : String(error)}`, {
       argument: '--plugin',
     });
   }
@@ -150,13 +151,15 @@ export async function loadPlugin(spec: string, cwd: string = process.cwd()): Pro
   }
   for (const preset of presets) if (preset.architectures !== undefined) registerAll(spec, preset.architectures, architectures);
   if (presets.size === 0 && architectures.length === 0) {
-    bad(spec, `${file} exports no MethodPreset (nor an array of them) and no ${PLUGIN_ARCHITECTURES_EXPORT}; its exports: ${Object.keys(module).join(', ') || '(none)'}`);
+    bad(spec, `expected MethodPreset exports (or arrays of them) or ${PLUGIN_ARCHITECTURES_EXPORT}; ${file} has none (its exports: ${Object.keys(module).join(', ') || '(none)'})`);
   }
   return { spec, file, presets: [...presets], architectures: [...new Set(architectures)] };
 }
 
 /** Loads every --plugin in order. */
 export async function loadPlugins(specs: readonly string[], cwd: string = process.cwd()): Promise<LoadedPlugin[]> {
+  if (!Array.isArray(specs)) invalidArgument('specs', 'an array of --plugin values (package names or paths)', specs);
+  if (typeof cwd !== 'string') invalidArgument('cwd', 'a directory name', cwd);
   const loaded: LoadedPlugin[] = [];
   for (const spec of specs) loaded.push(await loadPlugin(spec, cwd));
   return loaded;

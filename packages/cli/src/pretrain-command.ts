@@ -6,6 +6,7 @@ import { writeJson, writeSvg } from '@selfsup/eval/node';
 import { type BackendName, type FitResult, type JsonObject, type MethodPreset, type StepInfo, SelfsupError, fit, initBackend } from '@selfsup/tensors';
 import { checkpointDirectory } from '@selfsup/tensors/node';
 import { backboneConfig, buildBackbone } from './architectures.js';
+import { checkCommandArguments } from './checks.js';
 import { loadEvalData, parseDataSpec } from './data.js';
 import { readConfigFile, resolveMethodOptions } from './method-options.js';
 import { kebabCase, methodTable } from './methods.js';
@@ -140,6 +141,7 @@ async function checkResume(runFile: string, identity: JsonObject, preset: Method
  * it did.
  */
 export async function runPretrain(options: PretrainCommandOptions, io: PretrainIo): Promise<PretrainResult> {
+  checkCommandArguments(options, io, ['method', 'data', 'arch', 'out']);
   const preset = methodTable(io.presets ?? []).find(options.method);
   parseDataSpec(options.data);
   const config = options.config !== undefined ? await readConfigFile(options.config) : undefined;

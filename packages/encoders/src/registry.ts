@@ -135,8 +135,8 @@ export function defaultArchitectureConfig(architecture: string, inputShape: read
     throw new SelfsupError(
       'INVALID_ARGUMENT',
       registration === undefined
-        ? `architecture "${architecture}" is not registered; architectures with a default config: ${withDefaults.join(', ')}`
-        : `architecture "${architecture}" has no default config (register it with { defaultConfig }); architectures with one: ${withDefaults.join(', ')}`,
+        ? `architecture must be a registered architecture with a default config (${withDefaults.join(', ')}); got "${architecture}", which is not registered`
+        : `architecture must have a default config (${withDefaults.join(', ')} have one; register with { defaultConfig }); got "${architecture}", which has none`,
       { argument: 'architecture', architecture },
     );
   }

@@ -91,6 +91,7 @@ const OPTION_KEY = /^[a-z][A-Za-z0-9]*$/;
 
 /** The default values of a schema (options without a default are left out). */
 export function optionDefaults(schema: OptionSchema): JsonObject {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) invalidArgument('schema', 'an option schema (key -> { type, description, ... })', schema);
   const out: Record<string, Json> = {};
   for (const [key, spec] of Object.entries(schema)) if (spec.default !== undefined) out[key] = spec.default;
   return out;
@@ -195,6 +196,7 @@ function describeSpec(spec: OptionSpec): string {
 
 /** A readable expectation for an option spec: "a number > 0", "an integer >= 1 and <= 1000", "an array of strings". */
 export function describeOptionSpec(spec: OptionSpec): string {
+  checkSpec('spec', spec);
   return describeSpec(spec);
 }
 
@@ -240,7 +242,7 @@ export function resolveOptions(schema: OptionSchema, values: Readonly<Record<str
     if (spec === undefined || !Object.hasOwn(schema, key)) {
       throw new SelfsupError(
         'INVALID_ARGUMENT',
-        `${where}: unknown option "${key}"; allowed: ${allowed.length > 0 ? allowed.join(', ') : '(none)'}`,
+        `${where}: unknown option "${key}" is not allowed; expected one of: ${allowed.length > 0 ? allowed.join(', ') : '(none: this method takes no options)'}`,
         { argument: key, allowed },
       );
     }

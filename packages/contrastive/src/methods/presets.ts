@@ -1,4 +1,4 @@
-import { type JsonObject, type MethodPreset, type OptionSchema, type PresetDefaults, createRng, optionDefaults } from '@selfsup/tensors';
+import { type JsonObject, type MethodPreset, type OptionSchema, type PresetDefaults, assertPositiveInteger, createRng, optionDefaults } from '@selfsup/tensors';
 import { barlowTwins } from './barlow-twins.js';
 import { byol } from './byol.js';
 import { mocoV1, mocoV2 } from './moco.js';
@@ -19,6 +19,7 @@ const adam = (schema: OptionSchema, learningRate = 1e-3): PresetDefaults => ({
 
 /** MoCo's queue must be a multiple of the batch: the largest multiple <= 4096 (MoCo's CIFAR setting). */
 export function mocoQueueSizeFor(batchSize: number): number {
+  assertPositiveInteger('batchSize', batchSize);
   return Math.max(batchSize, Math.floor(4096 / batchSize) * batchSize);
 }
 
