@@ -233,6 +233,7 @@ export function resolveOptions(schema: OptionSchema, values: Readonly<Record<str
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) invalidArgument('schema', 'an option schema (key -> { type, description, ... })', schema);
   if (typeof values !== 'object' || values === null || Array.isArray(values)) invalidArgument('values', 'an object of option values', values);
   if (typeof options !== 'object' || options === null) invalidArgument('options', 'an options object', options);
+  for (const [key, spec] of Object.entries(schema)) checkSpec(`schema.${key}`, spec);
   const where = options.name ?? 'options';
   const allowed = Object.keys(schema);
   const out: Record<string, Json> = options.fillDefaults === false ? {} : { ...optionDefaults(schema) };
