@@ -97,7 +97,11 @@ try {
     const packedManifest = JSON.parse(run('tar', ['-xzOf', tarball, 'package/package.json']));
     if (JSON.stringify(packedManifest).includes('workspace:')) problems.push('package.json still has workspace: ranges');
     if (packedManifest.version !== manifest.version) problems.push(`version ${packedManifest.version} != ${manifest.version}`);
-    for (const target of Object.values(packedManifest.exports ?? {}).flatMap((e) => (typeof e === 'string' ? [e] : Object.values(e)))) {
+    // The "@selfsup/source" condition points at src/ for the workspace's own tests and type-checks; no consumer sets it.
+    const targets = Object.values(packedManifest.exports ?? {}).flatMap((e) =>
+      typeof e === 'string' ? [e] : Object.entries(e).filter(([condition]) => condition !== '@selfsup/source').map(([, t]) => t),
+    );
+    for (const target of targets) {
       if (!files.includes(target.replace(/^\.\//, ''))) problems.push(`exports points at ${target}, which is not in the tarball`);
     }
     if (problems.length > 0) throw new Error(`${name} tarball: ${problems.join('; ')}`);
@@ -135,6 +139,7 @@ try {
   process.stdout.write(smoke);
   const help = run(path.join(app, 'node_modules', '.bin', 'selfsup'), ['--help'], { cwd: app });
   if (!/pretrain/.test(help)) throw new Error(`selfsup --help did not list the pretrain command:\n${help}`);
+  if (!/Methods: simclr, .*inpainting/.test(help)) throw new Error(`selfsup --help did not list the methods of the presets:\n${help}`);
 
   // 5. The native kernels: the platform package's addon with its own oneDNN, or the fallback without it.
   const platform = packed.find(({ manifest }) => isPlatform(manifest));

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const cli = fileURLToPath(new URL('../packages/eval/dist/cli.js', import.meta.url));
+const cli = fileURLToPath(new URL('../packages/cli/dist/cli.js', import.meta.url));
 const out = process.env.SELFSUP_DEMO_OUT ?? 'runs/demo';
 const budget = process.env.SELFSUP_DEMO_BUDGET ?? '150';
 

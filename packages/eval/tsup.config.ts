@@ -1,3 +1,3 @@
 import { packageBuild } from '../../tooling/tsup.js';
 
-export default packageBuild({ index: 'src/index.ts', node: 'src/node.ts', cli: 'src/cli/main.ts' });
+export default packageBuild({ index: 'src/index.ts', node: 'src/node.ts' });

@@ -4,3 +4,4 @@ export { spectralContrastive } from './spectral-method.js';
 export type { SpectralContrastiveMethod, SpectralContrastiveOptions } from './spectral-method.js';
 export { cropFlipNoise } from './views.js';
 export type { CropFlipNoiseOptions, ViewPair } from './views.js';
+export { spectralPreset } from './preset.js';

@@ -64,7 +64,7 @@ export function spectralContrastive(options: SpectralContrastiveOptions): Spectr
     { prefix: 'head', module: head },
   ]);
   return {
-    name: 'spectral-contrastive',
+    name: 'spectral',
     encoder,
     config: { hiddenDim, projectionDim, encoder: encoder.architecture },
     variables,

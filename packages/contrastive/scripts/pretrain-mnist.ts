@@ -32,7 +32,7 @@ import {
   mocoV2ProjectionHead,
   simclrProjectionHead,
 } from '@selfsup/encoders';
-import { linearProbe } from '../../eval/src/index.js';
+import { linearProbe } from '@selfsup/eval';
 import { byol, mocoV2, simclr } from '../src/index.js';
 
 const args = process.argv.slice(2);

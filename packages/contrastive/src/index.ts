@@ -44,6 +44,19 @@ export type { ClipMethod, ClipOptions } from './methods/clip.js';
 export type { SeedOptions, ViewFn, Views } from './methods/parts.js';
 export type { Head } from './methods/parts.js';
 
+// Presets (training defaults + JSON option schema per method: what `selfsup pretrain --method` trains)
+export {
+  barlowTwinsPreset,
+  byolPreset,
+  contrastivePresets,
+  mocoQueueSizeFor,
+  mocoV1Preset,
+  mocoV2Preset,
+  simSiamPreset,
+  simclrPreset,
+  vicregPreset,
+} from './methods/presets.js';
+
 // Text side of CLIP
 export { PAD_TOKEN, UNKNOWN_TOKEN, buildVocabulary, splitWords, tokenize, vocabularyFromTokens } from './text/tokenizer.js';
 export type { Vocabulary } from './text/tokenizer.js';

@@ -31,8 +31,16 @@ export { byolMomentum, emaUpdate, momentumCopy } from './momentum.js';
 export type { EmaUpdateOptions } from './momentum.js';
 
 // Registry
-export { buildEncoder, hasArchitecture, listArchitectures, registerArchitecture, unregisterArchitecture } from './registry.js';
-export type { EncoderFactory } from './registry.js';
+export {
+  buildEncoder,
+  defaultArchitectureConfig,
+  describeArchitectures,
+  hasArchitecture,
+  listArchitectures,
+  registerArchitecture,
+  unregisterArchitecture,
+} from './registry.js';
+export type { ArchitectureDescription, DefaultArchitectureConfig, EncoderFactory, RegisterArchitectureOptions } from './registry.js';
 
 // Building blocks for third-party encoders
 export { defineEncoder } from './define-encoder.js';

@@ -9,7 +9,15 @@ import { mlp } from './backbones/mlp.js';
 import { resnet } from './backbones/resnet.js';
 import { defineEncoder } from './define-encoder.js';
 import { simSiamPredictionHead } from './heads/presets.js';
-import { buildEncoder, hasArchitecture, listArchitectures, registerArchitecture, unregisterArchitecture } from './registry.js';
+import {
+  buildEncoder,
+  defaultArchitectureConfig,
+  describeArchitectures,
+  hasArchitecture,
+  listArchitectures,
+  registerArchitecture,
+  unregisterArchitecture,
+} from './registry.js';
 
 async function sameOutputs(a: Encoder, b: Encoder, x: tf.Tensor): Promise<void> {
   const [ya, yb] = [a.apply(x), b.apply(x)];
@@ -77,5 +85,30 @@ describe('registry', () => {
     expect(() => buildEncoder('convNet', {})).toThrow(/options.inputShape must be an \[H, W, C\] array/);
     expect(() => buildEncoder('projectionHead', { blocks: 3 })).toThrow(/config.blocks must be an array of head blocks/);
     expect(() => buildEncoder('mlp', null as unknown as JsonObject)).toThrow(/config must be a JSON config object for "mlp"/);
+  });
+
+  it('describes every architecture, with default configs for the command-line backbones', () => {
+    const described = describeArchitectures();
+    expect(described.map((a) => a.name)).toEqual(listArchitectures());
+    for (const a of described) expect(a.description.length).toBeGreaterThan(0);
+    expect(described.filter((a) => a.defaultConfig !== undefined).map((a) => a.name)).toEqual(['mlp', 'convNet', 'resnet']);
+    expect(defaultArchitectureConfig('convNet', [28, 28, 1], 3)).toEqual({ inputShape: [28, 28, 1], channels: [32, 64, 128], strides: [1, 2, 2], seed: 3 });
+    expect(defaultArchitectureConfig('resnet', [32, 32, 3], 0)).toEqual({ depth: 18, stem: 'cifar', width: 0.25, inputShape: [32, 32, 3], seed: 0 });
+    expect(defaultArchitectureConfig('mlp', [8, 8, 1], 1)).toEqual({ inputShape: [8, 8, 1], hiddenDims: [512, 256], outputDim: 128, seed: 1 });
+    expect(() => defaultArchitectureConfig('alexNetSmall', [8, 8, 1])).toThrow(/must have a default config \(mlp, convNet, resnet have one.*got "alexNetSmall", which has none/);
+    expect(() => defaultArchitectureConfig('vgg', [8, 8, 1])).toThrow(/got "vgg", which is not registered/);
+  });
+
+  it('registers a third-party architecture with a description and a default config', () => {
+    const bag = (config: JsonObject): Encoder => {
+      const w = namedVariable('w', tf.fill([config['dim'] as number], 2));
+      return defineEncoder({ architecture: 'bag', config, inputShape: [-1, config['dim'] as number], outputDim: config['dim'] as number, variables: [w], forward: (x) => tf.mul(tf.sum(x, 1), w.variable) as tf.Tensor2D });
+    };
+    registerArchitecture('bag', bag, { description: 'a bag of pixels', defaultConfig: (shape) => ({ dim: shape[1] }) });
+    const entry = describeArchitectures().find((a) => a.name === 'bag');
+    expect(entry?.description).toBe('a bag of pixels');
+    expect(entry?.builtIn).toBe(false);
+    expect(defaultArchitectureConfig('bag', [4, 5, 1])).toEqual({ dim: 5 });
+    expect(() => registerArchitecture('bag2', bag, { defaultConfig: 3 as never })).toThrow(/options.defaultConfig must be a function/);
   });
 });

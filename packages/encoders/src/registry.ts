@@ -16,32 +16,132 @@ function checkedConfig(name: string, config: unknown): JsonObject {
   return config as JsonObject;
 }
 
-// The factories validate every field: a config read from disk is untrusted input.
-const BUILT_IN: ReadonlyMap<string, EncoderFactory> = new Map<string, EncoderFactory>([
-  ['mlp', (c) => mlp(c as unknown as MlpOptions)],
-  ['convNet', (c) => convNet(c as unknown as ConvNetOptions)],
-  ['resnet', (c) => resnet(c as unknown as ResNetOptions)],
-  ['alexNetSmall', (c) => alexNetSmall(c as unknown as AlexNetSmallOptions)],
-  ['projectionHead', (c) => projectionHeadFromConfig(c)],
+/** Builds a sensible default config of an architecture for images of `inputShape` (what `selfsup --arch` uses). */
+export type DefaultArchitectureConfig = (inputShape: readonly [number, number, number], seed: number) => JsonObject;
+
+/** What {@link registerArchitecture} takes besides the factory. */
+export interface RegisterArchitectureOptions {
+  /** Replace an earlier third-party registration of the same name. Default false. */
+  readonly replace?: boolean;
+  /** One line for listings (`selfsup pretrain --help`). */
+  readonly description?: string;
+  /**
+   * A default config for images of a given shape: architectures with one can be trained from scratch by the command
+   * line (`--arch <name>`, `--encoder random:<name>`); without one they can only be rebuilt from a saved config.
+   */
+  readonly defaultConfig?: DefaultArchitectureConfig;
+}
+
+/** A registered architecture, as {@link describeArchitectures} lists it. */
+export interface ArchitectureDescription {
+  readonly name: string;
+  readonly description: string;
+  readonly builtIn: boolean;
+  readonly defaultConfig?: DefaultArchitectureConfig;
+}
+
+interface Registration {
+  readonly factory: EncoderFactory;
+  readonly description: string;
+  readonly defaultConfig?: DefaultArchitectureConfig;
+}
+
+// The factories validate every field: a config read from disk is untrusted input. Default configs suit 28x28 / 32x32
+// images on a CPU (the command line's backbones).
+const BUILT_IN: ReadonlyMap<string, Registration> = new Map<string, Registration>([
+  [
+    'mlp',
+    {
+      factory: (c) => mlp(c as unknown as MlpOptions),
+      description: 'multi-layer perceptron on the flattened image (default: hidden 512, 256; output 128)',
+      defaultConfig: (inputShape, seed) => ({ inputShape: [...inputShape], hiddenDims: [512, 256], outputDim: 128, seed }),
+    },
+  ],
+  [
+    'convNet',
+    {
+      factory: (c) => convNet(c as unknown as ConvNetOptions),
+      description: 'small conv net (default: channels 32, 64, 128; strides 1, 2, 2), global average pooling',
+      defaultConfig: (inputShape, seed) => ({ inputShape: [...inputShape], channels: [32, 64, 128], strides: [1, 2, 2], seed }),
+    },
+  ],
+  [
+    'resnet',
+    {
+      factory: (c) => resnet(c as unknown as ResNetOptions),
+      description: 'ResNet (default: ResNet-18, CIFAR stem, width 1/4)',
+      defaultConfig: (inputShape, seed) => ({ depth: 18, stem: 'cifar', width: 0.25, inputShape: [...inputShape], seed }),
+    },
+  ],
+  ['alexNetSmall', { factory: (c) => alexNetSmall(c as unknown as AlexNetSmallOptions), description: 'AlexNet-style conv net (no default config)' }],
+  ['projectionHead', { factory: (c) => projectionHeadFromConfig(c), description: 'projection head (an MLP on embeddings; not a backbone)' }],
 ]);
 
-const custom = new Map<string, EncoderFactory>();
+const custom = new Map<string, Registration>();
 
 /**
  * Registers a third-party architecture, so that `buildEncoder`, `momentumCopy` and `loadEncoder` can rebuild it from
  * `encoder.config`. The factory must return an encoder whose `architecture` is `name`. Built-in names cannot be
- * replaced; re-registering a custom name needs `{ replace: true }`.
+ * replaced; re-registering a custom name needs `{ replace: true }`. With a `defaultConfig`, the command line can also
+ * train it from scratch (`selfsup pretrain --arch <name>`).
  */
-export function registerArchitecture(name: string, factory: EncoderFactory, options: { readonly replace?: boolean } = {}): void {
+export function registerArchitecture(name: string, factory: EncoderFactory, options: RegisterArchitectureOptions = {}): void {
   if (typeof name !== 'string' || !/^[A-Za-z][\w.-]*$/.test(name)) {
     invalidArgument('name', 'an architecture name of letters, digits, "_", "-", "." (starting with a letter)', name);
   }
   if (typeof factory !== 'function') invalidArgument('factory', 'a function (config) => Encoder', factory);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) invalidArgument('options', 'an options object', options);
+  if (options.description !== undefined && typeof options.description !== 'string') invalidArgument('options.description', 'a string', options.description);
+  if (options.defaultConfig !== undefined && typeof options.defaultConfig !== 'function') {
+    invalidArgument('options.defaultConfig', 'a function (inputShape, seed) => config', options.defaultConfig);
+  }
   if (BUILT_IN.has(name)) invalidArgument('name', 'a name not used by a built-in architecture', name);
   if (custom.has(name) && options.replace !== true) {
     invalidArgument('name', 'an unregistered name (pass { replace: true } to replace a registration)', name);
   }
-  custom.set(name, factory);
+  custom.set(name, {
+    factory,
+    description: options.description ?? `${name} (registered by a third party)`,
+    ...(options.defaultConfig !== undefined ? { defaultConfig: options.defaultConfig } : {}),
+  });
+}
+
+/** Every registered architecture with its description and default config (when it has one), built-in first. */
+export function describeArchitectures(): ArchitectureDescription[] {
+  const describe = (name: string, r: Registration, builtIn: boolean): ArchitectureDescription => ({
+    name,
+    description: r.description,
+    builtIn,
+    ...(r.defaultConfig !== undefined ? { defaultConfig: r.defaultConfig } : {}),
+  });
+  return [...[...BUILT_IN].map(([n, r]) => describe(n, r, true)), ...[...custom].map(([n, r]) => describe(n, r, false))];
+}
+
+/**
+ * The default config of `architecture` for images of `inputShape`, e.g. `buildEncoder('convNet',
+ * defaultArchitectureConfig('convNet', [28, 28, 1], 0))`. Throws for an architecture without a default config.
+ */
+export function defaultArchitectureConfig(architecture: string, inputShape: readonly [number, number, number], seed = 0): JsonObject {
+  if (typeof architecture !== 'string') invalidArgument('architecture', 'an architecture name', architecture);
+  if (!Array.isArray(inputShape) || inputShape.length !== 3 || inputShape.some((d) => !Number.isSafeInteger(d) || d < 1)) {
+    invalidArgument('inputShape', '[height, width, channels] of positive integers', inputShape);
+  }
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) invalidArgument('seed', 'an integer', seed);
+  const registration = BUILT_IN.get(architecture) ?? custom.get(architecture);
+  if (registration?.defaultConfig === undefined) {
+    const withDefaults = describeArchitectures()
+      .filter((a) => a.defaultConfig !== undefined)
+      .map((a) => a.name);
+    throw new SelfsupError(
+      'INVALID_ARGUMENT',
+      registration === undefined
+        ? `architecture must be a registered architecture with a default config (${withDefaults.join(', ')}); got "${architecture}", which is not registered`
+        : `architecture must have a default config (${withDefaults.join(', ')} have one; register with { defaultConfig }); got "${architecture}", which has none`,
+      { argument: 'architecture', architecture },
+    );
+  }
+  const config = registration.defaultConfig(inputShape, seed);
+  return checkedConfig(architecture, config);
 }
 
 /** Removes a third-party registration. Returns whether it existed. */
@@ -66,7 +166,7 @@ export function hasArchitecture(name: string): boolean {
  */
 export function buildEncoder(architecture: string, config: JsonObject): Encoder {
   if (typeof architecture !== 'string') invalidArgument('architecture', 'an architecture name', architecture);
-  const factory = BUILT_IN.get(architecture) ?? custom.get(architecture);
+  const factory = (BUILT_IN.get(architecture) ?? custom.get(architecture))?.factory;
   if (factory === undefined) {
     throw new SelfsupError(
       'UNSUPPORTED',

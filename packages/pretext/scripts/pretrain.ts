@@ -17,8 +17,7 @@ const tf = await import('@tensorflow/tfjs-core');
 const T = await import('@selfsup/tensors');
 const N = await import('@selfsup/tensors/node');
 const E = await import('@selfsup/encoders');
-// @selfsup/eval depends on this package, so the script reads the probe from the workspace source, not a dependency.
-const { linearProbe } = await import('../../eval/src/index.js');
+const { linearProbe } = await import('@selfsup/eval');
 const P = await import('../src/index.js');
 const { writeColorizationPng, writeInpaintingPng } = await import('../src/node.js');
 type Tensor4D = import('@tensorflow/tfjs-core').Tensor4D;

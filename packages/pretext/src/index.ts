@@ -14,6 +14,16 @@ export type { Colorization, ColorizationOptions } from './methods/colorization.j
 export { splitBrain } from './methods/split-brain.js';
 export type { SplitBrain, SplitBrainOptions } from './methods/split-brain.js';
 
+// Presets (training defaults + JSON option schema per method: what `selfsup pretrain --method` trains)
+export {
+  inpaintingPreset,
+  jigsawPreset,
+  pretextPresets,
+  relativeLocationPreset,
+  rotNetPreset,
+  rotationRegressionPreset,
+} from './methods/presets.js';
+
 // Networks
 export { LAB_INPUTS, labConvNet } from './nets/lab-conv-net.js';
 export type { LabConvNet, LabConvNetOptions, LabInput } from './nets/lab-conv-net.js';

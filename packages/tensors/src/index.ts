@@ -88,6 +88,20 @@ export type { CosineScheduleOptions, LearningRateSchedule } from './optim/schedu
 // Training loop
 export { fit } from './fit.js';
 export type { CheckpointStore, FitCallbacks, FitOptions, FitResult, ScheduleConfig, StepInfo } from './fit.js';
+
+// Method presets (ready-to-train recipes: defaults, JSON option schema, build)
+export { OPTION_TYPES, assertMethodPreset, describeOptionSpec, isMethodPreset, optionDefaults, parseOptionValue, resolveOptions } from './preset.js';
+export type {
+  MethodPreset,
+  OptionSchema,
+  OptionSpec,
+  OptionType,
+  PaperCitation,
+  PresetArchitecture,
+  PresetBuildContext,
+  PresetDefaults,
+  ResolveOptionsOptions,
+} from './preset.js';
 export { isInteractiveTerminal, terminalProgress } from './progress.js';
 export type { ProgressReporter } from './progress.js';
 

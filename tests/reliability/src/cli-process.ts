@@ -18,7 +18,7 @@ export async function assertCliBuilt(): Promise<void> {
   if (!exists) throw new Error(`${CLI} is missing: build first (nx builds it before this package's tests: npx nx run-many -t build)`);
 }
 
-/** Starts the built `selfsup` command (packages/eval/dist/cli.js) with `args`. */
+/** Starts the built `selfsup` command (packages/cli/dist/cli.js) with `args`. */
 export function startCli(args: readonly string[], env: Record<string, string> = {}): CliRun {
   const started = performance.now();
   const child = spawn(process.execPath, [CLI, ...args], {

@@ -63,4 +63,4 @@ export function pngBytes(width: number, height: number, channels: 1 | 3, seed: n
   return PNG.sync.write(png, { colorType: channels === 1 ? 0 : 2 });
 }
 
-export const CLI = path.join(path.dirname(new URL(import.meta.url).pathname), '../../../packages/eval/dist/cli.js');
+export const CLI = path.join(path.dirname(new URL(import.meta.url).pathname), '../../../packages/cli/dist/cli.js');

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { runCli } from '@selfsup/eval/node';
+import { runCli } from '@selfsup/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idxBytes, pngBytes, writeIdxDataset } from '../src/fixtures.js';
 

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as augment from '@selfsup/augment';
+import * as cli from '@selfsup/cli';
 import * as contrastive from '@selfsup/contrastive';
 import * as encoders from '@selfsup/encoders';
 import * as encodersNode from '@selfsup/encoders/node';
@@ -39,6 +40,7 @@ const ENTRIES: Record<string, Record<string, unknown>> = {
   '@selfsup/eval': evaluation,
   '@selfsup/eval/node': evaluationNode,
   '@selfsup/video-colorize': videoColorize,
+  '@selfsup/cli': cli,
 };
 
 /** Calls per export: 40 x ~310 exports, about 12 000 cases in some 20 s. */

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { mlp } from '@selfsup/encoders';
-import { runCli } from '@selfsup/eval/node';
+import { runCli } from '@selfsup/cli';
 import { type Batch, type ImageDataset, type SSLMethod, SelfsupError, fit, namedVariable, tensorDataset } from '@selfsup/tensors';
 import { checkpointDirectory, loadCheckpoint } from '@selfsup/tensors/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -109,6 +109,7 @@ const DATA_KINDS = ['mnist', 'fashion-mnist', 'idx', 'images'] as const;
 
 /** Checks the form of a --data spec without touching the disk (so bad input fails before any backend starts). */
 export function parseDataSpec(spec: string): { kind: (typeof DATA_KINDS)[number]; arg: string | undefined } {
+  if (typeof spec !== 'string') bad(`--data must be one of ${DATA_FORMS}; got ${describeValue(spec)}`);
   const colon = spec.indexOf(':');
   const kind = colon < 0 ? spec : spec.slice(0, colon);
   const arg = colon < 0 ? undefined : spec.slice(colon + 1);

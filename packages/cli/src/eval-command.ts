@@ -1,13 +1,20 @@
 import * as path from 'node:path';
-import { type BackendName, type Encoder, type JsonObject, SelfsupError, initBackend } from '@selfsup/tensors';
-import { type EvaluationReport, type ProbeName, evaluateEncoder } from '../evaluate.js';
-import { barChartSvg } from '../plots/bar-chart.js';
-import { embeddingPlotSvg } from '../plots/embedding-plot.js';
-import { KNN_DEFAULT, KNN_INSTDISC, type KnnOptions } from '../probes/knn.js';
-import type { LinearSweepOptions } from '../probes/linear-probe.js';
-import { reportJson, writeJson, writeSvg } from '../report.js';
+import {
+  type EvaluationReport,
+  KNN_DEFAULT,
+  KNN_INSTDISC,
+  type KnnOptions,
+  type LinearSweepOptions,
+  type ProbeName,
+  barChartSvg,
+  embeddingPlotSvg,
+  evaluateEncoder,
+} from '@selfsup/eval';
+import { reportJson, writeJson, writeSvg } from '@selfsup/eval/node';
+import { type BackendName, type Encoder, type JsonObject, type ProbeResult, type RepresentationMetrics, SelfsupError, initBackend } from '@selfsup/tensors';
+import { checkCommandArguments } from './checks.js';
 import { loadEvalData, parseDataSpec } from './data.js';
-import { type EncoderFactory, checkEncoderSpec, resolveEncoder } from './encoder.js';
+import { type EncoderSource, checkEncoderSpec, defaultEncoderSource, resolveEncoder } from './encoder.js';
 import { type ProgressView, lineProgress, silentProgress, terminalProgressView } from './progress.js';
 import { metricsLine, resultsTable } from './table.js';
 
@@ -35,6 +42,20 @@ export interface EvalCommandOptions {
   readonly seed: number;
   readonly backend?: BackendName;
   readonly quiet: boolean;
+  /** The --plugin modules loaded (their architectures can be evaluated). */
+  readonly plugin?: readonly string[];
+}
+
+/** What {@link runEval} returns. */
+export interface EvalResult {
+  /** Where report.json and the pictures went (absolute). */
+  readonly out: string;
+  /** The files written. */
+  readonly files: readonly string[];
+  /** The report, as written to report.json. */
+  readonly report: JsonObject;
+  /** Per encoder (the one asked for first, then the baselines): its probe results and metrics. */
+  readonly evaluations: readonly { readonly label: string; readonly results: readonly ProbeResult[]; readonly metrics?: RepresentationMetrics }[];
 }
 
 export interface EvalIo {
@@ -42,7 +63,8 @@ export interface EvalIo {
   readonly stderr: (text: string) => void;
   /** Show a progress bar (stderr is a terminal). */
   readonly interactive: boolean;
-  readonly encoderFactory?: EncoderFactory;
+  /** Builds random-init and checkpointed encoders. Default {@link defaultEncoderSource} (the @selfsup/encoders registry). */
+  readonly encoderSource?: EncoderSource;
 }
 
 interface Evaluated {
@@ -51,7 +73,9 @@ interface Evaluated {
 }
 
 /** Runs `selfsup eval`: evaluates the encoder (and baselines), prints the table, writes report.json and pictures. */
-export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<void> {
+export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<EvalResult> {
+  checkCommandArguments(options, io, ['encoder', 'data', 'out']);
+  const source = io.encoderSource ?? defaultEncoderSource;
   const started = performance.now();
   parseDataSpec(options.data);
   await checkEncoderSpec(options.encoder);
@@ -71,14 +95,14 @@ export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<
         `--data ${options.data}: train images are [${imageShape.join(', ')}] but test images [${data.test.imageShape.join(', ')}]`,
       );
     }
-    const main = await resolveEncoder(options.encoder, imageShape, io.encoderFactory, options.seed);
+    const main = await resolveEncoder(options.encoder, imageShape, source, options.seed);
     encoders.push({ label: options.encoder, encoder: main });
     for (const baseline of options.baselines) {
       if (baseline === 'pixels') {
-        if (options.encoder !== 'pixels' && options.encoder !== 'raw') encoders.push({ label: 'raw pixels', encoder: await resolveEncoder('pixels', imageShape, undefined, 0) });
+        if (options.encoder !== 'pixels' && options.encoder !== 'raw') encoders.push({ label: 'raw pixels', encoder: await resolveEncoder('pixels', imageShape, source, 0) });
       } else {
         const spec = `random:${main.architecture}`;
-        if (options.encoder !== spec) encoders.push({ label: `random ${main.architecture}`, encoder: await resolveEncoder(spec, imageShape, io.encoderFactory, options.seed) });
+        if (options.encoder !== spec) encoders.push({ label: `random ${main.architecture}`, encoder: await resolveEncoder(spec, imageShape, source, options.seed) });
       }
     }
     const knn: KnnOptions = {
@@ -152,6 +176,16 @@ export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<
       written.push(path.join(out, 'accuracy.svg'));
     }
     io.stdout(`wrote ${written.join(', ')}\n`);
+    return {
+      out,
+      files: written,
+      report: json,
+      evaluations: evaluated.map(({ label, report }) => ({
+        label,
+        results: report.results,
+        ...(report.metrics !== undefined ? { metrics: report.metrics } : {}),
+      })),
+    };
   } finally {
     progress.stop();
     for (const { encoder } of encoders) encoder.dispose();

@@ -1,13 +1,10 @@
 #!/usr/bin/env node
-import { defaultEncoderFactory } from './factory.js';
 import { runCli } from './program.js';
 
 // The `selfsup` executable. Everything is in runCli (tested in-process); this file only wires it to the process.
-const code = await runCli(process.argv.slice(2), {
+process.exitCode = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   interactive: process.stderr.isTTY === true && process.env['CI'] === undefined,
   env: process.env,
-  encoderFactory: defaultEncoderFactory,
 });
-process.exitCode = code;

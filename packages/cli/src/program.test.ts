@@ -2,8 +2,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomProjectionEncoder } from '../../test/helpers.js';
-import type { EncoderFactory } from './encoder.js';
+import { randomProjectionEncoder } from '../test/helpers.js';
+import type { EncoderSource } from './encoder.js';
 import { runCli } from './program.js';
 
 let tmp: string;
@@ -14,7 +14,7 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-function capture(extra: { encoderFactory?: EncoderFactory } = {}) {
+function capture(extra: { encoderSource?: EncoderSource } = {}) {
   const out: string[] = [];
   const err: string[] = [];
   return {
@@ -24,7 +24,7 @@ function capture(extra: { encoderFactory?: EncoderFactory } = {}) {
   };
 }
 
-const factory: EncoderFactory = {
+const source: EncoderSource = {
   architectures: ['projection'],
   random: (_arch, { inputShape, seed }) => randomProjectionEncoder(inputShape, 32, seed),
   load: async () => {
@@ -34,7 +34,7 @@ const factory: EncoderFactory = {
 
 describe('selfsup eval', () => {
   it('evaluates an encoder and a baseline on MNIST: table on stdout, report.json and pictures on disk', async () => {
-    const c = capture({ encoderFactory: factory });
+    const c = capture({ encoderSource: source });
     const out = path.join(tmp, 'run1');
     const code = await runCli(
       ['eval', '--encoder', 'random:projection', '--data', 'mnist', '--limit', '300', '--baselines', 'pixels', '--epochs', '3', '--lr', '0.1', '--k', '20', '--out', out],
@@ -71,7 +71,7 @@ describe('selfsup eval', () => {
     ['an unknown probe', ['--encoder', 'pixels', '--data', 'mnist', '--probe', 'knn,svm'], /"svm" is not one of knn, linear/],
     ['an unknown option', ['--encoder', 'pixels', '--data', 'mnist', '--colour'], /unknown option '--colour'/],
     ['an encoder that is neither keyword nor directory', ['--encoder', '/no/such/checkpoint', '--data', 'mnist'], /--encoder must be one of pixels, random:<architecture>, <checkpoint-dir>/],
-    ['random init without registered architectures', ['--encoder', 'random:resnet', '--data', 'mnist', '--limit', '20'], /no encoder architectures registered .*only --encoder pixels is available/],
+    ['random init of an unknown architecture', ['--encoder', 'random:vgg', '--data', 'mnist', '--limit', '20'], /unknown architecture "vgg"; known: mlp, convNet, resnet/],
     ['a bad --plot', ['--encoder', 'pixels', '--data', 'mnist', '--plot', 'tsne'], /argument 'tsne' is invalid\. Allowed choices are pca, umap, none/],
   ];
   for (const [what, args, message] of badInputs) {
@@ -87,10 +87,10 @@ describe('selfsup eval', () => {
   it('reports a directory without a checkpoint, and an unknown architecture', async () => {
     const empty = path.join(tmp, 'empty-checkpoint');
     await fs.mkdir(empty, { recursive: true });
-    const c = capture({ encoderFactory: factory });
+    const c = capture({ encoderSource: source });
     expect(await runCli(['eval', '--encoder', empty, '--data', 'mnist', '--limit', '20', '--quiet'], c.io)).toBe(2);
     expect(c.stderr()).toMatch(/no checkpoint there \(.*model\.json is missing\)/);
-    const d = capture({ encoderFactory: factory });
+    const d = capture({ encoderSource: source });
     expect(await runCli(['eval', '--encoder', 'random:vit', '--data', 'mnist', '--limit', '20', '--quiet'], d.io)).toBe(2);
     expect(d.stderr()).toContain('unknown architecture "vit"; known: projection');
   });

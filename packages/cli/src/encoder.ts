@@ -1,13 +1,15 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { type Encoder, SelfsupError } from '@selfsup/tensors';
-import { rawPixelEncoder } from '../raw-pixel-encoder.js';
+import { rawPixelEncoder } from '@selfsup/eval';
+import { loadEncoder } from '@selfsup/encoders/node';
+import { type Encoder, SelfsupError, describeValue } from '@selfsup/tensors';
+import { buildBackbone, listBackbones } from './architectures.js';
 
 /**
- * How the command line builds encoders it does not know itself: a fresh randomly initialised one of a registered
- * architecture, or one restored from a checkpoint. @selfsup/encoders provides it; tests inject their own.
+ * Where the command line gets encoders: a fresh randomly initialised one of an architecture, or one restored from a
+ * checkpoint. The default ({@link defaultEncoderSource}) is the @selfsup/encoders registry; tests inject their own.
  */
-export interface EncoderFactory {
+export interface EncoderSource {
   /** Architectures `random(...)` accepts (for messages). */
   readonly architectures: readonly string[];
   random(architecture: string, options: { readonly inputShape: readonly [number, number, number]; readonly seed: number }): Encoder | Promise<Encoder>;
@@ -20,17 +22,22 @@ function bad(message: string): never {
   throw new SelfsupError('INVALID_ARGUMENT', message, { argument: '--encoder' });
 }
 
-function missingFactory(what: string): never {
-  throw new SelfsupError(
-    'UNSUPPORTED',
-    `--encoder ${what}: this build of selfsup has no encoder architectures registered (they come from @selfsup/encoders); ` +
-      'only --encoder pixels is available',
-    { argument: '--encoder' },
-  );
-}
+/**
+ * The registry of @selfsup/encoders: `random:<arch>` builds any architecture with a default config (built-in or a
+ * plugin's), a checkpoint directory is read by `loadEncoder`. The architecture list is read at each use, so plugins
+ * loaded later count.
+ */
+export const defaultEncoderSource: EncoderSource = {
+  get architectures() {
+    return listBackbones().map((a) => a.name);
+  },
+  random: (architecture, { inputShape, seed }) => buildBackbone(architecture, inputShape, seed),
+  load: (dir) => loadEncoder(dir),
+};
 
 /** Checks the form of an --encoder spec (keywords, or an existing directory) before any backend starts. */
 export async function checkEncoderSpec(spec: string): Promise<void> {
+  if (typeof spec !== 'string') bad(`--encoder must be one of ${ENCODER_FORMS}; got ${describeValue(spec)}`);
   if (spec === 'pixels' || spec === 'raw') return;
   if (spec.startsWith('random:')) {
     if (spec === 'random:') bad(`--encoder random:<architecture> needs an architecture name; got "${spec}"`);
@@ -41,22 +48,21 @@ export async function checkEncoderSpec(spec: string): Promise<void> {
   if (!stat.isDirectory()) bad(`--encoder ${spec}: a checkpoint is a directory (with model.json and weights.bin), not a file`);
 }
 
-/** Resolves an --encoder spec. `pixels` (alias `raw`) is the raw-pixels baseline; the rest goes through `factory`. */
+/** Resolves an --encoder spec. `pixels` (alias `raw`) is the raw-pixels baseline; the rest goes through `source`. */
 export async function resolveEncoder(
   spec: string,
   imageShape: readonly [number, number, number],
-  factory: EncoderFactory | undefined,
+  source: EncoderSource,
   seed: number,
 ): Promise<Encoder> {
   if (spec === 'pixels' || spec === 'raw') return rawPixelEncoder(imageShape);
   if (spec.startsWith('random:')) {
     const architecture = spec.slice('random:'.length);
     if (architecture === '') bad(`--encoder random:<architecture> needs an architecture name; got "${spec}"`);
-    if (factory === undefined) missingFactory(spec);
-    if (!factory.architectures.includes(architecture)) {
-      bad(`--encoder ${spec}: unknown architecture "${architecture}"; known: ${factory.architectures.join(', ') || '(none)'}`);
+    if (!source.architectures.includes(architecture)) {
+      bad(`--encoder ${spec}: unknown architecture "${architecture}"; known: ${source.architectures.join(', ') || '(none)'}`);
     }
-    return factory.random(architecture, { inputShape: imageShape, seed });
+    return source.random(architecture, { inputShape: imageShape, seed });
   }
   const stat = await fs.stat(spec).catch(() => undefined);
   if (stat === undefined) bad(`--encoder must be one of ${ENCODER_FORMS}; "${spec}" is none of the keywords and no such directory exists`);
@@ -66,6 +72,5 @@ export async function resolveEncoder(
   if (present === undefined) {
     throw new SelfsupError('CHECKPOINT_MISSING', `--encoder ${spec}: no checkpoint there (${modelJson} is missing)`, { dir: spec });
   }
-  if (factory === undefined) missingFactory(spec);
-  return factory.load(spec, { inputShape: imageShape });
+  return source.load(spec, { inputShape: imageShape });
 }

@@ -1,11 +1,14 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { SelfsupError, invalidArgument } from '@selfsup/tensors';
+import { type MethodPreset, SelfsupError, invalidArgument } from '@selfsup/tensors';
+import { backboneHelp, listBackbones } from './architectures.js';
+import { type BenchCommandOptions, type BenchResult, runBench } from './bench-command.js';
 import { DATA_FORMS } from './data.js';
-import { ENCODER_FORMS, type EncoderFactory } from './encoder.js';
-import { type BenchCommandOptions, runBench } from './bench-command.js';
-import { type EvalCommandOptions, runEval } from './eval-command.js';
-import { listMethods } from './methods.js';
-import { type PretrainCommandOptions, runPretrain } from './pretrain-command.js';
+import { ENCODER_FORMS, type EncoderSource } from './encoder.js';
+import { type EvalCommandOptions, type EvalResult, runEval } from './eval-command.js';
+import { type MethodFlag, methodFlagDescription, methodFlags } from './method-options.js';
+import { type MethodTable, methodHelp, methodTable } from './methods.js';
+import { type LoadedPlugin, loadPlugins, pluginArguments } from './plugins.js';
+import { type PretrainCommandOptions, type PretrainResult, runPretrain } from './pretrain-command.js';
 
 /** Exit statuses: 0 success, 1 an unexpected failure, 2 bad input (arguments, data, checkpoints). */
 export const EXIT_OK = 0;
@@ -17,10 +20,28 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   /** stderr is an interactive terminal (progress bar). Default false. */
   readonly interactive?: boolean;
-  /** Builds random-init and checkpointed encoders (from @selfsup/encoders). Without it only `--encoder pixels` works. */
-  readonly encoderFactory?: EncoderFactory;
+  /** Builds random-init and checkpointed encoders for `selfsup eval`. Default: the @selfsup/encoders registry. */
+  readonly encoderSource?: EncoderSource;
   /** Environment (SELFSUP_DEBUG=1 prints stacks of unexpected errors). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Where --plugin paths and package names are resolved from. Default process.cwd(). */
+  readonly cwd?: string;
+  /** Methods besides the built-in ones and the plugins' (as if a plugin exported them). */
+  readonly presets?: readonly MethodPreset[];
+  /** Receives what the command returned (PretrainResult, EvalResult or BenchResult). */
+  readonly onResult?: (result: CliResult) => void;
+}
+
+/** What a command returned, tagged with the command. */
+export type CliResult =
+  | { readonly command: 'pretrain'; readonly result: PretrainResult }
+  | { readonly command: 'eval'; readonly result: EvalResult }
+  | { readonly command: 'bench'; readonly result: BenchResult };
+
+/** What the program is built from: the method table and the plugins loaded. */
+export interface ProgramContext {
+  readonly methods: MethodTable;
+  readonly plugins: readonly LoadedPlugin[];
 }
 
 const BAD_INPUT_CODES = new Set(['INVALID_ARGUMENT', 'BAD_DATA', 'CHECKPOINT_MISSING', 'CHECKPOINT_MISMATCH', 'UNSUPPORTED', 'BACKEND_UNAVAILABLE']);
@@ -68,6 +89,12 @@ function choiceList<T extends string>(choices: readonly T[]) {
   };
 }
 
+function collect(value: string, previous: readonly string[]): string[] {
+  return [...previous, value];
+}
+
+const PLUGIN_HELP = 'load methods (MethodPreset exports) and architectures from a module: a package name or a path, from the working directory (repeatable)';
+
 function imageSize(value: string): [number, number] {
   const m = /^(\d+)x(\d+)$/.exec(value.trim());
   const h = Number(m?.[1]);
@@ -77,17 +104,21 @@ function imageSize(value: string): [number, number] {
 }
 
 /** Builds the `selfsup` program. Commands write through `io`; nothing here calls process.exit. */
-export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
+export function buildProgram(io: CliIo, setExitCode: (code: number) => void, context: ProgramContext = { methods: methodTable(io.presets ?? []), plugins: [] }): Command {
+  const { methods } = context;
+  const backbones = listBackbones().map((a) => a.name);
+  const pluginSpecs = context.plugins.map((p) => p.spec);
   const program = new Command('selfsup')
     .description('Self-supervised learning on TensorFlow.js: pretrain encoders, evaluate representations.')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `\nMethods: ${methods.names.join(', ')}\nArchitectures: ${backbones.join(', ')}\n(selfsup pretrain --help describes them)`);
 
   program
     .command('eval')
     .description('Evaluate a frozen encoder with k-NN and linear probes; print a table, write report.json and pictures.')
-    .requiredOption('--encoder <spec>', `encoder: ${ENCODER_FORMS}`)
+    .requiredOption('--encoder <spec>', `encoder: ${ENCODER_FORMS} (architectures: ${backbones.join(', ')})`)
     .requiredOption('--data <spec>', `data set: ${DATA_FORMS}`)
     .option('--probe <list>', 'probes to run: knn, linear', choiceList(['knn', 'linear'] as const), ['knn', 'linear'])
     .addOption(new Option('--knn-preset <name>', 'k-NN settings: default (k=200, T=0.1) or instdisc (k=20, T=0.07)').choices(['default', 'instdisc']).default('default'))
@@ -109,18 +140,23 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .option('--seed <n>', 'seed of every random choice', integer(0), 0)
     .addOption(new Option('--backend <name>', 'compute backend (default: best available)').choices(['tensorflow', 'wasm', 'cpu']))
     .option('--quiet', 'no progress output', false)
+    .option('--plugin <module>', PLUGIN_HELP, collect, [])
     .action(async (options: EvalCommandOptions) => {
-      await runEval(options, { stdout: io.stdout, stderr: io.stderr, interactive: io.interactive ?? false, ...(io.encoderFactory !== undefined ? { encoderFactory: io.encoderFactory } : {}) });
+      const result = await runEval(
+        { ...options, plugin: pluginSpecs },
+        { stdout: io.stdout, stderr: io.stderr, interactive: io.interactive ?? false, ...(io.encoderSource !== undefined ? { encoderSource: io.encoderSource } : {}) },
+      );
+      io.onResult?.({ command: 'eval', result });
       setExitCode(EXIT_OK);
     });
-  program
+  const pretrain = program
     .command('pretrain')
     .description('Pretrain an encoder with a self-supervised method; checkpoints, a JSON log and a loss-curve picture go to --out.')
-    .requiredOption('--method <name>', `method: ${listMethods().map((m) => m.name).join(', ')}`)
+    .requiredOption('--method <name>', `method: ${methods.names.join(', ')} (described below)`)
     .requiredOption('--data <spec>', `data set: ${DATA_FORMS} (only the training split is used; labels are ignored)`)
-    .option('--arch <name>', 'backbone: convNet, resnet (ResNet-18, CIFAR stem, width 1/4), mlp', 'convNet')
+    .option('--arch <name>', `backbone: ${backbones.join(', ')} (described below)`, 'convNet')
     .option('--epochs <n>', 'passes over the data', integer(1), 1)
-    .option('--batch-size <n>', 'images per step', integer(2), 128)
+    .option('--batch-size <n>', "images per step (default: the method's, else 128)", integer(2))
     .option('--lr <x>', "base learning rate (default: the method's)", positiveNumber)
     .option('--time-budget <seconds>', 'stop after this many seconds (the schedule follows the clock)', positiveNumber)
     .addOption(new Option('--budget-clock <clock>', 'what --time-budget counts: wall time, or CPU time of this process').choices(['wall', 'cpu']).default('wall'))
@@ -130,21 +166,42 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .option('--image-size <HxW>', 'images:<dir> only: resize every image', imageSize)
     .addOption(new Option('--channels <c>', 'images:<dir> only: force 1 or 3 channels').choices(['1', '3']).argParser((v) => Number(v) as 1 | 3))
     .option('--skip-bad', 'images:<dir> only: skip unreadable or odd images instead of stopping', false)
-    .option('--resume', 'continue from the checkpoint in --out', false)
+    .option('--resume', 'continue from the checkpoint in --out (same settings and method options)', false)
     .option('--out <dir>', 'run directory', 'selfsup-run')
     .option('--seed <n>', 'seed of every random choice', integer(0), 0)
     .addOption(new Option('--backend <name>', 'compute backend (default: best available)').choices(['tensorflow', 'wasm', 'cpu']))
     .option('--quiet', 'no progress output', false)
-    .action(async (options: PretrainCommandOptions) => {
-      await runPretrain(options, { stdout: io.stdout, stderr: io.stderr, interactive: io.interactive ?? false });
+    .option('--config <file>', "JSON object of method options (keys as in the method's schema, e.g. {\"temperature\": 0.2}); flags win")
+    .option('--plugin <module>', PLUGIN_HELP, collect, []);
+  const reserved = new Set(['help', ...pretrain.options.map((o) => (o.long ?? '').replace(/^--(no-)?/, ''))]);
+  const flags: MethodFlag[] = methodFlags(methods.presets, reserved).filter((f) => !f.flag.startsWith('--no-'));
+  for (const flag of flags) pretrain.addOption(new Option(`${flag.flag} <value>`, methodFlagDescription(flag)));
+  pretrain
+    .addHelpText(
+      'after',
+      `\nMethods (--method; each method's options are flags above or keys of --config):\n${methodHelp(methods)}\n\nArchitectures (--arch):\n${backboneHelp()}\n`,
+    )
+    .action(async (parsed: PretrainCommandOptions & Record<string, unknown>) => {
+      const methodFlagTexts: Record<string, string> = {};
+      const options: Record<string, unknown> = { ...parsed };
+      for (const flag of flags) {
+        const value = parsed[flag.key];
+        delete options[flag.key];
+        if (typeof value === 'string') methodFlagTexts[flag.key] = value;
+      }
+      const result = await runPretrain(
+        { ...(options as unknown as PretrainCommandOptions), methodFlags: methodFlagTexts, plugin: pluginSpecs },
+        { stdout: io.stdout, stderr: io.stderr, interactive: io.interactive ?? false, presets: methods.presets },
+      );
+      io.onResult?.({ command: 'pretrain', result });
       setExitCode(EXIT_OK);
     });
   program
     .command('bench')
     .description('Pretrain each method for a fixed time budget and probe it next to random initialisation and raw pixels; writes results.md and pictures.')
     .requiredOption('--data <spec>', `data set: ${DATA_FORMS}`)
-    .option('--methods <list>', 'methods to compare', choiceList(listMethods().map((m) => m.name)), ['simclr', 'moco-v2', 'byol'])
-    .option('--arch <name>', 'backbone: convNet, resnet, mlp', 'convNet')
+    .option('--methods <list>', `methods to compare: ${methods.names.join(', ')}`, choiceList(methods.names), ['simclr', 'moco-v2', 'byol'])
+    .option('--arch <name>', `backbone: ${backbones.join(', ')}`, 'convNet')
     .option('--budget <seconds>', 'pretraining time per method', positiveNumber, 600)
     .addOption(new Option('--budget-clock <clock>', 'what --budget counts: wall time, or CPU time of this process (comparable on a busy machine)').choices(['wall', 'cpu']).default('wall'))
     .option('--batch-size <n>', 'images per pretraining step', integer(2), 128)
@@ -154,8 +211,13 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .option('--seed <n>', 'seed of every random choice', integer(0), 0)
     .addOption(new Option('--backend <name>', 'compute backend (default: best available)').choices(['tensorflow', 'wasm', 'cpu']))
     .option('--quiet', 'no progress output', false)
+    .option('--plugin <module>', PLUGIN_HELP, collect, [])
     .action(async (options: BenchCommandOptions) => {
-      await runBench(options, { stdout: io.stdout, stderr: io.stderr, interactive: io.interactive ?? false });
+      const result = await runBench(
+        { ...options, plugin: pluginSpecs },
+        { stdout: io.stdout, stderr: io.stderr, interactive: io.interactive ?? false, presets: methods.presets },
+      );
+      io.onResult?.({ command: 'bench', result });
       setExitCode(EXIT_OK);
     });
   return program;
@@ -168,10 +230,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     invalidArgument('io', 'an object with stdout(text) and stderr(text) functions', io);
   }
   let exitCode = EXIT_OK;
-  const program = buildProgram(io, (code) => {
-    exitCode = code;
-  });
   try {
+    // Plugins first: their methods and architectures are part of the program (choices, flags, help).
+    const plugins = await loadPlugins(pluginArguments(argv), io.cwd ?? process.cwd());
+    const sources = new Map(plugins.flatMap((p) => p.presets.map((preset) => [preset, `--plugin ${p.spec}`] as const)));
+    const methods = methodTable([...(io.presets ?? []), ...plugins.flatMap((p) => p.presets)], sources);
+    const program = buildProgram(
+      io,
+      (code) => {
+        exitCode = code;
+      },
+      { methods, plugins },
+    );
     if (argv.length === 0) {
       program.outputHelp();
       return EXIT_BAD_INPUT;

@@ -1,4 +1,4 @@
-import type { EvaluateProgress } from '../evaluate.js';
+import type { EvaluateProgress } from '@selfsup/eval';
 
 /** Shows evaluation progress: a cli-progress bar on a terminal, one line per stage otherwise, nothing when quiet. */
 export interface ProgressView {

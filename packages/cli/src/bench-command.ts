@@ -1,15 +1,14 @@
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { loadEncoder } from '@selfsup/encoders/node';
-import { type BackendName, type Encoder, type ProbeResult, initBackend } from '@selfsup/tensors';
-import { type ProbeName, evaluateEncoder } from '../evaluate.js';
-import { barChartSvg } from '../plots/bar-chart.js';
-import { lossCurveSvg } from '../plots/loss-curve.js';
-import { rawPixelEncoder } from '../raw-pixel-encoder.js';
-import { writeJson, writeSvg } from '../report.js';
+import { type ProbeName, barChartSvg, evaluateEncoder, lossCurveSvg, rawPixelEncoder } from '@selfsup/eval';
+import { writeJson, writeSvg } from '@selfsup/eval/node';
+import { type BackendName, type Encoder, type MethodPreset, type ProbeResult, initBackend, invalidArgument } from '@selfsup/tensors';
+import { backboneConfig, buildBackbone } from './architectures.js';
+import { checkCommandArguments } from './checks.js';
 import { loadEvalData, parseDataSpec } from './data.js';
-import { buildBackbone, findMethod } from './methods.js';
-import { PRETRAIN_FILES, runPretrain } from './pretrain-command.js';
-import { promises as fs } from 'node:fs';
+import { methodTable } from './methods.js';
+import { type PretrainResult, runPretrain } from './pretrain-command.js';
 
 /** Parsed options of `selfsup bench`. */
 export interface BenchCommandOptions {
@@ -26,21 +25,39 @@ export interface BenchCommandOptions {
   readonly out: string;
   readonly backend?: BackendName;
   readonly quiet: boolean;
+  /** The --plugin modules the methods came from (recorded). */
+  readonly plugin?: readonly string[];
 }
 
 export interface BenchIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly interactive: boolean;
+  /** Methods besides the built-in ones (plugins' presets). */
+  readonly presets?: readonly MethodPreset[];
 }
 
-interface Row {
+/** One encoder of a bench: a pretrained method, or a baseline (random initialisation, raw pixels). */
+export interface BenchRow {
   readonly label: string;
   readonly kind: 'method' | 'baseline';
   readonly results: readonly ProbeResult[];
   readonly steps?: number;
   readonly seconds?: number;
+  /** Methods: what pretraining returned. */
+  readonly pretrain?: PretrainResult;
 }
+
+/** What {@link runBench} returns. */
+export interface BenchResult {
+  /** Where results.md, results.json and the pictures went (absolute). */
+  readonly out: string;
+  readonly rows: readonly BenchRow[];
+  /** The Markdown table (also in results.md). */
+  readonly markdown: string;
+}
+
+type Row = BenchRow;
 
 const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
 
@@ -66,8 +83,11 @@ export function benchMarkdown(rows: readonly Row[], probes: readonly ProbeName[]
  * next to the same architecture at random initialisation and raw pixels. Writes results.md, results.json, accuracy.svg
  * and losses.svg.
  */
-export async function runBench(options: BenchCommandOptions, io: BenchIo): Promise<void> {
-  for (const m of options.methods) findMethod(m);
+export async function runBench(options: BenchCommandOptions, io: BenchIo): Promise<BenchResult> {
+  checkCommandArguments(options, io, ['data', 'arch', 'out']);
+  if (!Array.isArray(options.methods) || options.methods.some((m) => typeof m !== 'string')) invalidArgument('options.methods', 'an array of method names', options.methods);
+  const table = methodTable(io.presets ?? []);
+  for (const m of options.methods) table.find(m);
   parseDataSpec(options.data);
   const backend = await initBackend(options.backend !== undefined ? { backend: options.backend } : {});
   const out = path.resolve(options.out);
@@ -83,6 +103,7 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
   };
   try {
     const imageShape = data.train.imageShape;
+    backboneConfig(options.arch, imageShape, options.seed);
     const random = buildBackbone(options.arch, imageShape, options.seed);
     try {
       await evaluate(`random ${options.arch}`, 'baseline', random);
@@ -92,7 +113,7 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
     await evaluate('raw pixels', 'baseline', rawPixelEncoder(imageShape));
     for (const name of options.methods) {
       const dir = path.join(out, name);
-      await runPretrain(
+      const pretrained = await runPretrain(
         {
           method: name,
           data: options.data,
@@ -109,18 +130,14 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
           quiet: options.quiet,
           ...(options.limit !== undefined ? { limit: options.limit } : {}),
           ...(options.backend !== undefined ? { backend: options.backend } : {}),
+          ...(options.plugin !== undefined ? { plugin: options.plugin } : {}),
         },
-        io,
+        { ...io, presets: table.presets },
       );
-      const log = JSON.parse(await fs.readFile(path.join(dir, PRETRAIN_FILES.log), 'utf8')) as {
-        steps: number;
-        seconds: number;
-        history: { step: number; loss: number }[];
-      };
-      losses.push({ name, losses: log.history.map((h) => h.loss), steps: log.history.map((h) => h.step) });
-      const encoder = await loadEncoder(path.join(dir, PRETRAIN_FILES.encoder));
+      losses.push({ name, losses: pretrained.history.map((h) => h.loss), steps: pretrained.history.map((h) => h.step) });
+      const encoder = await loadEncoder(pretrained.encoderDir);
       try {
-        await evaluate(name, 'method', encoder, { steps: log.steps, seconds: log.seconds });
+        await evaluate(name, 'method', encoder, { steps: pretrained.steps, seconds: pretrained.seconds, pretrain: pretrained });
       } finally {
         encoder.dispose();
       }
@@ -139,10 +156,12 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
     command: 'selfsup bench',
     options: JSON.parse(JSON.stringify(options)) as Record<string, unknown>,
     backend: backend.backend,
-    rows: rows.map((r) => ({ ...r, results: r.results.map((x) => ({ probe: x.probe, top1: x.top1, top5: x.top5 ?? null, config: x.config })) })),
+    backendDescription: backend.description,
+    rows: rows.map(({ pretrain: _pretrain, ...r }) => ({ ...r, results: r.results.map((x) => ({ probe: x.probe, top1: x.top1, top5: x.top5 ?? null, config: x.config })) })),
   });
   const bars = rows.flatMap((r) => r.results.map((x) => ({ method: r.label, probe: x.probe, accuracy: x.top1, baseline: r.kind === 'baseline' })));
   await writeSvg(path.join(out, 'accuracy.svg'), await barChartSvg(bars, { title: `top-1 accuracy, ${data.test.name}` }));
   if (losses.length > 0) await writeSvg(path.join(out, 'losses.svg'), await lossCurveSvg(losses, { title: 'pretraining loss', smoothing: 0.9 }));
   io.stdout(`wrote ${path.join(out, 'results.md')}, results.json, accuracy.svg, losses.svg\n`);
+  return { out, rows, markdown };
 }

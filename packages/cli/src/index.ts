@@ -1,0 +1,28 @@
+// The `selfsup` command line as functions: `runCli(argv, io)` is what the `selfsup` bin calls; the commands are also
+// callable one by one (`runPretrain`, `runEval`, `runBench`), and each returns what it did.
+
+// The program
+export { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, runCli } from './program.js';
+export type { CliIo, CliResult, ProgramContext } from './program.js';
+
+// Commands
+export { PRETRAIN_FILES, runPretrain } from './pretrain-command.js';
+export type { PretrainCommandOptions, PretrainIo, PretrainResult, PretrainStep } from './pretrain-command.js';
+export { runEval } from './eval-command.js';
+export type { EvalCommandOptions, EvalIo, EvalResult } from './eval-command.js';
+export { runBench } from './bench-command.js';
+export type { BenchCommandOptions, BenchIo, BenchResult, BenchRow } from './bench-command.js';
+
+// Methods, architectures, plugins
+export { BUILT_IN_PRESETS, methodTable } from './methods.js';
+export type { MethodTable } from './methods.js';
+export { resolveMethodOptions } from './method-options.js';
+export { listBackbones } from './architectures.js';
+export { PLUGIN_ARCHITECTURES_EXPORT, loadPlugins } from './plugins.js';
+export type { LoadedPlugin } from './plugins.js';
+
+// Encoders and data
+export { ENCODER_FORMS, defaultEncoderSource } from './encoder.js';
+export type { EncoderSource } from './encoder.js';
+export { DATA_FORMS, loadEvalData } from './data.js';
+export type { DataOptions, EvalData } from './data.js';

@@ -1,0 +1,70 @@
+import { contrastivePresets } from '@selfsup/contrastive';
+import { pretextPresets } from '@selfsup/pretext';
+import { type MethodPreset, SelfsupError, assertMethodPreset, describeOptionSpec, invalidArgument } from '@selfsup/tensors';
+
+/** The methods selfsup ships: every preset of @selfsup/contrastive and @selfsup/pretext. */
+export const BUILT_IN_PRESETS: readonly MethodPreset[] = [...contrastivePresets, ...pretextPresets];
+
+/** The methods one command line run knows: the built-in presets and those of its plugins. */
+export interface MethodTable {
+  readonly presets: readonly MethodPreset[];
+  readonly names: readonly string[];
+  /** The preset of `name`; an unknown name is a `--method` error listing the known ones. */
+  find(name: string): MethodPreset;
+}
+
+/**
+ * A method table of the built-in presets plus `extra` (plugins' presets). Each preset is checked; a name used twice
+ * is an error naming both sources.
+ */
+export function methodTable(extra: readonly MethodPreset[] = [], sources: ReadonlyMap<MethodPreset, string> = new Map()): MethodTable {
+  if (!Array.isArray(extra)) invalidArgument('extra', 'an array of MethodPreset', extra);
+  if (!(sources instanceof Map)) invalidArgument('sources', 'a Map from preset to where it came from', sources);
+  const presets: MethodPreset[] = [];
+  const seen = new Map<string, MethodPreset>();
+  for (const preset of [...BUILT_IN_PRESETS, ...extra]) {
+    if (presets.includes(preset)) continue;
+    assertMethodPreset(BUILT_IN_PRESETS.includes(preset) ? `preset ${preset.name}` : `extra[${extra.indexOf(preset)}]`, preset);
+    const previous = seen.get(preset.name);
+    if (previous !== undefined) {
+      const where = (p: MethodPreset) => sources.get(p) ?? 'selfsup';
+      throw new SelfsupError('INVALID_ARGUMENT', `--plugin: method names must be unique; "${preset.name}" is the name of one from ${where(previous)} and of one from ${where(preset)}`, {
+        argument: '--plugin',
+      });
+    }
+    seen.set(preset.name, preset);
+    presets.push(preset);
+  }
+  const names = presets.map((p) => p.name);
+  return {
+    presets,
+    names,
+    find(name: string): MethodPreset {
+      const preset = seen.get(name);
+      if (preset === undefined) {
+        throw new SelfsupError('INVALID_ARGUMENT', `--method must be one of ${names.join(', ')}; got "${name}"`, { argument: '--method' });
+      }
+      return preset;
+    },
+  };
+}
+
+/** Converts an option key to its flag: `queueSize` -> `queue-size`. */
+export function kebabCase(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** The method list of `selfsup pretrain --help`: name, description, and each option with its default. */
+export function methodHelp(table: MethodTable): string {
+  const width = Math.max(0, ...table.names.map((n) => n.length));
+  return table.presets
+    .map((p) => {
+      const options = Object.entries(p.options).map(([key, spec]) => {
+        const fallback = spec.default !== undefined ? `, default ${JSON.stringify(spec.default)}` : '';
+        return `${' '.repeat(width + 4)}--${kebabCase(key)}: ${spec.description} (${describeOptionSpec(spec)}${fallback})`;
+      });
+      const lr = `${' '.repeat(width + 4)}optimizer ${p.defaults.optimizer.type}, lr ${p.defaults.learningRate}`;
+      return [`  ${p.name.padEnd(width)}  ${p.description}`, lr, ...options].join('\n');
+    })
+    .join('\n');
+}
