@@ -94,4 +94,13 @@ describe('--plugin', () => {
     expect(result?.command).toBe('eval');
     if (result?.command === 'eval') expect(result.result.evaluations[0]?.results[0]?.probe).toBe('knn');
   });
+
+  it("refuses a preset whose method's name differs from the preset's, before anything is written", async () => {
+    const out = path.join(tmp, 'misnamed');
+    const c = capture();
+    const code = await runCli(['pretrain', '--plugin', './test/fixtures/misnamed-plugin.ts', '--method', 'misnamed', '--data', 'mnist', '--limit', '32', '--out', out, '--quiet'], c.io);
+    expect(code).toBe(2);
+    expect(c.stderr()).toMatch(/--method misnamed: the preset built a method named "other-name"/);
+    await expect(fs.stat(out)).rejects.toThrow();
+  });
 });

@@ -175,8 +175,19 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
     const encoder = buildBackbone(options.arch, inputShape, options.seed);
     try {
       method = preset.build({ encoder, inputShape, seed: options.seed, batchSize, options: methodOptions });
+      // The run's name, the log's and the checkpoint's must agree: a preset builds the method of its own name.
+      if (method.name !== preset.name) {
+        throw new SelfsupError(
+          'INVALID_ARGUMENT',
+          `--method ${preset.name}: the preset built a method named "${method.name}"; a preset's name must equal its method's name`,
+          { argument: '--method' },
+        );
+      }
     } catch (error) {
-      encoder.dispose();
+      // A built method owns its encoder; otherwise the encoder is still ours to release.
+      if (method !== undefined) method.dispose();
+      else encoder.dispose();
+      method = undefined;
       throw error;
     }
     const learningRate = options.lr ?? preset.defaults.learningRate;

@@ -42,4 +42,13 @@ describe('contrastive presets', () => {
     expect(moco.config['momentum']).toBe(0.99);
     moco.dispose();
   });
+
+  it('builds, for every preset, a method whose name is the preset name (the CLI name)', () => {
+    for (const preset of contrastivePresets) {
+      const encoder = convNet({ inputShape: [16, 16, 1], channels: [4], seed: 0 });
+      const method = preset.build({ encoder, inputShape: [16, 16, 1], seed: 0, batchSize: 8, options: resolveOptions(preset.options, {}) });
+      expect(method.name).toBe(preset.name);
+      method.dispose();
+    }
+  });
 });

@@ -23,4 +23,13 @@ describe('pretext presets', () => {
     expect(method.config['permutations']).toBe(10);
     method.dispose();
   });
+
+  it('builds, for every preset, a method whose name is the preset name (the CLI name)', () => {
+    for (const preset of pretextPresets) {
+      const encoder = convNet({ inputShape: [24, 24, 1], channels: [4], seed: 0 });
+      const method = preset.build({ encoder, inputShape: [24, 24, 1], seed: 0, batchSize: 8, options: resolveOptions(preset.options, {}) });
+      expect(method.name).toBe(preset.name);
+      method.dispose();
+    }
+  });
 });
