@@ -140,12 +140,35 @@ memory::desc anyLike(const memory::desc& md, int rank) {
   return memory::desc(dims, dt::f32, tag::any);
 }
 
+dnnl::convolution_forward::desc forwardDesc(const ConvShape& s, bool withBias) {
+  return withBias ? dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, s.src,
+                                                    anyLike(s.weights, 4), s.bias, s.dst, s.strides, s.dilates, s.padL, s.padR)
+                  : dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, s.src,
+                                                    anyLike(s.weights, 4), s.dst, s.strides, s.dilates, s.padL, s.padR);
+}
+
 dnnl::convolution_forward::primitive_desc forwardHint(const ConvShape& s, bool withBias) {
-  auto d = withBias ? dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, s.src,
-                                                      anyLike(s.weights, 4), s.bias, s.dst, s.strides, s.dilates, s.padL, s.padR)
-                    : dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, s.src,
-                                                      anyLike(s.weights, 4), s.dst, s.strides, s.dilates, s.padL, s.padR);
-  return dnnl::convolution_forward::primitive_desc(d, cpu());
+  return dnnl::convolution_forward::primitive_desc(forwardDesc(s, withBias), cpu());
+}
+
+// Attributes with an optional fused ReLU after the primitive.
+primitive_attr reluAttr(bool relu) {
+  primitive_attr attr;
+  if (relu) {
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(ops);
+  }
+  return attr;
+}
+
+// The plan cached under key, built (and cached) on first use.
+template <typename Plan, typename Build>
+Plan& cachedPlan(std::unordered_map<std::string, std::unique_ptr<Plan>>& cache, const std::string& key, Build build) {
+  auto found = cache.find(key);
+  if (found != cache.end()) return *found->second;
+  std::unique_ptr<Plan> plan = build();
+  return *cache.emplace(key, std::move(plan)).first->second;
 }
 
 // A primitive plus the reorder between the user's HWIO filter and the layout the primitive chose.
@@ -174,61 +197,46 @@ void preparePlanWeights(ConvPlan& plan, const memory::desc& chosen, bool toUser)
 }
 
 ConvPlan& forwardPlan(const std::vector<int64_t>& p, bool withBias, bool relu) {
-  const std::string key = keyOf("fwd", p, (withBias ? 1 : 0) + (relu ? 2 : 0));
-  auto found = plans().find(key);
-  if (found != plans().end()) return *found->second;
-  auto plan = std::make_unique<ConvPlan>();
-  plan->shape = convShape(p, tag::hwio);
-  const ConvShape& s = plan->shape;
-  primitive_attr attr;
-  if (relu) {
-    dnnl::post_ops ops;
-    ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
-    attr.set_post_ops(ops);
-  }
-  auto d = withBias ? dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, s.src,
-                                                      anyLike(s.weights, 4), s.bias, s.dst, s.strides, s.dilates, s.padL, s.padR)
-                    : dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, s.src,
-                                                      anyLike(s.weights, 4), s.dst, s.strides, s.dilates, s.padL, s.padR);
-  dnnl::convolution_forward::primitive_desc pd(d, attr, cpu());
-  if (pd.src_desc() != s.src || pd.dst_desc() != s.dst) throw JsError{"oneDNN chose a non-NHWC layout for a convolution"};
-  plan->main = dnnl::convolution_forward(pd);
-  preparePlanWeights(*plan, pd.weights_desc(), false);
-  return *plans().emplace(key, std::move(plan)).first->second;
+  return cachedPlan(plans(), keyOf("fwd", p, (withBias ? 1 : 0) + (relu ? 2 : 0)), [&] {
+    auto plan = std::make_unique<ConvPlan>();
+    plan->shape = convShape(p, tag::hwio);
+    const ConvShape& s = plan->shape;
+    dnnl::convolution_forward::primitive_desc pd(forwardDesc(s, withBias), reluAttr(relu), cpu());
+    if (pd.src_desc() != s.src || pd.dst_desc() != s.dst) throw JsError{"oneDNN chose a non-NHWC layout for a convolution"};
+    plan->main = dnnl::convolution_forward(pd);
+    preparePlanWeights(*plan, pd.weights_desc(), false);
+    return plan;
+  });
 }
 
 ConvPlan& backwardDataPlan(const std::vector<int64_t>& p) {
-  const std::string key = keyOf("bwd_data", p, 0);
-  auto found = plans().find(key);
-  if (found != plans().end()) return *found->second;
-  auto plan = std::make_unique<ConvPlan>();
-  plan->shape = convShape(p, tag::hwio);
-  const ConvShape& s = plan->shape;
-  auto hint = forwardHint(s, false);
-  dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, s.src, anyLike(s.weights, 4), s.dst, s.strides,
-                                          s.dilates, s.padL, s.padR);
-  dnnl::convolution_backward_data::primitive_desc pd(d, cpu(), hint);
-  if (pd.diff_src_desc() != s.src || pd.diff_dst_desc() != s.dst) throw JsError{"oneDNN chose a non-NHWC layout for a convolution gradient"};
-  plan->main = dnnl::convolution_backward_data(pd);
-  preparePlanWeights(*plan, pd.weights_desc(), false);
-  return *plans().emplace(key, std::move(plan)).first->second;
+  return cachedPlan(plans(), keyOf("bwd_data", p, 0), [&] {
+    auto plan = std::make_unique<ConvPlan>();
+    plan->shape = convShape(p, tag::hwio);
+    const ConvShape& s = plan->shape;
+    dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, s.src, anyLike(s.weights, 4), s.dst, s.strides,
+                                            s.dilates, s.padL, s.padR);
+    dnnl::convolution_backward_data::primitive_desc pd(d, cpu(), forwardHint(s, false));
+    if (pd.diff_src_desc() != s.src || pd.diff_dst_desc() != s.dst) throw JsError{"oneDNN chose a non-NHWC layout for a convolution gradient"};
+    plan->main = dnnl::convolution_backward_data(pd);
+    preparePlanWeights(*plan, pd.weights_desc(), false);
+    return plan;
+  });
 }
 
 ConvPlan& backwardWeightsPlan(const std::vector<int64_t>& p) {
-  const std::string key = keyOf("bwd_weights", p, 0);
-  auto found = plans().find(key);
-  if (found != plans().end()) return *found->second;
-  auto plan = std::make_unique<ConvPlan>();
-  plan->shape = convShape(p, tag::hwio);
-  const ConvShape& s = plan->shape;
-  auto hint = forwardHint(s, false);
-  dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, s.src, anyLike(s.weights, 4), s.dst, s.strides,
-                                             s.dilates, s.padL, s.padR);
-  dnnl::convolution_backward_weights::primitive_desc pd(d, cpu(), hint);
-  if (pd.src_desc() != s.src || pd.diff_dst_desc() != s.dst) throw JsError{"oneDNN chose a non-NHWC layout for a convolution gradient"};
-  plan->main = dnnl::convolution_backward_weights(pd);
-  preparePlanWeights(*plan, pd.diff_weights_desc(), true);
-  return *plans().emplace(key, std::move(plan)).first->second;
+  return cachedPlan(plans(), keyOf("bwd_weights", p, 0), [&] {
+    auto plan = std::make_unique<ConvPlan>();
+    plan->shape = convShape(p, tag::hwio);
+    const ConvShape& s = plan->shape;
+    dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, s.src, anyLike(s.weights, 4), s.dst, s.strides,
+                                               s.dilates, s.padL, s.padR);
+    dnnl::convolution_backward_weights::primitive_desc pd(d, cpu(), forwardHint(s, false));
+    if (pd.src_desc() != s.src || pd.diff_dst_desc() != s.dst) throw JsError{"oneDNN chose a non-NHWC layout for a convolution gradient"};
+    plan->main = dnnl::convolution_backward_weights(pd);
+    preparePlanWeights(*plan, pd.diff_weights_desc(), true);
+    return plan;
+  });
 }
 
 // conv2d(x, filter, bias | null, y, params, relu)
@@ -296,31 +304,24 @@ std::unordered_map<std::string, std::unique_ptr<MatmulPlan>>& matmulPlans() {
 }
 
 MatmulPlan& matmulPlan(const std::vector<int64_t>& p, bool withBias, bool relu) {
-  const std::string key = keyOf("matmul", p, (withBias ? 1 : 0) + (relu ? 2 : 0));
-  auto found = matmulPlans().find(key);
-  if (found != matmulPlans().end()) return *found->second;
-  const int64_t ba = p[0], bb = p[1], m = p[2], k = p[3], n = p[4];
-  const bool ta = p[5] != 0, tb = p[6] != 0;
-  if (ba != bb && ba != 1 && bb != 1) throw JsError{"matmul batches must match or be 1"};
-  const int64_t batch = ba > bb ? ba : bb;
-  auto plan = std::make_unique<MatmulPlan>();
-  plan->a = memory::desc({ba, m, k}, dt::f32, ta ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1});
-  plan->b = memory::desc({bb, k, n}, dt::f32, tb ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1});
-  plan->c = memory::desc({batch, m, n}, dt::f32, tag::abc);
-  plan->bias = memory::desc({1, 1, n}, dt::f32, tag::abc);
-  primitive_attr attr;
-  if (relu) {
-    dnnl::post_ops ops;
-    ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
-    attr.set_post_ops(ops);
-  }
-  auto d = withBias ? dnnl::matmul::desc(plan->a, plan->b, plan->bias, plan->c) : dnnl::matmul::desc(plan->a, plan->b, plan->c);
-  plan->main = dnnl::matmul(dnnl::matmul::primitive_desc(d, attr, cpu()));
-  plan->aSize = ba * m * k;
-  plan->bSize = bb * k * n;
-  plan->cSize = batch * m * n;
-  plan->n = n;
-  return *matmulPlans().emplace(key, std::move(plan)).first->second;
+  return cachedPlan(matmulPlans(), keyOf("matmul", p, (withBias ? 1 : 0) + (relu ? 2 : 0)), [&] {
+    const int64_t ba = p[0], bb = p[1], m = p[2], k = p[3], n = p[4];
+    const bool ta = p[5] != 0, tb = p[6] != 0;
+    if (ba != bb && ba != 1 && bb != 1) throw JsError{"matmul batches must match or be 1"};
+    const int64_t batch = ba > bb ? ba : bb;
+    auto plan = std::make_unique<MatmulPlan>();
+    plan->a = memory::desc({ba, m, k}, dt::f32, ta ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1});
+    plan->b = memory::desc({bb, k, n}, dt::f32, tb ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1});
+    plan->c = memory::desc({batch, m, n}, dt::f32, tag::abc);
+    plan->bias = memory::desc({1, 1, n}, dt::f32, tag::abc);
+    auto d = withBias ? dnnl::matmul::desc(plan->a, plan->b, plan->bias, plan->c) : dnnl::matmul::desc(plan->a, plan->b, plan->c);
+    plan->main = dnnl::matmul(dnnl::matmul::primitive_desc(d, reluAttr(relu), cpu()));
+    plan->aSize = ba * m * k;
+    plan->bSize = bb * k * n;
+    plan->cSize = batch * m * n;
+    plan->n = n;
+    return plan;
+  });
 }
 
 // matmul(a, b, bias | null, c, params, relu)
