@@ -31,9 +31,7 @@ export function adam(params: readonly NamedVariable[], config: Omit<AdamConfig, 
         // PyTorch's form: p -= lr * m_hat / (sqrt(v_hat) + eps).
         const c1 = 1 / (1 - beta1 ** t);
         const c2 = 1 / (1 - beta2 ** t);
-        trainable.forEach((p, i) => {
-          const g0 = grads[i];
-          if (g0 === undefined) return;
+        forEachGradient(trainable, grads, (p, g0, i) => {
           const g = config.decoupled ? g0 : withL2Decay(g0, p.variable, weightDecay);
           const mi = m[i]!.variable;
           const vi = v[i]!.variable;
