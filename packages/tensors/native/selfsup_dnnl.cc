@@ -13,6 +13,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -209,34 +210,36 @@ ConvPlan& forwardPlan(const std::vector<int64_t>& p, bool withBias, bool relu) {
   });
 }
 
-ConvPlan& backwardDataPlan(const std::vector<int64_t>& p) {
-  return cachedPlan(plans(), keyOf("bwd_data", p, 0), [&] {
+// A convolution gradient plan, hinted by the forward primitive: Backward is convolution_backward_data (dx from dy and
+// the filter) or convolution_backward_weights (dw from x and dy, reordered back to the user's HWIO filter).
+template <typename Backward>
+ConvPlan& backwardPlan(const char* kind, const std::vector<int64_t>& p) {
+  constexpr bool data = std::is_same_v<Backward, dnnl::convolution_backward_data>;
+  return cachedPlan(plans(), keyOf(kind, p, 0), [&] {
     auto plan = std::make_unique<ConvPlan>();
     plan->shape = convShape(p, tag::hwio);
     const ConvShape& s = plan->shape;
-    dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, s.src, anyLike(s.weights, 4), s.dst, s.strides,
-                                            s.dilates, s.padL, s.padR);
-    dnnl::convolution_backward_data::primitive_desc pd(d, cpu(), forwardHint(s, false));
-    if (pd.diff_src_desc() != s.src || pd.diff_dst_desc() != s.dst) throw JsError{"oneDNN chose a non-NHWC layout for a convolution gradient"};
-    plan->main = dnnl::convolution_backward_data(pd);
-    preparePlanWeights(*plan, pd.weights_desc(), false);
+    typename Backward::desc d(algorithm::convolution_direct, s.src, anyLike(s.weights, 4), s.dst, s.strides, s.dilates, s.padL, s.padR);
+    typename Backward::primitive_desc pd(d, cpu(), forwardHint(s, false));
+    memory::desc src, weights;
+    if constexpr (data) {
+      src = pd.diff_src_desc();
+      weights = pd.weights_desc();
+    } else {
+      src = pd.src_desc();
+      weights = pd.diff_weights_desc();
+    }
+    if (src != s.src || pd.diff_dst_desc() != s.dst) throw JsError{"oneDNN chose a non-NHWC layout for a convolution gradient"};
+    plan->main = Backward(pd);
+    preparePlanWeights(*plan, weights, !data);
     return plan;
   });
 }
 
+ConvPlan& backwardDataPlan(const std::vector<int64_t>& p) { return backwardPlan<dnnl::convolution_backward_data>("bwd_data", p); }
+
 ConvPlan& backwardWeightsPlan(const std::vector<int64_t>& p) {
-  return cachedPlan(plans(), keyOf("bwd_weights", p, 0), [&] {
-    auto plan = std::make_unique<ConvPlan>();
-    plan->shape = convShape(p, tag::hwio);
-    const ConvShape& s = plan->shape;
-    dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, s.src, anyLike(s.weights, 4), s.dst, s.strides,
-                                               s.dilates, s.padL, s.padR);
-    dnnl::convolution_backward_weights::primitive_desc pd(d, cpu(), forwardHint(s, false));
-    if (pd.src_desc() != s.src || pd.diff_dst_desc() != s.dst) throw JsError{"oneDNN chose a non-NHWC layout for a convolution gradient"};
-    plan->main = dnnl::convolution_backward_weights(pd);
-    preparePlanWeights(*plan, pd.diff_weights_desc(), true);
-    return plan;
-  });
+  return backwardPlan<dnnl::convolution_backward_weights>("bwd_weights", p);
 }
 
 // conv2d(x, filter, bias | null, y, params, relu)
