@@ -242,6 +242,14 @@ ConvPlan& backwardWeightsPlan(const std::vector<int64_t>& p) {
   return backwardPlan<dnnl::convolution_backward_weights>("bwd_weights", p);
 }
 
+// The filter memory a forward or backward-data primitive reads: the user's HWIO filter, or its copy reordered into the
+// layout the primitive chose.
+memory readWeights(ConvPlan& plan, const memory& user) {
+  if (!plan.reorderWeights) return user;
+  plan.weightsReorder.execute(queue(), {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, *plan.weightsBuffer}});
+  return *plan.weightsBuffer;
+}
+
 // conv2d(x, filter, bias | null, y, params, relu)
 void conv2d(napi_env env, napi_value* args) {
   const auto p = intArray(env, args[4], 17, "params");
@@ -255,8 +263,7 @@ void conv2d(napi_env env, napi_value* args) {
   needs(y, s.dstSize, "y");
   if (bias.data != nullptr) needs(bias, s.outChannels, "bias");
   memory src(s.src, cpu(), x.data), dst(s.dst, cpu(), y.data), user(s.weights, cpu(), w.data);
-  if (plan.reorderWeights) plan.weightsReorder.execute(queue(), {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, *plan.weightsBuffer}});
-  std::unordered_map<int, memory> io{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, plan.reorderWeights ? *plan.weightsBuffer : user}, {DNNL_ARG_DST, dst}};
+  std::unordered_map<int, memory> io{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, readWeights(plan, user)}, {DNNL_ARG_DST, dst}};
   if (bias.data != nullptr) io.emplace(DNNL_ARG_BIAS, memory(s.bias, cpu(), bias.data));
   plan.main.execute(queue(), io);
   queue().wait();
@@ -272,8 +279,7 @@ void conv2dBackwardData(napi_env env, napi_value* args) {
   needs(w, s.weightsSize, "filter");
   needs(dx, s.srcSize, "dx");
   memory diffDst(s.dst, cpu(), dy.data), diffSrc(s.src, cpu(), dx.data), user(s.weights, cpu(), w.data);
-  if (plan.reorderWeights) plan.weightsReorder.execute(queue(), {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, *plan.weightsBuffer}});
-  plan.main.execute(queue(), {{DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_WEIGHTS, plan.reorderWeights ? *plan.weightsBuffer : user}, {DNNL_ARG_DIFF_SRC, diffSrc}});
+  plan.main.execute(queue(), {{DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_WEIGHTS, readWeights(plan, user)}, {DNNL_ARG_DIFF_SRC, diffSrc}});
   queue().wait();
 }
 
