@@ -95,6 +95,20 @@ function checkShortcutOptions(options: PatchGridOptions): void {
   }
 }
 
+/** The checks and the layout both grid samplers start with: images, rng and options checked, the layout sized. */
+function checkedGridInput(
+  images: tf.Tensor4D,
+  rng: Rng,
+  options: PatchGridOptions,
+): { n: number; h: number; w: number; c: number; layout: PatchLayout } {
+  assertImages('images', images);
+  assertRng('rng', rng);
+  assertOptions('options', options);
+  checkShortcutOptions(options);
+  const [n, h, w, c] = images.shape;
+  return { n, h, w, c, layout: patchLayout(h, w, options) };
+}
+
 /**
  * Cuts a 3x3 grid of square patches from every image (Doersch, Gupta, Efros 2015, "Unsupervised Visual Representation
  * Learning by Context Prediction"): patches separated by a gap, the grid placed at random, each patch jittered by up
@@ -102,12 +116,7 @@ function checkShortcutOptions(options: PatchGridOptions): void {
  * gives the arrangement away. Sizes default to the paper's scaled to the image ({@link patchLayout}).
  */
 export function patchGrid(images: tf.Tensor4D, rng: Rng, options: PatchGridOptions = {}): PatchGrid {
-  assertImages('images', images);
-  assertRng('rng', rng);
-  assertOptions('options', options);
-  checkShortcutOptions(options);
-  const [n, h, w, c] = images.shape;
-  const layout = patchLayout(h, w, options);
+  const { n, h, w, c, layout } = checkedGridInput(images, rng, options);
   const p = layout.patchSize;
   if (n === 0) return { patches: tf.zeros([0, 9, p, p, c]), positions: [], layout };
   const positions = Array.from({ length: n }, () => gridPositions(h, w, layout, rng));
@@ -149,12 +158,7 @@ export interface RelativeLocationPairs {
  * shortcut removals to both patches.
  */
 export function relativeLocationPairs(images: tf.Tensor4D, rng: Rng, options: PatchGridOptions = {}): RelativeLocationPairs {
-  assertImages('images', images);
-  assertRng('rng', rng);
-  assertOptions('options', options);
-  checkShortcutOptions(options);
-  const [n, h, w, c] = images.shape;
-  const layout = patchLayout(h, w, options);
+  const { n, h, w, c, layout } = checkedGridInput(images, rng, options);
   const p = layout.patchSize;
   if (n === 0) {
     return { first: tf.zeros([0, p, p, c]), second: tf.zeros([0, p, p, c]), labels: tf.tensor1d([], 'int32'), positions: [], layout };

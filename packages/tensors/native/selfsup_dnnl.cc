@@ -13,6 +13,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -140,12 +141,35 @@ memory::desc anyLike(const memory::desc& md, int rank) {
   return memory::desc(dims, dt::f32, tag::any);
 }
 
+dnnl::convolution_forward::desc forwardDesc(const ConvShape& s, bool withBias) {
+  return withBias ? dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, s.src,
+                                                    anyLike(s.weights, 4), s.bias, s.dst, s.strides, s.dilates, s.padL, s.padR)
+                  : dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, s.src,
+                                                    anyLike(s.weights, 4), s.dst, s.strides, s.dilates, s.padL, s.padR);
+}
+
 dnnl::convolution_forward::primitive_desc forwardHint(const ConvShape& s, bool withBias) {
-  auto d = withBias ? dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, s.src,
-                                                      anyLike(s.weights, 4), s.bias, s.dst, s.strides, s.dilates, s.padL, s.padR)
-                    : dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, s.src,
-                                                      anyLike(s.weights, 4), s.dst, s.strides, s.dilates, s.padL, s.padR);
-  return dnnl::convolution_forward::primitive_desc(d, cpu());
+  return dnnl::convolution_forward::primitive_desc(forwardDesc(s, withBias), cpu());
+}
+
+// Attributes with an optional fused ReLU after the primitive.
+primitive_attr reluAttr(bool relu) {
+  primitive_attr attr;
+  if (relu) {
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(ops);
+  }
+  return attr;
+}
+
+// The plan cached under key, built (and cached) on first use.
+template <typename Plan, typename Build>
+Plan& cachedPlan(std::unordered_map<std::string, std::unique_ptr<Plan>>& cache, const std::string& key, Build build) {
+  auto found = cache.find(key);
+  if (found != cache.end()) return *found->second;
+  std::unique_ptr<Plan> plan = build();
+  return *cache.emplace(key, std::move(plan)).first->second;
 }
 
 // A primitive plus the reorder between the user's HWIO filter and the layout the primitive chose.
@@ -174,61 +198,56 @@ void preparePlanWeights(ConvPlan& plan, const memory::desc& chosen, bool toUser)
 }
 
 ConvPlan& forwardPlan(const std::vector<int64_t>& p, bool withBias, bool relu) {
-  const std::string key = keyOf("fwd", p, (withBias ? 1 : 0) + (relu ? 2 : 0));
-  auto found = plans().find(key);
-  if (found != plans().end()) return *found->second;
-  auto plan = std::make_unique<ConvPlan>();
-  plan->shape = convShape(p, tag::hwio);
-  const ConvShape& s = plan->shape;
-  primitive_attr attr;
-  if (relu) {
-    dnnl::post_ops ops;
-    ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
-    attr.set_post_ops(ops);
-  }
-  auto d = withBias ? dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, s.src,
-                                                      anyLike(s.weights, 4), s.bias, s.dst, s.strides, s.dilates, s.padL, s.padR)
-                    : dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, s.src,
-                                                      anyLike(s.weights, 4), s.dst, s.strides, s.dilates, s.padL, s.padR);
-  dnnl::convolution_forward::primitive_desc pd(d, attr, cpu());
-  if (pd.src_desc() != s.src || pd.dst_desc() != s.dst) throw JsError{"oneDNN chose a non-NHWC layout for a convolution"};
-  plan->main = dnnl::convolution_forward(pd);
-  preparePlanWeights(*plan, pd.weights_desc(), false);
-  return *plans().emplace(key, std::move(plan)).first->second;
+  return cachedPlan(plans(), keyOf("fwd", p, (withBias ? 1 : 0) + (relu ? 2 : 0)), [&] {
+    auto plan = std::make_unique<ConvPlan>();
+    plan->shape = convShape(p, tag::hwio);
+    const ConvShape& s = plan->shape;
+    dnnl::convolution_forward::primitive_desc pd(forwardDesc(s, withBias), reluAttr(relu), cpu());
+    if (pd.src_desc() != s.src || pd.dst_desc() != s.dst) throw JsError{"oneDNN chose a non-NHWC layout for a convolution"};
+    plan->main = dnnl::convolution_forward(pd);
+    preparePlanWeights(*plan, pd.weights_desc(), false);
+    return plan;
+  });
 }
 
-ConvPlan& backwardDataPlan(const std::vector<int64_t>& p) {
-  const std::string key = keyOf("bwd_data", p, 0);
-  auto found = plans().find(key);
-  if (found != plans().end()) return *found->second;
-  auto plan = std::make_unique<ConvPlan>();
-  plan->shape = convShape(p, tag::hwio);
-  const ConvShape& s = plan->shape;
-  auto hint = forwardHint(s, false);
-  dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, s.src, anyLike(s.weights, 4), s.dst, s.strides,
-                                          s.dilates, s.padL, s.padR);
-  dnnl::convolution_backward_data::primitive_desc pd(d, cpu(), hint);
-  if (pd.diff_src_desc() != s.src || pd.diff_dst_desc() != s.dst) throw JsError{"oneDNN chose a non-NHWC layout for a convolution gradient"};
-  plan->main = dnnl::convolution_backward_data(pd);
-  preparePlanWeights(*plan, pd.weights_desc(), false);
-  return *plans().emplace(key, std::move(plan)).first->second;
+// A convolution gradient plan, hinted by the forward primitive: Backward is convolution_backward_data (dx from dy and
+// the filter) or convolution_backward_weights (dw from x and dy, reordered back to the user's HWIO filter).
+template <typename Backward>
+ConvPlan& backwardPlan(const char* kind, const std::vector<int64_t>& p) {
+  constexpr bool data = std::is_same_v<Backward, dnnl::convolution_backward_data>;
+  return cachedPlan(plans(), keyOf(kind, p, 0), [&] {
+    auto plan = std::make_unique<ConvPlan>();
+    plan->shape = convShape(p, tag::hwio);
+    const ConvShape& s = plan->shape;
+    typename Backward::desc d(algorithm::convolution_direct, s.src, anyLike(s.weights, 4), s.dst, s.strides, s.dilates, s.padL, s.padR);
+    typename Backward::primitive_desc pd(d, cpu(), forwardHint(s, false));
+    memory::desc src, weights;
+    if constexpr (data) {
+      src = pd.diff_src_desc();
+      weights = pd.weights_desc();
+    } else {
+      src = pd.src_desc();
+      weights = pd.diff_weights_desc();
+    }
+    if (src != s.src || pd.diff_dst_desc() != s.dst) throw JsError{"oneDNN chose a non-NHWC layout for a convolution gradient"};
+    plan->main = Backward(pd);
+    preparePlanWeights(*plan, weights, !data);
+    return plan;
+  });
 }
+
+ConvPlan& backwardDataPlan(const std::vector<int64_t>& p) { return backwardPlan<dnnl::convolution_backward_data>("bwd_data", p); }
 
 ConvPlan& backwardWeightsPlan(const std::vector<int64_t>& p) {
-  const std::string key = keyOf("bwd_weights", p, 0);
-  auto found = plans().find(key);
-  if (found != plans().end()) return *found->second;
-  auto plan = std::make_unique<ConvPlan>();
-  plan->shape = convShape(p, tag::hwio);
-  const ConvShape& s = plan->shape;
-  auto hint = forwardHint(s, false);
-  dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, s.src, anyLike(s.weights, 4), s.dst, s.strides,
-                                             s.dilates, s.padL, s.padR);
-  dnnl::convolution_backward_weights::primitive_desc pd(d, cpu(), hint);
-  if (pd.src_desc() != s.src || pd.diff_dst_desc() != s.dst) throw JsError{"oneDNN chose a non-NHWC layout for a convolution gradient"};
-  plan->main = dnnl::convolution_backward_weights(pd);
-  preparePlanWeights(*plan, pd.diff_weights_desc(), true);
-  return *plans().emplace(key, std::move(plan)).first->second;
+  return backwardPlan<dnnl::convolution_backward_weights>("bwd_weights", p);
+}
+
+// The filter memory a forward or backward-data primitive reads: the user's HWIO filter, or its copy reordered into the
+// layout the primitive chose.
+memory readWeights(ConvPlan& plan, const memory& user) {
+  if (!plan.reorderWeights) return user;
+  plan.weightsReorder.execute(queue(), {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, *plan.weightsBuffer}});
+  return *plan.weightsBuffer;
 }
 
 // conv2d(x, filter, bias | null, y, params, relu)
@@ -244,8 +263,7 @@ void conv2d(napi_env env, napi_value* args) {
   needs(y, s.dstSize, "y");
   if (bias.data != nullptr) needs(bias, s.outChannels, "bias");
   memory src(s.src, cpu(), x.data), dst(s.dst, cpu(), y.data), user(s.weights, cpu(), w.data);
-  if (plan.reorderWeights) plan.weightsReorder.execute(queue(), {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, *plan.weightsBuffer}});
-  std::unordered_map<int, memory> io{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, plan.reorderWeights ? *plan.weightsBuffer : user}, {DNNL_ARG_DST, dst}};
+  std::unordered_map<int, memory> io{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, readWeights(plan, user)}, {DNNL_ARG_DST, dst}};
   if (bias.data != nullptr) io.emplace(DNNL_ARG_BIAS, memory(s.bias, cpu(), bias.data));
   plan.main.execute(queue(), io);
   queue().wait();
@@ -261,8 +279,7 @@ void conv2dBackwardData(napi_env env, napi_value* args) {
   needs(w, s.weightsSize, "filter");
   needs(dx, s.srcSize, "dx");
   memory diffDst(s.dst, cpu(), dy.data), diffSrc(s.src, cpu(), dx.data), user(s.weights, cpu(), w.data);
-  if (plan.reorderWeights) plan.weightsReorder.execute(queue(), {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, *plan.weightsBuffer}});
-  plan.main.execute(queue(), {{DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_WEIGHTS, plan.reorderWeights ? *plan.weightsBuffer : user}, {DNNL_ARG_DIFF_SRC, diffSrc}});
+  plan.main.execute(queue(), {{DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_WEIGHTS, readWeights(plan, user)}, {DNNL_ARG_DIFF_SRC, diffSrc}});
   queue().wait();
 }
 
@@ -296,31 +313,24 @@ std::unordered_map<std::string, std::unique_ptr<MatmulPlan>>& matmulPlans() {
 }
 
 MatmulPlan& matmulPlan(const std::vector<int64_t>& p, bool withBias, bool relu) {
-  const std::string key = keyOf("matmul", p, (withBias ? 1 : 0) + (relu ? 2 : 0));
-  auto found = matmulPlans().find(key);
-  if (found != matmulPlans().end()) return *found->second;
-  const int64_t ba = p[0], bb = p[1], m = p[2], k = p[3], n = p[4];
-  const bool ta = p[5] != 0, tb = p[6] != 0;
-  if (ba != bb && ba != 1 && bb != 1) throw JsError{"matmul batches must match or be 1"};
-  const int64_t batch = ba > bb ? ba : bb;
-  auto plan = std::make_unique<MatmulPlan>();
-  plan->a = memory::desc({ba, m, k}, dt::f32, ta ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1});
-  plan->b = memory::desc({bb, k, n}, dt::f32, tb ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1});
-  plan->c = memory::desc({batch, m, n}, dt::f32, tag::abc);
-  plan->bias = memory::desc({1, 1, n}, dt::f32, tag::abc);
-  primitive_attr attr;
-  if (relu) {
-    dnnl::post_ops ops;
-    ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
-    attr.set_post_ops(ops);
-  }
-  auto d = withBias ? dnnl::matmul::desc(plan->a, plan->b, plan->bias, plan->c) : dnnl::matmul::desc(plan->a, plan->b, plan->c);
-  plan->main = dnnl::matmul(dnnl::matmul::primitive_desc(d, attr, cpu()));
-  plan->aSize = ba * m * k;
-  plan->bSize = bb * k * n;
-  plan->cSize = batch * m * n;
-  plan->n = n;
-  return *matmulPlans().emplace(key, std::move(plan)).first->second;
+  return cachedPlan(matmulPlans(), keyOf("matmul", p, (withBias ? 1 : 0) + (relu ? 2 : 0)), [&] {
+    const int64_t ba = p[0], bb = p[1], m = p[2], k = p[3], n = p[4];
+    const bool ta = p[5] != 0, tb = p[6] != 0;
+    if (ba != bb && ba != 1 && bb != 1) throw JsError{"matmul batches must match or be 1"};
+    const int64_t batch = ba > bb ? ba : bb;
+    auto plan = std::make_unique<MatmulPlan>();
+    plan->a = memory::desc({ba, m, k}, dt::f32, ta ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1});
+    plan->b = memory::desc({bb, k, n}, dt::f32, tb ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1});
+    plan->c = memory::desc({batch, m, n}, dt::f32, tag::abc);
+    plan->bias = memory::desc({1, 1, n}, dt::f32, tag::abc);
+    auto d = withBias ? dnnl::matmul::desc(plan->a, plan->b, plan->bias, plan->c) : dnnl::matmul::desc(plan->a, plan->b, plan->c);
+    plan->main = dnnl::matmul(dnnl::matmul::primitive_desc(d, reluAttr(relu), cpu()));
+    plan->aSize = ba * m * k;
+    plan->bSize = bb * k * n;
+    plan->cSize = batch * m * n;
+    plan->n = n;
+    return plan;
+  });
 }
 
 // matmul(a, b, bias | null, c, params, relu)

@@ -20,6 +20,29 @@ function sliceGrid(images: tf.Tensor4D, starts: readonly (readonly [number, numb
   });
 }
 
+type Grid = ReturnType<CpcFrontEnd['grid']>;
+
+/** A front end whose piece (row, col) starts at `start(row, col)` of the grid `grid` gives for the batch's image shape. */
+function gridFrontEnd(
+  config: CpcFrontEnd['config'] & { readonly kind: CpcFrontEnd['kind'] },
+  grid: (imageShape: readonly [number, number, number]) => Grid,
+  start: (row: number, col: number) => readonly [number, number],
+): CpcFrontEnd {
+  return {
+    kind: config.kind,
+    config,
+    grid,
+    split(images) {
+      assertRank('images', images, 4);
+      const [, h, w, c] = images.shape;
+      const { rows, cols, pieceShape } = grid([h, w, c]);
+      const starts: (readonly [number, number])[] = [];
+      for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) starts.push(start(r, q));
+      return sliceGrid(images, starts, [pieceShape[0], pieceShape[1]]);
+    },
+  };
+}
+
 /**
  * 1-D sequences: samples stored as [H, L, C] (a signal is [1, L, C]; an image read column by column is [H, W, 1]) are
  * cut along the width into windows of `window` steps every `hop` steps; each window [H, window, C] is one time step.
@@ -37,18 +60,9 @@ export function cpcSequence(options: { readonly window: number; readonly hop?: n
     if (w < window) invalidArgument('images', `samples at least ${window} wide (the window)`, `width ${w}`);
     return { rows: Math.floor((w - window) / hop) + 1, cols: 1, pieceShape: [h, window, c] as [number, number, number] };
   };
-  return {
-    kind: 'sequence',
-    config: { kind: 'sequence', window, hop },
-    grid,
-    split(images) {
-      assertRank('images', images, 4);
-      const [, h, w, c] = images.shape;
-      const { rows } = grid([h, w, c]);
-      return sliceGrid(images, Array.from({ length: rows }, (_, t) => [0, t * hop] as const), [h, window]);
-    },
-  };
+  return gridFrontEnd({ kind: 'sequence', window, hop }, grid, (t) => [0, t * hop]);
 }
+
 
 /**
  * Images cut into an overlapping grid of square patches (CPC for images, van den Oord et al. 2018 section 3.2: 64 x 64
@@ -70,17 +84,5 @@ export function cpcImage(options: { readonly patchSize: number; readonly stride?
       pieceShape: [patchSize, patchSize, c] as [number, number, number],
     };
   };
-  return {
-    kind: 'image',
-    config: { kind: 'image', patchSize, stride },
-    grid,
-    split(images) {
-      assertRank('images', images, 4);
-      const [, h, w, c] = images.shape;
-      const { rows, cols } = grid([h, w, c]);
-      const starts: [number, number][] = [];
-      for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) starts.push([r * stride, q * stride]);
-      return sliceGrid(images, starts, [patchSize, patchSize]);
-    },
-  };
+  return gridFrontEnd({ kind: 'image', patchSize, stride }, grid, (r, q) => [r * stride, q * stride]);
 }

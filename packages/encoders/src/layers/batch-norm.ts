@@ -6,11 +6,10 @@ import {
   assertOptions,
   assertPositive,
   assertPositiveInteger,
-  assertTensor,
   invalidArgument,
   namedVariable,
 } from '@selfsup/tensors';
-import { type Layer, assertLayerName, isTraining } from './layer.js';
+import { type Layer, assertChannelsLastInput, assertLayerName, isTraining } from './layer.js';
 
 export interface BatchNormOptions {
   /** Features (rank-2 inputs [N, C]) or channels (NHWC inputs [N, H, W, C]). */
@@ -76,10 +75,7 @@ export function batchNorm(options: BatchNormOptions): BatchNorm {
     runningVar,
     variables,
     apply(x: tf.Tensor, applyOptions?: ApplyOptions): tf.Tensor {
-      assertTensor(`${name} input`, x);
-      if (x.rank < 2 || x.rank > 4 || x.shape[x.rank - 1] !== channels) {
-        invalidArgument(`${name} input`, `a tensor of shape [N, ${channels}] or [N, H, W, ${channels}]`, x);
-      }
+      assertChannelsLastInput(name, x, channels, [2, 3, 4]);
       // Without affine parameters, pass constants: tfjs-core's batchNorm gradient saves `scale` for the backward
       // pass and fails on an undefined one.
       const scale = (): tf.Tensor => gamma?.variable ?? tf.ones([channels]);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ApplyOptions, NamedVariable } from '@selfsup/tensors';
-import { assertOptions, assertPositive, assertPositiveInteger, assertTensor, invalidArgument, namedVariable } from '@selfsup/tensors';
-import { type Layer, assertLayerName } from './layer.js';
+import { assertOptions, assertPositive, assertPositiveInteger, invalidArgument, namedVariable } from '@selfsup/tensors';
+import { type Layer, assertChannelsLastInput, assertLayerName } from './layer.js';
 
 export interface GroupNormOptions {
   readonly channels: number;
@@ -50,10 +50,7 @@ export function groupNorm(options: GroupNormOptions): GroupNorm {
     beta,
     variables,
     apply(x: tf.Tensor, _options?: ApplyOptions): tf.Tensor {
-      assertTensor(`${name} input`, x);
-      if ((x.rank !== 2 && x.rank !== 4) || x.shape[x.rank - 1] !== channels) {
-        invalidArgument(`${name} input`, `a tensor of shape [N, ${channels}] or [N, H, W, ${channels}]`, x);
-      }
+      assertChannelsLastInput(name, x, channels, [2, 4]);
       return tf.tidy(() => {
         const n = x.shape[0] as number;
         const grouped = tf.reshape(x, [n, -1, groups, channels / groups]);

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ApplyOptions, Module, NamedVariable } from '@selfsup/tensors';
-import { assertArray, assertModule, assertUniqueNames, disposeVariables, invalidArgument } from '@selfsup/tensors';
+import { assertArray, assertModule, assertTensor, assertUniqueNames, disposeVariables, invalidArgument } from '@selfsup/tensors';
 
 /**
  * A building block: a module (it owns named variables) with a forward pass. Layers put their local name in front of
@@ -36,4 +36,15 @@ export function disposer(variables: readonly NamedVariable[]): () => void {
 /** True when the options ask for training mode. */
 export function isTraining(options: ApplyOptions | undefined): boolean {
   return options?.training === true;
+}
+
+/**
+ * Checks the input of a per-channel layer (the norms) called `name`: a tensor of one of `ranks` whose last axis holds
+ * `channels` entries.
+ */
+export function assertChannelsLastInput(name: string, x: tf.Tensor, channels: number, ranks: readonly number[]): void {
+  assertTensor(`${name} input`, x);
+  if (!ranks.includes(x.rank) || x.shape[x.rank - 1] !== channels) {
+    invalidArgument(`${name} input`, `a tensor of shape [N, ${channels}] or [N, H, W, ${channels}]`, x);
+  }
 }

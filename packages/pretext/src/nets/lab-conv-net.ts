@@ -1,23 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type ActivationName, type InitOptions, type NormKind, defineEncoder, globalAvgPool, resolveRng } from '@selfsup/encoders';
+import { defineEncoder, globalAvgPool, resolveRng } from '@selfsup/encoders';
 import type { ApplyOptions, Encoder } from '@selfsup/tensors';
 import { assertOneOf, assertOptions, invalidArgument } from '@selfsup/tensors';
 import { normalizeAb, normalizeLightness, splitLab } from '../color/lab-channels.js';
-import { type ConvTrunk, convTrunk } from './conv-trunk.js';
+import { type ConvTrunk, type ConvTrunkOptions, convTrunk } from './conv-trunk.js';
 
 /** What a Lab network reads: the lightness (colorization), the chroma, or both through two halves (split-brain). */
 export const LAB_INPUTS = ['lightness', 'ab', 'split'] as const;
 export type LabInput = (typeof LAB_INPUTS)[number];
 
-export interface LabConvNetOptions extends InitOptions {
+/** A trunk's options (`channels`: of each half for 'split'), without `inChannels`, which `input` sets. */
+export interface LabConvNetOptions extends Omit<ConvTrunkOptions, 'inChannels'> {
   readonly input: LabInput;
-  /** Channels of each conv block (of each half for 'split'). Default [32, 64, 128]. */
-  readonly channels?: readonly number[];
-  /** Strides; default 1, 2, 2, ... (features at 1/4 resolution after three blocks, as Zhang et al. predict). */
-  readonly strides?: readonly number[];
-  readonly kernelSize?: number;
-  readonly norm?: NormKind;
-  readonly activation?: ActivationName;
 }
 
 /**

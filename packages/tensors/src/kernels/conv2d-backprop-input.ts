@@ -1,7 +1,7 @@
 import { Conv2DBackpropInput, backend_util } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { phasedInputGradient } from './input-gradient.js';
+import { inputGradientGeometry, phasedInputGradient } from './input-gradient.js';
 import { callKernel, release, stockKernel, transpose } from './wasm-ops.js';
 
 /**
@@ -31,16 +31,7 @@ function conv2dBackpropInput(args: {
   if (useStock(info)) return callKernel(Conv2DBackpropInput, backend, { dy, filter }, attrs, true);
   const channelsLast = info.dataFormat === 'channelsLast';
   const dyNhwc = channelsLast ? dy : transpose(backend, dy, [0, 2, 3, 1]);
-  const geometry = {
-    batch: info.batchSize,
-    height: info.inHeight,
-    width: info.inWidth,
-    channels: info.inChannels,
-    strideHeight: info.strideHeight,
-    strideWidth: info.strideWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  };
+  const geometry = inputGradientGeometry(info);
   const dx = phasedInputGradient(backend, dyNhwc, filter, geometry, false);
   if (channelsLast) return dx;
   const dxNchw = transpose(backend, dx, [0, 3, 1, 2]);

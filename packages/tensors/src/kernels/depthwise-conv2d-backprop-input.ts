@@ -1,7 +1,7 @@
 import { DepthwiseConv2dNativeBackpropInput, backend_util } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { DepthwiseConv2dNativeBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { dilatedInputGradient, phasedInputGradient } from './input-gradient.js';
+import { dilatedInputGradient, inputGradientGeometry, phasedInputGradient } from './input-gradient.js';
 
 /**
  * The input gradient of a depthwise conv2d, which stock wasm lacks: depthwise XNNPACK convolutions of dy with the
@@ -25,18 +25,7 @@ function depthwiseConv2dBackpropInput(args: {
     dimRoundingMode,
     true,
   );
-  const geometry = {
-    batch: info.batchSize,
-    height: info.inHeight,
-    width: info.inWidth,
-    channels: info.inChannels,
-    strideHeight: info.strideHeight,
-    strideWidth: info.strideWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-    dilationHeight: info.dilationHeight,
-    dilationWidth: info.dilationWidth,
-  };
+  const geometry = inputGradientGeometry(info);
   if (info.dilationHeight === 1 && info.dilationWidth === 1) return phasedInputGradient(backend, dy, filter, geometry, true);
   return dilatedInputGradient(backend, dy, filter, geometry, true);
 }

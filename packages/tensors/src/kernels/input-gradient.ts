@@ -1,4 +1,4 @@
-import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { TensorInfo, backend_util } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { convolve, fromValues, release, reshape, sum, zeros } from './wasm-ops.js';
 
@@ -13,6 +13,24 @@ export interface InputGradientGeometry {
   readonly strideWidth: number;
   readonly padTop: number;
   readonly padLeft: number;
+}
+
+/** The input-gradient geometry of a conv2d's (or depthwise conv2d's) computed info, with its dilations. */
+export function inputGradientGeometry(
+  info: backend_util.Conv2DInfo,
+): InputGradientGeometry & { readonly dilationHeight: number; readonly dilationWidth: number } {
+  return {
+    batch: info.batchSize,
+    height: info.inHeight,
+    width: info.inWidth,
+    channels: info.inChannels,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+    dilationHeight: info.dilationHeight,
+    dilationWidth: info.dilationWidth,
+  };
 }
 
 /** One residue class of input positions along an axis: positions first, first + s, ... (count of them). */

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NamedVariable } from '../contracts.js';
 import { assertInRange, assertNamedVariables, assertNonNegative, assertOptions, assertPositive } from '../validate.js';
 import { namedVariable } from '../variables.js';
+import { forEachGradient, slotVariables, withL2Decay } from './update.js';
 import type { AdamConfig, Optimizer } from './optimizer.js';
 
 /** Adam (Kingma & Ba 2015) with bias correction; AdamW's decoupled weight decay when `decoupled`. */
@@ -17,8 +18,8 @@ export function adam(params: readonly NamedVariable[], config: Omit<AdamConfig, 
   assertPositive('epsilon', epsilon);
   assertNonNegative('weightDecay', weightDecay);
   const trainable = params.filter((p) => p.trainable);
-  const m = trainable.map((p) => namedVariable(`optimizer/${p.name}/m`, tf.zerosLike(p.variable), false));
-  const v = trainable.map((p) => namedVariable(`optimizer/${p.name}/v`, tf.zerosLike(p.variable), false));
+  const m = slotVariables(trainable, 'm');
+  const v = slotVariables(trainable, 'v');
   const count = namedVariable('optimizer/step', tf.scalar(0, 'int32'), false);
   return {
     name: 'adam',
@@ -30,10 +31,8 @@ export function adam(params: readonly NamedVariable[], config: Omit<AdamConfig, 
         // PyTorch's form: p -= lr * m_hat / (sqrt(v_hat) + eps).
         const c1 = 1 / (1 - beta1 ** t);
         const c2 = 1 / (1 - beta2 ** t);
-        trainable.forEach((p, i) => {
-          const g0 = grads[i];
-          if (g0 === undefined) return;
-          const g = weightDecay > 0 && !config.decoupled ? tf.add(g0, tf.mul(p.variable, weightDecay)) : g0;
+        forEachGradient(trainable, grads, (p, g0, i) => {
+          const g = config.decoupled ? g0 : withL2Decay(g0, p.variable, weightDecay);
           const mi = m[i]!.variable;
           const vi = v[i]!.variable;
           mi.assign(tf.add(tf.mul(mi, beta1), tf.mul(g, 1 - beta1)));

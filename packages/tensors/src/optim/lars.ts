@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedVariable } from '../contracts.js';
 import { assertInRange, assertNamedVariables, assertNonNegative, assertOptions, assertPositive } from '../validate.js';
-import { namedVariable } from '../variables.js';
 import type { LarsConfig, Optimizer } from './optimizer.js';
+import { forEachGradient, momentumUpdate, slotVariables, withL2Decay } from './update.js';
 
 /**
  * LARS (You, Gitman & Ginsburg 2017), as used for large-batch SimCLR and BYOL: each layer's step is scaled by the trust
@@ -20,33 +20,27 @@ export function lars(params: readonly NamedVariable[], config: Omit<LarsConfig, 
   assertNonNegative('weightDecay', weightDecay);
   assertPositive('eta', eta);
   const trainable = params.filter((p) => p.trainable);
-  const slots = trainable.map((p) => namedVariable(`optimizer/${p.name}/momentum`, tf.zerosLike(p.variable), false));
+  const slots = slotVariables(trainable, 'momentum');
   return {
     name: 'lars',
     variables: slots,
     applyGradients(grads, lr) {
-      tf.tidy(() => {
-        trainable.forEach((p, i) => {
-          const g0 = grads[i];
-          if (g0 === undefined) return;
-          const adapt = !(exclude && p.variable.rank <= 1);
-          let g = adapt && weightDecay > 0 ? tf.add(g0, tf.mul(p.variable, weightDecay)) : g0;
-          if (adapt) {
-            const wNorm = tf.norm(p.variable);
-            const gNorm = tf.norm(g);
-            // Trust ratio 1 where either norm is zero (fresh zero-initialised layers, zero gradients).
-            const ratio = tf.where(
-              tf.logicalAnd(tf.greater(wNorm, 0), tf.greater(gNorm, 0)),
-              tf.div(tf.mul(wNorm, eta), gNorm),
-              tf.onesLike(wNorm),
-            );
-            g = tf.mul(g, ratio);
-          }
-          const v = slots[i]!.variable;
-          const next = tf.add(tf.mul(v, momentum), g);
-          v.assign(next);
-          p.variable.assign(tf.sub(p.variable, tf.mul(next, lr)));
-        });
+      forEachGradient(trainable, grads, (p, g0, i) => {
+        const adapt = !(exclude && p.variable.rank <= 1);
+        let g = adapt ? withL2Decay(g0, p.variable, weightDecay) : g0;
+        if (adapt) {
+          const wNorm = tf.norm(p.variable);
+          const gNorm = tf.norm(g);
+          // Trust ratio 1 where either norm is zero (fresh zero-initialised layers, zero gradients).
+          const ratio = tf.where(
+            tf.logicalAnd(tf.greater(wNorm, 0), tf.greater(gNorm, 0)),
+            tf.div(tf.mul(wNorm, eta), gNorm),
+            tf.onesLike(wNorm),
+          );
+          g = tf.mul(g, ratio);
+        }
+        const next = momentumUpdate(slots[i]!.variable, g, momentum);
+        p.variable.assign(tf.sub(p.variable, tf.mul(next, lr)));
       });
     },
     dispose() {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedVariable } from '../contracts.js';
 import { assertInRange, assertNamedVariables, assertNonNegative, assertOptions } from '../validate.js';
-import { namedVariable } from '../variables.js';
 import type { Optimizer, SgdConfig } from './optimizer.js';
+import { forEachGradient, momentumUpdate, slotVariables, withL2Decay } from './update.js';
 
 /** SGD with (optionally Nesterov) momentum and L2 weight decay, with PyTorch's update rule. */
 export function sgd(params: readonly NamedVariable[], config: Omit<SgdConfig, 'type'> = {}): Optimizer {
@@ -13,26 +13,20 @@ export function sgd(params: readonly NamedVariable[], config: Omit<SgdConfig, 't
   assertInRange('momentum', momentum, 0, 1);
   assertNonNegative('weightDecay', weightDecay);
   const trainable = params.filter((p) => p.trainable);
-  const slots = momentum > 0 ? trainable.map((p) => namedVariable(`optimizer/${p.name}/momentum`, tf.zerosLike(p.variable), false)) : [];
+  const slots = momentum > 0 ? slotVariables(trainable, 'momentum') : [];
   return {
     name: 'sgd',
     variables: slots,
     applyGradients(grads, lr) {
-      tf.tidy(() => {
-        trainable.forEach((p, i) => {
-          const g0 = grads[i];
-          if (g0 === undefined) return;
-          const g = weightDecay > 0 ? tf.add(g0, tf.mul(p.variable, weightDecay)) : g0;
-          if (momentum > 0) {
-            const v = slots[i]!.variable;
-            const next = tf.add(tf.mul(v, momentum), g);
-            v.assign(next);
-            const step = config.nesterov ? tf.add(g, tf.mul(next, momentum)) : next;
-            p.variable.assign(tf.sub(p.variable, tf.mul(step, lr)));
-          } else {
-            p.variable.assign(tf.sub(p.variable, tf.mul(g, lr)));
-          }
-        });
+      forEachGradient(trainable, grads, (p, g0, i) => {
+        const g = withL2Decay(g0, p.variable, weightDecay);
+        if (momentum > 0) {
+          const next = momentumUpdate(slots[i]!.variable, g, momentum);
+          const step = config.nesterov ? tf.add(g, tf.mul(next, momentum)) : next;
+          p.variable.assign(tf.sub(p.variable, tf.mul(step, lr)));
+        } else {
+          p.variable.assign(tf.sub(p.variable, tf.mul(g, lr)));
+        }
       });
     },
     dispose() {
