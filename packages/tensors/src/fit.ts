@@ -110,6 +110,12 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
         loop.epoch += 1;
       }
     }
+    // A run resumed from the checkpoint of its last step (or stopped at an epoch's end) has its epoch still open:
+    // close it as an uninterrupted run does, so that both end with the same loop state.
+    if (loop.position >= stepsPerEpoch) {
+      loop.position = 0;
+      loop.epoch += 1;
+    }
     if (stoppedBy === 'completed' && options.maxSteps !== undefined && loop.step >= options.maxSteps && options.maxSteps < plan.epochs * stepsPerEpoch) {
       stoppedBy = 'maxSteps';
     }

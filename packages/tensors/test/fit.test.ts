@@ -91,6 +91,38 @@ describe('fit', () => {
     data.dispose?.();
   });
 
+  it('resumed from the checkpoint of its last step, ends with the loop state of an uninterrupted run', async () => {
+    // The kill-and-resume suite found this: killed after the last step's checkpoint but before the final one.
+    const options = { batchSize: 8, epochs: 2, seed: 3, progress: false as const, learningRate: 0.02 };
+    const data = tensorDataset(randomImages(40, [4, 4, 1]));
+    const dir = tempDir();
+    const loopOf = async (name: string) => {
+      const saved = await loadCheckpoint(path.join(dir, name));
+      tf.dispose([...saved.tensors.values()]);
+      return saved.config['loop'];
+    };
+    const full = toyMethod([4, 4, 1]);
+    await fit(full, data, { ...options, checkpoint: { store: checkpointDirectory(path.join(dir, 'full')), everySteps: 1 } });
+    const first = toyMethod([4, 4, 1]);
+    const store = checkpointDirectory(path.join(dir, 'cut'));
+    // everySteps 1 saves after step 10 (position 5 of 5); the abort stops the run before the epoch is closed.
+    const controller = new AbortController();
+    const r1 = await fit(first, data, {
+      ...options,
+      checkpoint: { store, everySteps: 1 },
+      signal: controller.signal,
+      callbacks: { onStepEnd: (info) => void (info.step === 9 && controller.abort()) },
+    });
+    expect(r1.steps).toBe(10);
+    const second = toyMethod([4, 4, 1]);
+    const r2 = await fit(second, data, { ...options, checkpoint: { store, everySteps: 1 }, resume: true });
+    expect(r2.resumedFromStep).toBe(10);
+    expect(r2.epochs).toBe(2);
+    expect(await loopOf('cut')).toEqual(await loopOf('full'));
+    for (const m of [full, first, second]) m.dispose();
+    data.dispose?.();
+  });
+
   it('stops on a non-finite loss naming the step and keeps the last good checkpoint', async () => {
     const dir = tempDir();
     const store = checkpointDirectory(path.join(dir, 'ckpt'));
