@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Module, NamedVariable } from './contracts.js';
 import { invalidArgument } from './errors.js';
-import { assertNamedVariables, assertRank, assertShape } from './validate.js';
+import { assertModule, assertNamedVariables, assertRank, assertShape } from './validate.js';
 import { assertUniqueNames, scopeVariables } from './variables.js';
 
 /**
@@ -55,6 +55,7 @@ export function methodVariables(parts: readonly MethodPart[]): NamedVariable[] {
 
 /** The same variables listed with `trainable: false` (the tf variables themselves are left as they are). */
 export function frozen(variables: readonly NamedVariable[]): NamedVariable[] {
+  assertNamedVariables('variables', variables);
   return variables.map((v) => ({ ...v, trainable: false }));
 }
 
@@ -221,6 +222,8 @@ type WithVariables = { readonly variables: readonly { readonly name: string; rea
  * online network). Fails when a name is missing or a shape differs.
  */
 export function copyWeights(target: WithVariables, source: WithVariables): void {
+  assertModule('target', target);
+  assertModule('source', source);
   const sources = new Map(source.variables.map((v) => [v.name, v.variable]));
   for (const t of target.variables) {
     const s = sources.get(t.name);

@@ -180,6 +180,7 @@ export function colorization(options: ColorizationOptions): Colorization {
           const batchCounts = abBinCounts(targets.ab, { bins, sampleMask: targets.sampleMask });
           kept.set('batchCounts', batchCounts);
           const sum = tf.tidy(() => tf.add(counts.variable, batchCounts));
+          batchCounts.dispose(); // kept holds its own copy
           current = rebalance(sum.dataSync());
           sum.dispose();
         }

@@ -208,6 +208,7 @@ export function inpainting(options: InpaintingOptions): Inpainting {
       tf.dispose(list);
       tf.dispose(grads);
       kept.set('discriminator', value);
+      value.dispose();
       kept.delete('completed');
       kept.delete('masks');
     },
