@@ -1,8 +1,7 @@
 // Node-only: checkpoint files. Kept out of the main entry so that browsers can import @selfsup/encoders.
-import type * as tf from '@tensorflow/tfjs-core';
-import type { Encoder, JsonObject, NamedVariable } from '@selfsup/tensors';
+import type { Encoder, JsonObject } from '@selfsup/tensors';
 import { SelfsupError, invalidArgument } from '@selfsup/tensors';
-import { loadCheckpoint, saveCheckpoint } from '@selfsup/tensors/node';
+import { assignCheckpointTensors, loadCheckpoint, saveCheckpoint } from '@selfsup/tensors/node';
 import { withoutInitialisation } from './init.js';
 import { buildEncoder } from './registry.js';
 
@@ -35,29 +34,6 @@ function readHeader(dir: string, config: JsonObject): { architecture: string; co
   return { architecture, config: encoderConfig as JsonObject };
 }
 
-function assign(dir: string, variables: readonly NamedVariable[], tensors: Map<string, tf.Tensor>): void {
-  for (const v of variables) {
-    const t = tensors.get(v.name);
-    if (t === undefined) throw new SelfsupError('CHECKPOINT_MISMATCH', `checkpoint ${dir} has no variable "${v.name}"`, { dir, variable: v.name });
-    if (t.shape.length !== v.variable.shape.length || t.shape.some((d, i) => d !== v.variable.shape[i])) {
-      throw new SelfsupError(
-        'CHECKPOINT_MISMATCH',
-        `checkpoint ${dir}: variable "${v.name}" has shape [${t.shape.join(', ')}], the encoder expects [${v.variable.shape.join(', ')}]`,
-        { dir, variable: v.name },
-      );
-    }
-  }
-  const wanted = new Set(variables.map((v) => v.name));
-  const extra = [...tensors.keys()].filter((k) => !wanted.has(k));
-  if (extra.length > 0) {
-    throw new SelfsupError('CHECKPOINT_MISMATCH', `checkpoint ${dir} has variables the encoder does not: ${extra.slice(0, 5).map((e) => `"${e}"`).join(', ')}`, {
-      dir,
-      extra,
-    });
-  }
-  for (const v of variables) v.variable.assign(tensors.get(v.name) as tf.Tensor);
-}
-
 export interface LoadEncoderOptions {
   /** The architecture the caller expects: a checkpoint of another one is a CHECKPOINT_MISMATCH error. */
   readonly architecture?: string;
@@ -86,7 +62,7 @@ export async function loadEncoder(dir: string, options: LoadEncoderOptions = {})
     // Every variable is loaded below: skip drawing initial weights.
     const encoder = withoutInitialisation(() => buildEncoder(header.architecture, header.config));
     try {
-      assign(dir, encoder.variables, tensors);
+      assignCheckpointTensors(dir, encoder.variables, tensors, 'encoder');
     } catch (error) {
       encoder.dispose();
       throw error;
@@ -113,7 +89,7 @@ export async function restoreEncoder(dir: string, encoder: Encoder): Promise<voi
         { dir, architecture: header.architecture },
       );
     }
-    assign(dir, encoder.variables, tensors);
+    assignCheckpointTensors(dir, encoder.variables, tensors, 'encoder');
   } finally {
     for (const t of tensors.values()) t.dispose();
   }

@@ -190,35 +190,45 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
 }
 
 /**
+ * Assigns a loaded checkpoint's tensors to `variables`, matched by name. Every variable must be present with the
+ * same shape, and the checkpoint may hold no other; a missing, extra or differently shaped entry is a
+ * CHECKPOINT_MISMATCH error naming it (and `owner`, what the variables belong to: "model", "encoder"). Nothing is
+ * assigned unless everything matches. The tensors stay the caller's.
+ */
+export function assignCheckpointTensors(dir: string, variables: readonly NamedVariable[], tensors: ReadonlyMap<string, tf.Tensor>, owner = 'model'): void {
+  for (const v of variables) {
+    const t = tensors.get(v.name);
+    if (t === undefined) {
+      throw new SelfsupError('CHECKPOINT_MISMATCH', `checkpoint ${dir} has no variable "${v.name}"`, { dir, variable: v.name });
+    }
+    if (t.shape.length !== v.variable.shape.length || t.shape.some((d, i) => d !== v.variable.shape[i])) {
+      throw new SelfsupError(
+        'CHECKPOINT_MISMATCH',
+        `checkpoint ${dir}: variable "${v.name}" has shape [${t.shape.join(', ')}], the ${owner} expects [${v.variable.shape.join(', ')}]`,
+        { dir, variable: v.name },
+      );
+    }
+  }
+  const wanted = new Set(variables.map((v) => v.name));
+  const extra = [...tensors.keys()].filter((k) => !wanted.has(k));
+  if (extra.length > 0) {
+    throw new SelfsupError(
+      'CHECKPOINT_MISMATCH',
+      `checkpoint ${dir} has variables the ${owner} does not: ${extra.slice(0, 5).map((e) => `"${e}"`).join(', ')}${extra.length > 5 ? ', ...' : ''}`,
+      { dir, extra },
+    );
+  }
+  for (const v of variables) v.variable.assign(tensors.get(v.name) as tf.Tensor);
+}
+
+/**
  * Loads a checkpoint into existing variables. Every variable must be present with the same shape; a missing,
  * extra or differently shaped entry is an error naming it. Returns the saved config.
  */
 export async function restoreVariables(dir: string, variables: readonly NamedVariable[]): Promise<JsonObject> {
   const { config, tensors } = await loadCheckpoint(dir);
   try {
-    for (const v of variables) {
-      const t = tensors.get(v.name);
-      if (t === undefined) {
-        throw new SelfsupError('CHECKPOINT_MISMATCH', `checkpoint ${dir} has no variable "${v.name}"`, { dir, variable: v.name });
-      }
-      if (t.shape.length !== v.variable.shape.length || t.shape.some((d, i) => d !== v.variable.shape[i])) {
-        throw new SelfsupError(
-          'CHECKPOINT_MISMATCH',
-          `checkpoint ${dir}: variable "${v.name}" has shape [${t.shape.join(', ')}], the model expects [${v.variable.shape.join(', ')}]`,
-          { dir, variable: v.name },
-        );
-      }
-    }
-    const wanted = new Set(variables.map((v) => v.name));
-    const extra = [...tensors.keys()].filter((k) => !wanted.has(k));
-    if (extra.length > 0) {
-      throw new SelfsupError(
-        'CHECKPOINT_MISMATCH',
-        `checkpoint ${dir} has variables the model does not: ${extra.slice(0, 5).map((e) => `"${e}"`).join(', ')}${extra.length > 5 ? ', ...' : ''}`,
-        { dir, extra },
-      );
-    }
-    for (const v of variables) v.variable.assign(tensors.get(v.name) as tf.Tensor);
+    assignCheckpointTensors(dir, variables, tensors);
     return config;
   } finally {
     for (const t of tensors.values()) t.dispose();

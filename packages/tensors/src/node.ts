@@ -1,5 +1,5 @@
 // Node-only parts: files (data sets, images, checkpoints). Kept out of the main entry so that browsers can import it.
-export { loadCheckpoint, restoreVariables, saveCheckpoint } from './checkpoint.js';
+export { assignCheckpointTensors, loadCheckpoint, restoreVariables, saveCheckpoint } from './checkpoint.js';
 export type { LoadedCheckpoint } from './checkpoint.js';
 export { checkpointDirectory } from './checkpoint-store.js';
 export {
