@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { JsonObject, NamedVariable } from './contracts.js';
 import { SelfsupError, invalidArgument } from './errors.js';
+import { assertNamedVariables } from './validate.js';
 
 /**
  * Checkpoints in the tfjs layers-model layout: `model.json` (config + weights manifest) and one `weights.bin`.
@@ -196,6 +197,12 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
  * assigned unless everything matches. The tensors stay the caller's.
  */
 export function assignCheckpointTensors(dir: string, variables: readonly NamedVariable[], tensors: ReadonlyMap<string, tf.Tensor>, owner = 'model'): void {
+  if (typeof dir !== 'string') invalidArgument('dir', 'the checkpoint directory (a string, for messages)', dir);
+  assertNamedVariables('variables', variables as unknown);
+  if (!(tensors instanceof Map) || [...tensors.values()].some((t) => !(t instanceof tf.Tensor))) {
+    invalidArgument('tensors', 'a Map from variable names to tensors (loadCheckpoint(dir).tensors)', tensors);
+  }
+  if (typeof owner !== 'string') invalidArgument('owner', 'a string naming what the variables belong to', owner);
   for (const v of variables) {
     const t = tensors.get(v.name);
     if (t === undefined) {
