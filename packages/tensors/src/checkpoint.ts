@@ -199,7 +199,7 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
 export function assignCheckpointTensors(dir: string, variables: readonly NamedVariable[], tensors: ReadonlyMap<string, tf.Tensor>, owner = 'model'): void {
   if (typeof dir !== 'string') invalidArgument('dir', 'the checkpoint directory (a string, for messages)', dir);
   assertNamedVariables('variables', variables as unknown);
-  if (!(tensors instanceof Map) || [...tensors.values()].some((t) => !(t instanceof tf.Tensor))) {
+  if (!((tensors as unknown) instanceof Map) || [...tensors.values()].some((t) => !(t instanceof tf.Tensor))) {
     invalidArgument('tensors', 'a Map from variable names to tensors (loadCheckpoint(dir).tensors)', tensors);
   }
   if (typeof owner !== 'string') invalidArgument('owner', 'a string naming what the variables belong to', owner);
