@@ -59,4 +59,4 @@ export type { EmbeddingPlotOptions, EmbeddingSvgOptions } from './plots/embeddin
 export { barChartSpec, barChartSvg } from './plots/bar-chart.js';
 export type { BarChartOptions, BarEntry } from './plots/bar-chart.js';
 export { lossCurveSpec, lossCurveSvg, smooth } from './plots/loss-curve.js';
-export type { LossCurveOptions, LossSeries } from './plots/loss-curve.js';
+export type { LossCurveOptions, LossCurvePanel, LossSeries, MetricSeries } from './plots/loss-curve.js';
