@@ -70,6 +70,7 @@ export class PretrainMonitor {
   readonly entries: MonitorEntry[] = [];
   private lastReading: MonitorReading | undefined;
   private bar: MonitorProgress | undefined;
+  private barText = 'k-NN -';
 
   private constructor(
     private readonly encoder: Encoder,
@@ -105,7 +106,7 @@ export class PretrainMonitor {
 
   /** A progress bar whose line ends with the last reading (pass it to fit's `progress`). */
   async progressBar(): Promise<ProgressReporter> {
-    this.bar = await monitorProgress();
+    this.bar = await monitorProgress(this.barText);
     return this.bar;
   }
 
@@ -121,7 +122,8 @@ export class PretrainMonitor {
       seconds: reading.seconds,
     };
     this.entries.push(entry);
-    this.bar?.setMonitor(`k-NN ${percent(entry.knnTop1)} std ${entry.embeddingStd.toFixed(3)} rank ${entry.effectiveRank.toFixed(1)}`);
+    this.barText = `k-NN ${percent(entry.knnTop1)} std ${entry.embeddingStd.toFixed(3)} rank ${entry.effectiveRank.toFixed(1)}`;
+    this.bar?.setMonitor(this.barText);
     this.write?.(
       `  step ${stepsDone}: monitor k-NN top-1 ${percent(entry.knnTop1)}, embedding std ${entry.embeddingStd.toFixed(4)} ` +
         `(1/sqrt(D) ${reading.embeddingStdReference.toFixed(4)}), effective rank ${entry.effectiveRank.toFixed(1)} (${entry.seconds.toFixed(1)} s)\n`,
@@ -174,7 +176,7 @@ interface MonitorProgress extends ProgressReporter {
 }
 
 /** fit's terminal bar (cli-progress on stderr) with the monitor's last reading at the end of the line. */
-async function monitorProgress(): Promise<MonitorProgress> {
+async function monitorProgress(monitor: string): Promise<MonitorProgress> {
   const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     {
@@ -185,22 +187,25 @@ async function monitorProgress(): Promise<MonitorProgress> {
     },
     cliProgress.Presets.shades_classic,
   );
-  let fields: Record<string, string | number> = { label: '', loss: '-', ips: '-', monitor: 'k-NN -' };
+  let fields: Record<string, string | number> = { label: '', loss: '-', ips: '-', monitor };
+  let running = false;
   return {
     start(total, label) {
       fields = { ...fields, label };
       bar.start(total, 0, fields);
+      running = true;
     },
     update(done, values) {
       fields = { ...fields, ...values };
       bar.update(done, fields);
     },
     stop() {
-      bar.stop();
+      if (running) bar.stop();
+      running = false;
     },
     setMonitor(text) {
       fields = { ...fields, monitor: text };
-      bar.update(fields);
+      if (running) bar.update(fields);
     },
   };
 }
