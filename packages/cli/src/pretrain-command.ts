@@ -10,9 +10,10 @@ import { checkCommandArguments } from './checks.js';
 import { loadEvalData, parseDataSpec } from './data.js';
 import { readConfigFile, resolveMethodOptions } from './method-options.js';
 import { kebabCase, methodTable } from './methods.js';
+import { type MonitorEntry, type MonitorFlags, PretrainMonitor, checkMonitorFlags } from './pretrain-monitor.js';
 
 /** Parsed options of `selfsup pretrain`. */
-export interface PretrainCommandOptions {
+export interface PretrainCommandOptions extends MonitorFlags {
   readonly method: string;
   readonly data: string;
   readonly arch: string;
@@ -93,6 +94,8 @@ export interface PretrainResult {
     readonly config: JsonObject;
   };
   readonly encoder: { readonly architecture: string; readonly config: JsonObject };
+  /** The online monitor's readings (absent with --no-monitor or unlabelled data). */
+  readonly monitor?: readonly MonitorEntry[];
 }
 
 /** The settings a resumed run must share with the run it continues. */
@@ -144,6 +147,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
   checkCommandArguments(options, io, ['method', 'data', 'arch', 'out']);
   const preset = methodTable(io.presets ?? []).find(options.method);
   parseDataSpec(options.data);
+  checkMonitorFlags(options);
   const config = options.config !== undefined ? await readConfigFile(options.config) : undefined;
   const methodOptions = resolveMethodOptions(preset, {
     ...(config !== undefined ? { config } : {}),
@@ -214,6 +218,16 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       io.stderr(`selfsup pretrain: ${preset.description}\n`);
       io.stderr(`  data ${data.source} (${data.train.size} images ${inputShape.join('x')}), encoder ${options.arch}, backend ${backend.description}\n`);
     }
+    const monitor = PretrainMonitor.create({
+      flags: options,
+      encoder: method.encoder,
+      train: data.train,
+      seed: options.seed,
+      plannedSteps: options.epochs * Math.floor(data.train.size / batchSize),
+      ...(!options.quiet && !io.interactive ? { write: io.stderr } : {}),
+    });
+    // A fresh run's first reading is the random initialisation: the reference the training should beat.
+    if (monitor !== undefined && !options.resume) await monitor.measure(0);
     let lastLine = 0;
     const result = await fit(method, data.train, {
       batchSize,
@@ -225,22 +239,26 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       ...(options.timeBudget !== undefined ? { timeBudgetSeconds: options.timeBudget } : {}),
       ...(options.budgetClock !== undefined ? { timeBudgetClock: options.budgetClock } : {}),
       ...(options.gradientClip !== undefined ? { gradientClipNorm: options.gradientClip } : {}),
-      progress: !options.quiet && io.interactive,
+      progress: !options.quiet && io.interactive ? ((await monitor?.progressBar()) ?? true) : false,
+      // The monitor's readings are not training time (log.json reports their time apart).
+      ...(monitor !== undefined ? { timeBudgetExcludesCallbacks: true } : {}),
       checkpoint: { store: checkpointDirectory(path.join(out, PRETRAIN_FILES.checkpoint)), everySteps: options.checkpointEvery },
       resume: options.resume,
       // Streaming folders read the next batch's files while a step computes.
       prefetchBatches: 1,
       callbacks: {
-        onStepEnd(info) {
+        async onStepEnd(info) {
           history.push(info);
           // Without a terminal, one line every 10 seconds instead of a bar.
           if (!options.quiet && !io.interactive && performance.now() - lastLine > 10_000) {
             lastLine = performance.now();
             io.stderr(`  step ${info.step + 1}: loss ${info.loss.toFixed(4)}, ${Math.round(info.imagesPerSecond)} images/s\n`);
           }
+          await monitor?.afterStep(info.step + 1);
         },
       },
     });
+    await monitor?.finish(result.steps);
     const skipped = data.skipped?.() ?? [];
     if (skipped.length > 0) {
       io.stderr(
@@ -263,6 +281,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       history: steps,
       method: { name: preset.name, options: methodOptions, config: method.config },
       encoder: { architecture: method.encoder.architecture, config: method.encoder.config },
+      ...(monitor !== undefined ? { monitor: monitor.entries } : {}),
     };
     await writeJson(path.join(out, PRETRAIN_FILES.log), {
       command: 'selfsup pretrain',
@@ -276,20 +295,23 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       stoppedBy: result.stoppedBy,
       seconds: result.seconds,
       history: steps.map(({ metrics, ...h }) => ({ ...h, ...metrics })),
+      ...(monitor !== undefined ? { monitorSettings: monitor.settings(), monitor: monitor.entries.map((e) => ({ ...e })) } : {}),
     });
+    const monitorPanel = monitor?.panel(preset.name);
     if (history.length > 0) {
       await writeSvg(
         path.join(out, PRETRAIN_FILES.lossCurve),
         await lossCurveSvg([{ name: preset.name, losses: history.map((h) => h.loss), steps: history.map((h) => h.step) }], {
           title: `${preset.name} on ${data.train.name}`,
           smoothing: 0.9,
+          ...(monitorPanel !== undefined ? { panel: monitorPanel } : {}),
         }),
       );
     }
     const last = history.at(-1);
     io.stdout(
       `${preset.name}: ${result.steps} steps (${result.stoppedBy}) in ${result.seconds.toFixed(1)} s` +
-        `${last !== undefined ? `, last loss ${last.loss.toFixed(4)}` : ''}; encoder saved to ${encoderDir}\n`,
+        `${last !== undefined ? `, last loss ${last.loss.toFixed(4)}` : ''}${monitorSummary(monitor)}; encoder saved to ${encoderDir}\n`,
     );
     return pretrained;
   } finally {
@@ -297,4 +319,10 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
     data.train.dispose?.();
     data.test.dispose?.();
   }
+}
+
+function monitorSummary(monitor: PretrainMonitor | undefined): string {
+  const [first, last] = [monitor?.entries[0], monitor?.entries.at(-1)];
+  if (first === undefined || last === undefined) return '';
+  return `, monitor k-NN top-1 ${(100 * last.knnTop1).toFixed(1)}% (step ${first.step}: ${(100 * first.knnTop1).toFixed(1)}%)`;
 }

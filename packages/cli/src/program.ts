@@ -9,6 +9,7 @@ import { type MethodFlag, methodFlagDescription, methodFlags } from './method-op
 import { type MethodTable, methodHelp, methodTable } from './methods.js';
 import { type LoadedPlugin, loadPlugins, pluginArguments } from './plugins.js';
 import { type PretrainCommandOptions, type PretrainResult, runPretrain } from './pretrain-command.js';
+import { monitorOptions } from './pretrain-monitor.js';
 
 /** Exit statuses: 0 success, 1 an unexpected failure, 2 bad input (arguments, data, checkpoints). */
 export const EXIT_OK = 0;
@@ -153,7 +154,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .command('pretrain')
     .description('Pretrain an encoder with a self-supervised method; checkpoints, a JSON log and a loss-curve picture go to --out.')
     .requiredOption('--method <name>', `method: ${methods.names.join(', ')} (described below)`)
-    .requiredOption('--data <spec>', `data set: ${DATA_FORMS} (only the training split is used; labels are ignored)`)
+    .requiredOption('--data <spec>', `data set: ${DATA_FORMS} (only the training split is used; labels only by the online monitor)`)
     .option('--arch <name>', `backbone: ${backbones.join(', ')} (described below)`, 'convNet')
     .option('--epochs <n>', 'passes over the data', integer(1), 1)
     .option('--batch-size <n>', "images per step (default: the method's, else 128)", integer(2))
@@ -173,6 +174,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .option('--quiet', 'no progress output', false)
     .option('--config <file>', "JSON object of method options (keys as in the method's schema, e.g. {\"temperature\": 0.2}); flags win")
     .option('--plugin <module>', PLUGIN_HELP, collect, []);
+  for (const option of monitorOptions()) pretrain.addOption(option);
   const reserved = new Set(['help', ...pretrain.options.map((o) => (o.long ?? '').replace(/^--(no-)?/, ''))]);
   const flags: MethodFlag[] = methodFlags(methods.presets, reserved).filter((f) => !f.flag.startsWith('--no-'));
   for (const flag of flags) pretrain.addOption(new Option(`${flag.flag} <value>`, methodFlagDescription(flag)));

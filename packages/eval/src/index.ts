@@ -31,8 +31,13 @@ export { uniformity } from './metrics/uniformity.js';
 export type { UniformityOptions } from './metrics/uniformity.js';
 export { effectiveRank, effectiveRankOfSingularValues, singularValues } from './metrics/effective-rank.js';
 export type { EffectiveRankOptions } from './metrics/effective-rank.js';
+export { embeddingStd, embeddingStdReference } from './metrics/embedding-std.js';
 export { embeddingMetrics, representationMetrics } from './metrics/representation.js';
 export type { EmbeddingMetricsOptions, RepresentationMetricsOptions, ViewFunction } from './metrics/representation.js';
+
+// Online monitor (during pretraining)
+export { monitorEncoder, monitorSubsets } from './monitor/online-monitor.js';
+export type { MonitorReading, MonitorSubsets, MonitorSubsetsOptions, OnlineMonitorOptions } from './monitor/online-monitor.js';
 
 // All probes at once
 export { evaluateEncoder } from './evaluate.js';
@@ -54,4 +59,4 @@ export type { EmbeddingPlotOptions, EmbeddingSvgOptions } from './plots/embeddin
 export { barChartSpec, barChartSvg } from './plots/bar-chart.js';
 export type { BarChartOptions, BarEntry } from './plots/bar-chart.js';
 export { lossCurveSpec, lossCurveSvg, smooth } from './plots/loss-curve.js';
-export type { LossCurveOptions, LossSeries } from './plots/loss-curve.js';
+export type { LossCurveOptions, LossCurvePanel, LossSeries, MetricSeries } from './plots/loss-curve.js';

@@ -64,6 +64,8 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
   const budget = startTimeBudget(options.timeBudgetSeconds, plan.budgetClock, totalSteps, resumedFromStep);
   let stoppedBy: FitResult['stoppedBy'] = 'completed';
   const everySteps = options.checkpoint?.everySteps ?? 0;
+  // Callbacks run with the budget's clock stopped when asked to (an online monitor is not training time).
+  const callback = options.timeBudgetExcludesCallbacks === true ? (work: () => unknown) => budget.excluding(work) : async (work: () => unknown) => work();
   const reader = new BatchReader(dataset, options.batchSize, plan.prefetch, stepsPerEpoch);
   try {
     outer: while (loop.step < totalSteps) {
@@ -93,7 +95,7 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
         loop.step += 1;
         loop.position += 1;
         reportStep(reporter, loop.step, info);
-        await options.callbacks?.onStepEnd?.(info);
+        await callback(() => options.callbacks?.onStepEnd?.(info));
         if (everySteps > 0 && loop.step % everySteps === 0) await saveCheckpoint(checkpoint);
         if (options.signal?.aborted) {
           stoppedBy = 'signal';
@@ -105,7 +107,8 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
         }
       }
       if (loop.position >= stepsPerEpoch) {
-        await options.callbacks?.onEpochEnd?.({ epoch: loop.epoch, meanLoss: epochSteps > 0 ? epochLoss / epochSteps : Number.NaN });
+        const meanLoss = epochSteps > 0 ? epochLoss / epochSteps : Number.NaN;
+        await callback(() => options.callbacks?.onEpochEnd?.({ epoch: loop.epoch, meanLoss }));
         loop.position = 0;
         loop.epoch += 1;
       }

@@ -170,6 +170,24 @@ describe('fit', () => {
     await expect(fit(method, data, { batchSize: 8, timeBudgetSeconds: 1, timeBudgetClock: 'gpu' as never })).rejects.toThrow(
       /options.timeBudgetClock must be "wall" or "cpu"; got "?gpu/,
     );
+    // Callbacks (an online monitor) count toward the budget unless timeBudgetExcludesCallbacks is set.
+    const slow = { onStepEnd: () => new Promise<void>((resolve) => setTimeout(resolve, 250)) };
+    const counted = await fit(method, data, { batchSize: 8, epochs: 10, maxSteps: 3, timeBudgetSeconds: 0.2, callbacks: slow, progress: false });
+    expect([counted.steps, counted.stoppedBy]).toEqual([1, 'timeBudget']);
+    const excluded = await fit(method, data, {
+      batchSize: 8,
+      epochs: 10,
+      maxSteps: 3,
+      timeBudgetSeconds: 0.2,
+      timeBudgetExcludesCallbacks: true,
+      callbacks: slow,
+      progress: false,
+    });
+    expect([excluded.steps, excluded.stoppedBy]).toEqual([3, 'maxSteps']);
+    expect(excluded.seconds).toBeGreaterThanOrEqual(0.75); // wall time, callbacks included
+    await expect(fit(method, data, { batchSize: 8, timeBudgetExcludesCallbacks: 'yes' as never })).rejects.toThrow(
+      /options.timeBudgetExcludesCallbacks must be a boolean; got "?yes/,
+    );
     method.dispose();
     data.dispose?.();
   });

@@ -31,4 +31,32 @@ describe('loss curve', () => {
     expect(() => lossCurveSpec([{ name: 'a', losses: [1, 0] }], { logScale: true })).toThrow(/must be a number > 0 \(log scale\)/);
     expect(() => lossCurveSpec([{ name: 'a', losses: [1], steps: [0, 1] }])).toThrow(/series\[0\]\.steps must be 1 steps/);
   });
+
+  it('draws a second panel (the online monitor k-NN accuracy) on the same step axis', async () => {
+    const spec = lossCurveSpec([{ name: 'simclr', losses: [5, 4, 3] }], {
+      panel: { title: 'k-NN top-1', percent: true, series: [{ name: 'k-NN', steps: [0, 2], values: [0.3, 0.6] }] },
+    }) as unknown as { vconcat: unknown[]; resolve: unknown };
+    expect(spec.vconcat).toHaveLength(2);
+    expect(spec.resolve).toEqual({ scale: { x: 'shared', color: 'independent' } });
+    const svg = await lossCurveSvg([{ name: 'simclr', losses: [5, 4, 3] }], {
+      title: 'run',
+      panel: { title: 'k-NN top-1', percent: true, series: [{ name: 'k-NN', steps: [0, 2], values: [0.3, 0.6] }] },
+    });
+    expect(svg).toContain('k-NN top-1');
+    expect(svg).toContain('60%');
+    // Without a panel the spec is the single view it always was.
+    expect((lossCurveSpec([{ name: 'a', losses: [1] }]) as { vconcat?: unknown }).vconcat).toBeUndefined();
+  });
+
+  it('validates the panel, naming the argument', () => {
+    const loss = [{ name: 'a', losses: [1, 2] }];
+    expect(() => lossCurveSpec(loss, { panel: { title: 3 } as never })).toThrow(/options\.panel\.title/);
+    expect(() => lossCurveSpec(loss, { panel: { title: 't', series: [] } })).toThrow(/options\.panel\.series/);
+    expect(() => lossCurveSpec(loss, { panel: { title: 't', series: [{ name: 'k', steps: [1], values: [0.1, 0.2] }] } })).toThrow(
+      /options\.panel\.series\[0\]\.steps must be 2 steps/,
+    );
+    expect(() => lossCurveSpec(loss, { panel: { title: 't', series: [{ name: 'k', steps: [1], values: [Number.NaN] }] } })).toThrow(
+      /options\.panel\.series\[0\]\.values\[0\] must be a finite number/,
+    );
+  });
 });

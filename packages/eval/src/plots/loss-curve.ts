@@ -18,6 +18,28 @@ export interface LossCurveOptions {
   readonly width?: number;
   readonly height?: number;
   readonly yTitle?: string;
+  /**
+   * A second panel under the loss, on the same step axis: e.g. an online monitor's k-NN accuracy
+   * (`monitorEncoder` readings). Drawn as lines with a point per value.
+   */
+  readonly panel?: LossCurvePanel;
+}
+
+/** Values of one run measured now and then during training (a monitor's k-NN top-1 at some steps). */
+export interface MetricSeries {
+  readonly name: string;
+  /** Step of each value. */
+  readonly steps: readonly number[];
+  readonly values: readonly number[];
+}
+
+/** The second panel of a loss curve. */
+export interface LossCurvePanel {
+  /** The panel's y-axis title, e.g. "k-NN top-1 (monitor)". */
+  readonly title: string;
+  readonly series: readonly MetricSeries[];
+  /** Values are fractions in [0, 1] shown as percentages. Default false. */
+  readonly percent?: boolean;
 }
 
 /** Bias-corrected exponential moving average (TensorBoard's smoothing). */
@@ -58,14 +80,12 @@ export function lossCurveSpec(series: readonly LossSeries[], options: LossCurveO
     values.push({ series: s.name, step: steps[j] as number, loss, curve: 'smoothed' });
   });
   });
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(options.title !== undefined ? { title: options.title } : {}),
-    width: options.width ?? 520,
+  const width = options.width ?? 520;
+  const lossView = {
+    width,
     height: options.height ?? 300,
-    config: CHART_CONFIG,
     data: { values },
-    mark: { type: 'line', strokeWidth: 1.5 },
+    mark: { type: 'line' as const, strokeWidth: 1.5 },
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'step' },
       y: {
@@ -77,6 +97,54 @@ export function lossCurveSpec(series: readonly LossSeries[], options: LossCurveO
       color: { field: 'series', type: 'nominal', title: null, scale: { scheme: 'tableau10' } },
       detail: { field: 'curve', type: 'nominal' },
       opacity: smoothing > 0 ? { field: 'curve', type: 'ordinal', sort: ['raw', 'smoothed'], scale: { domain: ['raw', 'smoothed'], range: [0.3, 1] }, legend: null } : { value: 1 },
+    },
+  };
+  const head = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    ...(options.title !== undefined ? { title: options.title } : {}),
+    config: CHART_CONFIG,
+  };
+  if (options.panel === undefined) return { ...head, ...lossView } as VegaLiteSpec;
+  return {
+    ...head,
+    vconcat: [lossView, panelView(options.panel, width)],
+    resolve: { scale: { x: 'shared', color: 'independent' } },
+  } as VegaLiteSpec;
+}
+
+function panelView(panel: LossCurvePanel, width: number) {
+  if (typeof panel !== 'object' || panel === null) invalidArgument('options.panel', 'an object { title, series }', panel);
+  if (typeof panel.title !== 'string') invalidArgument('options.panel.title', 'a string', panel.title);
+  if (!Array.isArray(panel.series) || panel.series.length === 0) invalidArgument('options.panel.series', 'a non-empty array of { name, steps, values }', panel.series);
+  if (panel.percent !== undefined && typeof panel.percent !== 'boolean') invalidArgument('options.panel.percent', 'a boolean', panel.percent);
+  const values: { series: string; step: number; value: number }[] = [];
+  panel.series.forEach((s, i) => {
+    const at = `options.panel.series[${i}]`;
+    if (typeof s?.name !== 'string') invalidArgument(`${at}.name`, 'a string', s?.name);
+    if (!Array.isArray(s.values)) invalidArgument(`${at}.values`, 'an array of numbers', s.values);
+    if (!Array.isArray(s.steps) || s.steps.length !== s.values.length) invalidArgument(`${at}.steps`, `${s.values.length} steps (one per value)`, s.steps);
+    s.values.forEach((value: number, j: number) => {
+      if (!Number.isFinite(value)) invalidArgument(`${at}.values[${j}]`, 'a finite number', value);
+      const step = s.steps[j];
+      if (typeof step !== 'number' || !Number.isFinite(step)) invalidArgument(`${at}.steps[${j}]`, 'a finite number', step);
+      values.push({ series: s.name, step, value });
+    });
+  });
+  return {
+    width,
+    height: 140,
+    data: { values },
+    mark: { type: 'line' as const, strokeWidth: 1.5, point: true },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: 'step' },
+      y: {
+        field: 'value',
+        type: 'quantitative',
+        title: panel.title,
+        scale: { zero: false },
+        ...(panel.percent === true ? { axis: { format: '.0%' } } : {}),
+      },
+      color: { field: 'series', type: 'nominal', title: null, scale: { scheme: 'tableau10' } },
     },
   };
 }

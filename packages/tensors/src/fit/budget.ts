@@ -22,6 +22,8 @@ export interface TimeBudget {
   scheduleStep(step: number): number;
   /** Whether the budget is spent (never, without one). */
   exhausted(): boolean;
+  /** Runs `work` with the budget's clock stopped: its time counts neither toward `exhausted` nor the schedule. */
+  excluding<T>(work: () => T | Promise<T>): Promise<T>;
 }
 
 /**
@@ -30,7 +32,8 @@ export interface TimeBudget {
  */
 export function startTimeBudget(seconds: number | undefined, clock: () => number, totalSteps: number, resumedFromStep: number): TimeBudget {
   const start = clock();
-  const used = () => clock() - start;
+  let excluded = 0;
+  const used = () => clock() - start - excluded;
   return {
     scheduleStep(step) {
       if (seconds === undefined) return step;
@@ -38,5 +41,13 @@ export function startTimeBudget(seconds: number | undefined, clock: () => number
       return Math.min(totalSteps - 1, Math.max(step, byTime));
     },
     exhausted: () => seconds !== undefined && used() >= seconds,
+    async excluding(work) {
+      const before = clock();
+      try {
+        return await work();
+      } finally {
+        excluded += clock() - before;
+      }
+    },
   };
 }

@@ -30,6 +30,9 @@ export function planFit(method: SSLMethod, dataset: ImageDataset, options: FitOp
   assertPositiveInteger('options.epochs', epochs);
   if (options.maxSteps !== undefined) assertPositiveInteger('options.maxSteps', options.maxSteps);
   if (options.timeBudgetSeconds !== undefined) assertPositive('options.timeBudgetSeconds', options.timeBudgetSeconds);
+  if (options.timeBudgetExcludesCallbacks !== undefined && typeof options.timeBudgetExcludesCallbacks !== 'boolean') {
+    invalidArgument('options.timeBudgetExcludesCallbacks', 'a boolean', options.timeBudgetExcludesCallbacks);
+  }
   if (options.gradientClipNorm !== undefined) assertPositive('options.gradientClipNorm', options.gradientClipNorm);
   const seed = options.seed ?? 0;
   assertInteger('options.seed', seed);

@@ -45,6 +45,12 @@ export interface FitOptions {
    * budget buys the same amount of training on a busy machine as on a quiet one, so budgeted benchmarks stay comparable.
    */
   readonly timeBudgetClock?: 'wall' | 'cpu';
+  /**
+   * The time budget leaves out the time spent in `callbacks` (an online monitor, say): they run with the budget's
+   * clock stopped, so monitoring neither shortens the training nor moves the learning-rate schedule. Default false
+   * (callbacks count). `FitResult.seconds` is wall time either way.
+   */
+  readonly timeBudgetExcludesCallbacks?: boolean;
   /** Default `{ type: 'adam' }`. */
   readonly optimizer?: OptimizerConfig;
   /** Base learning rate. Default 1e-3. */
