@@ -76,14 +76,14 @@ export function barChartSpec(entries: readonly BarEntry[], options: BarChartOpti
       ...(withErrors
         ? [
             {
-              mark: { type: 'rule', strokeWidth: 1.5 },
-              encoding: { y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' }, color: { value: '#222' } },
+              mark: { type: 'rule' as const, strokeWidth: 1.5 },
+              encoding: { y: { field: 'lower', type: 'quantitative' as const }, y2: { field: 'upper' }, color: { value: '#222' } },
             },
           ]
         : []),
       {
-        mark: { type: 'text', dy: -6, fontSize: 10 },
-        encoding: { text: { field: 'label' }, color: { value: '#333' }, ...(withErrors ? { y: { field: 'upper', type: 'quantitative' } } : {}) },
+        mark: { type: 'text' as const, dy: -6, fontSize: 10 },
+        encoding: { text: { field: 'label' }, color: { value: '#333' }, ...(withErrors ? { y: { field: 'upper', type: 'quantitative' as const } } : {}) },
       },
     ],
   };
