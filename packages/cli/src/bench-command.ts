@@ -3,7 +3,17 @@ import * as path from 'node:path';
 import { loadEncoder } from '@selfsup/encoders/node';
 import { type ProbeName, barChartSvg, evaluateEncoder, lossCurveSvg, rawPixelEncoder } from '@selfsup/eval';
 import { writeJson, writeSvg } from '@selfsup/eval/node';
-import { type BackendName, type Encoder, type MethodPreset, type ProbeResult, initBackend, invalidArgument } from '@selfsup/tensors';
+import {
+  type BackendName,
+  EMBEDDING_LAYER,
+  type Encoder,
+  type MethodPreset,
+  type ProbeResult,
+  assertInteger,
+  initBackend,
+  invalidArgument,
+  resolveLayers,
+} from '@selfsup/tensors';
 import { backboneConfig, buildBackbone } from './architectures.js';
 import { checkCommandArguments } from './checks.js';
 import { loadEvalData, parseDataSpec } from './data.js';
@@ -27,6 +37,13 @@ export interface BenchCommandOptions {
   readonly quiet: boolean;
   /** The --plugin modules the methods came from (recorded). */
   readonly plugin?: readonly string[];
+  /**
+   * Repeat everything with seeds seed..seed+n-1 (pretraining, random init, linear probes) and report mean ± sd over
+   * them. Default 1 here; the command line's --seeds defaults to 3.
+   */
+  readonly seeds?: number;
+  /** The layer of every encoder to probe (random init included), or `all`. Default `"embedding"`. Raw pixels have none. */
+  readonly layer?: string;
 }
 
 export interface BenchIo {
@@ -37,10 +54,14 @@ export interface BenchIo {
   readonly presets?: readonly MethodPreset[];
 }
 
-/** One encoder of a bench: a pretrained method, or a baseline (random initialisation, raw pixels). */
+/** One encoder of a bench at one seed and layer: a pretrained method, or a baseline (random initialisation, raw pixels). */
 export interface BenchRow {
   readonly label: string;
   readonly kind: 'method' | 'baseline';
+  /** The seed of this run (pretraining, initialisation, linear probe). */
+  readonly seed: number;
+  /** The layer probed ("embedding": the encoder's output; "pixels" for raw pixels, which have no layers). */
+  readonly layer: string;
   readonly results: readonly ProbeResult[];
   readonly steps?: number;
   readonly seconds?: number;
@@ -48,11 +69,34 @@ export interface BenchRow {
   readonly pretrain?: PretrainResult;
 }
 
+/** Mean and sample standard deviation (n - 1; 0 for one value) of a probe's top-1 over seeds, with the values. */
+export interface SeedStatistics {
+  readonly mean: number;
+  readonly sd: number;
+  readonly values: readonly number[];
+}
+
+/** One encoder at one layer, over every seed: what the table shows. */
+export interface BenchSummaryRow {
+  readonly label: string;
+  readonly kind: 'method' | 'baseline';
+  readonly layer: string;
+  readonly seeds: readonly number[];
+  /** Top-1 per probe. */
+  readonly top1: Readonly<Record<string, SeedStatistics>>;
+  /** Methods: mean pretraining steps and seconds over seeds. */
+  readonly steps?: number;
+  readonly seconds?: number;
+}
+
 /** What {@link runBench} returns. */
 export interface BenchResult {
   /** Where results.md, results.json and the pictures went (absolute). */
   readonly out: string;
+  /** One row per encoder, seed and layer. */
   readonly rows: readonly BenchRow[];
+  /** One row per encoder and layer: mean ± sd over the seeds. */
+  readonly summary: readonly BenchSummaryRow[];
   /** The Markdown table (also in results.md). */
   readonly markdown: string;
 }
@@ -61,18 +105,60 @@ type Row = BenchRow;
 
 const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
 
-/** Renders the bench rows as a Markdown table (one column per probe). */
-export function benchMarkdown(rows: readonly Row[], probes: readonly ProbeName[], title: string): string {
-  const header = ['encoder', ...probes.map((p) => `${p} top-1`), 'pretraining'];
+/** Mean and sample standard deviation (n - 1 in the denominator; 0 for a single value). */
+export function seedStatistics(values: readonly number[]): SeedStatistics {
+  if (!Array.isArray(values) || values.length === 0) invalidArgument('values', 'a non-empty array of numbers', values);
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const sd = values.length < 2 ? 0 : Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1));
+  return { mean, sd, values: [...values] };
+}
+
+/** Groups per-seed rows by encoder and layer (in order of first appearance) into mean ± sd per probe. */
+export function summarizeBench(rows: readonly BenchRow[]): BenchSummaryRow[] {
+  const groups = new Map<string, BenchRow[]>();
+  for (const r of rows) {
+    const key = `${r.label}\u0000${r.layer}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((group) => {
+    const first = group[0] as BenchRow;
+    const probes = [...new Set(group.flatMap((r) => r.results.map((x) => x.probe)))];
+    const top1: Record<string, SeedStatistics> = {};
+    for (const p of probes) {
+      const values = group.flatMap((r) => r.results.filter((x) => x.probe === p).map((x) => x.top1));
+      if (values.length > 0) top1[p] = seedStatistics(values);
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const steps = group.flatMap((r) => (r.steps !== undefined ? [r.steps] : []));
+    const seconds = group.flatMap((r) => (r.seconds !== undefined ? [r.seconds] : []));
+    return {
+      label: first.label,
+      kind: first.kind,
+      layer: first.layer,
+      seeds: group.map((r) => r.seed),
+      top1,
+      ...(steps.length > 0 ? { steps: mean(steps) } : {}),
+      ...(seconds.length > 0 ? { seconds: mean(seconds) } : {}),
+    };
+  });
+}
+
+const meanSd = (s: SeedStatistics | undefined) =>
+  s === undefined ? '-' : s.values.length < 2 ? pct(s.mean) : `${(100 * s.mean).toFixed(1)} ± ${(100 * s.sd).toFixed(1)}%`;
+
+/** Renders the bench summary as a Markdown table (one column per probe: mean ± sd over seeds; a layer column when not all rows are embeddings). */
+export function benchMarkdown(rows: readonly BenchSummaryRow[], probes: readonly ProbeName[], title: string): string {
+  const withLayers = rows.some((r) => r.layer !== EMBEDDING_LAYER);
+  const header = ['encoder', ...(withLayers ? ['layer'] : []), ...probes.map((p) => `${p} top-1`), 'pretraining'];
   const lines = [
     `### ${title}`,
     '',
     `| ${header.join(' | ')} |`,
     `| ${header.map(() => '---').join(' | ')} |`,
     ...rows.map((r) => {
-      const cells = probes.map((p) => pct(r.results.find((x) => x.probe === p)?.top1));
-      const pre = r.kind === 'baseline' ? '-' : `${r.steps ?? 0} steps, ${(r.seconds ?? 0).toFixed(0)} s`;
-      return `| ${r.label} | ${cells.join(' | ')} | ${pre} |`;
+      const cells = probes.map((p) => meanSd(r.top1[p]));
+      const pre = r.kind === 'baseline' ? '-' : `${Math.round(r.steps ?? 0)} steps, ${(r.seconds ?? 0).toFixed(0)} s`;
+      return `| ${[r.label, ...(withLayers ? [r.layer] : []), ...cells, pre].join(' | ')} |`;
     }),
   ];
   return `${lines.join('\n')}\n`;
@@ -86,69 +172,114 @@ export function benchMarkdown(rows: readonly Row[], probes: readonly ProbeName[]
 export async function runBench(options: BenchCommandOptions, io: BenchIo): Promise<BenchResult> {
   checkCommandArguments(options, io, ['data', 'arch', 'out']);
   if (!Array.isArray(options.methods) || options.methods.some((m) => typeof m !== 'string')) invalidArgument('options.methods', 'an array of method names', options.methods);
+  const numSeeds = options.seeds ?? 1;
+  assertInteger('--seeds', numSeeds, 1);
+  if (options.layer !== undefined && typeof options.layer !== 'string') invalidArgument('--layer', 'a layer name or all', options.layer);
   const table = methodTable(io.presets ?? []);
   for (const m of options.methods) table.find(m);
   parseDataSpec(options.data);
   const backend = await initBackend(options.backend !== undefined ? { backend: options.backend } : {});
   const out = path.resolve(options.out);
   const limit = options.limit !== undefined ? { limit: options.limit } : {};
+  const seeds = Array.from({ length: numSeeds }, (_, i) => options.seed + i);
+  const layerSpec = options.layer ?? EMBEDDING_LAYER;
   const rows: Row[] = [];
   const losses: { name: string; losses: number[]; steps: number[] }[] = [];
   const data = await loadEvalData(options.data, limit);
-  const evaluate = async (label: string, kind: Row['kind'], encoder: Encoder, extra: Partial<Row> = {}) => {
-    if (!options.quiet) io.stderr(`probing ${label}...\n`);
-    const report = await evaluateEncoder(encoder, data.train, data.test, { probes: options.probe, metrics: false, linear: { seed: options.seed } });
-    rows.push({ label, kind, results: report.results, ...extra });
-    io.stdout(`${label}: ${report.results.map((r) => `${r.probe} ${pct(r.top1)}`).join(', ')}\n`);
+  const evaluate = async (
+    label: string,
+    kind: Row['kind'],
+    encoder: Encoder,
+    seed: number,
+    extra: Partial<Row> = {},
+    reuse: readonly ProbeResult[] = [],
+  ) => {
+    // Raw pixels have no layers: probed once, on the pixels themselves.
+    const pixels = encoder.architecture === 'rawPixels' && encoder.layers === undefined;
+    const layers = pixels ? [EMBEDDING_LAYER] : resolveLayers('--layer', encoder, layerSpec);
+    for (const layer of layers) {
+      const shown = `${label}${layerSpec !== EMBEDDING_LAYER ? ` @ ${pixels ? 'pixels' : layer}` : ''}${numSeeds > 1 ? ` (seed ${seed})` : ''}`;
+      if (!options.quiet) io.stderr(`probing ${shown}...\n`);
+      const probes = options.probe.filter((p) => !reuse.some((r) => r.probe === p));
+      const report =
+        probes.length > 0
+          ? await evaluateEncoder(encoder, data.train, data.test, { probes, metrics: false, linear: { seed }, layer })
+          : { results: [] as ProbeResult[] };
+      const results = options.probe.flatMap((p) => [...reuse, ...report.results].filter((r) => r.probe === p));
+      rows.push({ label, kind, seed, layer: pixels && layerSpec !== EMBEDDING_LAYER ? 'pixels' : layer, results, ...extra });
+      io.stdout(`${shown}: ${results.map((r) => `${r.probe} ${pct(r.top1)}`).join(', ')}\n`);
+    }
   };
   try {
     const imageShape = data.train.imageShape;
     backboneConfig(options.arch, imageShape, options.seed);
-    const random = buildBackbone(options.arch, imageShape, options.seed);
-    try {
-      await evaluate(`random ${options.arch}`, 'baseline', random);
-    } finally {
-      random.dispose();
-    }
-    await evaluate('raw pixels', 'baseline', rawPixelEncoder(imageShape));
-    for (const name of options.methods) {
-      const dir = path.join(out, name);
-      const pretrained = await runPretrain(
-        {
-          method: name,
-          data: options.data,
-          arch: options.arch,
-          epochs: 1000,
-          batchSize: options.batchSize,
-          seed: options.seed,
-          out: dir,
-          resume: false,
-          timeBudget: options.budget,
-          ...(options.budgetClock !== undefined ? { budgetClock: options.budgetClock } : {}),
-          checkpointEvery: 200,
-          skipBad: false,
-          quiet: options.quiet,
-          ...(options.limit !== undefined ? { limit: options.limit } : {}),
-          ...(options.backend !== undefined ? { backend: options.backend } : {}),
-          ...(options.plugin !== undefined ? { plugin: options.plugin } : {}),
-        },
-        { ...io, presets: table.presets },
-      );
-      losses.push({ name, losses: pretrained.history.map((h) => h.loss), steps: pretrained.history.map((h) => h.step) });
-      const encoder = await loadEncoder(pretrained.encoderDir);
+    if (layerSpec !== EMBEDDING_LAYER) {
+      // Check --layer against the architecture before anything is trained.
+      const probe = buildBackbone(options.arch, imageShape, options.seed);
       try {
-        await evaluate(name, 'method', encoder, { steps: pretrained.steps, seconds: pretrained.seconds, pretrain: pretrained });
+        resolveLayers('--layer', probe, layerSpec);
       } finally {
-        encoder.dispose();
+        probe.dispose();
+      }
+    }
+    let pixelKnn: readonly ProbeResult[] = [];
+    for (const seed of seeds) {
+      const random = buildBackbone(options.arch, imageShape, seed);
+      try {
+        await evaluate(`random ${options.arch}`, 'baseline', random, seed);
+      } finally {
+        random.dispose();
+      }
+      // k-NN on pixels draws nothing at random: computed once, the same at every seed; the linear probe runs per seed.
+      const pixelRows = rows.length;
+      await evaluate('raw pixels', 'baseline', rawPixelEncoder(imageShape), seed, {}, pixelKnn);
+      pixelKnn = (rows[pixelRows] as Row).results.filter((r) => r.probe === 'knn');
+      for (const name of options.methods) {
+        const dir = numSeeds > 1 ? path.join(out, name, `seed-${seed}`) : path.join(out, name);
+        const pretrained = await runPretrain(
+          {
+            method: name,
+            data: options.data,
+            arch: options.arch,
+            epochs: 1000,
+            batchSize: options.batchSize,
+            seed,
+            out: dir,
+            resume: false,
+            timeBudget: options.budget,
+            ...(options.budgetClock !== undefined ? { budgetClock: options.budgetClock } : {}),
+            checkpointEvery: 200,
+            skipBad: false,
+            quiet: options.quiet,
+            ...(options.limit !== undefined ? { limit: options.limit } : {}),
+            ...(options.backend !== undefined ? { backend: options.backend } : {}),
+            ...(options.plugin !== undefined ? { plugin: options.plugin } : {}),
+          },
+          { ...io, presets: table.presets },
+        );
+        losses.push({
+          name: numSeeds > 1 ? `${name} (seed ${seed})` : name,
+          losses: pretrained.history.map((h) => h.loss),
+          steps: pretrained.history.map((h) => h.step),
+        });
+        const encoder = await loadEncoder(pretrained.encoderDir);
+        try {
+          await evaluate(name, 'method', encoder, seed, { steps: pretrained.steps, seconds: pretrained.seconds, pretrain: pretrained });
+        } finally {
+          encoder.dispose();
+        }
       }
     }
   } finally {
     data.train.dispose?.();
     data.test.dispose?.();
   }
+  const summary = summarizeBench(rows);
   const clock = options.budgetClock === 'cpu' ? 'CPU ' : '';
-  const title = `${data.source}: ${options.arch}, ${options.budget} ${clock}s of pretraining per method, batch ${options.batchSize}, seed ${options.seed}`;
-  const markdown = benchMarkdown(rows, options.probe, title);
+  const seedText = numSeeds > 1 ? `seeds ${seeds[0]}..${seeds[seeds.length - 1]} (mean ± sd)` : `seed ${options.seed}`;
+  const layerText = layerSpec !== EMBEDDING_LAYER ? `, layer ${layerSpec}` : '';
+  const title = `${data.source}: ${options.arch}${layerText}, ${options.budget} ${clock}s of pretraining per method, batch ${options.batchSize}, ${seedText}`;
+  const markdown = benchMarkdown(summary, options.probe, title);
   io.stdout(`\n${markdown}`);
   await fs.mkdir(out, { recursive: true });
   await fs.writeFile(path.join(out, 'results.md'), markdown);
@@ -157,11 +288,22 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
     options: JSON.parse(JSON.stringify(options)) as Record<string, unknown>,
     backend: backend.backend,
     backendDescription: backend.description,
+    seeds,
     rows: rows.map(({ pretrain: _pretrain, ...r }) => ({ ...r, results: r.results.map((x) => ({ probe: x.probe, top1: x.top1, top5: x.top5 ?? null, config: x.config })) })),
+    summary,
   });
-  const bars = rows.flatMap((r) => r.results.map((x) => ({ method: r.label, probe: x.probe, accuracy: x.top1, baseline: r.kind === 'baseline' })));
-  await writeSvg(path.join(out, 'accuracy.svg'), await barChartSvg(bars, { title: `top-1 accuracy, ${data.test.name}` }));
+  const bars = summary.flatMap((r) =>
+    Object.entries(r.top1).map(([probe, stats]) => ({
+      method: layerSpec !== EMBEDDING_LAYER ? `${r.label} @ ${r.layer}` : r.label,
+      probe,
+      accuracy: stats.mean,
+      ...(numSeeds > 1 ? { sd: stats.sd } : {}),
+      baseline: r.kind === 'baseline',
+    })),
+  );
+  const barTitle = `top-1 accuracy, ${data.test.name}${numSeeds > 1 ? `, mean ± sd over ${numSeeds} seeds` : ''}`;
+  await writeSvg(path.join(out, 'accuracy.svg'), await barChartSvg(bars, { title: barTitle }));
   if (losses.length > 0) await writeSvg(path.join(out, 'losses.svg'), await lossCurveSvg(losses, { title: 'pretraining loss', smoothing: 0.9 }));
   io.stdout(`wrote ${path.join(out, 'results.md')}, results.json, accuracy.svg, losses.svg\n`);
-  return { out, rows, markdown };
+  return { out, rows, summary, markdown };
 }

@@ -11,7 +11,17 @@ import {
   evaluateEncoder,
 } from '@selfsup/eval';
 import { reportJson, writeJson, writeSvg } from '@selfsup/eval/node';
-import { type BackendName, type Encoder, type JsonObject, type ProbeResult, type RepresentationMetrics, SelfsupError, initBackend } from '@selfsup/tensors';
+import {
+  type BackendName,
+  EMBEDDING_LAYER,
+  type Encoder,
+  type JsonObject,
+  type ProbeResult,
+  type RepresentationMetrics,
+  SelfsupError,
+  initBackend,
+  resolveLayers,
+} from '@selfsup/tensors';
 import { checkCommandArguments } from './checks.js';
 import { loadEvalData, parseDataSpec } from './data.js';
 import { type EncoderSource, checkEncoderSpec, defaultEncoderSource, resolveEncoder } from './encoder.js';
@@ -44,6 +54,13 @@ export interface EvalCommandOptions {
   readonly quiet: boolean;
   /** The --plugin modules loaded (their architectures can be evaluated). */
   readonly plugin?: readonly string[];
+  /**
+   * The layer to probe (one of the encoder's layers, e.g. block1, layer3) or `all` (one row per layer). Default: the
+   * embedding only. Random-init baselines are probed at the same layers; raw pixels have no layers (one row).
+   */
+  readonly layer?: string;
+  /** Feature maps are average-pooled to at most this many dimensions (default 9216). */
+  readonly layerDim?: number;
 }
 
 /** What {@link runEval} returns. */
@@ -55,7 +72,13 @@ export interface EvalResult {
   /** The report, as written to report.json. */
   readonly report: JsonObject;
   /** Per encoder (the one asked for first, then the baselines): its probe results and metrics. */
-  readonly evaluations: readonly { readonly label: string; readonly results: readonly ProbeResult[]; readonly metrics?: RepresentationMetrics }[];
+  readonly evaluations: readonly {
+    readonly label: string;
+    /** The layer probed ("embedding": the encoder's output). */
+    readonly layer: string;
+    readonly results: readonly ProbeResult[];
+    readonly metrics?: RepresentationMetrics;
+  }[];
 }
 
 export interface EvalIo {
@@ -69,6 +92,7 @@ export interface EvalIo {
 
 interface Evaluated {
   readonly label: string;
+  readonly layer: string;
   readonly report: EvaluationReport;
 }
 
@@ -97,6 +121,8 @@ export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<
     }
     const main = await resolveEncoder(options.encoder, imageShape, source, options.seed);
     encoders.push({ label: options.encoder, encoder: main });
+    const layers = resolveLayers('--layer', main, options.layer ?? EMBEDDING_LAYER);
+    const probingLayers = options.layer !== undefined && options.layer !== EMBEDDING_LAYER;
     for (const baseline of options.baselines) {
       if (baseline === 'pixels') {
         if (options.encoder !== 'pixels' && options.encoder !== 'raw') encoders.push({ label: 'raw pixels', encoder: await resolveEncoder('pixels', imageShape, source, 0) });
@@ -120,38 +146,52 @@ export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<
     };
     const evaluated: Evaluated[] = [];
     let embeddingSvg: string | undefined;
+    const pictureLayer = layers[layers.length - 1] as string;
     for (const [index, { label, encoder }] of encoders.entries()) {
-      const wantPicture = index === 0 && options.plot !== 'none';
-      const report = await evaluateEncoder(encoder, data.train, data.test, {
-        probes: options.probe,
-        knn,
-        linear,
-        metrics: options.metrics,
-        batchSize: options.batchSize,
-        keepTestFeatures: wantPicture,
-        onProgress: (event) => progress.update(label, event),
-      });
-      evaluated.push({ label, report });
-      if (wantPicture && report.testFeatures !== undefined) {
-        try {
-          const plotMethod = options.plot === 'umap' ? 'umap' : 'pca';
-          embeddingSvg = (
-            await embeddingPlotSvg(report.testFeatures.features, report.testFeatures.labels, {
-              method: plotMethod,
-              umap: { seed: options.seed },
-              title: `${label} on ${data.test.name} (${plotMethod.toUpperCase()})`,
-              ...(data.test.classNames !== undefined ? { classNames: data.test.classNames } : {}),
-            })
-          ).svg;
-        } finally {
-          report.testFeatures.features.dispose();
+      // Raw pixels have no layers: one row, the pixels themselves. Other baselines have the main encoder's layers.
+      const pixels = encoder.layers === undefined && encoder.architecture === 'rawPixels';
+      if (pixels && probingLayers) io.stderr(`note: raw pixels have no layers; "${label}" is probed once, on the pixels themselves\n`);
+      for (const layer of pixels ? [EMBEDDING_LAYER] : layers) {
+        const wantPicture = index === 0 && layer === pictureLayer && options.plot !== 'none';
+        const shown = probingLayers ? `${label} @ ${pixels ? 'pixels' : layer}` : label;
+        const report = await evaluateEncoder(encoder, data.train, data.test, {
+          probes: options.probe,
+          knn,
+          linear,
+          metrics: options.metrics,
+          batchSize: options.batchSize,
+          keepTestFeatures: wantPicture,
+          layer,
+          ...(options.layerDim !== undefined ? { layerDim: options.layerDim } : {}),
+          onProgress: (event) => progress.update(shown, event),
+        });
+        evaluated.push({ label, layer: pixels ? 'pixels' : layer, report });
+        if (wantPicture && report.testFeatures !== undefined) {
+          try {
+            const plotMethod = options.plot === 'umap' ? 'umap' : 'pca';
+            embeddingSvg = (
+              await embeddingPlotSvg(report.testFeatures.features, report.testFeatures.labels, {
+                method: plotMethod,
+                umap: { seed: options.seed },
+                title: `${label} on ${data.test.name} (${plotMethod.toUpperCase()})`,
+                ...(data.test.classNames !== undefined ? { classNames: data.test.classNames } : {}),
+              })
+            ).svg;
+          } finally {
+            report.testFeatures.features.dispose();
+          }
         }
       }
     }
     progress.stop();
 
-    io.stdout(`${resultsTable(evaluated.flatMap(({ label, report }) => report.results.map((result) => ({ encoder: label, result }))))}\n`);
-    for (const { label, report } of evaluated) if (report.metrics !== undefined) io.stdout(`${metricsLine(label, report.metrics)}\n`);
+    const tableRows = evaluated.flatMap(({ label, layer, report }) =>
+      report.results.map((result) => ({ encoder: label, result, ...(probingLayers ? { layer, dims: report.featureDim } : {}) })),
+    );
+    io.stdout(`${resultsTable(tableRows)}\n`);
+    for (const { label, layer, report } of evaluated) {
+      if (report.metrics !== undefined) io.stdout(`${metricsLine(probingLayers ? `${label} @ ${layer}` : label, report.metrics)}\n`);
+    }
 
     const out = path.resolve(options.out);
     const json: JsonObject = {
@@ -159,7 +199,7 @@ export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<
       options: JSON.parse(JSON.stringify(options)) as JsonObject,
       data: { source: data.source, train: data.train.name, test: data.test.name, imageShape: [...data.train.imageShape] },
       backend: { name: backend.backend, description: backend.description, package: backend.package },
-      evaluations: evaluated.map(({ label, report }) => ({ label, ...reportJson(report) })),
+      evaluations: evaluated.map(({ label, layer, report }) => ({ label, ...reportJson(report), layer })),
       seconds: (performance.now() - started) / 1000,
     };
     await writeJson(path.join(out, 'report.json'), json);
@@ -168,8 +208,8 @@ export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<
       await writeSvg(path.join(out, 'embedding.svg'), embeddingSvg);
       written.push(path.join(out, 'embedding.svg'));
     }
-    const bars = evaluated.flatMap(({ label, report }, i) =>
-      report.results.map((r) => ({ method: label, probe: r.probe, accuracy: r.top1, baseline: i > 0 })),
+    const bars = evaluated.flatMap(({ label, layer, report }) =>
+      report.results.map((r) => ({ method: probingLayers ? `${label} @ ${layer}` : label, probe: r.probe, accuracy: r.top1, baseline: label !== options.encoder })),
     );
     if (bars.length > 0) {
       await writeSvg(path.join(out, 'accuracy.svg'), await barChartSvg(bars, { title: `top-1 accuracy on ${data.test.name}` }));
@@ -180,8 +220,9 @@ export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<
       out,
       files: written,
       report: json,
-      evaluations: evaluated.map(({ label, report }) => ({
+      evaluations: evaluated.map(({ label, layer, report }) => ({
         label,
+        layer,
         results: report.results,
         ...(report.metrics !== undefined ? { metrics: report.metrics } : {}),
       })),

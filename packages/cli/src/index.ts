@@ -10,8 +10,8 @@ export { PRETRAIN_FILES, runPretrain } from './pretrain-command.js';
 export type { PretrainCommandOptions, PretrainIo, PretrainResult, PretrainStep } from './pretrain-command.js';
 export { runEval } from './eval-command.js';
 export type { EvalCommandOptions, EvalIo, EvalResult } from './eval-command.js';
-export { runBench } from './bench-command.js';
-export type { BenchCommandOptions, BenchIo, BenchResult, BenchRow } from './bench-command.js';
+export { benchMarkdown, runBench, seedStatistics, summarizeBench } from './bench-command.js';
+export type { BenchCommandOptions, BenchIo, BenchResult, BenchRow, BenchSummaryRow, SeedStatistics } from './bench-command.js';
 
 // Methods, architectures, plugins
 export { BUILT_IN_PRESETS, methodTable } from './methods.js';

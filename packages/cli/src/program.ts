@@ -94,6 +94,8 @@ function collect(value: string, previous: readonly string[]): string[] {
   return [...previous, value];
 }
 
+const LAYER_EXAMPLES = 'convNet block0..blockN, resnet stem, layer1..layer4, alexNetSmall conv1..conv5, mlp hidden0..hiddenN, embedding';
+
 const PLUGIN_HELP = 'load methods (MethodPreset exports) and architectures from a module: a package name or a path, from the working directory (repeatable)';
 
 function imageSize(value: string): [number, number] {
@@ -135,6 +137,8 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .option('--image-size <HxW>', 'images:<dir> only: resize every image', imageSize)
     .addOption(new Option('--channels <c>', 'images:<dir> only: force 1 or 3 channels').choices(['1', '3']).argParser((v) => Number(v) as 1 | 3))
     .option('--baselines <list>', 'also evaluate baselines: pixels, random (random init of the same architecture)', choiceList(['pixels', 'random'] as const), [])
+    .option('--layer <name|all>', `probe an intermediate layer (e.g. ${LAYER_EXAMPLES}) or all layers, one row each; feature maps are average-pooled to at most --layer-dim dimensions (default: the embedding only)`)
+    .option('--layer-dim <n>', 'with --layer: bound on a pooled feature map\'s dimensions (default 9216, ~9k as Zhang et al. 2016)', integer(1))
     .option('--no-metrics', 'skip uniformity and effective rank')
     .addOption(new Option('--plot <method>', '2-D picture of the test embedding').choices(['pca', 'umap', 'none']).default('pca'))
     .option('--out <dir>', 'where report.json and the SVG pictures go', 'selfsup-eval')
@@ -208,6 +212,8 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .addOption(new Option('--budget-clock <clock>', 'what --budget counts: wall time, or CPU time of this process (comparable on a busy machine)').choices(['wall', 'cpu']).default('wall'))
     .option('--batch-size <n>', 'images per pretraining step', integer(2), 128)
     .option('--probe <list>', 'probes to run: knn, linear', choiceList(['knn', 'linear'] as const), ['knn', 'linear'])
+    .option('--seeds <n>', 'pretrain and probe each method (and the baselines) with seeds seed..seed+n-1; the table shows mean ± sd', integer(1), 3)
+    .option('--layer <name|all>', `probe this layer of every encoder, random init included (e.g. ${LAYER_EXAMPLES}), or all of them (default: the embedding)`)
     .option('--limit <n>', 'use only the first n images of each split', integer(2))
     .option('--out <dir>', 'where results and runs go', 'selfsup-bench')
     .option('--seed <n>', 'seed of every random choice', integer(0), 0)

@@ -30,24 +30,42 @@ export function probeSettings(result: ProbeResult): string {
 export interface TableRow {
   readonly encoder: string;
   readonly result: ProbeResult;
+  /** The layer probed, with its pooled feature size: shown in `layer` and `dims` columns when any row has one. */
+  readonly layer?: string;
+  readonly dims?: number;
 }
 
 /** The results table the eval command prints. */
 export function resultsTable(rows: readonly TableRow[]): string {
+  if (rows.some((r) => r.layer !== undefined)) {
+    return formatTable(
+      ['encoder', 'layer', 'dims', 'probe', 'top-1', 'top-5', 'train', 'test', 'seconds', 'settings'],
+      rows.map(({ encoder, layer, dims, result }) => [
+        encoder,
+        layer ?? '-',
+        dims !== undefined ? String(dims) : '-',
+        ...resultCells(result),
+      ]),
+      new Set([2, 4, 5, 6, 7, 8]),
+    );
+  }
   return formatTable(
     ['encoder', 'probe', 'top-1', 'top-5', 'train', 'test', 'seconds', 'settings'],
-    rows.map(({ encoder, result }) => [
-      encoder,
-      result.probe,
-      percent(result.top1),
-      percent(result.top5),
-      String(result.numTrain),
-      String(result.numTest),
-      result.seconds.toFixed(1),
-      probeSettings(result),
-    ]),
+    rows.map(({ encoder, result }) => [encoder, ...resultCells(result)]),
     new Set([2, 3, 4, 5, 6]),
   );
+}
+
+function resultCells(result: ProbeResult): string[] {
+  return [
+    result.probe,
+    percent(result.top1),
+    percent(result.top5),
+    String(result.numTrain),
+    String(result.numTest),
+    result.seconds.toFixed(1),
+    probeSettings(result),
+  ];
 }
 
 /** One line of representation metrics. */

@@ -44,7 +44,7 @@ export type { ArchitectureDescription, DefaultArchitectureConfig, EncoderFactory
 
 // Building blocks for third-party encoders
 export { defineEncoder } from './define-encoder.js';
-export type { EncoderSpec } from './define-encoder.js';
+export type { EncoderSpec, LayerTap } from './define-encoder.js';
 export { assertInputShape } from './input.js';
 export { ACTIVATIONS, activate, assertActivation } from './activation.js';
 export type { ActivationName } from './activation.js';

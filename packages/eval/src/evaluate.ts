@@ -1,4 +1,5 @@
 import {
+  EMBEDDING_LAYER,
   type Encoder,
   type ImageDataset,
   type JsonObject,
@@ -27,6 +28,14 @@ export interface EvaluateOptions {
   readonly onProgress?: (event: EvaluateProgress) => void;
   /** Keep the test features (for a picture); the caller then disposes `testFeatures.features`. Default false. */
   readonly keepTestFeatures?: boolean;
+  /**
+   * The layer the probes read: one of the encoder's `layers` (feature maps average-pooled to at most `layerDim`
+   * dimensions, see `poolLayerFeatures`). Default `"embedding"`. To probe every layer, call once per name of
+   * `encoderLayers(encoder)`.
+   */
+  readonly layer?: string;
+  /** Bound on a pooled feature map's dimensions. Default `DEFAULT_LAYER_DIM` (9216). */
+  readonly layerDim?: number;
 }
 
 export type EvaluateProgress =
@@ -37,6 +46,9 @@ export interface EvaluationReport {
   readonly encoder: { readonly architecture: string; readonly outputDim: number; readonly config: JsonObject };
   readonly train: { readonly name: string; readonly size: number };
   readonly test: { readonly name: string; readonly size: number };
+  /** The layer probed (`"embedding"`: the encoder's output) and its feature size after pooling. */
+  readonly layer: string;
+  readonly featureDim: number;
   readonly results: readonly ProbeResult[];
   readonly metrics?: RepresentationMetrics;
   /** Seconds spent embedding both splits (once, shared by every probe). */
@@ -54,9 +66,12 @@ export async function evaluateEncoder(encoder: Encoder, train: ImageDataset, tes
   if (!Array.isArray(probes)) invalidArgument('options.probes', 'an array of "knn" / "linear"', probes);
   for (const p of probes) if (p !== 'knn' && p !== 'linear') invalidArgument('options.probes[i]', '"knn" or "linear"', p);
   const batchSize = options.batchSize ?? 256;
+  const layer = options.layer ?? EMBEDDING_LAYER;
+  const layerOptions = { layer, ...(options.layerDim !== undefined ? { layerDim: options.layerDim } : {}) };
   const started = performance.now();
   const trainFeatures = await extractFeatures(encoder, train, {
     batchSize,
+    ...layerOptions,
     onProgress: (done, total) => options.onProgress?.({ stage: 'extract', split: 'train', done, total }),
   });
   let testFeatures: FeatureSet | undefined;
@@ -64,6 +79,7 @@ export async function evaluateEncoder(encoder: Encoder, train: ImageDataset, tes
   try {
     testFeatures = await extractFeatures(encoder, test, {
       batchSize,
+      ...layerOptions,
       onProgress: (done, total) => options.onProgress?.({ stage: 'extract', split: 'test', done, total }),
     });
     const extractSeconds = (performance.now() - started) / 1000;
@@ -71,7 +87,7 @@ export async function evaluateEncoder(encoder: Encoder, train: ImageDataset, tes
     for (const probe of [...new Set(probes)]) {
       const result =
         probe === 'knn' ? knnEvaluate(trainFeatures, testFeatures, options.knn ?? {}) : linearEvaluate(trainFeatures, testFeatures, options.linear ?? {});
-      const named = { ...result, config: { ...result.config, encoder: encoder.architecture, train: train.name, test: test.name } };
+      const named = { ...result, config: { ...result.config, encoder: encoder.architecture, layer, train: train.name, test: test.name } };
       results.push(named);
       options.onProgress?.({ stage: 'probe', probe, result: named });
     }
@@ -81,6 +97,8 @@ export async function evaluateEncoder(encoder: Encoder, train: ImageDataset, tes
       encoder: { architecture: encoder.architecture, outputDim: encoder.outputDim, config: encoder.config },
       train: { name: train.name, size: train.size },
       test: { name: test.name, size: test.size },
+      layer,
+      featureDim: trainFeatures.features.shape[1],
       results,
       ...(metrics !== undefined ? { metrics } : {}),
       extractSeconds,

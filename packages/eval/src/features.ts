@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  EMBEDDING_LAYER,
   type Encoder,
   type ImageDataset,
   SelfsupError,
@@ -8,7 +9,9 @@ import {
   assertOptions,
   assertPositiveInteger,
   invalidArgument,
+  resolveLayers,
 } from '@selfsup/tensors';
+import { DEFAULT_LAYER_DIM, poolLayerFeatures } from './layer-features.js';
 
 // The Encoder and ImageDataset checks are the contracts' own, from @selfsup/tensors; re-exported where this package
 // always had them.
@@ -31,6 +34,13 @@ export interface ExtractFeaturesOptions {
   readonly indices?: readonly number[];
   /** Called after each batch with the number of samples done and the total. */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * The layer to read (one of the encoder's {@link Encoder.layers}, through `applyLayers`). Default `"embedding"`:
+   * what `apply` returns. Feature maps are average-pooled to at most `layerDim` dimensions ({@link poolLayerFeatures}).
+   */
+  readonly layer?: string;
+  /** Bound on the dimensions of a pooled feature map. Default {@link DEFAULT_LAYER_DIM} (9216). */
+  readonly layerDim?: number;
 }
 
 
@@ -76,10 +86,24 @@ export async function extractFeatures(encoder: Encoder, dataset: ImageDataset, o
     if (!Number.isInteger(i) || i < 0 || i >= dataset.size) invalidArgument('options.indices[i]', `an integer in [0, ${dataset.size - 1}]`, i);
   }
   if (indices.length === 0) invalidArgument('dataset', 'a non-empty dataset', `${dataset.name} with 0 samples`);
+  const layer = options.layer ?? EMBEDDING_LAYER;
+  if (layer === 'all') invalidArgument('options.layer', 'one layer name (evaluate each layer of encoder.layers in turn)', layer);
+  resolveLayers('options.layer', encoder, layer);
+  const layerDim = options.layerDim ?? DEFAULT_LAYER_DIM;
+  assertPositiveInteger('options.layerDim', layerDim);
+  const applyLayers = encoder.applyLayers?.bind(encoder);
+  const embed = (x: tf.Tensor): tf.Tensor2D => {
+    if (layer === EMBEDDING_LAYER || applyLayers === undefined) return encoder.apply(x, { training: false });
+    const taps = applyLayers(x, [layer], { training: false });
+    const out = taps[layer];
+    if (out === undefined) invalidArgument('encoder', `an encoder whose applyLayers returns the layer "${layer}"`, Object.keys(taps));
+    return poolLayerFeatures(out, layerDim);
+  };
   const adapt = inputAdapter(encoder, dataset.imageShape, dataset.name);
   const n = indices.length;
-  const dim = encoder.outputDim;
-  const values = new Float32Array(n * dim);
+  // Embeddings have outputDim dimensions; a layer's pooled size is known after the first batch.
+  let dim = layer === EMBEDDING_LAYER ? encoder.outputDim : -1;
+  let values = new Float32Array(dim > 0 ? n * dim : 0);
   const labels = new Int32Array(n);
   for (let start = 0; start < n; start += batchSize) {
     const chunk = indices.slice(start, start + batchSize);
@@ -89,11 +113,16 @@ export async function extractFeatures(encoder: Encoder, dataset: ImageDataset, o
       if (batch.labels === undefined) {
         invalidArgument('dataset', 'a labelled dataset (probes need class ids)', `${dataset.name} without labels`);
       }
-      embedded = tf.tidy(() => encoder.apply(adapt(batch.images), { training: false }));
+      embedded = tf.tidy(() => embed(adapt(batch.images)));
+      if (dim < 0 && embedded.rank === 2) {
+        dim = embedded.shape[1];
+        values = new Float32Array(n * dim);
+      }
       if (embedded.rank !== 2 || embedded.shape[0] !== chunk.length || embedded.shape[1] !== dim) {
+        const what = layer === EMBEDDING_LAYER ? 'encoder.apply must return' : `layer ${layer} must give`;
         throw new SelfsupError(
           'INVALID_ARGUMENT',
-          `encoder.apply must return [${chunk.length}, ${dim}] (batch, outputDim); got [${embedded.shape.join(', ')}]`,
+          `${what} [${chunk.length}, ${dim}] (batch, ${layer === EMBEDDING_LAYER ? 'outputDim' : 'features'}); got [${embedded.shape.join(', ')}]`,
           { argument: 'encoder' },
         );
       }

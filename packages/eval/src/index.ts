@@ -2,6 +2,7 @@
 export { assertDataset, assertEncoder, extractFeatures, inputAdapter } from './features.js';
 export type { ExtractFeaturesOptions, FeatureSet } from './features.js';
 export { rawPixelEncoder } from './raw-pixel-encoder.js';
+export { DEFAULT_LAYER_DIM, adaptiveAvgPool2d, poolLayerFeatures, poolingGrid } from './layer-features.js';
 
 // k-NN probe
 export { KNN_DEFAULT, KNN_INSTDISC, knnClassify, knnEvaluate, knnProbe } from './probes/knn.js';

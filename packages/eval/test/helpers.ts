@@ -87,3 +87,32 @@ export function separable(n: number, d: number, classes: number, seed: number): 
   }
   return { rows, labels: Int32Array.from(labels) };
 }
+
+/**
+ * A third-party-style encoder with layers: `map` (the input times 2, a [N, H, W, C] map), `sum` ([N, 1]: the sum of
+ * the map) and `embedding` (the mean over space, [N, C]).
+ */
+export function layeredEncoder(imageShape: readonly [number, number, number]): Encoder {
+  const forward = (inputs: tf.Tensor) => {
+    const map = tf.mul(inputs, 2);
+    return { map, sum: tf.reshape(tf.sum(map, [1, 2, 3]), [-1, 1]), embedding: tf.mean(map, [1, 2]) as tf.Tensor2D };
+  };
+  return {
+    architecture: 'layered',
+    config: {},
+    inputShape: [...imageShape],
+    outputDim: imageShape[2],
+    variables: [],
+    layers: ['map', 'sum', 'embedding'],
+    apply(inputs) {
+      return tf.tidy(() => forward(inputs).embedding);
+    },
+    applyLayers(inputs, names) {
+      return tf.tidy(() => {
+        const all: Record<string, tf.Tensor> = forward(inputs);
+        return Object.fromEntries(names.map((n) => [n, all[n] as tf.Tensor]));
+      });
+    },
+    dispose() {},
+  };
+}

@@ -47,7 +47,23 @@ export interface Encoder extends Module {
   readonly outputDim: number;
   /** Embeds a batch [N, ...inputShape] into [N, outputDim]. */
   apply(inputs: tf.Tensor, options?: ApplyOptions): tf.Tensor2D;
+  /**
+   * Optional: names of the representations {@link Encoder.applyLayers} returns, from input to output, with stable
+   * names (e.g. `block0`..`block2` of a conv net, `layer1`..`layer4` of a ResNet); the last is
+   * {@link EMBEDDING_LAYER} (`"embedding"`), the output of `apply`. An encoder without it has one layer, its embedding.
+   * Give both members or neither. Probes read intermediate layers through them.
+   */
+  readonly layers?: readonly string[];
+  /**
+   * Optional: the outputs of the named layers for a batch, in one forward pass: [N, H, W, C] for feature maps,
+   * [N, D] for vectors (`"embedding"`: what `apply` returns). An unknown name is an INVALID_ARGUMENT error that lists
+   * `layers`. The caller owns (and disposes) the tensors.
+   */
+  applyLayers?(inputs: tf.Tensor, names: readonly string[], options?: ApplyOptions): Record<string, tf.Tensor>;
 }
+
+/** The name of an encoder's final representation (what `apply` returns) among its {@link Encoder.layers}. */
+export const EMBEDDING_LAYER = 'embedding';
 
 /** One batch from a dataset: images in [0, 1], NHWC float32; labels (int32 class ids) when the dataset has them. */
 export interface Batch {

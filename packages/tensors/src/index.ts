@@ -14,6 +14,7 @@ export type {
   StepContext,
   StepMetrics,
 } from './contracts.js';
+export { EMBEDDING_LAYER } from './contracts.js';
 
 // Errors and argument checks
 export { SelfsupError, describeValue, invalidArgument } from './errors.js';
@@ -43,6 +44,8 @@ export {
   assertSameShape,
   assertShape,
   assertTensor,
+  encoderLayers,
+  resolveLayers,
 } from './validate.js';
 
 // Backend

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Encoder, ImageDataset, SSLMethod } from './contracts.js';
+import { EMBEDDING_LAYER, type Encoder, type ImageDataset, type SSLMethod } from './contracts.js';
 import { invalidArgument } from './errors.js';
 
 /** Argument checks shared by every package. Each throws a SelfsupError naming the argument. */
@@ -203,6 +203,42 @@ export function assertEncoder(name: string, value: unknown): asserts value is En
   ) {
     invalidArgument(name, 'an Encoder (apply, variables, inputShape, outputDim)', value);
   }
+  if (e.layers !== undefined || e.applyLayers !== undefined) {
+    const layers = e.layers as unknown;
+    if (
+      !Array.isArray(layers) ||
+      layers.length === 0 ||
+      layers.some((l) => typeof l !== 'string' || l.length === 0) ||
+      new Set(layers).size !== layers.length ||
+      layers[layers.length - 1] !== EMBEDDING_LAYER
+    ) {
+      invalidArgument(`${name}.layers`, `an array of unique layer names ending with "${EMBEDDING_LAYER}" (given with applyLayers)`, layers);
+    }
+    if (typeof e.applyLayers !== 'function') invalidArgument(`${name}.applyLayers`, 'a function (inputs, names, options) => { [name]: tensor } (given with layers)', e.applyLayers);
+  }
+}
+
+/**
+ * The layers a probe can read from `encoder`, from input to output: its {@link Encoder.layers}, or
+ * `["embedding"]` for an encoder that names none (raw pixels, most third-party encoders).
+ */
+export function encoderLayers(encoder: Encoder): readonly string[] {
+  assertEncoder('encoder', encoder);
+  return encoder.layers ?? [EMBEDDING_LAYER];
+}
+
+/**
+ * Resolves a layer argument against `encoder`: a layer name gives that layer, `"all"` every layer (input to output).
+ * An unknown name is an INVALID_ARGUMENT error naming `name` and listing the encoder's layers.
+ */
+export function resolveLayers(name: string, encoder: Encoder, layer: string): readonly string[] {
+  const layers = encoderLayers(encoder);
+  if (layer === 'all') return layers;
+  if (typeof layer !== 'string' || !layers.includes(layer)) {
+    const none = encoder.layers === undefined ? ` (${encoder.architecture ?? 'this encoder'} names no intermediate layers)` : '';
+    invalidArgument(name, `a layer of ${encoder.architecture ?? 'the encoder'}: ${layers.join(', ')} or all${none}`, layer);
+  }
+  return [layer];
 }
 
 /**

@@ -29,7 +29,8 @@ const BASE_CHANNELS = [64, 192, 384, 256, 256] as const;
  * A small AlexNet (Krizhevsky et al. 2012) for patches: five convs with batch norm (5x5, 5x5, 3x3, 3x3, 3x3; the
  * first with stride 2 when the patch side exceeds 32) and three 3x3 stride-2 max-pools, then fc6 to `outputDim`
  * with batch norm and ReLU. It is the shared-weight tile encoder of context prediction (Doersch et al. 2015) and
- * Jigsaw puzzles (Noroozi & Favaro 2016): apply it to every patch with {@link encodePatches}.
+ * Jigsaw puzzles (Noroozi & Favaro 2016): apply it to every patch with {@link encodePatches}. Layers (for probes):
+ * `conv1`..`conv5` (each conv's ReLU output, before its max-pool, as AlexNet's layers are probed), `embedding` (fc6).
  */
 export function alexNetSmall(options: AlexNetSmallOptions): Encoder {
   assertOptions('options', options);
@@ -79,10 +80,12 @@ export function alexNetSmall(options: AlexNetSmallOptions): Encoder {
     inputShape,
     outputDim,
     variables,
-    forward(x, training) {
+    layers: convs.map((_, i) => `conv${i + 1}`),
+    forward(x, training, tap) {
       let y = x as tf.Tensor4D;
-      for (const c of convs) {
+      for (const [i, c] of convs.entries()) {
         y = tf.relu(c.bn.apply(c.conv.apply(y), { training })) as tf.Tensor4D;
+        tap?.(`conv${i + 1}`, y);
         if (c.pool) y = maxPool2d(y, 3, 2, 1);
       }
       return tf.relu(bn6.apply(fc6.apply(flatten(y)), { training })) as tf.Tensor2D;

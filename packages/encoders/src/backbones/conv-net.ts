@@ -33,6 +33,7 @@ export interface ConvNetOptions extends InitOptions {
 /**
  * A small conv stack for 28x28 and 32x32 images: blocks of conv (k x k, padding k/2) -> norm -> activation, then a
  * global average pool and an optional linear layer. Variables: `block<i>/conv/kernel`, `block<i>/bn/...`, `output/...`.
+ * Layers (for probes, {@link Encoder.applyLayers}): `block0`..`block<n-1>` (each block's activation map), `embedding`.
  *
  * @example
  * ```ts
@@ -100,12 +101,14 @@ export function convNet(options: ConvNetOptions): Encoder {
     inputShape,
     outputDim: options.outputDim ?? last,
     variables,
-    forward(x, training) {
+    layers: blocks.map((_, i) => `block${i}`),
+    forward(x, training, tap) {
       let h = x as tf.Tensor4D;
-      for (const block of blocks) {
+      for (const [i, block] of blocks.entries()) {
         h = block.conv.apply(h);
         if (block.norm) h = block.norm.apply(h, { training }) as tf.Tensor4D;
         h = activate(h, activation);
+        tap?.(`block${i}`, h);
       }
       const pooled = globalAvgPool(h);
       return output ? output.apply(pooled) : pooled;

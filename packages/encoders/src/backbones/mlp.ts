@@ -26,7 +26,8 @@ export interface MlpOptions extends InitOptions {
 
 /**
  * A multi-layer perceptron over vectors, or over sequences / small tensors flattened to vectors. Variables:
- * `hidden<i>/dense/kernel`, `hidden<i>/bn/...`, `output/kernel`.
+ * `hidden<i>/dense/kernel`, `hidden<i>/bn/...`, `output/kernel`. Layers (for probes): `hidden0`..`hidden<n-1>` (after the
+ * activation), `embedding`.
  */
 export function mlp(options: MlpOptions): Encoder {
   assertOptions('options', options);
@@ -82,12 +83,14 @@ export function mlp(options: MlpOptions): Encoder {
     inputShape,
     outputDim,
     variables,
-    forward(x, training) {
+    layers: hidden.map((_, i) => `hidden${i}`),
+    forward(x, training, tap) {
       let h = tf.reshape(x, [x.shape[0] as number, flatDim]) as tf.Tensor2D;
-      for (const layer of hidden) {
+      for (const [i, layer] of hidden.entries()) {
         h = layer.dense.apply(h);
         if (layer.bn) h = layer.bn.apply(h, { training }) as tf.Tensor2D;
         h = activate(h, activation);
+        tap?.(`hidden${i}`, h);
       }
       return output ? output.apply(h) : h;
     },

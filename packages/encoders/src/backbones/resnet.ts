@@ -69,6 +69,8 @@ function applyBlock(block: BasicBlock, x: tf.Tensor4D, options: ApplyOptions): t
  * output is the globally pooled feature, outputDim = 512 * width. With the CIFAR stem, ResNet-18 plus a 10-way linear
  * classifier has 11,173,962 parameters, as torchvision's resnet18(num_classes=10) with a 3x3 first conv.
  * Variables follow torchvision's names: `stem/conv`, `stem/bn`, `layer1/0/conv1`, ..., `layer2/0/downsample/conv`.
+ * Layers (for probes): `stem` (after its ReLU and max-pool), `layer1`..`layer4` (each stage's output, as torchvision
+ * names them), `embedding`.
  */
 export function resnet(options: ResNetOptions): Encoder {
   assertOptions('options', options);
@@ -123,11 +125,16 @@ export function resnet(options: ResNetOptions): Encoder {
     inputShape,
     outputDim,
     variables,
-    forward(x, training) {
+    layers: ['stem', ...stages.map((_, s) => `layer${s + 1}`)],
+    forward(x, training, tap) {
       const applyOptions: ApplyOptions = { training };
       let h = tf.relu(stemBn.apply(stemConv.apply(x as tf.Tensor4D), applyOptions)) as tf.Tensor4D;
       if (stem === 'imagenet') h = maxPool2d(h, 3, 2, 1);
-      for (const stage of stages) for (const block of stage) h = applyBlock(block, h, applyOptions);
+      tap?.('stem', h);
+      for (const [s, stage] of stages.entries()) {
+        for (const block of stage) h = applyBlock(block, h, applyOptions);
+        tap?.(`layer${s + 1}`, h);
+      }
       return globalAvgPool(h);
     },
   });

@@ -25,6 +25,25 @@ describe('bar chart', () => {
     expect(at('raw pixels')).toBeLessThan(at('SimCLR'));
   });
 
+  it('draws an error bar of +- sd per entry that has one (means over seeds)', async () => {
+    const entries = [
+      { method: 'SimCLR', probe: 'linear', accuracy: 0.7, sd: 0.05 },
+      { method: 'SimCLR', probe: 'knn', accuracy: 0.6, sd: 0.02 },
+      { method: 'raw pixels', probe: 'linear', accuracy: 0.5, sd: 0, baseline: true },
+    ];
+    const spec = barChartSpec(entries) as { data: { values: { lower: number; upper: number }[] } };
+    expect(spec.data.values.map((v) => [v.lower, v.upper].map((x) => Number(x.toFixed(6))))).toEqual([
+      [0.65, 0.75],
+      [0.58, 0.62],
+      [0.5, 0.5],
+    ]);
+    const svg = await barChartSvg(entries);
+    const rules = svg.match(/<g class="mark-rule role-mark[^"]*"[^>]*>(.*?)<\/g>/s);
+    expect((rules![1]!.match(/<line /g) ?? []).length).toBe(3);
+    expect(svg).toContain('>70.0±5.0<');
+    expect(() => barChartSpec([{ method: 'x', accuracy: 0.5, sd: -1 }])).toThrow(/entries\[0\]\.sd must be a number >= 0/);
+  });
+
   it('validates entries', () => {
     expect(() => barChartSpec([])).toThrow(/entries must be a non-empty array/);
     expect(() => barChartSpec([{ method: 'x', accuracy: 1.5 }])).toThrow(/entries\[0\]\.accuracy must be a number in \[0, 1\]; got 1\.5/);
