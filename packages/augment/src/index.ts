@@ -64,3 +64,7 @@ export {
   softEncodeAb,
 } from './ab-bins.js';
 export type { AbBins, RebalancingOptions, SoftEncodeOptions } from './ab-bins.js';
+
+// Parametric two-view augmentation (the view options of the method presets)
+export { VIEW_PARAMETER_KEYS, checkViewParameters, viewOptionSchema, viewTransforms } from './views.js';
+export type { ViewParameters } from './views.js';

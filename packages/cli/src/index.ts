@@ -17,6 +17,8 @@ export type { BenchCommandOptions, BenchIo, BenchResult, BenchRow, BenchSummaryR
 export { BUILT_IN_PRESETS, methodTable } from './methods.js';
 export type { MethodTable } from './methods.js';
 export { resolveMethodOptions } from './method-options.js';
+export { RUN_CONFIG_KEYS, TRAINING_FLAGS, checkRunConfig, readRunConfig, resolveRunConfig } from './run-config.js';
+export type { ResolvedRunConfig, RunConfigFile, RunConfigSources } from './run-config.js';
 export { listBackbones } from './architectures.js';
 export { PLUGIN_ARCHITECTURES_EXPORT, loadPlugins } from './plugins.js';
 export type { LoadedPlugin } from './plugins.js';

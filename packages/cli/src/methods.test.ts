@@ -68,8 +68,8 @@ describe('the method table', () => {
 
   it('resolves method options: defaults < config < flags; unknown keys and bad values name themselves', () => {
     const moco = methodTable().find('moco-v2');
-    expect(resolveMethodOptions(moco, {})).toEqual({ momentum: 0.99, temperature: 0.2, shuffleGroups: 2 });
-    expect(resolveMethodOptions(moco, { config: { temperature: 0.1, queueSize: 256 }, flags: { temperature: '0.3' } })).toEqual({
+    expect(resolveMethodOptions(moco, {})).toMatchObject({ momentum: 0.99, temperature: 0.2, shuffleGroups: 2 });
+    expect(resolveMethodOptions(moco, { config: { temperature: 0.1, queueSize: 256 }, flags: { temperature: '0.3' } })).toMatchObject({
       momentum: 0.99,
       temperature: 0.3,
       shuffleGroups: 2,
@@ -109,13 +109,13 @@ describe('method options on the command line', () => {
   it('takes flags and a --config file, records the resolved options in run.json, and returns the result', async () => {
     const out = path.join(tmp, 'simclr');
     const config = path.join(tmp, 'simclr.json');
-    await fs.writeFile(config, JSON.stringify({ temperature: 0.3 }));
+    await fs.writeFile(config, JSON.stringify({ options: { temperature: 0.3 } }));
     const c = capture();
     const code = await runCli([...base, '--method', 'simclr', '--config', config, '--temperature', '0.25', '--out', out], c.io);
     expect(c.stderr()).toBe('');
     expect(code).toBe(0);
     const run = JSON.parse(await fs.readFile(path.join(out, 'run.json'), 'utf8'));
-    expect(run.identity.options).toEqual({ temperature: 0.25 });
+    expect(run.config.options).toMatchObject({ temperature: 0.25, cropScale: [0.3, 1] });
     expect(run.method).toMatchObject({ name: 'simclr', options: { temperature: 0.25 }, optimizer: { type: 'adam' }, learningRate: 1e-3 });
     const [result] = c.results;
     expect(result?.command).toBe('pretrain');
@@ -128,7 +128,7 @@ describe('method options on the command line', () => {
     // --resume checks the method options too.
     const r = capture();
     expect(await runCli([...base, '--method', 'simclr', '--temperature', '0.5', '--out', out, '--resume'], r.io)).toBe(2);
-    expect(r.stderr()).toMatch(/--resume: .*run\.json was started with --temperature 0\.25, this run has 0\.5/);
+    expect(r.stderr()).toMatch(/--resume: .*run\.json was started with options\.temperature 0\.25, this run has 0\.5 \(--temperature\)/);
   });
 
   it.each([
@@ -143,9 +143,9 @@ describe('method options on the command line', () => {
 
   it('rejects unknown keys of a --config file, naming the allowed ones', async () => {
     const config = path.join(tmp, 'bad.json');
-    await fs.writeFile(config, JSON.stringify({ temperature: 0.2, projectorDim: 64 }));
+    await fs.writeFile(config, JSON.stringify({ options: { temperature: 0.2, projectorDim: 64 } }));
     const c = capture();
     expect(await runCli([...base, '--method', 'simclr', '--config', config, '--out', path.join(tmp, 'bad2')], c.io)).toBe(2);
-    expect(c.stderr()).toMatch(/unknown option "projectorDim" is not allowed; expected one of: temperature/);
+    expect(c.stderr()).toMatch(/unknown option "projectorDim" is not allowed; expected one of: temperature, cropScale/);
   });
 });

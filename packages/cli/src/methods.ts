@@ -63,7 +63,8 @@ export function methodHelp(table: MethodTable): string {
         const fallback = spec.default !== undefined ? `, default ${JSON.stringify(spec.default)}` : '';
         return `${' '.repeat(width + 4)}--${kebabCase(key)}: ${spec.description} (${describeOptionSpec(spec)}${fallback})`;
       });
-      const lr = `${' '.repeat(width + 4)}optimizer ${p.defaults.optimizer.type}, lr ${p.defaults.learningRate}`;
+      const recipes = [...new Set(['small', ...Object.keys(p.recipes ?? {})])].join(', ');
+      const lr = `${' '.repeat(width + 4)}optimizer ${p.defaults.optimizer.type}, lr ${p.defaults.learningRate}; recipes: ${recipes}`;
       return [`  ${p.name.padEnd(width)}  ${p.description}`, lr, ...options].join('\n');
     })
     .join('\n');

@@ -81,7 +81,8 @@ describe('--plugin', () => {
     // batch 8 is the preset's default: 32 images -> 4 steps.
     expect(c.stdout()).toMatch(/toy-shrink: 4 steps \(completed\)/);
     const run = JSON.parse(await fs.readFile(path.join(out, 'run.json'), 'utf8'));
-    expect(run.identity.options).toEqual({ scale: 2, tags: ['a', 'b'] });
+    expect(run.config.options).toEqual({ scale: 2, tags: ['a', 'b'] });
+    expect(run.config.training).toMatchObject({ batchSize: 8, epochs: 1 });
     expect(run.plugins).toEqual([fixture]);
     const e = capture();
     const evalCode = await runCli(

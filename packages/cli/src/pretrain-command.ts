@@ -3,39 +3,52 @@ import * as path from 'node:path';
 import { saveEncoder } from '@selfsup/encoders/node';
 import { lossCurveSvg } from '@selfsup/eval';
 import { writeJson, writeSvg } from '@selfsup/eval/node';
-import { type BackendName, type FitResult, type JsonObject, type MethodPreset, type StepInfo, SelfsupError, fit, initBackend } from '@selfsup/tensors';
+import { type BackendName, type FitResult, type JsonObject, type MethodPreset, type StepInfo, SelfsupError, fit, initBackend, trainingFitOptions } from '@selfsup/tensors';
 import { checkpointDirectory } from '@selfsup/tensors/node';
 import { backboneConfig, buildBackbone } from './architectures.js';
 import { checkCommandArguments } from './checks.js';
 import { loadEvalData, parseDataSpec } from './data.js';
-import { readConfigFile, resolveMethodOptions } from './method-options.js';
 import { kebabCase, methodTable } from './methods.js';
 import { type MonitorEntry, type MonitorFlags, PretrainMonitor, checkMonitorFlags } from './pretrain-monitor.js';
+import { type ResolvedRunConfig, type RunConfigFile, configDifference, configFlag, readRunConfig, resolveRunConfig } from './run-config.js';
 
 /** Parsed options of `selfsup pretrain`. */
 export interface PretrainCommandOptions extends MonitorFlags {
-  readonly method: string;
-  readonly data: string;
-  readonly arch: string;
-  readonly epochs: number;
-  /** Images per step. Default: the preset's `defaults.batchSize`, else 128. */
+  /** Required here or in the --config file. */
+  readonly method?: string;
+  /** Required here or in the --config file. */
+  readonly data?: string;
+  /** Default convNet. */
+  readonly arch?: string;
+  /** Recipe of the method's preset (`small`, the default, or `paper`, ...). */
+  readonly recipe?: string;
+  /** Passes over the data (training setting `epochs`). Default: the recipe's, else 1. */
+  readonly epochs?: number;
+  /** Images per step (training setting `batchSize`). Default: the recipe's, else the preset's, else 128. */
   readonly batchSize?: number;
+  /** Base learning rate (training setting `learningRate`). */
   readonly lr?: number;
-  readonly seed: number;
+  /** Default 0. */
+  readonly seed?: number;
   readonly out: string;
   readonly resume: boolean;
   readonly timeBudget?: number;
   /** What the time budget counts: wall time (default) or this process's CPU time. */
   readonly budgetClock?: 'wall' | 'cpu';
   readonly checkpointEvery: number;
+  /** Training setting `gradientClip`. */
   readonly gradientClip?: number;
+  /** Training settings as JSON (keys of TRAINING_OPTIONS, e.g. `{ optimizer: 'lars' }`); over the config file. */
+  readonly training?: Readonly<Record<string, unknown>>;
+  /** Training settings as flag texts keyed by setting (`{ weightDecay: '1e-4' }` from `--weight-decay 1e-4`); win over everything. */
+  readonly trainingFlags?: Readonly<Record<string, string>>;
   readonly limit?: number;
   readonly imageSize?: readonly [number, number];
   readonly channels?: 1 | 3;
   readonly skipBad: boolean;
   readonly backend?: BackendName;
   readonly quiet: boolean;
-  /** A JSON file of method option values (checked against the method's schema). */
+  /** A JSON run config `{ method?, recipe?, data?, arch?, seed?, limit?, imageSize?, channels?, training?, options? }` (flags win). */
   readonly config?: string;
   /** Method option values (JSON), e.g. `{ temperature: 0.2 }`; override the config file. */
   readonly methodOptions?: Readonly<Record<string, unknown>>;
@@ -98,43 +111,51 @@ export interface PretrainResult {
   readonly monitor?: readonly MonitorEntry[];
 }
 
-/** The settings a resumed run must share with the run it continues. */
-function runIdentity(options: PretrainCommandOptions, batchSize: number, methodOptions: JsonObject): JsonObject {
-  return {
-    method: options.method,
-    data: options.data,
-    arch: options.arch,
-    epochs: options.epochs,
-    batchSize,
-    seed: options.seed,
-    ...(options.lr !== undefined ? { lr: options.lr } : {}),
-    ...(options.limit !== undefined ? { limit: options.limit } : {}),
-    options: methodOptions,
-  };
-}
-
 function mismatch(runFile: string, flag: string, before: unknown, now: unknown): never {
   throw new SelfsupError('CHECKPOINT_MISMATCH', `--resume: ${runFile} was started with ${flag} ${JSON.stringify(before)}, this run has ${JSON.stringify(now)}`, {
     argument: flag,
   });
 }
 
-async function checkResume(runFile: string, identity: JsonObject, preset: MethodPreset): Promise<void> {
+/** A resumed run must have the resolved config of the run it continues: a differing key is an error naming it. */
+async function checkResume(runFile: string, config: ResolvedRunConfig, preset: MethodPreset): Promise<void> {
   const previous = await fs.readFile(runFile, 'utf8').then(
-    (text) => JSON.parse(text) as { identity?: JsonObject },
+    (text) => JSON.parse(text) as { config?: JsonObject; identity?: JsonObject },
     () => undefined,
   );
-  if (previous?.identity === undefined) return;
-  for (const [key, value] of Object.entries(identity)) {
-    if (key === 'options') continue;
-    if (JSON.stringify(previous.identity[key]) !== JSON.stringify(value)) mismatch(runFile, `--${kebabCase(key)}`, previous.identity[key], value);
+  if (previous?.config !== undefined) {
+    const d = configDifference(previous.config, config);
+    if (d !== undefined) {
+      const key = d.path.join('.');
+      throw new SelfsupError(
+        'CHECKPOINT_MISMATCH',
+        `--resume: ${runFile} was started with ${key} ${JSON.stringify(d.before ?? null)}, this run has ${JSON.stringify(d.now ?? null)} (${configFlag(d.path)})`,
+        { argument: key },
+      );
+    }
+    return;
   }
-  if (previous.identity['method'] !== identity['method']) return;
+  if (previous?.identity === undefined) return;
+  // A run directory written before run.json recorded the resolved config: compare what its identity recorded.
+  const identity = previous.identity;
+  const now: JsonObject = {
+    method: config.method,
+    data: config.data,
+    arch: config.arch,
+    epochs: config.training['epochs'] as number,
+    batchSize: config.training['batchSize'] as number,
+    seed: config.seed,
+    ...(identity['lr'] !== undefined ? { lr: config.training['learningRate'] as number } : {}),
+    ...(config['limit'] !== undefined ? { limit: config['limit'] } : {}),
+  };
+  for (const [key, value] of Object.entries(now)) {
+    if (JSON.stringify(identity[key]) !== JSON.stringify(value)) mismatch(runFile, `--${kebabCase(key)}`, identity[key], value);
+  }
+  if (identity['method'] !== config.method) return;
   // Runs written before method options were recorded used the preset's defaults.
-  const before = (previous.identity['options'] as JsonObject | undefined) ?? preset.defaults.options;
-  const now = identity['options'] as JsonObject;
-  for (const key of new Set([...Object.keys(before), ...Object.keys(now)])) {
-    if (JSON.stringify(before[key]) !== JSON.stringify(now[key])) mismatch(runFile, `--${kebabCase(key)}`, before[key] ?? null, now[key] ?? null);
+  const before = (identity['options'] as JsonObject | undefined) ?? preset.defaults.options;
+  for (const key of Object.keys(before)) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(config.options[key])) mismatch(runFile, `--${kebabCase(key)}`, before[key] ?? null, config.options[key] ?? null);
   }
 }
 
@@ -144,41 +165,64 @@ async function checkResume(runFile: string, identity: JsonObject, preset: Method
  * it did.
  */
 export async function runPretrain(options: PretrainCommandOptions, io: PretrainIo): Promise<PretrainResult> {
-  checkCommandArguments(options, io, ['method', 'data', 'arch', 'out']);
-  const preset = methodTable(io.presets ?? []).find(options.method);
-  parseDataSpec(options.data);
+  checkCommandArguments(options, io, ['out']);
   checkMonitorFlags(options);
-  const config = options.config !== undefined ? await readConfigFile(options.config) : undefined;
-  const methodOptions = resolveMethodOptions(preset, {
-    ...(config !== undefined ? { config } : {}),
-    ...(options.config !== undefined ? { configFile: options.config } : {}),
-    ...(options.methodOptions !== undefined ? { values: options.methodOptions } : {}),
-    ...(options.methodFlags !== undefined ? { flags: options.methodFlags } : {}),
+  const file: RunConfigFile | undefined = options.config !== undefined ? await readRunConfig(options.config) : undefined;
+  const methodName = options.method ?? file?.method;
+  if (methodName === undefined) throw new SelfsupError('INVALID_ARGUMENT', '--method is required (or "method" in the --config file)', { argument: '--method' });
+  const preset = methodTable(io.presets ?? []).find(methodName);
+  const training: Record<string, unknown> = { ...(options.training ?? {}) };
+  for (const [key, value] of [['epochs', options.epochs], ['batchSize', options.batchSize], ['learningRate', options.lr], ['gradientClip', options.gradientClip]] as const) {
+    if (value !== undefined) training[key] = value;
+  }
+  const { config: runConfig } = resolveRunConfig(preset, {
+    ...(file !== undefined ? { file } : {}),
+    ...(options.config !== undefined ? { fileName: options.config } : {}),
+    run: {
+      ...(options.recipe !== undefined ? { recipe: options.recipe } : {}),
+      ...(options.data !== undefined ? { data: options.data } : {}),
+      ...(options.arch !== undefined ? { arch: options.arch } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      ...(options.imageSize !== undefined ? { imageSize: options.imageSize } : {}),
+      ...(options.channels !== undefined ? { channels: options.channels } : {}),
+    },
+    training,
+    ...(options.trainingFlags !== undefined ? { trainingFlags: options.trainingFlags } : {}),
+    ...(options.methodOptions !== undefined ? { methodOptions: options.methodOptions } : {}),
+    ...(options.methodFlags !== undefined ? { methodFlags: options.methodFlags } : {}),
   });
-  const batchSize = options.batchSize ?? preset.defaults.batchSize ?? 128;
+  parseDataSpec(runConfig.data);
+  const methodOptions = runConfig.options;
+  const trainingOptions = trainingFitOptions(runConfig.training);
+  const { batchSize } = trainingOptions;
+  const seed = runConfig.seed;
+  const arch = runConfig.arch;
+  const limit = runConfig['limit'] as number | undefined;
+  const imageSize = runConfig['imageSize'] as [number, number] | undefined;
+  const channels = runConfig['channels'] as 1 | 3 | undefined;
   const out = path.resolve(options.out);
   const runFile = path.join(out, PRETRAIN_FILES.run);
-  const identity = runIdentity(options, batchSize, methodOptions);
-  if (options.resume) await checkResume(runFile, identity, preset);
+  if (options.resume) await checkResume(runFile, runConfig, preset);
   const backend = await initBackend(options.backend !== undefined ? { backend: options.backend } : {});
-  const data = await loadEvalData(options.data, {
-    ...(options.limit !== undefined ? { limit: options.limit } : {}),
-    ...(options.imageSize !== undefined ? { imageSize: options.imageSize } : {}),
-    ...(options.channels !== undefined ? { channels: options.channels } : {}),
+  const data = await loadEvalData(runConfig.data, {
+    ...(limit !== undefined ? { limit } : {}),
+    ...(imageSize !== undefined ? { imageSize } : {}),
+    ...(channels !== undefined ? { channels } : {}),
     ...(options.skipBad ? { skipBad: true } : {}),
   });
   let method: ReturnType<MethodPreset['build']> | undefined;
   try {
     const inputShape = data.train.imageShape;
-    backboneConfig(options.arch, inputShape, options.seed);
+    backboneConfig(arch, inputShape, seed);
     if (batchSize > data.train.size) {
       throw new SelfsupError('INVALID_ARGUMENT', `--batch-size must be at most the training set size (${data.train.size}); got ${batchSize}`, {
         argument: '--batch-size',
       });
     }
-    const encoder = buildBackbone(options.arch, inputShape, options.seed);
+    const encoder = buildBackbone(arch, inputShape, seed);
     try {
-      method = preset.build({ encoder, inputShape, seed: options.seed, batchSize, options: methodOptions });
+      method = preset.build({ encoder, inputShape, seed, batchSize, options: methodOptions });
       // The run's name, the log's and the checkpoint's must agree: a preset builds the method of its own name.
       if (method.name !== preset.name) {
         throw new SelfsupError(
@@ -194,17 +238,17 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       method = undefined;
       throw error;
     }
-    const learningRate = options.lr ?? preset.defaults.learningRate;
-    const schedule = preset.defaults.schedule ?? { type: 'cosine' as const, warmupSteps: preset.defaults.warmupSteps ?? 0 };
+    const { learningRate, schedule, optimizer } = trainingOptions;
     await fs.mkdir(out, { recursive: true });
     await writeJson(runFile, {
       command: 'selfsup pretrain',
-      identity,
+      // Everything that defines the run (what --resume compares); the rest of this file describes it.
+      config: runConfig,
       method: {
         name: preset.name,
         description: preset.description,
         options: methodOptions,
-        optimizer: preset.defaults.optimizer as unknown as JsonObject,
+        optimizer: optimizer as unknown as JsonObject,
         learningRate,
         schedule: schedule as unknown as JsonObject,
       },
@@ -216,14 +260,15 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
     const history: StepInfo[] = [];
     if (!options.quiet) {
       io.stderr(`selfsup pretrain: ${preset.description}\n`);
-      io.stderr(`  data ${data.source} (${data.train.size} images ${inputShape.join('x')}), encoder ${options.arch}, backend ${backend.description}\n`);
+      io.stderr(`  data ${data.source} (${data.train.size} images ${inputShape.join('x')}), encoder ${arch}, backend ${backend.description}\n`);
+      io.stderr(`  recipe ${runConfig.recipe}: optimizer ${optimizer.type}, lr ${learningRate}, batch ${batchSize}, ${runConfig.training['epochs']} epoch(s)\n`);
     }
     const monitor = PretrainMonitor.create({
       flags: options,
       encoder: method.encoder,
       train: data.train,
-      seed: options.seed,
-      plannedSteps: options.epochs * Math.floor(data.train.size / batchSize),
+      seed,
+      plannedSteps: trainingOptions.epochs * Math.floor(data.train.size / batchSize),
       ...(!options.quiet && !io.interactive ? { write: io.stderr } : {}),
     });
     // A fresh run's first reading is the random initialisation: the reference the training should beat.
@@ -231,14 +276,14 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
     let lastLine = 0;
     const result = await fit(method, data.train, {
       batchSize,
-      epochs: options.epochs,
+      epochs: trainingOptions.epochs,
       learningRate,
-      optimizer: preset.defaults.optimizer,
+      optimizer,
       schedule,
-      seed: options.seed,
+      seed,
       ...(options.timeBudget !== undefined ? { timeBudgetSeconds: options.timeBudget } : {}),
       ...(options.budgetClock !== undefined ? { timeBudgetClock: options.budgetClock } : {}),
-      ...(options.gradientClip !== undefined ? { gradientClipNorm: options.gradientClip } : {}),
+      ...(trainingOptions.gradientClipNorm !== undefined ? { gradientClipNorm: trainingOptions.gradientClipNorm } : {}),
       progress: !options.quiet && io.interactive ? ((await monitor?.progressBar()) ?? true) : false,
       // The monitor's readings are not training time (log.json reports their time apart).
       ...(monitor !== undefined ? { timeBudgetExcludesCallbacks: true } : {}),
@@ -285,8 +330,9 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
     };
     await writeJson(path.join(out, PRETRAIN_FILES.log), {
       command: 'selfsup pretrain',
-      identity,
+      config: runConfig,
       method: { name: method.name, preset: preset.name, options: methodOptions, config: method.config },
+      optimizer: optimizer as unknown as JsonObject,
       encoder: pretrained.encoder,
       backend: { name: backend.backend, description: backend.description, reason: backend.reason },
       steps: result.steps,

@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { type MethodPreset, SelfsupError, invalidArgument } from '@selfsup/tensors';
+import { type MethodPreset, SelfsupError, TRAINING_OPTIONS, describeOptionSpec, invalidArgument } from '@selfsup/tensors';
 import { backboneHelp, listBackbones } from './architectures.js';
 import { type BenchCommandOptions, type BenchResult, runBench } from './bench-command.js';
 import { DATA_FORMS } from './data.js';
@@ -10,6 +10,7 @@ import { type MethodTable, methodHelp, methodTable } from './methods.js';
 import { type LoadedPlugin, loadPlugins, pluginArguments } from './plugins.js';
 import { type PretrainCommandOptions, type PretrainResult, runPretrain } from './pretrain-command.js';
 import { monitorOptions } from './pretrain-monitor.js';
+import { TRAINING_FLAGS } from './run-config.js';
 
 /** Exit statuses: 0 success, 1 an unexpected failure, 2 bad input (arguments, data, checkpoints). */
 export const EXIT_OK = 0;
@@ -157,46 +158,63 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
   const pretrain = program
     .command('pretrain')
     .description('Pretrain an encoder with a self-supervised method; checkpoints, a JSON log and a loss-curve picture go to --out.')
-    .requiredOption('--method <name>', `method: ${methods.names.join(', ')} (described below)`)
-    .requiredOption('--data <spec>', `data set: ${DATA_FORMS} (only the training split is used; labels only by the online monitor)`)
-    .option('--arch <name>', `backbone: ${backbones.join(', ')} (described below)`, 'convNet')
-    .option('--epochs <n>', 'passes over the data', integer(1), 1)
-    .option('--batch-size <n>', "images per step (default: the method's, else 128)", integer(2))
-    .option('--lr <x>', "base learning rate (default: the method's)", positiveNumber)
+    .option('--method <name>', `method: ${methods.names.join(', ')} (described below; required here or in --config)`)
+    .option('--data <spec>', `data set: ${DATA_FORMS} (only the training split is used; labels only by the online monitor; required here or in --config)`)
+    .option('--arch <name>', `backbone: ${backbones.join(', ')} (described below; default convNet)`)
+    .option('--recipe <name>', "the method's recipe: small (default: 28-32 px images on a CPU) or paper (the paper's setting)")
+    .option('--epochs <n>', "passes over the data (default: the recipe's, else 1)", integer(1))
+    .option('--batch-size <n>', "images per step (default: the recipe's, else 128)", integer(2))
+    .option('--lr <x>', "base learning rate (default: the recipe's)", positiveNumber)
     .option('--time-budget <seconds>', 'stop after this many seconds (the schedule follows the clock)', positiveNumber)
     .addOption(new Option('--budget-clock <clock>', 'what --time-budget counts: wall time, or CPU time of this process').choices(['wall', 'cpu']).default('wall'))
     .option('--checkpoint-every <n>', 'steps between checkpoints', integer(1), 50)
     .option('--gradient-clip <norm>', 'clip gradients to this global L2 norm', positiveNumber)
+    .option('--config <file>', 'JSON run config: { method, recipe, data, arch, seed, limit, imageSize, channels, training: {...}, options: {...} } (see the README); flags win')
     .option('--limit <n>', 'use only the first n training images', integer(2))
     .option('--image-size <HxW>', 'images:<dir> only: resize every image', imageSize)
     .addOption(new Option('--channels <c>', 'images:<dir> only: force 1 or 3 channels').choices(['1', '3']).argParser((v) => Number(v) as 1 | 3))
     .option('--skip-bad', 'images:<dir> only: skip unreadable or odd images instead of stopping', false)
-    .option('--resume', 'continue from the checkpoint in --out (same settings and method options)', false)
+    .option('--resume', "continue from the checkpoint in --out (the same resolved config: run.json's config)", false)
     .option('--out <dir>', 'run directory', 'selfsup-run')
-    .option('--seed <n>', 'seed of every random choice', integer(0), 0)
+    .option('--seed <n>', 'seed of every random choice (default 0)', integer(0))
     .addOption(new Option('--backend <name>', 'compute backend (default: best available)').choices(['tensorflow', 'wasm', 'cpu']))
     .option('--quiet', 'no progress output', false)
-    .option('--config <file>', "JSON object of method options (keys as in the method's schema, e.g. {\"temperature\": 0.2}); flags win")
     .option('--plugin <module>', PLUGIN_HELP, collect, []);
   for (const option of monitorOptions()) pretrain.addOption(option);
+  // The training settings without a hand-written flag above: text flags, parsed and checked against TRAINING_OPTIONS.
+  const handWritten = new Set(pretrain.options.map((o) => o.long));
+  const trainingFlags = Object.entries(TRAINING_FLAGS)
+    .filter(([, flag]) => !handWritten.has(flag))
+    .map(([key, flag]) => {
+      const spec = TRAINING_OPTIONS[key];
+      const attribute = flag.replace(/^--/, '').replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+      pretrain.addOption(new Option(`${flag} <value>`, `training: ${spec?.description ?? key}${spec !== undefined ? ` (${describeOptionSpec(spec)})` : ''}`));
+      return { key, attribute };
+    });
   const reserved = new Set(['help', ...pretrain.options.map((o) => (o.long ?? '').replace(/^--(no-)?/, ''))]);
   const flags: MethodFlag[] = methodFlags(methods.presets, reserved).filter((f) => !f.flag.startsWith('--no-'));
   for (const flag of flags) pretrain.addOption(new Option(`${flag.flag} <value>`, methodFlagDescription(flag)));
   pretrain
     .addHelpText(
       'after',
-      `\nMethods (--method; each method's options are flags above or keys of --config):\n${methodHelp(methods)}\n\nArchitectures (--arch):\n${backboneHelp()}\n`,
+      `\nPrecedence: the preset's defaults < --recipe < --config < flags. Optimizer settings are --optimizer-* flags (keys of "training" in --config); method options are the other flags (keys of "options").\n\nMethods (--method; each method's options are flags above or keys of --config's "options"):\n${methodHelp(methods)}\n\nArchitectures (--arch):\n${backboneHelp()}\n`,
     )
     .action(async (parsed: PretrainCommandOptions & Record<string, unknown>) => {
       const methodFlagTexts: Record<string, string> = {};
+      const trainingFlagTexts: Record<string, string> = {};
       const options: Record<string, unknown> = { ...parsed };
+      for (const { key, attribute } of trainingFlags) {
+        const value = parsed[attribute];
+        delete options[attribute];
+        if (typeof value === 'string') trainingFlagTexts[key] = value;
+      }
       for (const flag of flags) {
         const value = parsed[flag.key];
         delete options[flag.key];
         if (typeof value === 'string') methodFlagTexts[flag.key] = value;
       }
       const result = await runPretrain(
-        { ...(options as unknown as PretrainCommandOptions), methodFlags: methodFlagTexts, plugin: pluginSpecs },
+        { ...(options as unknown as PretrainCommandOptions), methodFlags: methodFlagTexts, trainingFlags: trainingFlagTexts, plugin: pluginSpecs },
         { stdout: io.stdout, stderr: io.stderr, interactive: io.interactive ?? false, presets: methods.presets },
       );
       io.onResult?.({ command: 'pretrain', result });

@@ -46,12 +46,17 @@ export type { Head } from './methods/parts.js';
 
 // Presets (training defaults + JSON option schema per method: what `selfsup pretrain --method` trains)
 export {
+  BYOL_PAPER_VIEWS,
+  MOCO_V1_PAPER_VIEWS,
+  MOCO_V2_PAPER_VIEWS,
+  SIMCLR_PAPER_VIEWS,
   barlowTwinsPreset,
   byolPreset,
   contrastivePresets,
   mocoQueueSizeFor,
   mocoV1Preset,
   mocoV2Preset,
+  presetViews,
   simSiamPreset,
   simclrPreset,
   vicregPreset,

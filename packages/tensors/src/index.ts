@@ -93,9 +93,24 @@ export { fit } from './fit.js';
 export type { CheckpointStore, FitCallbacks, FitOptions, FitResult, ScheduleConfig, StepInfo } from './fit.js';
 
 // Method presets (ready-to-train recipes: defaults, JSON option schema, build)
-export { OPTION_TYPES, assertMethodPreset, describeOptionSpec, isMethodPreset, optionDefaults, parseOptionValue, resolveOptions } from './preset.js';
+export {
+  DEFAULT_RECIPE,
+  OPTIMIZER_SETTINGS,
+  OPTION_TYPES,
+  TRAINING_OPTIONS,
+  assertMethodPreset,
+  describeOptionSpec,
+  isMethodPreset,
+  optionDefaults,
+  parseOptionValue,
+  presetRecipe,
+  resolveOptions,
+  resolveTraining,
+  trainingFitOptions,
+} from './preset.js';
 export type {
   MethodPreset,
+  MethodRecipe,
   OptionSchema,
   OptionSpec,
   OptionType,
@@ -104,6 +119,8 @@ export type {
   PresetBuildContext,
   PresetDefaults,
   ResolveOptionsOptions,
+  TrainingFitOptions,
+  TrainingLayer,
 } from './preset.js';
 export { isInteractiveTerminal, terminalProgress } from './progress.js';
 export type { ProgressReporter } from './progress.js';

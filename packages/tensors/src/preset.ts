@@ -84,6 +84,11 @@ export interface MethodPreset {
   readonly build: (context: PresetBuildContext) => SSLMethod;
   /** Architectures to register before loading this method's saved encoders. */
   readonly architectures?: readonly PresetArchitecture[];
+  /**
+   * Named value sets layered over `defaults` (`--recipe <name>`): conventionally `small` (the default: 28-32 px
+   * images on a CPU) and `paper` (the paper's setting). A preset without `small` gets an empty one ({@link presetRecipe}).
+   */
+  readonly recipes?: { readonly [name: string]: MethodRecipe };
 }
 
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -161,6 +166,24 @@ export function assertMethodPreset(name: string, value: unknown): asserts value 
     invalidArgument(`${name}.defaults.options`, "an object of the method's option values", d['options']);
   }
   resolveOptions(schema as OptionSchema, d['options'] as JsonObject, { name: `${name}.defaults.options` });
+  const recipes = p['recipes'];
+  if (recipes !== undefined) {
+    if (typeof recipes !== 'object' || recipes === null || Array.isArray(recipes)) invalidArgument(`${name}.recipes`, 'an object of recipes (name -> { description, training?, options? })', recipes);
+    for (const [key, recipe] of Object.entries(recipes)) {
+      const where = `${name}.recipes.${key}`;
+      if (!NAME.test(key)) invalidArgument(`${name}.recipes`, `kebab-case recipe names; "${key}" is not`, key);
+      if (typeof recipe !== 'object' || recipe === null || Array.isArray(recipe)) invalidArgument(where, 'a recipe { description, reference?, training?, options? }', recipe);
+      const r = recipe as Record<string, unknown>;
+      if (typeof r['description'] !== 'string' || r['description'] === '') invalidArgument(`${where}.description`, 'a non-empty string', r['description']);
+      if (r['reference'] !== undefined && typeof r['reference'] !== 'string') invalidArgument(`${where}.reference`, 'a string', r['reference']);
+      for (const part of ['training', 'options'] as const) {
+        const v = r[part];
+        if (v === undefined) continue;
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) invalidArgument(`${where}.${part}`, 'an object of values', v);
+        resolveOptions(part === 'training' ? TRAINING_OPTIONS : (schema as OptionSchema), v as JsonObject, { name: `${where}.${part}`, fillDefaults: false });
+      }
+    }
+  }
   const architectures = p['architectures'];
   if (architectures !== undefined) {
     if (!Array.isArray(architectures)) invalidArgument(`${name}.architectures`, 'an array of { name, factory }', architectures);
@@ -277,4 +300,205 @@ export function parseOptionValue(key: string, spec: OptionSpec, text: string): J
     throw new SelfsupError('INVALID_ARGUMENT', `${key} must be ${describeSpec(spec)}; got ${describeValue(text)}`, { argument: key, expected: describeSpec(spec) });
   }
   return value as Json;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Training settings and recipes
+
+/**
+ * The training settings every method shares (optimizer, learning rate and its schedule, batch, epochs): the keys of a
+ * recipe's and a config file's `training` object. None has a default here: an absent key comes from the preset's
+ * `defaults` ({@link resolveTraining}).
+ */
+export const TRAINING_OPTIONS: OptionSchema = {
+  optimizer: { type: 'string', description: 'optimizer', choices: ['adam', 'sgd', 'lars'] },
+  learningRate: { type: 'number', description: 'base learning rate', min: 0, exclusiveMin: true },
+  learningRateScaling: {
+    type: 'string',
+    description: 'linear: the learning rate used is learningRate x batchSize / 256 (Goyal et al. 2017), as the SimCLR, BYOL, SimSiam, Barlow Twins and VICReg papers',
+    choices: ['none', 'linear'],
+  },
+  momentum: { type: 'number', description: 'sgd, lars: momentum', min: 0, max: 1 },
+  nesterov: { type: 'boolean', description: 'sgd: Nesterov momentum' },
+  beta1: { type: 'number', description: 'adam: beta1', min: 0, max: 1 },
+  beta2: { type: 'number', description: 'adam: beta2', min: 0, max: 1 },
+  epsilon: { type: 'number', description: 'adam: epsilon', min: 0, exclusiveMin: true },
+  eta: { type: 'number', description: 'lars: trust coefficient', min: 0, exclusiveMin: true },
+  excludeBiasAndNorm: { type: 'boolean', description: 'lars: leave biases and batch-norm parameters out of weight decay and adaptation' },
+  weightDecay: { type: 'number', description: 'weight decay', min: 0 },
+  decoupledWeightDecay: { type: 'boolean', description: 'adam: decoupled weight decay (AdamW) instead of L2' },
+  schedule: { type: 'string', description: 'learning-rate schedule after the warm-up', choices: ['cosine', 'constant'] },
+  warmupSteps: { type: 'integer', description: 'linear warm-up, in steps (replaces warmupEpochs)', min: 0 },
+  warmupEpochs: { type: 'number', description: 'linear warm-up, in epochs (replaces warmupSteps)', min: 0 },
+  finalLearningRate: { type: 'number', description: 'cosine: the learning rate at the end', min: 0 },
+  batchSize: { type: 'integer', description: 'images per step', min: 1 },
+  epochs: { type: 'integer', description: 'passes over the data', min: 1 },
+  gradientClip: { type: 'number', description: 'clip gradients to this global L2 norm', min: 0, exclusiveMin: true },
+};
+
+/** The optimizer hyperparameters of {@link TRAINING_OPTIONS} each optimizer takes. */
+export const OPTIMIZER_SETTINGS: { readonly [type in OptimizerConfig['type']]: readonly string[] } = {
+  sgd: ['momentum', 'nesterov', 'weightDecay'],
+  adam: ['beta1', 'beta2', 'epsilon', 'weightDecay', 'decoupledWeightDecay'],
+  lars: ['momentum', 'weightDecay', 'eta', 'excludeBiasAndNorm'],
+};
+
+const OPTIMIZER_DEFAULTS: { readonly [type in OptimizerConfig['type']]: JsonObject } = {
+  sgd: { momentum: 0.9, nesterov: false, weightDecay: 0 },
+  adam: { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, decoupledWeightDecay: false },
+  lars: { momentum: 0.9, weightDecay: 1e-6, eta: 0.001, excludeBiasAndNorm: true },
+};
+
+const ALL_OPTIMIZER_SETTINGS = new Set(Object.values(OPTIMIZER_SETTINGS).flat());
+
+/**
+ * A named set of values layered over a preset's defaults (`selfsup pretrain --recipe <name>`): training settings
+ * (keys of {@link TRAINING_OPTIONS}) and method option values (keys of the preset's schema). Precedence: preset
+ * defaults < recipe < config file < flags.
+ */
+export interface MethodRecipe {
+  /** One line: what the recipe is for. */
+  readonly description: string;
+  /** Where its values come from (paper, section, table), or why they were chosen. */
+  readonly reference?: string;
+  /** Training settings (keys of {@link TRAINING_OPTIONS}). */
+  readonly training?: JsonObject;
+  /** Method option values (keys of the preset's option schema). */
+  readonly options?: JsonObject;
+}
+
+/** The recipe used when none is named: `small` (28-32 px images, CPU-sized batches). */
+export const DEFAULT_RECIPE = 'small';
+
+/**
+ * The recipe `name` of a preset. A preset without a `small` recipe gets an empty one (its defaults are the small
+ * setting); any other unknown name is an error listing the preset's recipes.
+ */
+export function presetRecipe(preset: MethodPreset, name: string = DEFAULT_RECIPE): MethodRecipe {
+  if (typeof name !== 'string') invalidArgument('name', 'a recipe name', name);
+  const recipes = preset.recipes ?? {};
+  const recipe = Object.hasOwn(recipes, name) ? recipes[name] : undefined;
+  if (recipe !== undefined) return recipe;
+  if (name === DEFAULT_RECIPE) return { description: `${preset.name}'s defaults` };
+  const names = [...new Set([DEFAULT_RECIPE, ...Object.keys(recipes)])];
+  throw new SelfsupError('INVALID_ARGUMENT', `--recipe must be one of ${names.join(', ')} for ${preset.name}; got "${name}"`, { argument: '--recipe', allowed: names });
+}
+
+/** One layer of training settings for {@link resolveTraining}: where it comes from (for messages) and its values. */
+export interface TrainingLayer {
+  readonly name: string;
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
+function presetTraining(preset: MethodPreset): Record<string, Json> {
+  const d = preset.defaults;
+  const { type, ...hyper } = d.optimizer as unknown as { type: string } & Record<string, Json>;
+  const out: Record<string, Json> = { optimizer: type, learningRate: d.learningRate, learningRateScaling: 'none' };
+  for (const [key, value] of Object.entries(hyper)) {
+    if (value !== undefined) out[key === 'decoupled' ? 'decoupledWeightDecay' : key] = value;
+  }
+  const s = d.schedule ?? { type: 'cosine' as const };
+  out['schedule'] = s.type;
+  const warmupEpochs = s.type === 'cosine' ? s.warmupEpochs : undefined;
+  if (warmupEpochs !== undefined) out['warmupEpochs'] = warmupEpochs;
+  else out['warmupSteps'] = s.warmupSteps ?? d.warmupSteps ?? 0;
+  if (s.type === 'cosine' && s.finalLr !== undefined) out['finalLearningRate'] = s.finalLr;
+  out['batchSize'] = d.batchSize ?? 128;
+  out['epochs'] = 1;
+  return out;
+}
+
+/**
+ * Resolves a run's training settings: the preset's defaults (optimizer, learning rate, schedule, batch size; 128 when
+ * the preset names none; one epoch), then `recipe.training`, then each of `layers` in order (config file, flags): a
+ * later value wins. Each layer is checked against {@link TRAINING_OPTIONS} (an unknown key is an error naming it and
+ * the allowed ones). An optimizer hyperparameter the resolved optimizer does not take is an error when a layer gives
+ * it, and is dropped when it comes from the preset or the recipe (`--optimizer sgd` over a LARS recipe). Setting one
+ * of warmupSteps / warmupEpochs replaces the other. Returns every setting, the optimizer's defaults filled in.
+ */
+export function resolveTraining(preset: MethodPreset, recipe: MethodRecipe | undefined, layers: readonly TrainingLayer[] = []): JsonObject {
+  assertMethodPreset('preset', preset);
+  if (!Array.isArray(layers)) invalidArgument('layers', 'an array of { name, values }', layers);
+  const merged: Record<string, Json> = {};
+  const given = new Map<string, string>();
+  const apply = (values: Readonly<Record<string, unknown>>, source: string | undefined) => {
+    const warmups = ['warmupSteps', 'warmupEpochs'].filter((k) => values[k] !== undefined);
+    if (warmups.length === 2) throw new SelfsupError('INVALID_ARGUMENT', `${source ?? 'recipe'}: give warmupSteps or warmupEpochs, not both`, { argument: 'warmupSteps' });
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined) continue;
+      if (key === 'warmupSteps' || key === 'warmupEpochs') {
+        delete merged[key === 'warmupSteps' ? 'warmupEpochs' : 'warmupSteps'];
+        given.delete(key === 'warmupSteps' ? 'warmupEpochs' : 'warmupSteps');
+      }
+      merged[key] = value as Json;
+      if (source !== undefined) given.set(key, source);
+      else given.delete(key);
+    }
+  };
+  apply(presetTraining(preset), undefined);
+  if (recipe?.training !== undefined) apply(resolveOptions(TRAINING_OPTIONS, recipe.training, { name: `${preset.name} recipe training`, fillDefaults: false }), undefined);
+  for (const [i, layer] of layers.entries()) {
+    if (typeof layer !== 'object' || layer === null || typeof layer.name !== 'string') invalidArgument(`layers[${i}]`, 'a layer { name, values }', layer);
+    apply(resolveOptions(TRAINING_OPTIONS, layer.values, { name: layer.name, fillDefaults: false }), layer.name);
+  }
+  const type = merged['optimizer'] as OptimizerConfig['type'];
+  const takes = OPTIMIZER_SETTINGS[type];
+  const out: Record<string, Json> = { optimizer: type, learningRate: merged['learningRate'] as number, learningRateScaling: merged['learningRateScaling'] as string };
+  for (const key of ALL_OPTIMIZER_SETTINGS) {
+    if (merged[key] === undefined || takes.includes(key)) continue;
+    const source = given.get(key);
+    if (source !== undefined) {
+      const users = Object.entries(OPTIMIZER_SETTINGS).filter(([, keys]) => keys.includes(key)).map(([t]) => t);
+      throw new SelfsupError('INVALID_ARGUMENT', `${source}: ${key} is a setting of the ${users.join(' and ')} optimizer${users.length > 1 ? 's' : ''}; this run's optimizer is ${type}`, {
+        argument: key,
+      });
+    }
+  }
+  for (const key of takes) out[key] = merged[key] ?? (OPTIMIZER_DEFAULTS[type][key] as Json);
+  out['schedule'] = merged['schedule'] as string;
+  if (merged['warmupEpochs'] !== undefined) out['warmupEpochs'] = merged['warmupEpochs'];
+  else out['warmupSteps'] = merged['warmupSteps'] ?? 0;
+  if (out['schedule'] === 'cosine') out['finalLearningRate'] = merged['finalLearningRate'] ?? 0;
+  out['batchSize'] = merged['batchSize'] as number;
+  out['epochs'] = merged['epochs'] as number;
+  if (merged['gradientClip'] !== undefined) out['gradientClip'] = merged['gradientClip'];
+  return out;
+}
+
+/** What `fit` takes from resolved training settings ({@link resolveTraining}). */
+export interface TrainingFitOptions {
+  readonly optimizer: OptimizerConfig;
+  /** The learning rate used: `learningRate`, times batchSize / 256 under linear scaling. */
+  readonly learningRate: number;
+  readonly schedule: ScheduleConfig;
+  readonly batchSize: number;
+  readonly epochs: number;
+  readonly gradientClipNorm?: number;
+}
+
+/** Turns resolved training settings into `fit` options: the optimizer config, the scaled learning rate, the schedule. */
+export function trainingFitOptions(training: JsonObject): TrainingFitOptions {
+  const t = resolveOptions(TRAINING_OPTIONS, training, { name: 'training', fillDefaults: false }) as Record<string, Json>;
+  const type = t['optimizer'] as OptimizerConfig['type'];
+  if (type === undefined || t['learningRate'] === undefined || t['batchSize'] === undefined) {
+    invalidArgument('training', 'resolved training settings (resolveTraining) with optimizer, learningRate and batchSize', training);
+  }
+  const pick = (keys: readonly string[]) => Object.fromEntries(keys.filter((k) => t[k] !== undefined).map((k) => [k === 'decoupledWeightDecay' ? 'decoupled' : k, t[k]]));
+  const optimizer = { type, ...pick(OPTIMIZER_SETTINGS[type]) } as OptimizerConfig;
+  const batchSize = t['batchSize'] as number;
+  const base = t['learningRate'] as number;
+  const learningRate = t['learningRateScaling'] === 'linear' ? (base * batchSize) / 256 : base;
+  const warmup = t['warmupEpochs'] !== undefined ? { warmupEpochs: t['warmupEpochs'] as number } : { warmupSteps: (t['warmupSteps'] as number | undefined) ?? 0 };
+  const schedule: ScheduleConfig =
+    t['schedule'] === 'constant'
+      ? { type: 'constant', ...warmup }
+      : { type: 'cosine', ...warmup, ...(t['finalLearningRate'] !== undefined ? { finalLr: t['finalLearningRate'] as number } : {}) };
+  return {
+    optimizer,
+    learningRate,
+    schedule,
+    batchSize,
+    epochs: (t['epochs'] as number | undefined) ?? 1,
+    ...(t['gradientClip'] !== undefined ? { gradientClipNorm: t['gradientClip'] as number } : {}),
+  };
 }

@@ -15,10 +15,10 @@ describe('contrastive presets', () => {
 
   it("keeps the command line's defaults", () => {
     const defaults = Object.fromEntries(contrastivePresets.map((p) => [p.name, p.defaults.options]));
-    expect(defaults['simclr']).toEqual({ temperature: 0.5 });
+    expect(defaults['simclr']).toMatchObject({ temperature: 0.5, cropScale: [0.3, 1], flipProbability: 0.5, colorJitter: [0.8, 0.8, 0.8, 0.2] });
     expect(defaults['moco-v2']).toMatchObject({ momentum: 0.99, temperature: 0.2 });
     expect(defaults['moco-v1']).toMatchObject({ momentum: 0.999, temperature: 0.07 });
-    expect(defaults['byol']).toEqual({ baseMomentum: 0.99 });
+    expect(defaults['byol']).toMatchObject({ baseMomentum: 0.99, blurProbability: [1, 0.1], solarizeProbability: [0, 0.2] });
     expect(defaults['barlow-twins']).toMatchObject({ projectorDim: 512 });
     expect(defaults['vicreg']).toMatchObject({ expanderDim: 512 });
     expect(mocoQueueSizeFor(128)).toBe(4096);
@@ -41,6 +41,14 @@ describe('contrastive presets', () => {
     expect(moco.config['queueSize']).toBe(4096);
     expect(moco.config['momentum']).toBe(0.99);
     moco.dispose();
+  });
+
+  it('builds the views from the view options: a bad range names its key', () => {
+    const encoder = convNet({ inputShape: [8, 8, 1], channels: [4], seed: 0 });
+    expect(() =>
+      simclrPreset.build({ encoder, inputShape: [8, 8, 1], seed: 0, batchSize: 4, options: resolveOptions(simclrPreset.options, { cropScale: [0.9, 0.2] }) }),
+    ).toThrow(/options\.cropScale/);
+    encoder.dispose();
   });
 
   it('builds, for every preset, a method whose name is the preset name (the CLI name)', () => {

@@ -1,4 +1,14 @@
-import { type JsonObject, type MethodPreset, type OptionSchema, type PresetDefaults, assertPositiveInteger, optionDefaults } from '@selfsup/tensors';
+import { VIEW_PARAMETER_KEYS, type ViewParameters, checkViewParameters, viewOptionSchema, viewTransforms } from '@selfsup/augment';
+import {
+  type JsonObject,
+  type MethodPreset,
+  type MethodRecipe,
+  type OptionSchema,
+  type PresetBuildContext,
+  type PresetDefaults,
+  assertPositiveInteger,
+  optionDefaults,
+} from '@selfsup/tensors';
 import { barlowTwins } from './barlow-twins.js';
 import { byol } from './byol.js';
 import { mocoV1, mocoV2 } from './moco.js';
@@ -24,10 +34,75 @@ export function mocoQueueSizeFor(batchSize: number): number {
 }
 
 const num = (o: JsonObject, key: string) => o[key] as number;
+
+// ---- Views: every method's augmentation is parametric (`viewTransforms` of @selfsup/augment), its parameters are
+// option keys (cropScale, colorJitter, ...). The `paper` recipes restate each paper's pipeline; the `small` recipe (and
+// the schema defaults) keep it except the crop: at 28-32 px a crop down to 8% (or 20%) of the area leaves a few
+// pixels of a digit, so `small` crops 30-100%. Provisional: the values are to be chosen on a validation split.
+
+const RATIO: [number, number] = [3 / 4, 4 / 3];
+const SIGMA: [number, number] = [0.1, 2.0];
+const SMALL_CROP: [number, number] = [0.3, 1];
+
+/** SimCLR (Chen et al. 2020, App. A): crop 8-100%, flip, jitter 0.8 s / 0.2 s with p 0.8 (s = 1), grey p 0.2, blur p 0.5. */
+export const SIMCLR_PAPER_VIEWS: ViewParameters = {
+  cropScale: [0.08, 1],
+  cropRatio: RATIO,
+  flipProbability: 0.5,
+  colorJitter: [0.8, 0.8, 0.8, 0.2],
+  colorJitterProbability: 0.8,
+  grayscaleProbability: 0.2,
+  blurProbability: [0.5],
+  blurSigma: SIGMA,
+  solarizeProbability: [0],
+};
+
+/** MoCo v1 (He et al. 2020, 3.3; main_moco.py): crop 20-100%, grey p 0.2, jitter 0.4 always, flip; no blur. */
+export const MOCO_V1_PAPER_VIEWS: ViewParameters = {
+  ...SIMCLR_PAPER_VIEWS,
+  cropScale: [0.2, 1],
+  colorJitter: [0.4, 0.4, 0.4, 0.4],
+  colorJitterProbability: 1,
+  blurProbability: [0],
+};
+
+/** MoCo v2 (Chen et al. 2020, main_moco.py --aug-plus), also SimSiam's: crop 20-100%, jitter (0.4, 0.4, 0.4, 0.1) p 0.8, grey p 0.2, blur p 0.5, flip. */
+export const MOCO_V2_PAPER_VIEWS: ViewParameters = { ...SIMCLR_PAPER_VIEWS, cropScale: [0.2, 1], colorJitter: [0.4, 0.4, 0.4, 0.1] };
+
+/** BYOL (Grill et al. 2020, Table 6), also Barlow Twins' and VICReg's: crop 8-100%, jitter (0.4, 0.4, 0.2, 0.1) p 0.8, grey p 0.2, blur p 1 / 0.1, solarize p 0 / 0.2. */
+export const BYOL_PAPER_VIEWS: ViewParameters = {
+  ...SIMCLR_PAPER_VIEWS,
+  colorJitter: [0.4, 0.4, 0.2, 0.1],
+  blurProbability: [1, 0.1],
+  solarizeProbability: [0, 0.2],
+};
+
+const small = (views: ViewParameters): ViewParameters => ({ ...views, cropScale: SMALL_CROP });
+
+const viewValues = (views: ViewParameters): JsonObject => JSON.parse(JSON.stringify(views)) as JsonObject;
+
+/** The two views a preset builds from its resolved options (the view keys) for the data's image shape. */
+export function presetViews(options: JsonObject, inputShape: PresetBuildContext['inputShape']): ReturnType<typeof viewTransforms> {
+  const values = Object.fromEntries(VIEW_PARAMETER_KEYS.map((k) => [k, options[k] ?? null])) as JsonObject;
+  return viewTransforms(checkViewParameters('options', values), { size: [inputShape[0], inputShape[1]], channels: inputShape[2] });
+}
+
+const PROVISIONAL = 'Provisional: chosen for 28-32 px images on a CPU, to be revised by a selection on a validation split.';
+
+/** The `small` recipe: Adam at 1e-3, cosine, batch 128 and the schema's defaults (the milder crop). */
+function smallRecipe(schema: OptionSchema): MethodRecipe {
+  return {
+    description: '28-32 px grey or color images on a CPU: Adam, lr 1e-3, cosine, batch 128, crops of 30-100% of the area',
+    reference: PROVISIONAL,
+    training: { optimizer: 'adam', learningRate: 1e-3, learningRateScaling: 'none', schedule: 'cosine', warmupSteps: 0, batchSize: 128 },
+    options: optionDefaults(schema),
+  };
+}
 const given = (o: JsonObject, keys: readonly string[]) => Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 
 const SIMCLR_OPTIONS: OptionSchema = {
   temperature: { type: 'number', description: 'NT-Xent temperature tau', default: 0.5, min: 0, exclusiveMin: true },
+  ...viewOptionSchema(small(SIMCLR_PAPER_VIEWS)),
 };
 
 /** SimCLR with NT-Xent at T = 0.5 and SimCLR's views. */
@@ -37,10 +112,19 @@ export const simclrPreset: MethodPreset = {
   paper: { authors: 'Chen, Kornblith, Norouzi & Hinton', title: 'A Simple Framework for Contrastive Learning of Visual Representations', year: 2020, url: 'https://arxiv.org/abs/2002.05709' },
   defaults: adam(SIMCLR_OPTIONS),
   options: SIMCLR_OPTIONS,
-  build: ({ encoder, seed, options }) => simclr({ encoder, temperature: num(options, 'temperature'), seed: seed + 1 }),
+  recipes: {
+    small: smallRecipe(SIMCLR_OPTIONS),
+    paper: {
+      description: 'the paper: LARS, lr 0.3 x batch/256, weight decay 1e-6, batch 4096, 10 warm-up epochs, cosine, 100 epochs, T = 0.1, ImageNet views',
+      reference: 'Chen et al. 2020, Sec. 4 and App. B.1 (optimization), App. A (augmentation); T = 0.1 as the ImageNet runs (B.9: 0.5 on CIFAR-10)',
+      training: { optimizer: 'lars', learningRate: 0.3, learningRateScaling: 'linear', momentum: 0.9, weightDecay: 1e-6, eta: 0.001, schedule: 'cosine', warmupEpochs: 10, batchSize: 4096, epochs: 100 },
+      options: { temperature: 0.1, ...viewValues(SIMCLR_PAPER_VIEWS) },
+    },
+  },
+  build: ({ encoder, seed, options, inputShape }) => simclr({ encoder, temperature: num(options, 'temperature'), views: presetViews(options, inputShape), seed: seed + 1 }),
 };
 
-const mocoOptions = (momentum: number, temperature: number): OptionSchema => ({
+const mocoOptions = (momentum: number, temperature: number, views: ViewParameters): OptionSchema => ({
   queueSize: {
     type: 'integer',
     description: 'K, negatives kept; a multiple of the batch size (default: the largest multiple <= 4096)',
@@ -49,10 +133,14 @@ const mocoOptions = (momentum: number, temperature: number): OptionSchema => ({
   momentum: { type: 'number', description: "m, the key encoder's momentum", default: momentum, min: 0, max: 1 },
   temperature: { type: 'number', description: 'InfoNCE temperature T', default: temperature, min: 0, exclusiveMin: true },
   shuffleGroups: { type: 'integer', description: 'shuffling-BN sub-batches (1 turns it off)', default: 2, min: 1 },
+  ...viewOptionSchema(small(views)),
 });
 
-const MOCO_V1_OPTIONS = mocoOptions(0.999, 0.07);
-const MOCO_V2_OPTIONS = mocoOptions(0.99, 0.2);
+const MOCO_V1_OPTIONS = mocoOptions(0.999, 0.07, MOCO_V1_PAPER_VIEWS);
+const MOCO_V2_OPTIONS = mocoOptions(0.99, 0.2, MOCO_V2_PAPER_VIEWS);
+
+/** MoCo's ImageNet optimization (both versions): SGD 0.03, momentum 0.9, weight decay 1e-4, batch 256, 200 epochs. */
+const MOCO_PAPER_TRAINING: JsonObject = { optimizer: 'sgd', learningRate: 0.03, learningRateScaling: 'none', momentum: 0.9, nesterov: false, weightDecay: 1e-4, schedule: 'cosine', warmupSteps: 0, batchSize: 256, epochs: 200 };
 
 /** MoCo v1: momentum key encoder m = 0.999, queue, linear head, T = 0.07. */
 export const mocoV1Preset: MethodPreset = {
@@ -61,11 +149,22 @@ export const mocoV1Preset: MethodPreset = {
   paper: { authors: 'He, Fan, Wu, Xie & Girshick', title: 'Momentum Contrast for Unsupervised Visual Representation Learning', year: 2020, url: 'https://arxiv.org/abs/1911.05722' },
   defaults: adam(MOCO_V1_OPTIONS),
   options: MOCO_V1_OPTIONS,
-  build: ({ encoder, seed, batchSize, options }) =>
+  recipes: {
+    small: smallRecipe(MOCO_V1_OPTIONS),
+    paper: {
+      description: 'the paper: SGD 0.03, momentum 0.9, weight decay 1e-4, batch 256, 200 epochs, K = 65536, m = 0.999, T = 0.07, 8 shuffling-BN groups',
+      reference:
+        'He et al. 2020, Sec. 3.3 and 4.1 (ImageNet-1M); the paper divides the lr by 10 at epochs 120 and 160, this recipe anneals it with a cosine (no step schedule here); the grayscale comes after the jitter (the reference code draws it first)',
+      training: MOCO_PAPER_TRAINING,
+      options: { queueSize: 65536, momentum: 0.999, temperature: 0.07, shuffleGroups: 8, ...viewValues(MOCO_V1_PAPER_VIEWS) },
+    },
+  },
+  build: ({ encoder, seed, batchSize, options, inputShape }) =>
     mocoV1({
       encoder,
       queueSize: (options['queueSize'] as number | undefined) ?? mocoQueueSizeFor(batchSize),
       ...given(options, ['momentum', 'temperature', 'shuffleGroups']),
+      views: presetViews(options, inputShape),
       seed: seed + 1,
     }),
 };
@@ -77,18 +176,43 @@ export const mocoV2Preset: MethodPreset = {
   paper: { authors: 'Chen, Fan, Girshick & He', title: 'Improved Baselines with Momentum Contrastive Learning', year: 2020, url: 'https://arxiv.org/abs/2003.04297' },
   defaults: adam(MOCO_V2_OPTIONS),
   options: MOCO_V2_OPTIONS,
-  build: ({ encoder, seed, batchSize, options }) =>
+  recipes: {
+    small: smallRecipe(MOCO_V2_OPTIONS),
+    paper: {
+      description: 'the paper: SGD 0.03, momentum 0.9, weight decay 1e-4, batch 256, cosine, 200 epochs, K = 65536, m = 0.999, T = 0.2, aug+ views',
+      reference: 'Chen, Fan, Girshick & He 2020, Sec. 3 and Table 1 (MLP head, aug+, cosine); optimization as MoCo v1',
+      training: MOCO_PAPER_TRAINING,
+      options: { queueSize: 65536, momentum: 0.999, temperature: 0.2, shuffleGroups: 8, ...viewValues(MOCO_V2_PAPER_VIEWS) },
+    },
+  },
+  build: ({ encoder, seed, batchSize, options, inputShape }) =>
     mocoV2({
       encoder,
       queueSize: (options['queueSize'] as number | undefined) ?? mocoQueueSizeFor(batchSize),
       ...given(options, ['momentum', 'temperature', 'shuffleGroups']),
+      views: presetViews(options, inputShape),
       seed: seed + 1,
     }),
 };
 
 const BYOL_OPTIONS: OptionSchema = {
   baseMomentum: { type: 'number', description: "tau_base, the target's EMA decay at the start (rises to 1 along a cosine)", default: 0.99, min: 0, max: 1 },
+  ...viewOptionSchema(small(BYOL_PAPER_VIEWS)),
 };
+
+/** The LARS optimization of BYOL, Barlow Twins and VICReg (10 warm-up epochs, cosine, 1000 epochs). */
+const larsTraining = (learningRate: number, weightDecay: number, batchSize: number): JsonObject => ({
+  optimizer: 'lars',
+  learningRate,
+  learningRateScaling: 'linear',
+  momentum: 0.9,
+  weightDecay,
+  eta: 0.001,
+  schedule: 'cosine',
+  warmupEpochs: 10,
+  batchSize,
+  epochs: 1000,
+});
 
 /** BYOL with base momentum 0.99. */
 export const byolPreset: MethodPreset = {
@@ -97,22 +221,43 @@ export const byolPreset: MethodPreset = {
   paper: { authors: 'Grill et al.', title: 'Bootstrap Your Own Latent: A New Approach to Self-Supervised Learning', year: 2020, url: 'https://arxiv.org/abs/2006.07733' },
   defaults: adam(BYOL_OPTIONS),
   options: BYOL_OPTIONS,
-  build: ({ encoder, seed, options }) => byol({ encoder, baseMomentum: num(options, 'baseMomentum'), seed: seed + 1 }),
+  recipes: {
+    small: smallRecipe(BYOL_OPTIONS),
+    paper: {
+      description: 'the paper: LARS, lr 0.2 x batch/256, weight decay 1.5e-6, batch 4096, 10 warm-up epochs, cosine, 1000 epochs, tau_base = 0.996',
+      reference: 'Grill et al. 2020, Sec. 3.3 (implementation details) and App. B, Table 6 (augmentation)',
+      training: larsTraining(0.2, 1.5e-6, 4096),
+      options: { baseMomentum: 0.996, ...viewValues(BYOL_PAPER_VIEWS) },
+    },
+  },
+  build: ({ encoder, seed, options, inputShape }) => byol({ encoder, baseMomentum: num(options, 'baseMomentum'), views: presetViews(options, inputShape), seed: seed + 1 }),
 };
 
-/** SimSiam (no JSON options: heads and views are objects). */
+const SIMSIAM_OPTIONS: OptionSchema = viewOptionSchema(small(MOCO_V2_PAPER_VIEWS));
+
+/** SimSiam (its only options are the views: heads are objects). */
 export const simSiamPreset: MethodPreset = {
   name: 'simsiam',
   description: 'SimSiam (Chen & He 2021): predictor and stop-gradient, no negatives',
   paper: { authors: 'Chen & He', title: 'Exploring Simple Siamese Representation Learning', year: 2021, url: 'https://arxiv.org/abs/2011.10566' },
-  defaults: adam({}),
-  options: {},
-  build: ({ encoder, seed }) => simSiam({ encoder, seed: seed + 1 }),
+  defaults: adam(SIMSIAM_OPTIONS),
+  options: SIMSIAM_OPTIONS,
+  recipes: {
+    small: smallRecipe(SIMSIAM_OPTIONS),
+    paper: {
+      description: 'the paper: SGD, lr 0.05 x batch/256, momentum 0.9, weight decay 1e-4, batch 512, cosine, 100 epochs, MoCo v2 views',
+      reference: 'Chen & He 2021, Sec. 4 (baseline settings)',
+      training: { optimizer: 'sgd', learningRate: 0.05, learningRateScaling: 'linear', momentum: 0.9, nesterov: false, weightDecay: 1e-4, schedule: 'cosine', warmupSteps: 0, batchSize: 512, epochs: 100 },
+      options: viewValues(MOCO_V2_PAPER_VIEWS),
+    },
+  },
+  build: ({ encoder, seed, options, inputShape }) => simSiam({ encoder, views: presetViews(options, inputShape), seed: seed + 1 }),
 };
 
 const BARLOW_OPTIONS: OptionSchema = {
   projectorDim: { type: 'integer', description: 'width of the projector (the paper uses 8192)', default: 512, min: 1 },
   lambda: { type: 'number', description: 'weight of the off-diagonal (redundancy) term', default: 0.0051, min: 0 },
+  ...viewOptionSchema(small(BYOL_PAPER_VIEWS)),
 };
 
 /** Barlow Twins with a 512-wide projector. */
@@ -122,7 +267,18 @@ export const barlowTwinsPreset: MethodPreset = {
   paper: { authors: 'Zbontar, Jing, Misra, LeCun & Deny', title: 'Barlow Twins: Self-Supervised Learning via Redundancy Reduction', year: 2021, url: 'https://arxiv.org/abs/2103.03230' },
   defaults: adam(BARLOW_OPTIONS),
   options: BARLOW_OPTIONS,
-  build: ({ encoder, seed, options }) => barlowTwins({ encoder, projectorDim: num(options, 'projectorDim'), lambda: num(options, 'lambda'), seed: seed + 1 }),
+  recipes: {
+    small: smallRecipe(BARLOW_OPTIONS),
+    paper: {
+      description: 'the paper: LARS, lr 0.2 x batch/256, weight decay 1.5e-6, batch 2048, 10 warm-up epochs, cosine, 1000 epochs, 8192-wide projector, BYOL views',
+      reference:
+        "Zbontar et al. 2021, Sec. 3 (implementation details) and App. (augmentations as BYOL); the paper's biases and batch-norm parameters get lr 0.0048 and its cosine ends at lr / 1000, which one learning rate and a cosine to 0 do not reproduce",
+      training: larsTraining(0.2, 1.5e-6, 2048),
+      options: { projectorDim: 8192, lambda: 0.0051, ...viewValues(BYOL_PAPER_VIEWS) },
+    },
+  },
+  build: ({ encoder, seed, options, inputShape }) =>
+    barlowTwins({ encoder, projectorDim: num(options, 'projectorDim'), lambda: num(options, 'lambda'), views: presetViews(options, inputShape), seed: seed + 1 }),
 };
 
 const VICREG_OPTIONS: OptionSchema = {
@@ -132,6 +288,7 @@ const VICREG_OPTIONS: OptionSchema = {
   covarianceWeight: { type: 'number', description: 'nu, weight of the covariance term', default: 1, min: 0 },
   gamma: { type: 'number', description: 'target standard deviation of every dimension', default: 1, min: 0, exclusiveMin: true },
   epsilon: { type: 'number', description: 'added to the variance under the square root', default: 1e-4, min: 0, exclusiveMin: true },
+  ...viewOptionSchema(small(BYOL_PAPER_VIEWS)),
 };
 
 /** VICReg with a 512-wide expander and the paper's 25 / 25 / 1 weights. */
@@ -141,9 +298,19 @@ export const vicregPreset: MethodPreset = {
   paper: { authors: 'Bardes, Ponce & LeCun', title: 'VICReg: Variance-Invariance-Covariance Regularization for Self-Supervised Learning', year: 2022, url: 'https://arxiv.org/abs/2105.04906' },
   defaults: adam(VICREG_OPTIONS),
   options: VICREG_OPTIONS,
-  build: ({ encoder, seed, options }) =>
+  recipes: {
+    small: smallRecipe(VICREG_OPTIONS),
+    paper: {
+      description: 'the paper: LARS, lr 0.2 x batch/256, weight decay 1e-6, batch 2048, 10 warm-up epochs, cosine, 1000 epochs, 8192-wide expander, 25 / 25 / 1',
+      reference: 'Bardes, Ponce & LeCun 2022, Sec. 4.1 and App. C (implementation details, augmentation as BYOL)',
+      training: larsTraining(0.2, 1e-6, 2048),
+      options: { expanderDim: 8192, invarianceWeight: 25, varianceWeight: 25, covarianceWeight: 1, gamma: 1, epsilon: 1e-4, ...viewValues(BYOL_PAPER_VIEWS) },
+    },
+  },
+  build: ({ encoder, seed, options, inputShape }) =>
     vicreg({
       encoder,
+      views: presetViews(options, inputShape),
       expanderDim: num(options, 'expanderDim'),
       invarianceWeight: num(options, 'invarianceWeight'),
       varianceWeight: num(options, 'varianceWeight'),

@@ -8,7 +8,7 @@ export function fitSchedule(options: FitOptions, totalSteps: number, stepsPerEpo
   const lr = options.learningRate ?? 1e-3;
   assertPositive('options.learningRate', lr);
   const s = options.schedule ?? { type: 'cosine' };
-  if (s.type === 'constant') return constantSchedule(lr, s.warmupSteps ?? 0);
+  if (s.type === 'constant') return constantSchedule(lr, s.warmupSteps ?? Math.round((s.warmupEpochs ?? 0) * stepsPerEpoch));
   if (s.type === 'cosine') {
     const warmup = s.warmupSteps ?? Math.round((s.warmupEpochs ?? 0) * stepsPerEpoch);
     return cosineSchedule({ baseLr: lr, totalSteps, warmupSteps: Math.min(warmup, totalSteps), finalLr: s.finalLr ?? 0 });

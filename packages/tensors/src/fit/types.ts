@@ -26,7 +26,7 @@ export interface FitCallbacks {
 }
 
 export type ScheduleConfig =
-  | { readonly type: 'constant'; readonly warmupSteps?: number }
+  | { readonly type: 'constant'; readonly warmupSteps?: number; readonly warmupEpochs?: number }
   | { readonly type: 'cosine'; readonly warmupSteps?: number; readonly warmupEpochs?: number; readonly finalLr?: number };
 
 export interface FitOptions {

@@ -1,0 +1,46 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createRng, initBackend, resolveOptions } from '@selfsup/tensors';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type ViewParameters, checkViewParameters, viewOptionSchema, viewTransforms } from './views.js';
+
+const PARAMS: ViewParameters = {
+  cropScale: [0.3, 1],
+  cropRatio: [0.75, 4 / 3],
+  flipProbability: 0.5,
+  colorJitter: [0.4, 0.4, 0.2, 0.1],
+  colorJitterProbability: 0.8,
+  grayscaleProbability: 0.2,
+  blurProbability: [1, 0.1],
+  blurSigma: [0.1, 2],
+  solarizeProbability: [0, 0.2],
+};
+
+describe('viewTransforms', () => {
+  beforeAll(async () => {
+    await initBackend({ backend: 'cpu' });
+  });
+
+  it('makes two views of the size asked, in [0, 1], for grey and color images', () => {
+    for (const channels of [1, 3]) {
+      const [a, b] = viewTransforms(PARAMS, { size: [8, 8], channels });
+      const images = tf.randomUniform([4, 12, 12, channels], 0, 1, 'float32', 1) as tf.Tensor4D;
+      const rng = createRng(0);
+      for (const view of [a, b]) {
+        const out = view(images, rng);
+        expect(out.shape).toEqual([4, 8, 8, channels]);
+        expect(tf.min(out).dataSync()[0]).toBeGreaterThanOrEqual(0);
+        expect(tf.max(out).dataSync()[0]).toBeLessThanOrEqual(1);
+        out.dispose();
+      }
+      images.dispose();
+    }
+  });
+
+  it('has a schema whose defaults are the parameters, and checks ranges by key', () => {
+    const schema = viewOptionSchema(PARAMS);
+    expect(resolveOptions(schema, {})).toEqual(JSON.parse(JSON.stringify(PARAMS)));
+    expect(() => checkViewParameters('options', { ...resolveOptions(schema, {}), cropScale: [0.5] })).toThrow(/options\.cropScale/);
+    expect(() => checkViewParameters('options', { ...resolveOptions(schema, {}), blurProbability: [0.1, 0.2, 0.3] })).toThrow(/options\.blurProbability/);
+    expect(() => checkViewParameters('options', { ...resolveOptions(schema, {}), colorJitter: [0.4, 0.4, 0.4, 0.9] })).toThrow(/options\.colorJitter/);
+  });
+});
