@@ -1,4 +1,4 @@
-import { type Json, type JsonObject, type OptionSchema, assertOptions, invalidArgument } from '@selfsup/tensors';
+import { type Json, type JsonObject, type OptionSchema, assertOptions, invalidArgument, assertObject } from '@selfsup/tensors';
 import { gaussianBlur, simclrKernelSize } from './blur.js';
 import { colorJitter } from './color-jitter.js';
 import { randomResizedCrop } from './crop.js';
@@ -94,7 +94,8 @@ function perView(where: string, value: unknown): [number, number] {
 
 /** Checks view parameters taken from JSON (a method's resolved options), naming `${name}.<key>` on an error. */
 export function checkViewParameters(name: string, values: JsonObject): ViewParameters {
-  assertOptions(name, values);
+  if (typeof name !== 'string') invalidArgument('name', 'a string (the argument name, for messages)', name);
+  assertObject(name, values as unknown, 'an object of view parameters');
   const jitter = values['colorJitter'];
   if (!Array.isArray(jitter) || jitter.length !== 4 || !jitter.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0) || (jitter[3] as number) > 0.5) {
     invalidArgument(`${name}.colorJitter`, 'four numbers >= 0 [brightness, contrast, saturation, hue], hue <= 0.5', jitter);

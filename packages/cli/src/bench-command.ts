@@ -114,7 +114,14 @@ export function seedStatistics(values: readonly number[]): SeedStatistics {
 }
 
 /** Groups per-seed rows by encoder and layer (in order of first appearance) into mean ± sd per probe. */
+function checkRows(name: string, rows: unknown, expected: string): void {
+  if (!Array.isArray(rows) || !rows.every((r) => typeof r === 'object' && r !== null && typeof (r as { label?: unknown }).label === 'string')) {
+    invalidArgument(name, `an array of ${expected}`, rows);
+  }
+}
+
 export function summarizeBench(rows: readonly BenchRow[]): BenchSummaryRow[] {
+  checkRows('rows', rows as unknown, 'bench rows ({ label, layer, results, ... }), as runBench returns them');
   const groups = new Map<string, BenchRow[]>();
   for (const r of rows) {
     const key = `${r.label}\u0000${r.layer}`;
@@ -148,6 +155,9 @@ const meanSd = (s: SeedStatistics | undefined) =>
 
 /** Renders the bench summary as a Markdown table (one column per probe: mean ± sd over seeds; a layer column when not all rows are embeddings). */
 export function benchMarkdown(rows: readonly BenchSummaryRow[], probes: readonly ProbeName[], title: string): string {
+  checkRows('rows', rows as unknown, 'summary rows ({ label, layer, probes, ... }), as summarizeBench returns them');
+  if (!Array.isArray(probes) || !probes.every((p) => typeof p === 'string')) invalidArgument('probes', 'an array of probe names (knn, linear)', probes);
+  if (typeof title !== 'string') invalidArgument('title', 'a string', title);
   const withLayers = rows.some((r) => r.layer !== EMBEDDING_LAYER);
   const header = ['encoder', ...(withLayers ? ['layer'] : []), ...probes.map((p) => `${p} top-1`), 'pretraining'];
   const lines = [

@@ -1,17 +1,4 @@
-import {
-  DEFAULT_RECIPE,
-  type Json,
-  type JsonObject,
-  type MethodPreset,
-  type MethodRecipe,
-  SelfsupError,
-  TRAINING_OPTIONS,
-  describeValue,
-  parseOptionValue,
-  presetRecipe,
-  resolveOptions,
-  resolveTraining,
-} from '@selfsup/tensors';
+import { DEFAULT_RECIPE, type Json, type JsonObject, type MethodPreset, type MethodRecipe, SelfsupError, TRAINING_OPTIONS, describeValue, parseOptionValue, presetRecipe, resolveOptions, resolveTraining, assertObject, invalidArgument, assertMethodPreset } from '@selfsup/tensors';
 import { readConfigFile, resolveMethodOptions } from './method-options.js';
 import { kebabCase } from './methods.js';
 
@@ -65,6 +52,8 @@ function bad(where: string, expected: string, value: unknown, argument: string):
 
 /** Checks the top level of a --config object: unknown keys are an error naming them and the allowed ones. */
 export function checkRunConfig(value: JsonObject, file: string): RunConfigFile {
+  if (typeof file !== 'string') invalidArgument('file', 'the config file name (a string, for messages)', file);
+  assertObject(`--config ${file}`, value as unknown, 'a JSON object');
   const where = `--config ${file}`;
   for (const key of Object.keys(value)) {
     if (!(RUN_CONFIG_KEYS as readonly string[]).includes(key)) {
@@ -133,6 +122,8 @@ export interface RunConfigSources {
  * filled in, and the recipe used.
  */
 export function resolveRunConfig(preset: MethodPreset, sources: RunConfigSources): { config: ResolvedRunConfig; recipe: MethodRecipe } {
+  assertMethodPreset('preset', preset as unknown);
+  assertObject('sources', sources as unknown, 'an object of config sources ({ file, run, training, methodOptions, ... })');
   const file = sources.file ?? {};
   const fileName = sources.fileName ?? '';
   const run = sources.run ?? {};

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertInteger, assertRank, invalidArgument } from '@selfsup/tensors';
+import { assertInteger, assertRank, invalidArgument, assertTensor } from '@selfsup/tensors';
 
 /**
  * Default bound on the size of a pooled feature map: about 9,000 dimensions, the budget of the per-layer linear probes
@@ -54,6 +54,7 @@ export function adaptiveAvgPool2d(x: tf.Tensor4D, grid: readonly [number, number
  * {@link poolingGrid} of `maxDim` and flattened, [N, gh * gw * C]. The caller owns the result.
  */
 export function poolLayerFeatures(x: tf.Tensor, maxDim: number = DEFAULT_LAYER_DIM): tf.Tensor2D {
+  assertTensor('x', x as unknown);
   assertInteger('maxDim', maxDim, 1);
   if (x.rank === 2) return (x as tf.Tensor2D).clone();
   if (x.rank !== 4) invalidArgument('x', 'a layer output of rank 2 ([N, D]) or 4 ([N, H, W, C])', x);

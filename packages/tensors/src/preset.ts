@@ -375,6 +375,7 @@ export const DEFAULT_RECIPE = 'small';
  * setting); any other unknown name is an error listing the preset's recipes.
  */
 export function presetRecipe(preset: MethodPreset, name: string = DEFAULT_RECIPE): MethodRecipe {
+  assertMethodPreset('preset', preset as unknown);
   if (typeof name !== 'string') invalidArgument('name', 'a recipe name', name);
   const recipes = preset.recipes ?? {};
   const recipe = Object.hasOwn(recipes, name) ? recipes[name] : undefined;

@@ -1,14 +1,5 @@
 import { VIEW_PARAMETER_KEYS, type ViewParameters, checkViewParameters, viewOptionSchema, viewTransforms } from '@selfsup/augment';
-import {
-  type JsonObject,
-  type MethodPreset,
-  type MethodRecipe,
-  type OptionSchema,
-  type PresetBuildContext,
-  type PresetDefaults,
-  assertPositiveInteger,
-  optionDefaults,
-} from '@selfsup/tensors';
+import { type JsonObject, type MethodPreset, type MethodRecipe, type OptionSchema, type PresetBuildContext, type PresetDefaults, assertPositiveInteger, optionDefaults, assertObject, invalidArgument } from '@selfsup/tensors';
 import { barlowTwins } from './barlow-twins.js';
 import { byol } from './byol.js';
 import { mocoV1, mocoV2 } from './moco.js';
@@ -83,6 +74,10 @@ const viewValues = (views: ViewParameters): JsonObject => JSON.parse(JSON.string
 
 /** The two views a preset builds from its resolved options (the view keys) for the data's image shape. */
 export function presetViews(options: JsonObject, inputShape: PresetBuildContext['inputShape']): ReturnType<typeof viewTransforms> {
+  assertObject('options', options as unknown, "an object of the method's options");
+  if (!Array.isArray(inputShape) || inputShape.length !== 3 || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
+    invalidArgument('inputShape', '[H, W, C] of positive integers', inputShape);
+  }
   const values = Object.fromEntries(VIEW_PARAMETER_KEYS.map((k) => [k, options[k] ?? null])) as JsonObject;
   return viewTransforms(checkViewParameters('options', values), { size: [inputShape[0], inputShape[1]], channels: inputShape[2] });
 }
