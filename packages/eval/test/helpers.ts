@@ -28,29 +28,7 @@ export function blobs(options: { perClass: number; numClasses: number; dim: numb
   return { rows, labels };
 }
 
-/** A tiny third-party-style Encoder: a fixed random projection of the flattened input, with one variable. */
-export function randomProjectionEncoder(imageShape: readonly [number, number, number], outputDim: number, seed: number): Encoder {
-  const inputDim = imageShape[0] * imageShape[1] * imageShape[2];
-  const rng = createRng(seed);
-  const weights = namedVariable('projection/kernel', tf.tensor2d(rng.normalArray(inputDim * outputDim, 0, 1 / Math.sqrt(inputDim)), [inputDim, outputDim]));
-  const seenTraining: boolean[] = [];
-  const encoder: Encoder & { seenTraining: boolean[] } = {
-    architecture: 'randomProjection',
-    config: { outputDim, seed },
-    inputShape: [...imageShape],
-    outputDim,
-    variables: [weights],
-    seenTraining,
-    apply(inputs, options) {
-      seenTraining.push(options?.training === true);
-      return tf.tidy(() => tf.matMul(tf.reshape(inputs, [inputs.shape[0] as number, inputDim]), weights.variable));
-    },
-    dispose() {
-      weights.variable.dispose();
-    },
-  };
-  return encoder;
-}
+export { randomProjectionEncoder } from '@selfsup/test-utils';
 
 /** Wraps a dataset and records every getBatch call (indices, and a caller-supplied phase tag at that moment). */
 export function recordingDataset(inner: ImageDataset, phase: () => string): ImageDataset & { reads: { phase: string; indices: number[] }[] } {
