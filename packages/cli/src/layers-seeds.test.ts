@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBackbone } from './architectures.js';
 import { type BenchResult, seedStatistics } from './bench-command.js';
 import type { EvalResult } from './eval-command.js';
-import { type CliResult, runCli } from './program.js';
+import { runCli } from './program.js';
+import { captureCli } from '../test/helpers.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -17,17 +18,7 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const results: CliResult[] = [];
-  return {
-    io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), onResult: (r: CliResult) => results.push(r) },
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-    result: () => results[0]?.result,
-  };
-}
+const capture = () => captureCli();
 
 describe('selfsup eval --layer', () => {
   it('--layer all probes every layer of the encoder and of its random init, raw pixels once; one row each', async () => {

@@ -48,7 +48,7 @@ export function methodFlagDescription(flag: MethodFlag): string {
   return `method option: ${first?.description ?? flag.key} [${users.join(', ')}]`;
 }
 
-/** Reads a --config file: a JSON object of method option values (keys as in the method's schema). */
+/** Reads a --config file as a JSON object (checked by the caller: `readRunConfig`). */
 export async function readConfigFile(file: string): Promise<JsonObject> {
   if (typeof file !== 'string' || file === '') invalidArgument('--config', 'a file name', file);
   const text = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {

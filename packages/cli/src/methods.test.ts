@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listBackbones } from './architectures.js';
 import { methodFlags, resolveMethodOptions } from './method-options.js';
 import { BUILT_IN_PRESETS, kebabCase, methodTable } from './methods.js';
-import { type CliResult, runCli } from './program.js';
+import { runCli } from './program.js';
+import { captureCli } from '../test/helpers.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -16,17 +17,7 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const results: CliResult[] = [];
-  return {
-    io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), onResult: (r: CliResult) => results.push(r) },
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-    results,
-  };
-}
+const capture = () => captureCli();
 
 const CLI_METHODS = [
   'simclr',

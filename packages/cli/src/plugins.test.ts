@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { hasArchitecture, unregisterArchitecture } from '@selfsup/encoders';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlugin, pluginArguments, resolvePlugin } from './plugins.js';
-import { type CliResult, runCli } from './program.js';
+import { runCli } from './program.js';
+import { captureCli } from '../test/helpers.js';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const pkg = path.resolve(here, '..');
@@ -19,17 +20,7 @@ afterAll(async () => {
   if (hasArchitecture('toyLinear')) unregisterArchitecture('toyLinear');
 });
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const results: CliResult[] = [];
-  return {
-    io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), cwd: pkg, onResult: (r: CliResult) => results.push(r) },
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-    results,
-  };
-}
+const capture = () => captureCli({ cwd: pkg });
 
 describe('--plugin', () => {
   it('reads --plugin values before parsing', () => {

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './program.js';
+import { captureCli } from '../test/helpers.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -12,15 +13,7 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) },
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
+const capture = () => captureCli();
 
 describe('selfsup pretrain', () => {
   it('pretrains, writes checkpoint, encoder, log and loss curve, and the encoder can be evaluated', async () => {

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomProjectionEncoder } from '../test/helpers.js';
+import { randomProjectionEncoder, captureCli } from '../test/helpers.js';
 import type { EncoderSource } from './encoder.js';
 import { runCli } from './program.js';
 
@@ -14,15 +14,7 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-function capture(extra: { encoderSource?: EncoderSource } = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), ...extra },
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
+const capture = (extra: { encoderSource?: EncoderSource } = {}) => captureCli(extra);
 
 const source: EncoderSource = {
   architectures: ['projection'],

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { methodTable } from './methods.js';
 import { runCli } from './program.js';
 import { checkRunConfig, resolveRunConfig } from './run-config.js';
+import { captureCli } from '../test/helpers.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -15,11 +16,7 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) }, stdout: () => out.join(''), stderr: () => err.join('') };
-}
+const capture = () => captureCli();
 
 const table = methodTable();
 const resolve = (method: string, sources: Parameters<typeof resolveRunConfig>[1] = {}) => resolveRunConfig(table.find(method), { run: { data: 'mnist' }, ...sources }).config;
