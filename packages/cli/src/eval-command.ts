@@ -23,7 +23,7 @@ import {
   resolveLayers,
 } from '@selfsup/tensors';
 import { checkCommandArguments } from './checks.js';
-import { loadEvalData, parseDataSpec } from './data.js';
+import { checkValidation, loadEvalData, parseDataSpec } from './data.js';
 import { type EncoderSource, checkEncoderSpec, defaultEncoderSource, resolveEncoder } from './encoder.js';
 import { type ProgressView, lineProgress, silentProgress, terminalProgressView } from './progress.js';
 import { metricsLine, resultsTable } from './table.js';
@@ -43,6 +43,8 @@ export interface EvalCommandOptions {
   readonly valFraction?: number;
   readonly batchSize: number;
   readonly limit?: number;
+  /** Hold out this share of the training split (class-balanced, fixed seed 0) and probe on it instead of the test split. */
+  readonly validation?: number;
   readonly imageSize?: readonly [number, number];
   readonly channels?: 1 | 3;
   readonly baselines: readonly ('pixels' | 'random')[];
@@ -102,10 +104,12 @@ export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<
   const source = io.encoderSource ?? defaultEncoderSource;
   const started = performance.now();
   parseDataSpec(options.data);
+  if (options.validation !== undefined) checkValidation(options.validation);
   await checkEncoderSpec(options.encoder);
   const backend = await initBackend(options.backend !== undefined ? { backend: options.backend } : {});
   const data = await loadEvalData(options.data, {
     ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    ...(options.validation !== undefined ? { validation: options.validation } : {}),
     ...(options.imageSize !== undefined ? { imageSize: options.imageSize } : {}),
     ...(options.channels !== undefined ? { channels: options.channels } : {}),
   });

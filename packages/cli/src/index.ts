@@ -26,5 +26,5 @@ export type { LoadedPlugin } from './plugins.js';
 // Encoders and data
 export { ENCODER_FORMS, defaultEncoderSource } from './encoder.js';
 export type { EncoderSource } from './encoder.js';
-export { DATA_FORMS, loadEvalData } from './data.js';
+export { DATA_FORMS, VALIDATION_SEED, loadEvalData } from './data.js';
 export type { DataOptions, EvalData } from './data.js';

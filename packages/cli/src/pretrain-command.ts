@@ -43,12 +43,17 @@ export interface PretrainCommandOptions extends MonitorFlags {
   /** Training settings as flag texts keyed by setting (`{ weightDecay: '1e-4' }` from `--weight-decay 1e-4`); win over everything. */
   readonly trainingFlags?: Readonly<Record<string, string>>;
   readonly limit?: number;
+  /**
+   * Hold out this share of the training split (class-balanced, fixed seed 0) as the test split: the run trains on the
+   * rest only, so `selfsup eval --validation` with the same value probes on images the encoder never saw.
+   */
+  readonly validation?: number;
   readonly imageSize?: readonly [number, number];
   readonly channels?: 1 | 3;
   readonly skipBad: boolean;
   readonly backend?: BackendName;
   readonly quiet: boolean;
-  /** A JSON run config `{ method?, recipe?, data?, arch?, seed?, limit?, imageSize?, channels?, training?, options? }` (flags win). */
+  /** A JSON run config `{ method?, recipe?, data?, arch?, seed?, limit?, validation?, imageSize?, channels?, training?, options? }` (flags win). */
   readonly config?: string;
   /** Method option values (JSON), e.g. `{ temperature: 0.2 }`; override the config file. */
   readonly methodOptions?: Readonly<Record<string, unknown>>;
@@ -184,6 +189,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       ...(options.arch !== undefined ? { arch: options.arch } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      ...(options.validation !== undefined ? { validation: options.validation } : {}),
       ...(options.imageSize !== undefined ? { imageSize: options.imageSize } : {}),
       ...(options.channels !== undefined ? { channels: options.channels } : {}),
     },
@@ -199,6 +205,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
   const seed = runConfig.seed;
   const arch = runConfig.arch;
   const limit = runConfig['limit'] as number | undefined;
+  const validation = runConfig['validation'] as number | undefined;
   const imageSize = runConfig['imageSize'] as [number, number] | undefined;
   const channels = runConfig['channels'] as 1 | 3 | undefined;
   const out = path.resolve(options.out);
@@ -207,6 +214,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
   const backend = await initBackend(options.backend !== undefined ? { backend: options.backend } : {});
   const data = await loadEvalData(runConfig.data, {
     ...(limit !== undefined ? { limit } : {}),
+    ...(validation !== undefined ? { validation } : {}),
     ...(imageSize !== undefined ? { imageSize } : {}),
     ...(channels !== undefined ? { channels } : {}),
     ...(options.skipBad ? { skipBad: true } : {}),

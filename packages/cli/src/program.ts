@@ -97,6 +97,8 @@ function collect(value: string, previous: readonly string[]): string[] {
 
 const LAYER_EXAMPLES = 'convNet block0..blockN, resnet stem, layer1..layer4, alexNetSmall conv1..conv5, mlp hidden0..hiddenN, embedding';
 
+const VALIDATION_HELP = 'hold out this share of the training split (class-balanced, fixed seed) and use it as the test split: choose recipes without the test split';
+
 const PLUGIN_HELP = 'load methods (MethodPreset exports) and architectures from a module: a package name or a path, from the working directory (repeatable)';
 
 function imageSize(value: string): [number, number] {
@@ -135,6 +137,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .option('--val-fraction <f>', 'linear probe: share of the training set held out to choose the sweep point (default 0.1)', fraction)
     .option('--batch-size <n>', 'images per encoder call', integer(1), 256)
     .option('--limit <n>', 'use only the first n images of each split', integer(2))
+    .option('--validation <fraction>', VALIDATION_HELP, fraction)
     .option('--image-size <HxW>', 'images:<dir> only: resize every image', imageSize)
     .addOption(new Option('--channels <c>', 'images:<dir> only: force 1 or 3 channels').choices(['1', '3']).argParser((v) => Number(v) as 1 | 3))
     .option('--baselines <list>', 'also evaluate baselines: pixels, random (random init of the same architecture)', choiceList(['pixels', 'random'] as const), [])
@@ -169,8 +172,9 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .addOption(new Option('--budget-clock <clock>', 'what --time-budget counts: wall time, or CPU time of this process').choices(['wall', 'cpu']).default('wall'))
     .option('--checkpoint-every <n>', 'steps between checkpoints', integer(1), 50)
     .option('--gradient-clip <norm>', 'clip gradients to this global L2 norm', positiveNumber)
-    .option('--config <file>', 'JSON run config: { method, recipe, data, arch, seed, limit, imageSize, channels, training: {...}, options: {...} } (see the README); flags win')
+    .option('--config <file>', 'JSON run config: { method, recipe, data, arch, seed, limit, validation, imageSize, channels, training: {...}, options: {...} } (see the README); flags win')
     .option('--limit <n>', 'use only the first n training images', integer(2))
+    .option('--validation <fraction>', VALIDATION_HELP, fraction)
     .option('--image-size <HxW>', 'images:<dir> only: resize every image', imageSize)
     .addOption(new Option('--channels <c>', 'images:<dir> only: force 1 or 3 channels').choices(['1', '3']).argParser((v) => Number(v) as 1 | 3))
     .option('--skip-bad', 'images:<dir> only: skip unreadable or odd images instead of stopping', false)
@@ -233,6 +237,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .option('--seeds <n>', 'pretrain and probe each method (and the baselines) with seeds seed..seed+n-1; the table shows mean ± sd', integer(1), 3)
     .option('--layer <name|all>', `probe this layer of every encoder, random init included (e.g. ${LAYER_EXAMPLES}), or all of them (default: the embedding)`)
     .option('--limit <n>', 'use only the first n images of each split', integer(2))
+    .option('--validation <fraction>', VALIDATION_HELP, fraction)
     .option('--out <dir>', 'where results and runs go', 'selfsup-bench')
     .option('--seed <n>', 'seed of every random choice', integer(0), 0)
     .addOption(new Option('--backend <name>', 'compute backend (default: best available)').choices(['tensorflow', 'wasm', 'cpu']))

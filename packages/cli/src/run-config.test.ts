@@ -24,7 +24,7 @@ const resolve = (method: string, sources: Parameters<typeof resolveRunConfig>[1]
 describe('run config files', () => {
   it('rejects unknown keys at the top, in training and in options, naming the key and the allowed ones', () => {
     expect(() => checkRunConfig({ method: 'simclr', temperature: 0.2 }, 'run.json')).toThrow(
-      /--config run\.json: unknown key "temperature" is not allowed; expected one of: method, recipe, data, arch, seed, limit, imageSize, channels, training, options/,
+      /--config run\.json: unknown key "temperature" is not allowed; expected one of: method, recipe, data, arch, seed, limit, validation, imageSize, channels, training, options/,
     );
     expect(() => checkRunConfig({ weightDecay: 0.1 }, 'run.json')).toThrow(/put it under "training"/);
     expect(() => checkRunConfig({ training: { learningRat: 0.1 } }, 'run.json')).toThrow(/--config run\.json training: unknown option "learningRat" is not allowed; expected one of: optimizer, learningRate/);
@@ -32,6 +32,20 @@ describe('run config files', () => {
     expect(() => checkRunConfig({ seed: -1 }, 'run.json')).toThrow(/"seed" must be an integer >= 0/);
     const file = checkRunConfig({ method: 'simclr', options: { temprature: 0.2 } }, 'run.json');
     expect(() => resolve('simclr', { file, fileName: 'run.json' })).toThrow(/--config run\.json options \(simclr\): unknown option "temprature" is not allowed; expected one of: temperature, cropScale/);
+  });
+
+  it('takes "validation", a fraction in (0, 1); the flag wins over the file', () => {
+    const file = checkRunConfig({ method: 'simclr', validation: 0.2 }, 'run.json');
+    expect(file.validation).toBe(0.2);
+    expect(resolve('simclr', { file, fileName: 'run.json' })['validation']).toBe(0.2);
+    expect(resolve('simclr', { file, fileName: 'run.json', run: { data: 'mnist', validation: 0.1 } })['validation']).toBe(0.1);
+    expect(resolve('simclr')).not.toHaveProperty('validation');
+    for (const bad of [0, 1, -0.1, 1.5, '0.2', null, [0.2]]) {
+      expect(() => checkRunConfig({ validation: bad } as unknown as JsonObject, 'run.json')).toThrow(
+        /--config run\.json: "validation" must be a fraction strictly between 0 and 1 \(the share of the training split held out\); got /,
+      );
+    }
+    expect(() => resolve('simclr', { run: { data: 'mnist', validation: Number.NaN } })).toThrow(/--validation must be a fraction strictly between 0 and 1 .*; got NaN/);
   });
 
   it('layers preset defaults < recipe < file < flags, for training settings and method options', () => {
@@ -173,6 +187,26 @@ describe('selfsup pretrain with training flags', () => {
     const s = capture();
     expect(await runCli([...base, '--config', config, '--optimizer', 'lars', '--optimizer-momentum', '0.8', '--warmup-steps', '1', '--crop-scale', '0.6,1', '--out', out, '--resume'], s.io)).toBe(2);
     expect(s.stderr()).toMatch(/started with options\.cropScale \[0\.5,1\], this run has \[0\.6,1\] \(--crop-scale\)/);
+  });
+
+  it('--validation: trains on the rest of the training split only, records it, and --resume refuses another value', async () => {
+    const out = path.join(tmp, 'validation');
+    const config = path.join(tmp, 'validation.json');
+    await fs.writeFile(config, JSON.stringify({ validation: 0.5 }));
+    const args = ['pretrain', '--method', 'simclr', '--data', 'mnist', '--limit', '40', '--batch-size', '8', '--no-monitor', '--out', out];
+    const c = capture();
+    expect(await runCli([...args, '--config', config, '--validation', '0.25'], c.io)).toBe(0);
+    // The flag wins: 40 - 25% = 30 images, 3 steps of 8.
+    expect(c.stderr()).toMatch(/data mnist .*, validation: 25% of the training split held out \(seed 0\) \(30 images 28x28x1\)/);
+    expect(c.result()).toMatchObject({ steps: 3 });
+    const run = JSON.parse(await fs.readFile(path.join(out, 'run.json'), 'utf8'));
+    expect(run.config).toMatchObject({ limit: 40, validation: 0.25 });
+    const r = capture();
+    expect(await runCli([...args, '--config', config, '--resume', '--quiet'], r.io)).toBe(2);
+    expect(r.stderr()).toMatch(/--resume: .*run\.json was started with validation 0\.25, this run has 0\.5 \(--validation\)/);
+    const v = capture();
+    expect(await runCli([...args, '--validation', '1'], v.io)).toBe(2);
+    expect(v.stderr()).toMatch(/option '--validation <fraction>' argument '1' is invalid/);
   });
 
   it('takes the method and data from the config file, and names a missing one', async () => {

@@ -1,4 +1,5 @@
 import { DEFAULT_RECIPE, type Json, type JsonObject, type MethodPreset, type MethodRecipe, SelfsupError, TRAINING_OPTIONS, describeValue, parseOptionValue, presetRecipe, resolveOptions, resolveTraining, assertObject, invalidArgument, assertMethodPreset } from '@selfsup/tensors';
+import { checkValidation } from './data.js';
 import { readConfigFile, resolveMethodOptions } from './method-options.js';
 import { kebabCase } from './methods.js';
 
@@ -7,7 +8,7 @@ import { kebabCase } from './methods.js';
  * under `training` (keys of TRAINING_OPTIONS) and the method's option values under `options` (keys of the method's
  * schema, view parameters included).
  */
-export const RUN_CONFIG_KEYS = ['method', 'recipe', 'data', 'arch', 'seed', 'limit', 'imageSize', 'channels', 'training', 'options'] as const;
+export const RUN_CONFIG_KEYS = ['method', 'recipe', 'data', 'arch', 'seed', 'limit', 'validation', 'imageSize', 'channels', 'training', 'options'] as const;
 
 /** The flag of each training setting. Optimizer hyperparameters carry `--optimizer-`, so method options keep their names. */
 export const TRAINING_FLAGS: { readonly [key: string]: string } = {
@@ -40,6 +41,8 @@ export interface RunConfigFile {
   readonly arch?: string;
   readonly seed?: number;
   readonly limit?: number;
+  /** Hold out this share of the training split (fixed seed) and use it as the test split. */
+  readonly validation?: number;
   readonly imageSize?: readonly [number, number];
   readonly channels?: 1 | 3;
   readonly training?: JsonObject;
@@ -70,6 +73,10 @@ export function checkRunConfig(value: JsonObject, file: string): RunConfigFile {
   for (const key of ['seed', 'limit'] as const) {
     const v = value[key];
     if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < (key === 'seed' ? 0 : 2))) bad(`${where}: "${key}"`, `an integer >= ${key === 'seed' ? 0 : 2}`, v, key);
+  }
+  const validation = value['validation'];
+  if (validation !== undefined && !(typeof validation === 'number' && validation > 0 && validation < 1)) {
+    bad(`${where}: "validation"`, 'a fraction strictly between 0 and 1 (the share of the training split held out)', validation, 'validation');
   }
   const size = value['imageSize'];
   if (size !== undefined && !(Array.isArray(size) && size.length === 2 && size.every((s) => typeof s === 'number' && Number.isSafeInteger(s) && s >= 1 && s <= 4096))) {
@@ -107,7 +114,7 @@ export interface RunConfigSources {
   readonly file?: RunConfigFile;
   readonly fileName?: string;
   /** Run settings from flags (or the caller): they win over the file. */
-  readonly run?: { readonly recipe?: string; readonly data?: string; readonly arch?: string; readonly seed?: number; readonly limit?: number; readonly imageSize?: readonly [number, number]; readonly channels?: 1 | 3 };
+  readonly run?: { readonly recipe?: string; readonly data?: string; readonly arch?: string; readonly seed?: number; readonly limit?: number; readonly validation?: number; readonly imageSize?: readonly [number, number]; readonly channels?: 1 | 3 };
   /** Training settings as JSON values (the caller's), over the file. */
   readonly training?: Readonly<Record<string, unknown>>;
   /** Training settings as flag texts, keyed by setting (`{ weightDecay: '1e-4' }`); win over everything. */
@@ -156,6 +163,8 @@ export function resolveRunConfig(preset: MethodPreset, sources: RunConfigSources
   const data = run.data ?? file.data;
   if (data === undefined) throw new SelfsupError('INVALID_ARGUMENT', '--data is required (or "data" in the --config file)', { argument: '--data' });
   const limit = run.limit ?? file.limit;
+  const validation = run.validation ?? file.validation;
+  if (validation !== undefined) checkValidation(validation);
   const imageSize = run.imageSize ?? file.imageSize;
   const channels = run.channels ?? file.channels;
   const config: ResolvedRunConfig = {
@@ -165,6 +174,7 @@ export function resolveRunConfig(preset: MethodPreset, sources: RunConfigSources
     arch: run.arch ?? file.arch ?? 'convNet',
     seed: run.seed ?? file.seed ?? 0,
     ...(limit !== undefined ? { limit } : {}),
+    ...(validation !== undefined ? { validation } : {}),
     ...(imageSize !== undefined ? { imageSize: [...imageSize] } : {}),
     ...(channels !== undefined ? { channels } : {}),
     training,
