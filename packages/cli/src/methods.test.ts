@@ -84,7 +84,18 @@ describe('generated help', () => {
     for (const name of CLI_METHODS) expect(help).toContain(`  ${name} `);
     for (const arch of listBackbones()) expect(help).toContain(arch.description);
     expect(listBackbones().map((a) => a.name)).toEqual(describeArchitectures().filter((a) => a.defaultConfig).map((a) => a.name));
-    for (const flag of ['--temperature <value>', '--queue-size <value>', '--projector-dim <value>', '--permutations <value>', '--config <file>', '--plugin <module>']) {
+    for (const flag of [
+      '--temperature <value>',
+      '--queue-size <value>',
+      '--projector-dim <value>',
+      '--projector-hidden-dim <value>',
+      '--projector-output-dim <value>',
+      '--projector-layers <value>',
+      '--predictor-hidden-dim <value>',
+      '--permutations <value>',
+      '--config <file>',
+      '--plugin <module>',
+    ]) {
       expect(help).toContain(flag);
     }
     const top = capture();
@@ -137,6 +148,6 @@ describe('method options on the command line', () => {
     await fs.writeFile(config, JSON.stringify({ options: { temperature: 0.2, projectorDim: 64 } }));
     const c = capture();
     expect(await runCli([...base, '--method', 'simclr', '--config', config, '--out', path.join(tmp, 'bad2')], c.io)).toBe(2);
-    expect(c.stderr()).toMatch(/unknown option "projectorDim" is not allowed; expected one of: temperature, cropScale/);
+    expect(c.stderr()).toMatch(/unknown option "projectorDim" is not allowed; expected one of: temperature, projectorHiddenDim, projectorOutputDim, projectorLayers, cropScale/);
   });
 });

@@ -31,7 +31,7 @@ describe('run config files', () => {
     expect(() => checkRunConfig({ training: { optimizer: 'rmsprop' } }, 'run.json')).toThrow(/training\.optimizer must be a string \(one of "adam", "sgd", "lars"\)/);
     expect(() => checkRunConfig({ seed: -1 }, 'run.json')).toThrow(/"seed" must be an integer >= 0/);
     const file = checkRunConfig({ method: 'simclr', options: { temprature: 0.2 } }, 'run.json');
-    expect(() => resolve('simclr', { file, fileName: 'run.json' })).toThrow(/--config run\.json options \(simclr\): unknown option "temprature" is not allowed; expected one of: temperature, cropScale/);
+    expect(() => resolve('simclr', { file, fileName: 'run.json' })).toThrow(/--config run\.json options \(simclr\): unknown option "temprature" is not allowed; expected one of: temperature, projectorHiddenDim, projectorOutputDim, projectorLayers, cropScale/);
   });
 
   it('takes "validation", a fraction in (0, 1); the flag wins over the file', () => {
@@ -113,16 +113,36 @@ const BYOL_VIEWS = { ...SIMCLR_VIEWS, colorJitter: [0.4, 0.4, 0.2, 0.1], blurPro
 
 const RECIPES: readonly [string, JsonObject, JsonObject, JsonObject][] = [
   // method, paper training, paper options (subset), small options (subset)
-  ['simclr', LARS(0.3, 1e-6, 4096, 100), { temperature: 0.1, ...SIMCLR_VIEWS }, { temperature: 0.5, ...SIMCLR_VIEWS, cropScale: [0.3, 1] }],
+  [
+    'simclr',
+    LARS(0.3, 1e-6, 4096, 100),
+    { temperature: 0.1, projectorHiddenDim: 2048, projectorOutputDim: 128, projectorLayers: 2, ...SIMCLR_VIEWS },
+    { temperature: 0.5, projectorOutputDim: 128, projectorLayers: 2, ...SIMCLR_VIEWS, cropScale: [0.3, 1] },
+  ],
   [
     'moco-v1',
     SGD(0.03, 'none', 256, 200),
-    { queueSize: 65536, momentum: 0.999, temperature: 0.07, shuffleGroups: 8, ...SIMCLR_VIEWS, cropScale: [0.2, 1], colorJitter: [0.4, 0.4, 0.4, 0.4], colorJitterProbability: 1, blurProbability: [0] },
+    { queueSize: 65536, momentum: 0.999, temperature: 0.07, shuffleGroups: 8, projectorOutputDim: 128, ...SIMCLR_VIEWS, cropScale: [0.2, 1], colorJitter: [0.4, 0.4, 0.4, 0.4], colorJitterProbability: 1, blurProbability: [0] },
     { momentum: 0.999, temperature: 0.07, shuffleGroups: 2, cropScale: [0.3, 1], colorJitterProbability: 1, blurProbability: [0] },
   ],
-  ['moco-v2', SGD(0.03, 'none', 256, 200), { queueSize: 65536, momentum: 0.999, temperature: 0.2, ...MOCO_V2_VIEWS }, { momentum: 0.99, temperature: 0.2, ...MOCO_V2_VIEWS, cropScale: [0.3, 1] }],
-  ['byol', LARS(0.2, 1.5e-6, 4096, 1000), { baseMomentum: 0.996, ...BYOL_VIEWS }, { baseMomentum: 0.99, ...BYOL_VIEWS, cropScale: [0.3, 1] }],
-  ['simsiam', SGD(0.05, 'linear', 512, 100), MOCO_V2_VIEWS, { ...MOCO_V2_VIEWS, cropScale: [0.3, 1] }],
+  [
+    'moco-v2',
+    SGD(0.03, 'none', 256, 200),
+    { queueSize: 65536, momentum: 0.999, temperature: 0.2, projectorHiddenDim: 2048, projectorOutputDim: 128, ...MOCO_V2_VIEWS },
+    { momentum: 0.99, temperature: 0.2, projectorHiddenDim: 2048, projectorOutputDim: 128, ...MOCO_V2_VIEWS, cropScale: [0.3, 1] },
+  ],
+  [
+    'byol',
+    LARS(0.2, 1.5e-6, 4096, 1000),
+    { baseMomentum: 0.996, projectorHiddenDim: 4096, projectorOutputDim: 256, predictorHiddenDim: 4096, ...BYOL_VIEWS },
+    { baseMomentum: 0.99, projectorHiddenDim: 4096, projectorOutputDim: 256, predictorHiddenDim: 4096, ...BYOL_VIEWS, cropScale: [0.3, 1] },
+  ],
+  [
+    'simsiam',
+    SGD(0.05, 'linear', 512, 100),
+    { projectorHiddenDim: 2048, projectorOutputDim: 2048, projectorLayers: 3, predictorHiddenDim: 512, ...MOCO_V2_VIEWS },
+    { projectorHiddenDim: 2048, projectorOutputDim: 2048, projectorLayers: 3, predictorHiddenDim: 512, ...MOCO_V2_VIEWS, cropScale: [0.3, 1] },
+  ],
   ['barlow-twins', LARS(0.2, 1.5e-6, 2048, 1000), { projectorDim: 8192, lambda: 0.0051, ...BYOL_VIEWS }, { projectorDim: 512, ...BYOL_VIEWS, cropScale: [0.3, 1] }],
   [
     'vicreg',

@@ -3,15 +3,21 @@ import { type Head, assertHead, byolMomentum, byolPredictionHead, byolProjection
 import * as tf from '@tensorflow/tfjs-core';
 import { type Encoder, type SSLMethod, type StepContext, assertInRange, assertOptions, invalidArgument, KeptTensors, copyWeights, disposeAll, methodVariables } from '@selfsup/tensors';
 import { byolLoss } from '../losses/byol-loss.js';
-import { type Views, assertEncoder, assertViews, drawViews, embedBoth, imageSize, methodRng, type SeedOptions } from './parts.js';
+import { type Views, assertEncoder, assertViews, checkHeadSizes, drawViews, embedBoth, imageSize, methodRng, type SeedOptions } from './parts.js';
 
 export interface ByolOptions extends SeedOptions {
   /** The online encoder f_theta (what probes evaluate). */
   readonly encoder: Encoder;
   /** g_theta. Default `byolProjectionHead`: dense(4096)-BN-ReLU-dense(256). */
   readonly projector?: Head;
+  /** Width of the default projector's hidden layer. Default 4096. */
+  readonly projectorHiddenDim?: number;
+  /** Width of the default projector's output (the predictor's input and output). Default 256. */
+  readonly projectorOutputDim?: number;
   /** q_theta. Default `byolPredictionHead`: the same MLP, from and to the projection size. */
   readonly predictor?: Head;
+  /** Width of the default predictor's hidden layer. Default 4096. */
+  readonly predictorHiddenDim?: number;
   /** f_xi. Default `momentumCopy(encoder)`; a copy you build must have the same architecture (it starts equal). */
   readonly targetEncoder?: Encoder;
   /** g_xi. Default `momentumCopy(projector)`. */
@@ -41,8 +47,10 @@ export function byol(options: ByolOptions): ByolMethod {
   const { encoder } = options;
   assertEncoder('options.encoder', encoder);
   const { rng, config: seedConfig } = methodRng(options);
-  const projector = options.projector ?? byolProjectionHead({ inputDim: encoder.outputDim, rng });
-  const predictor = options.predictor ?? byolPredictionHead({ inputDim: projector.outputDim, rng });
+  checkHeadSizes(options, { projectorHiddenDim: 'projector', projectorOutputDim: 'projector', predictorHiddenDim: 'predictor' });
+  const projector =
+    options.projector ?? byolProjectionHead({ inputDim: encoder.outputDim, hiddenDim: options.projectorHiddenDim ?? 4096, outputDim: options.projectorOutputDim ?? 256, rng });
+  const predictor = options.predictor ?? byolPredictionHead({ inputDim: projector.outputDim, hiddenDim: options.predictorHiddenDim ?? 4096, rng });
   const targetEncoder = options.targetEncoder ?? momentumCopy(encoder);
   const targetProjector = options.targetProjector ?? momentumCopy(projector as Encoder & Head);
   const views = options.views ?? byolTransforms({ size: imageSize(encoder, 'options.views') });

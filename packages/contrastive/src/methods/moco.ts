@@ -6,13 +6,17 @@ import { infoNCE } from '../losses/info-nce.js';
 import { assertTemperature } from '../ops/checks.js';
 import { stopGradient } from '../ops/stop-gradient.js';
 import { MocoQueue } from '../queue/moco-queue.js';
-import { type Views, assertEncoder, assertViews, drawViews, imageSize, methodRng, type SeedOptions } from './parts.js';
+import { type Views, assertEncoder, assertViews, checkHeadSizes, drawViews, imageSize, methodRng, type SeedOptions } from './parts.js';
 
 export interface MocoOptions extends SeedOptions {
   /** The query encoder f_q (what probes evaluate). */
   readonly encoder: Encoder;
   /** The query projection. Default: linear to 128 (v1), `mocoV2ProjectionHead` dense(2048)-ReLU-dense(128) (v2). */
   readonly projectionHead?: Head;
+  /** Width of v2's default head's hidden layer. Default 2048. MoCo v1's head is linear: give none. */
+  readonly projectorHiddenDim?: number;
+  /** Width of the default head's output (the keys' dimension). Default 128. */
+  readonly projectorOutputDim?: number;
   /**
    * The key encoder f_k. Default `momentumCopy(encoder)` (@selfsup/encoders: needs a registered architecture). A copy
    * you build yourself must have the same architecture; its weights are overwritten with the query encoder's.
@@ -60,11 +64,16 @@ export function moco(version: 'v1' | 'v2', options: MocoOptions): MocoMethod {
   const { encoder } = options;
   assertEncoder('options.encoder', encoder);
   const { rng, config: seedConfig } = methodRng(options);
+  if (version === 'v1' && options.projectorHiddenDim !== undefined) {
+    invalidArgument('options.projectorHiddenDim', "absent for MoCo v1 (its head is linear: set projectorOutputDim, or use mocoV2's MLP head)", options.projectorHiddenDim);
+  }
+  checkHeadSizes(options, { projectorHiddenDim: 'projectionHead', projectorOutputDim: 'projectionHead' });
+  const outputDim = options.projectorOutputDim ?? 128;
   const projectionHead =
     options.projectionHead ??
     (version === 'v1'
-      ? buildHead([{ inputDim: encoder.outputDim, outputDim: 128 }], { preset: 'mocoV1Projection', rng })
-      : mocoV2ProjectionHead({ inputDim: encoder.outputDim, rng }));
+      ? buildHead([{ inputDim: encoder.outputDim, outputDim }], { preset: 'mocoV1Projection', rng })
+      : mocoV2ProjectionHead({ inputDim: encoder.outputDim, hiddenDim: options.projectorHiddenDim ?? 2048, outputDim, rng }));
   const momentumEncoder = options.momentumEncoder ?? momentumCopy(encoder);
   const momentumHead = options.momentumHead ?? momentumCopy(projectionHead as Encoder & Head);
   const size = (): [number, number] => imageSize(encoder, 'options.views');

@@ -1,7 +1,7 @@
 import { type ImageTransform, multiView } from '@selfsup/augment';
 import { type Head as EncodersHead, projectionHead, resolveRng } from '@selfsup/encoders';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Encoder, type Rng, assertEncoder, assertRank, invalidArgument } from '@selfsup/tensors';
+import { type Encoder, type Rng, assertEncoder, assertInteger, assertRank, invalidArgument } from '@selfsup/tensors';
 
 export { assertEncoder };
 /** @deprecated import `Head` from `@selfsup/encoders` (this is the same type). */
@@ -74,4 +74,19 @@ export function threeLayerHead(inputDim: number, width: number, rng: Rng, preset
     ],
     { preset, rng },
   );
+}
+
+/**
+ * Checks the options that size a method's default heads (`projectorHiddenDim`, `projectorOutputDim`,
+ * `predictorHiddenDim`, ...): each absent, or an integer >= 1 (`...Layers`: >= 2, a hidden layer and the output); and
+ * absent when the head they would size is given (`sizes` maps each size key to that head's key).
+ */
+export function checkHeadSizes(options: object, sizes: Readonly<Record<string, string>>): void {
+  const o = options as Record<string, unknown>;
+  for (const [key, head] of Object.entries(sizes)) {
+    const value = o[key];
+    if (value === undefined) continue;
+    if (o[head] !== undefined) invalidArgument(`options.${key}`, `absent when options.${head} is given (it sizes the default ${head})`, value);
+    assertInteger(`options.${key}`, value, key.endsWith('Layers') ? 2 : 1);
+  }
 }

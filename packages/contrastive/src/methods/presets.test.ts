@@ -1,7 +1,22 @@
-import { assertMethodPreset, resolveOptions } from '@selfsup/tensors';
-import { convNet } from '@selfsup/encoders';
+import { type JsonObject, type MethodPreset, type SSLMethod, assertMethodPreset, createRng, presetRecipe, resolveOptions } from '@selfsup/tensors';
+import {
+  type Head,
+  byolPredictionHead,
+  byolProjectionHead,
+  convNet,
+  mocoV2ProjectionHead,
+  projectionHead,
+  simclrProjectionHead,
+  simSiamPredictionHead,
+  simSiamProjectionHead,
+} from '@selfsup/encoders';
 import { describe, expect, it } from 'vitest';
-import { contrastivePresets, mocoQueueSizeFor, mocoV2Preset, simclrPreset } from './presets.js';
+import { MocoQueue } from '../queue/moco-queue.js';
+import { byol } from './byol.js';
+import { mocoV1 } from './moco.js';
+import { byolPreset, contrastivePresets, mocoQueueSizeFor, mocoV1Preset, mocoV2Preset, simclrPreset, simSiamPreset } from './presets.js';
+import { simclr } from './simclr.js';
+import { simSiam } from './simsiam.js';
 
 describe('contrastive presets', () => {
   it('lists every image method once, each a valid preset', () => {
@@ -58,5 +73,177 @@ describe('contrastive presets', () => {
       expect(method.name).toBe(preset.name);
       method.dispose();
     }
+  });
+});
+
+// ---- Head sizes: one set of option names across methods; the defaults are what each method built before they were
+// options, from the same generator (seed + 1, drawn in the same order), so runs with the defaults do not change.
+
+const INPUT: [number, number, number] = [8, 8, 1];
+const smallEncoder = () => convNet({ inputShape: INPUT, channels: [4], seed: 0 });
+const build = (preset: MethodPreset, options: JsonObject = {}, seed = 0): SSLMethod =>
+  preset.build({ encoder: smallEncoder(), inputShape: INPUT, seed, batchSize: 8, options: resolveOptions(preset.options, options) });
+/** Every variable but the encoders' (online and momentum / target): the heads and the queue. */
+const headVariables = (method: SSLMethod) => method.variables.filter((v) => !/^(momentum\/|target\/)?encoder\//.test(v.name));
+const shapesOf = (method: SSLMethod, prefix: string) =>
+  Object.fromEntries(method.variables.filter((v) => v.name.startsWith(`${prefix}/`) && v.name.endsWith('kernel')).map((v) => [v.name.slice(prefix.length + 1), v.variable.shape]));
+const bytes = (a: Float32Array | Int32Array | Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+/** The heads (and queue) each preset built before its head sizes were options: the same calls, from createRng(seed + 1). */
+const BEFORE: [MethodPreset, (inputDim: number, seed: number) => [string, { variables: Head['variables'] }][]][] = [
+  [simclrPreset, (d, seed) => [['projector', simclrProjectionHead({ inputDim: d, outputDim: 128, rng: createRng(seed + 1) })]]],
+  [
+    mocoV1Preset,
+    (d, seed) => {
+      const rng = createRng(seed + 1);
+      const head = projectionHead([{ inputDim: d, outputDim: 128 }], { preset: 'mocoV1Projection', rng });
+      return [['projector', head], ['momentum/projector', head], ['', new MocoQueue({ size: mocoQueueSizeFor(8), dim: 128, rng })]];
+    },
+  ],
+  [
+    mocoV2Preset,
+    (d, seed) => {
+      const rng = createRng(seed + 1);
+      const head = mocoV2ProjectionHead({ inputDim: d, rng });
+      return [['projector', head], ['momentum/projector', head], ['', new MocoQueue({ size: mocoQueueSizeFor(8), dim: 128, rng })]];
+    },
+  ],
+  [
+    byolPreset,
+    (d, seed) => {
+      const rng = createRng(seed + 1);
+      const projector = byolProjectionHead({ inputDim: d, rng });
+      const predictor = byolPredictionHead({ inputDim: projector.outputDim, rng });
+      return [['projector', projector], ['predictor', predictor], ['target/projector', projector]];
+    },
+  ],
+  [
+    simSiamPreset,
+    (d, seed) => {
+      const rng = createRng(seed + 1);
+      const projector = simSiamProjectionHead({ inputDim: d, rng });
+      return [['projector', projector], ['predictor', simSiamPredictionHead({ inputDim: projector.outputDim, rng })]];
+    },
+  ],
+];
+
+describe('head sizes as preset options', () => {
+  it('appear in the schemas, integers >= 1 (layers >= 2), with the sizes the presets built before as defaults', () => {
+    const spec = (preset: MethodPreset) =>
+      Object.fromEntries(
+        Object.entries(preset.options)
+          .filter(([k]) => /^(projector|predictor)[A-Z]/.test(k))
+          .map(([k, s]) => [k, `${s.type} >= ${s.min} default ${JSON.stringify(s.default)}`]),
+      );
+    expect(spec(simclrPreset)).toEqual({
+      projectorHiddenDim: 'integer >= 1 default undefined', // the encoder's output width
+      projectorOutputDim: 'integer >= 1 default 128',
+      projectorLayers: 'integer >= 2 default 2',
+    });
+    expect(spec(mocoV1Preset)).toEqual({ projectorOutputDim: 'integer >= 1 default 128' }); // a linear head
+    expect(spec(mocoV2Preset)).toEqual({ projectorHiddenDim: 'integer >= 1 default 2048', projectorOutputDim: 'integer >= 1 default 128' });
+    expect(spec(byolPreset)).toEqual({
+      projectorHiddenDim: 'integer >= 1 default 4096',
+      projectorOutputDim: 'integer >= 1 default 256',
+      predictorHiddenDim: 'integer >= 1 default 4096',
+    });
+    expect(spec(simSiamPreset)).toEqual({
+      projectorHiddenDim: 'integer >= 1 default 2048',
+      projectorOutputDim: 'integer >= 1 default 2048',
+      projectorLayers: 'integer >= 2 default 3',
+      predictorHiddenDim: 'integer >= 1 default 512',
+    });
+    const byName = Object.fromEntries(contrastivePresets.map((p) => [p.name, p]));
+    expect(byName['barlow-twins']!.options['projectorDim']).toMatchObject({ type: 'integer', default: 512, min: 1 });
+    expect(byName['vicreg']!.options['expanderDim']).toMatchObject({ type: 'integer', default: 512, min: 1 });
+  });
+
+  it('the paper recipes set the papers\' sizes', () => {
+    const paper = (preset: MethodPreset) => presetRecipe(preset, 'paper').options ?? {};
+    expect(paper(simclrPreset)).toMatchObject({ projectorHiddenDim: 2048, projectorOutputDim: 128, projectorLayers: 2 });
+    expect(paper(mocoV1Preset)).toMatchObject({ projectorOutputDim: 128 });
+    expect(paper(mocoV1Preset)['projectorHiddenDim']).toBeUndefined();
+    expect(paper(mocoV2Preset)).toMatchObject({ projectorHiddenDim: 2048, projectorOutputDim: 128 });
+    expect(paper(byolPreset)).toMatchObject({ projectorHiddenDim: 4096, projectorOutputDim: 256, predictorHiddenDim: 4096 });
+    expect(paper(simSiamPreset)).toMatchObject({ projectorHiddenDim: 2048, projectorOutputDim: 2048, projectorLayers: 3, predictorHiddenDim: 512 });
+    const byName = Object.fromEntries(contrastivePresets.map((p) => [p.name, p]));
+    expect(paper(byName['barlow-twins']!)).toMatchObject({ projectorDim: 8192 });
+    expect(paper(byName['vicreg']!)).toMatchObject({ expanderDim: 8192 });
+    // The small recipe keeps the defaults (no head size of its own).
+    for (const preset of [simclrPreset, mocoV1Preset, mocoV2Preset, byolPreset, simSiamPreset]) {
+      expect(presetRecipe(preset, 'small').options).toEqual(resolveOptions(preset.options, {}));
+    }
+  });
+
+  it.each(BEFORE.map(([preset, before]) => [preset.name, preset, before] as const))(
+    '%s with the default options builds bit for bit the heads it built before',
+    async (_name, preset, before) => {
+      for (const seed of [0, 7]) {
+        const method = build(preset, {}, seed);
+        const parts = before(method.encoder.outputDim, seed);
+        const expected = parts.flatMap(([prefix, module]) => module.variables.map((v) => [prefix === '' ? v.name : `${prefix}/${v.name}`, v.variable] as const));
+        const actual = headVariables(method);
+        expect(actual.map((v) => v.name)).toEqual(expected.map(([name]) => name));
+        for (const [i, v] of actual.entries()) {
+          const want = expected[i]![1];
+          expect(v.variable.shape, v.name).toEqual(want.shape);
+          expect(bytes(await v.variable.data()).equals(bytes(await want.data())), v.name).toBe(true);
+        }
+        method.dispose();
+        for (const [, module] of parts) for (const v of module.variables) if (!v.variable.isDisposed) v.variable.dispose();
+      }
+    },
+  );
+
+  it('builds heads of the sizes given', () => {
+    const sizes = { projectorHiddenDim: 16, projectorOutputDim: 8 };
+    const simclrMethod = build(simclrPreset, { ...sizes, projectorLayers: 3 });
+    const d = simclrMethod.encoder.outputDim;
+    expect(shapesOf(simclrMethod, 'projector')).toEqual({ 'block0/dense/kernel': [d, 16], 'block1/dense/kernel': [16, 16], 'block2/dense/kernel': [16, 8] });
+    expect(simclrMethod.config['projectionDim']).toBe(8);
+    const v1 = build(mocoV1Preset, { projectorOutputDim: 8 });
+    expect(shapesOf(v1, 'projector')).toEqual({ 'block0/dense/kernel': [d, 8] });
+    expect(shapesOf(v1, 'momentum/projector')).toEqual({ 'block0/dense/kernel': [d, 8] });
+    expect(v1.variables.find((v) => v.name === 'queue/keys')!.variable.shape).toEqual([4096, 8]);
+    const v2 = build(mocoV2Preset, sizes);
+    expect(shapesOf(v2, 'projector')).toEqual({ 'block0/dense/kernel': [d, 16], 'block1/dense/kernel': [16, 8] });
+    expect(shapesOf(v2, 'momentum/projector')).toEqual(shapesOf(v2, 'projector'));
+    const byolMethod = build(byolPreset, { ...sizes, predictorHiddenDim: 12 });
+    expect(shapesOf(byolMethod, 'projector')).toEqual({ 'block0/dense/kernel': [d, 16], 'block1/dense/kernel': [16, 8] });
+    expect(shapesOf(byolMethod, 'target/projector')).toEqual(shapesOf(byolMethod, 'projector'));
+    expect(shapesOf(byolMethod, 'predictor')).toEqual({ 'block0/dense/kernel': [8, 12], 'block1/dense/kernel': [12, 8] });
+    const simSiamMethod = build(simSiamPreset, { ...sizes, projectorLayers: 2, predictorHiddenDim: 4 });
+    expect(shapesOf(simSiamMethod, 'projector')).toEqual({ 'block0/dense/kernel': [d, 16], 'block1/dense/kernel': [16, 8] });
+    expect(shapesOf(simSiamMethod, 'predictor')).toEqual({ 'block0/dense/kernel': [8, 4], 'block1/dense/kernel': [4, 8] });
+    for (const m of [simclrMethod, v1, v2, byolMethod, simSiamMethod]) m.dispose();
+  });
+
+  it.each([
+    ['simclr', simclrPreset, 'projectorHiddenDim', 0, 'an integer >= 1'],
+    ['simclr', simclrPreset, 'projectorLayers', 1, 'an integer >= 2'],
+    ['moco-v2', mocoV2Preset, 'projectorOutputDim', 2.5, 'an integer >= 1'],
+    ['byol', byolPreset, 'predictorHiddenDim', -4, 'an integer >= 1'],
+    ['simsiam', simSiamPreset, 'projectorOutputDim', '64', 'an integer >= 1'],
+  ] as const)('%s: a bad %s is rejected, naming the option', (_name, preset, key, value, expected) => {
+    expect(() => resolveOptions(preset.options, { [key]: value }, { name: 'x options' })).toThrow(`x options.${key} must be ${expected}`);
+  });
+
+  it('rejects sizes for a head the method does not build: MoCo v1 has no hidden layer', () => {
+    expect(() => resolveOptions(mocoV1Preset.options, { projectorHiddenDim: 64 })).toThrow(/unknown option "projectorHiddenDim"/);
+  });
+});
+
+describe('head sizes as method options', () => {
+  it('are checked by the methods too, naming the option', () => {
+    const encoder = smallEncoder();
+    expect(() => simclr({ encoder, projectorOutputDim: 0 })).toThrow(/options\.projectorOutputDim must be an integer >= 1; got 0/);
+    expect(() => simclr({ encoder, projectorLayers: 1 })).toThrow(/options\.projectorLayers must be an integer >= 2; got 1/);
+    expect(() => byol({ encoder, predictorHiddenDim: 1.5 })).toThrow(/options\.predictorHiddenDim must be an integer >= 1; got 1\.5/);
+    expect(() => simSiam({ encoder, projectorHiddenDim: Number.NaN })).toThrow(/options\.projectorHiddenDim must be an integer >= 1/);
+    expect(() => mocoV1({ encoder, projectorHiddenDim: 64 })).toThrow(/options\.projectorHiddenDim must be absent for MoCo v1/);
+    const head = simclrProjectionHead({ inputDim: encoder.outputDim, outputDim: 8 });
+    expect(() => simclr({ encoder, projectionHead: head, projectorOutputDim: 8 })).toThrow(/options\.projectorOutputDim must be absent when options\.projectionHead is given/);
+    head.dispose();
+    encoder.dispose();
   });
 });

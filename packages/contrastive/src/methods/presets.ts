@@ -1,5 +1,5 @@
 import { VIEW_PARAMETER_KEYS, type ViewParameters, checkViewParameters, viewOptionSchema, viewTransforms } from '@selfsup/augment';
-import { type JsonObject, type MethodPreset, type MethodRecipe, type OptionSchema, type PresetBuildContext, type PresetDefaults, assertPositiveInteger, optionDefaults, assertObject, invalidArgument } from '@selfsup/tensors';
+import { type JsonObject, type MethodPreset, type MethodRecipe, type OptionSchema, type OptionSpec, type PresetBuildContext, type PresetDefaults, assertPositiveInteger, optionDefaults, assertObject, invalidArgument } from '@selfsup/tensors';
 import { barlowTwins } from './barlow-twins.js';
 import { byol } from './byol.js';
 import { mocoV1, mocoV2 } from './moco.js';
@@ -7,10 +7,10 @@ import { simSiam } from './simsiam.js';
 import { simclr } from './simclr.js';
 import { vicreg } from './vicreg.js';
 
-// Presets: the training defaults that suit 28x28 / 32x32 data and batch 64-256 on a CPU (Adam, lr 1e-3; heads sized
-// down). The papers' ImageNet settings (LARS, lr 0.3 x batch/256, 2048-4096-wide heads) need far larger batches than a
-// 2-core machine runs. Every method's seed derivation (head init from seed + 1) is part of the preset: a run is
-// reproducible from its recorded seed.
+// Presets: the training defaults that suit 28x28 / 32x32 data and batch 64-256 on a CPU (Adam, lr 1e-3; Barlow Twins'
+// and VICReg's heads sized down). The papers' ImageNet settings (LARS, lr 0.3 x batch/256, 2048-8192-wide heads) need
+// far larger batches than a 2-core machine runs. Every method's seed derivation (head init from seed + 1) is part of the
+// preset: a run is reproducible from its recorded seed.
 
 const adam = (schema: OptionSchema, learningRate = 1e-3): PresetDefaults => ({
   optimizer: { type: 'adam' },
@@ -95,8 +95,19 @@ function smallRecipe(schema: OptionSchema): MethodRecipe {
 }
 const given = (o: JsonObject, keys: readonly string[]) => Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 
+// ---- Heads: the sizes of each method's default projector (and predictor) are options with one name across methods.
+// Their defaults are what each method builds without them (so the `small` recipe is unchanged); the `paper` recipes set
+// the papers' sizes. Barlow Twins' `projectorDim` and VICReg's `expanderDim` size their 3-layer heads (all one width).
+
+const HEAD_SIZE_KEYS = ['projectorHiddenDim', 'projectorOutputDim', 'projectorLayers', 'predictorHiddenDim'] as const;
+
+const headSize = (description: string, fallback?: number, min = 1): OptionSpec => ({ type: 'integer', description, ...(fallback !== undefined ? { default: fallback } : {}), min });
+
 const SIMCLR_OPTIONS: OptionSchema = {
   temperature: { type: 'number', description: 'NT-Xent temperature tau', default: 0.5, min: 0, exclusiveMin: true },
+  projectorHiddenDim: headSize("width of the projection head's hidden layers (default: the encoder's output width; the paper's is 2048)"),
+  projectorOutputDim: headSize('width of the projection z the loss sees (the paper uses 128)', 128),
+  projectorLayers: headSize("dense layers of the projection head (2 as the paper; 3 or more add batch norm, SimCLR v2's)", 2, 2),
   ...viewOptionSchema(small(SIMCLR_PAPER_VIEWS)),
 };
 
@@ -110,16 +121,18 @@ export const simclrPreset: MethodPreset = {
   recipes: {
     small: smallRecipe(SIMCLR_OPTIONS),
     paper: {
-      description: 'the paper: LARS, lr 0.3 x batch/256, weight decay 1e-6, batch 4096, 10 warm-up epochs, cosine, 100 epochs, T = 0.1, ImageNet views',
-      reference: 'Chen et al. 2020, Sec. 4 and App. B.1 (optimization), App. A (augmentation); T = 0.1 as the ImageNet runs (B.9: 0.5 on CIFAR-10)',
+      description: 'the paper: LARS, lr 0.3 x batch/256, weight decay 1e-6, batch 4096, 10 warm-up epochs, cosine, 100 epochs, T = 0.1, head 2048-128, ImageNet views',
+      reference:
+        "Chen et al. 2020, Sec. 4 and App. B.1 (optimization), App. A (augmentation); T = 0.1 as the ImageNet runs (B.9: 0.5 on CIFAR-10); Sec. 2.3 (default setting: a 2-layer MLP head to 128 dimensions), its hidden layer as wide as h, ResNet-50's 2048-d features (Fig. 8; the reference code sizes it so)",
       training: { optimizer: 'lars', learningRate: 0.3, learningRateScaling: 'linear', momentum: 0.9, weightDecay: 1e-6, eta: 0.001, schedule: 'cosine', warmupEpochs: 10, batchSize: 4096, epochs: 100 },
-      options: { temperature: 0.1, ...viewValues(SIMCLR_PAPER_VIEWS) },
+      options: { temperature: 0.1, projectorHiddenDim: 2048, projectorOutputDim: 128, projectorLayers: 2, ...viewValues(SIMCLR_PAPER_VIEWS) },
     },
   },
-  build: ({ encoder, seed, options, inputShape }) => simclr({ encoder, temperature: num(options, 'temperature'), views: presetViews(options, inputShape), seed: seed + 1 }),
+  build: ({ encoder, seed, options, inputShape }) =>
+    simclr({ encoder, temperature: num(options, 'temperature'), ...given(options, HEAD_SIZE_KEYS), views: presetViews(options, inputShape), seed: seed + 1 }),
 };
 
-const mocoOptions = (momentum: number, temperature: number, views: ViewParameters): OptionSchema => ({
+const mocoOptions = (version: 'v1' | 'v2', momentum: number, temperature: number, views: ViewParameters): OptionSchema => ({
   queueSize: {
     type: 'integer',
     description: 'K, negatives kept; a multiple of the batch size (default: the largest multiple <= 4096)',
@@ -128,11 +141,14 @@ const mocoOptions = (momentum: number, temperature: number, views: ViewParameter
   momentum: { type: 'number', description: "m, the key encoder's momentum", default: momentum, min: 0, max: 1 },
   temperature: { type: 'number', description: 'InfoNCE temperature T', default: temperature, min: 0, exclusiveMin: true },
   shuffleGroups: { type: 'integer', description: 'shuffling-BN sub-batches (1 turns it off)', default: 2, min: 1 },
+  // MoCo v1's head is linear: only its output width.
+  ...(version === 'v2' ? { projectorHiddenDim: headSize("width of the MLP head's hidden layer (the paper uses 2048)", 2048) } : {}),
+  projectorOutputDim: headSize(`width of the ${version === 'v1' ? 'linear ' : ''}head's output, the keys' dimension (the paper uses 128)`, 128),
   ...viewOptionSchema(small(views)),
 });
 
-const MOCO_V1_OPTIONS = mocoOptions(0.999, 0.07, MOCO_V1_PAPER_VIEWS);
-const MOCO_V2_OPTIONS = mocoOptions(0.99, 0.2, MOCO_V2_PAPER_VIEWS);
+const MOCO_V1_OPTIONS = mocoOptions('v1', 0.999, 0.07, MOCO_V1_PAPER_VIEWS);
+const MOCO_V2_OPTIONS = mocoOptions('v2', 0.99, 0.2, MOCO_V2_PAPER_VIEWS);
 
 /** MoCo's ImageNet optimization (both versions): SGD 0.03, momentum 0.9, weight decay 1e-4, batch 256, 200 epochs. */
 const MOCO_PAPER_TRAINING: JsonObject = { optimizer: 'sgd', learningRate: 0.03, learningRateScaling: 'none', momentum: 0.9, nesterov: false, weightDecay: 1e-4, schedule: 'cosine', warmupSteps: 0, batchSize: 256, epochs: 200 };
@@ -147,18 +163,18 @@ export const mocoV1Preset: MethodPreset = {
   recipes: {
     small: smallRecipe(MOCO_V1_OPTIONS),
     paper: {
-      description: 'the paper: SGD 0.03, momentum 0.9, weight decay 1e-4, batch 256, 200 epochs, K = 65536, m = 0.999, T = 0.07, 8 shuffling-BN groups',
+      description: 'the paper: SGD 0.03, momentum 0.9, weight decay 1e-4, batch 256, 200 epochs, K = 65536, m = 0.999, T = 0.07, 8 shuffling-BN groups, linear head to 128',
       reference:
-        'He et al. 2020, Sec. 3.3 and 4.1 (ImageNet-1M); the paper divides the lr by 10 at epochs 120 and 160, this recipe anneals it with a cosine (no step schedule here); the grayscale comes after the jitter (the reference code draws it first)',
+        'He et al. 2020, Sec. 3.3 (a 128-D fc output) and 4.1 (ImageNet-1M); the paper divides the lr by 10 at epochs 120 and 160, this recipe anneals it with a cosine (no step schedule here); the grayscale comes after the jitter (the reference code draws it first)',
       training: MOCO_PAPER_TRAINING,
-      options: { queueSize: 65536, momentum: 0.999, temperature: 0.07, shuffleGroups: 8, ...viewValues(MOCO_V1_PAPER_VIEWS) },
+      options: { queueSize: 65536, momentum: 0.999, temperature: 0.07, shuffleGroups: 8, projectorOutputDim: 128, ...viewValues(MOCO_V1_PAPER_VIEWS) },
     },
   },
   build: ({ encoder, seed, batchSize, options, inputShape }) =>
     mocoV1({
       encoder,
       queueSize: (options['queueSize'] as number | undefined) ?? mocoQueueSizeFor(batchSize),
-      ...given(options, ['momentum', 'temperature', 'shuffleGroups']),
+      ...given(options, ['momentum', 'temperature', 'shuffleGroups', ...HEAD_SIZE_KEYS]),
       views: presetViews(options, inputShape),
       seed: seed + 1,
     }),
@@ -174,17 +190,17 @@ export const mocoV2Preset: MethodPreset = {
   recipes: {
     small: smallRecipe(MOCO_V2_OPTIONS),
     paper: {
-      description: 'the paper: SGD 0.03, momentum 0.9, weight decay 1e-4, batch 256, cosine, 200 epochs, K = 65536, m = 0.999, T = 0.2, aug+ views',
-      reference: 'Chen, Fan, Girshick & He 2020, Sec. 3 and Table 1 (MLP head, aug+, cosine); optimization as MoCo v1',
+      description: 'the paper: SGD 0.03, momentum 0.9, weight decay 1e-4, batch 256, cosine, 200 epochs, K = 65536, m = 0.999, T = 0.2, MLP head 2048-128, aug+ views',
+      reference: "Chen, Fan, Girshick & He 2020, Sec. 3 and Table 1 (MLP head with a 2048-d hidden layer and ReLU, aug+, cosine); optimization and the 128-d output as MoCo v1",
       training: MOCO_PAPER_TRAINING,
-      options: { queueSize: 65536, momentum: 0.999, temperature: 0.2, shuffleGroups: 8, ...viewValues(MOCO_V2_PAPER_VIEWS) },
+      options: { queueSize: 65536, momentum: 0.999, temperature: 0.2, shuffleGroups: 8, projectorHiddenDim: 2048, projectorOutputDim: 128, ...viewValues(MOCO_V2_PAPER_VIEWS) },
     },
   },
   build: ({ encoder, seed, batchSize, options, inputShape }) =>
     mocoV2({
       encoder,
       queueSize: (options['queueSize'] as number | undefined) ?? mocoQueueSizeFor(batchSize),
-      ...given(options, ['momentum', 'temperature', 'shuffleGroups']),
+      ...given(options, ['momentum', 'temperature', 'shuffleGroups', ...HEAD_SIZE_KEYS]),
       views: presetViews(options, inputShape),
       seed: seed + 1,
     }),
@@ -192,6 +208,9 @@ export const mocoV2Preset: MethodPreset = {
 
 const BYOL_OPTIONS: OptionSchema = {
   baseMomentum: { type: 'number', description: "tau_base, the target's EMA decay at the start (rises to 1 along a cosine)", default: 0.99, min: 0, max: 1 },
+  projectorHiddenDim: headSize("width of the projector's hidden layer (the paper uses 4096)", 4096),
+  projectorOutputDim: headSize("width of the projection, the predictor's input and output (the paper uses 256)", 256),
+  predictorHiddenDim: headSize("width of the predictor's hidden layer (the paper uses 4096)", 4096),
   ...viewOptionSchema(small(BYOL_PAPER_VIEWS)),
 };
 
@@ -219,18 +238,25 @@ export const byolPreset: MethodPreset = {
   recipes: {
     small: smallRecipe(BYOL_OPTIONS),
     paper: {
-      description: 'the paper: LARS, lr 0.2 x batch/256, weight decay 1.5e-6, batch 4096, 10 warm-up epochs, cosine, 1000 epochs, tau_base = 0.996',
-      reference: 'Grill et al. 2020, Sec. 3.3 (implementation details) and App. B, Table 6 (augmentation)',
+      description: 'the paper: LARS, lr 0.2 x batch/256, weight decay 1.5e-6, batch 4096, 10 warm-up epochs, cosine, 1000 epochs, tau_base = 0.996, projector 4096-256, predictor 4096-256',
+      reference: 'Grill et al. 2020, Sec. 3.3 (implementation details: projector and predictor MLPs 4096-256) and App. B, Table 6 (augmentation)',
       training: larsTraining(0.2, 1.5e-6, 4096),
-      options: { baseMomentum: 0.996, ...viewValues(BYOL_PAPER_VIEWS) },
+      options: { baseMomentum: 0.996, projectorHiddenDim: 4096, projectorOutputDim: 256, predictorHiddenDim: 4096, ...viewValues(BYOL_PAPER_VIEWS) },
     },
   },
-  build: ({ encoder, seed, options, inputShape }) => byol({ encoder, baseMomentum: num(options, 'baseMomentum'), views: presetViews(options, inputShape), seed: seed + 1 }),
+  build: ({ encoder, seed, options, inputShape }) =>
+    byol({ encoder, baseMomentum: num(options, 'baseMomentum'), ...given(options, HEAD_SIZE_KEYS), views: presetViews(options, inputShape), seed: seed + 1 }),
 };
 
-const SIMSIAM_OPTIONS: OptionSchema = viewOptionSchema(small(MOCO_V2_PAPER_VIEWS));
+const SIMSIAM_OPTIONS: OptionSchema = {
+  projectorHiddenDim: headSize("width of the projector's hidden layers (the paper uses 2048)", 2048),
+  projectorOutputDim: headSize("width of the projection, the predictor's input and output (the paper uses 2048)", 2048),
+  projectorLayers: headSize('dense layers of the projector (3 in the paper; 2 in its CIFAR runs)', 3, 2),
+  predictorHiddenDim: headSize("width of the predictor's bottleneck (the paper uses 512)", 512),
+  ...viewOptionSchema(small(MOCO_V2_PAPER_VIEWS)),
+};
 
-/** SimSiam (its only options are the views: heads are objects). */
+/** SimSiam: its options are the heads' sizes and the views. */
 export const simSiamPreset: MethodPreset = {
   name: 'simsiam',
   description: 'SimSiam (Chen & He 2021): predictor and stop-gradient, no negatives',
@@ -240,13 +266,13 @@ export const simSiamPreset: MethodPreset = {
   recipes: {
     small: smallRecipe(SIMSIAM_OPTIONS),
     paper: {
-      description: 'the paper: SGD, lr 0.05 x batch/256, momentum 0.9, weight decay 1e-4, batch 512, cosine, 100 epochs, MoCo v2 views',
-      reference: 'Chen & He 2021, Sec. 4 (baseline settings)',
+      description: 'the paper: SGD, lr 0.05 x batch/256, momentum 0.9, weight decay 1e-4, batch 512, cosine, 100 epochs, 3-layer projector 2048-2048-2048, predictor 2048-512-2048, MoCo v2 views',
+      reference: 'Chen & He 2021, Sec. 3 (baseline settings: optimizer, projection and prediction MLPs; experimental setup: 100 epochs)',
       training: { optimizer: 'sgd', learningRate: 0.05, learningRateScaling: 'linear', momentum: 0.9, nesterov: false, weightDecay: 1e-4, schedule: 'cosine', warmupSteps: 0, batchSize: 512, epochs: 100 },
-      options: viewValues(MOCO_V2_PAPER_VIEWS),
+      options: { projectorHiddenDim: 2048, projectorOutputDim: 2048, projectorLayers: 3, predictorHiddenDim: 512, ...viewValues(MOCO_V2_PAPER_VIEWS) },
     },
   },
-  build: ({ encoder, seed, options, inputShape }) => simSiam({ encoder, views: presetViews(options, inputShape), seed: seed + 1 }),
+  build: ({ encoder, seed, options, inputShape }) => simSiam({ encoder, ...given(options, HEAD_SIZE_KEYS), views: presetViews(options, inputShape), seed: seed + 1 }),
 };
 
 const BARLOW_OPTIONS: OptionSchema = {

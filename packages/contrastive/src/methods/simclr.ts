@@ -4,12 +4,18 @@ import { type Head, assertHead, simclrProjectionHead } from '@selfsup/encoders';
 import { type Encoder, type SSLMethod, assertOptions, cosineSimilarity, invalidArgument, KeptTensors, disposeAll, methodVariables } from '@selfsup/tensors';
 import { ntXent } from '../losses/nt-xent.js';
 import { assertTemperature } from '../ops/checks.js';
-import { type Views, assertEncoder, assertViews, drawViews, embedBoth, imageSize, methodRng, type SeedOptions } from './parts.js';
+import { type Views, assertEncoder, assertViews, checkHeadSizes, drawViews, embedBoth, imageSize, methodRng, type SeedOptions } from './parts.js';
 
 export interface SimclrOptions extends SeedOptions {
   readonly encoder: Encoder;
-  /** g(.), whose output the loss sees. Default `simclrProjectionHead`: dense(D)-ReLU-dense(128). */
+  /** g(.), whose output the loss sees. Default `simclrProjectionHead`: dense(D)-ReLU-dense(128), D the encoder's width. */
   readonly projectionHead?: Head;
+  /** Width of the default head's hidden layers. Default: the encoder's `outputDim` (SimCLR's: 2048 for ResNet-50). */
+  readonly projectorHiddenDim?: number;
+  /** Width of the default head's output z. Default 128. */
+  readonly projectorOutputDim?: number;
+  /** Dense layers of the default head: 2 (SimCLR) or more (3 is SimCLR v2's, with batch norm). Default 2. */
+  readonly projectorLayers?: number;
   /**
    * The augmentation that makes each view. Default: SimCLR's (`simclrTransform`: random resized crop and flip, color
    * distortion, grayscale; blur only above 32 pixels, strength 0.5 at 32 pixels and below as in the CIFAR-10 setting).
@@ -55,7 +61,16 @@ export function simclr(options: SimclrOptions): SimclrMethod {
   const { encoder } = options;
   assertEncoder('options.encoder', encoder);
   const { rng, config: seedConfig } = methodRng(options);
-  const projectionHead = options.projectionHead ?? simclrProjectionHead({ inputDim: encoder.outputDim, outputDim: 128, rng });
+  checkHeadSizes(options, { projectorHiddenDim: 'projectionHead', projectorOutputDim: 'projectionHead', projectorLayers: 'projectionHead' });
+  const projectionHead =
+    options.projectionHead ??
+    simclrProjectionHead({
+      inputDim: encoder.outputDim,
+      hiddenDim: options.projectorHiddenDim ?? encoder.outputDim,
+      outputDim: options.projectorOutputDim ?? 128,
+      layers: options.projectorLayers ?? 2,
+      rng,
+    });
   const views = options.views ?? defaultSimclrViews(encoder);
   assertHead('options.projectionHead', projectionHead, encoder.outputDim);
   assertViews('options.views', views);

@@ -3,14 +3,22 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type Head, assertHead, simSiamPredictionHead, simSiamProjectionHead } from '@selfsup/encoders';
 import { type Encoder, type SSLMethod, assertOptions, invalidArgument, KeptTensors, disposeAll, methodVariables } from '@selfsup/tensors';
 import { simSiamLoss } from '../losses/simsiam-loss.js';
-import { type Views, assertEncoder, assertViews, drawViews, embedBoth, imageSize, methodRng, type SeedOptions } from './parts.js';
+import { type Views, assertEncoder, assertViews, checkHeadSizes, drawViews, embedBoth, imageSize, methodRng, type SeedOptions } from './parts.js';
 
 export interface SimSiamOptions extends SeedOptions {
   readonly encoder: Encoder;
   /** The projection MLP. Default `simSiamProjectionHead` (3 x dense(2048) with batch norm, the last without affine). */
   readonly projector?: Head;
+  /** Width of the default projector's hidden layers. Default 2048. */
+  readonly projectorHiddenDim?: number;
+  /** Width of the default projector's output (the predictor's input and output). Default 2048. */
+  readonly projectorOutputDim?: number;
+  /** Dense layers of the default projector (3 in the paper; 2 for its CIFAR runs). Default 3. */
+  readonly projectorLayers?: number;
   /** The prediction MLP h. Default `simSiamPredictionHead` (a bottleneck: 2048 -> 512 -> 2048). */
   readonly predictor?: Head;
+  /** Width of the default predictor's bottleneck. Default 512. */
+  readonly predictorHiddenDim?: number;
   /** Default: MoCo v2's augmentation (`mocoV2Transform`), which SimSiam uses. */
   readonly views?: Views;
 }
@@ -31,8 +39,17 @@ export function simSiam(options: SimSiamOptions): SimSiamMethod {
   const { encoder } = options;
   assertEncoder('options.encoder', encoder);
   const { rng, config: seedConfig } = methodRng(options);
-  const projector = options.projector ?? simSiamProjectionHead({ inputDim: encoder.outputDim, rng });
-  const predictor = options.predictor ?? simSiamPredictionHead({ inputDim: projector.outputDim, rng });
+  checkHeadSizes(options, { projectorHiddenDim: 'projector', projectorOutputDim: 'projector', projectorLayers: 'projector', predictorHiddenDim: 'predictor' });
+  const projector =
+    options.projector ??
+    simSiamProjectionHead({
+      inputDim: encoder.outputDim,
+      hiddenDim: options.projectorHiddenDim ?? 2048,
+      outputDim: options.projectorOutputDim ?? 2048,
+      layers: options.projectorLayers ?? 3,
+      rng,
+    });
+  const predictor = options.predictor ?? simSiamPredictionHead({ inputDim: projector.outputDim, hiddenDim: options.predictorHiddenDim ?? 512, rng });
   const views = options.views ?? mocoV2Transform({ size: imageSize(encoder, 'options.views') });
   assertHead('options.projector', projector, encoder.outputDim);
   assertHead('options.predictor', predictor, projector.outputDim);
