@@ -131,6 +131,17 @@ describe('method options on the command line', () => {
     const r = capture();
     expect(await runCli([...base, '--method', 'simclr', '--temperature', '0.5', '--out', out, '--resume'], r.io)).toBe(2);
     expect(r.stderr()).toMatch(/--resume: .*run\.json was started with options\.temperature 0\.25, this run has 0\.5 \(--temperature\)/);
+
+    // A run recorded before an option existed (here the head sizes) resumes: the option's default is what it built.
+    delete run.config.options.projectorOutputDim;
+    delete run.config.options.projectorLayers;
+    await fs.writeFile(path.join(out, 'run.json'), JSON.stringify(run));
+    const older = capture();
+    expect(await runCli([...base, '--method', 'simclr', '--config', config, '--temperature', '0.25', '--out', out, '--resume'], older.io)).toBe(0);
+    expect(older.stderr()).toBe('');
+    const changed = capture();
+    expect(await runCli([...base, '--method', 'simclr', '--config', config, '--temperature', '0.25', '--projector-output-dim', '64', '--out', out, '--resume'], changed.io)).toBe(2);
+    expect(changed.stderr()).toMatch(/was started with options\.projectorOutputDim 128, this run has 64 \(--projector-output-dim\)/);
   });
 
   it.each([

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { saveEncoder } from '@selfsup/encoders/node';
 import { lossCurveSvg } from '@selfsup/eval';
 import { writeJson, writeSvg } from '@selfsup/eval/node';
-import { type BackendName, type FitResult, type JsonObject, type MethodPreset, type StepInfo, SelfsupError, fit, initBackend, trainingFitOptions } from '@selfsup/tensors';
+import { type BackendName, type FitResult, type JsonObject, type MethodPreset, type StepInfo, SelfsupError, fit, initBackend, optionDefaults, trainingFitOptions } from '@selfsup/tensors';
 import { checkpointDirectory } from '@selfsup/tensors/node';
 import { backboneConfig, buildBackbone } from './architectures.js';
 import { checkCommandArguments } from './checks.js';
@@ -122,6 +122,17 @@ function mismatch(runFile: string, flag: string, before: unknown, now: unknown):
   });
 }
 
+/**
+ * The recorded config with the preset's defaults for the method options it lacks: a run started before an option
+ * existed built what the option's default builds (an option is added with the default that keeps what was built
+ * before), so it still resumes; one started with a non-default value of it could not have been.
+ */
+function withAddedOptionDefaults(recorded: JsonObject, preset: MethodPreset): JsonObject {
+  const options = recorded['options'];
+  if (recorded['method'] !== preset.name || typeof options !== 'object' || options === null || Array.isArray(options)) return recorded;
+  return { ...recorded, options: { ...optionDefaults(preset.options), ...options } };
+}
+
 /** A resumed run must have the resolved config of the run it continues: a differing key is an error naming it. */
 async function checkResume(runFile: string, config: ResolvedRunConfig, preset: MethodPreset): Promise<void> {
   const previous = await fs.readFile(runFile, 'utf8').then(
@@ -129,7 +140,7 @@ async function checkResume(runFile: string, config: ResolvedRunConfig, preset: M
     () => undefined,
   );
   if (previous?.config !== undefined) {
-    const d = configDifference(previous.config, config);
+    const d = configDifference(withAddedOptionDefaults(previous.config, preset), config);
     if (d !== undefined) {
       const key = d.path.join('.');
       throw new SelfsupError(
