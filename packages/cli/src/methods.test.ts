@@ -82,6 +82,8 @@ describe('generated help', () => {
     expect(await runCli(['pretrain', '--help'], c.io)).toBe(0);
     const help = c.stdout();
     for (const name of CLI_METHODS) expect(help).toContain(`  ${name} `);
+    // Every built-in method has its paper's setting by name: `--recipe paper`.
+    expect(help.match(/; recipes: small, paper\n/g)).toHaveLength(CLI_METHODS.length);
     for (const arch of listBackbones()) expect(help).toContain(arch.description);
     expect(listBackbones().map((a) => a.name)).toEqual(describeArchitectures().filter((a) => a.defaultConfig).map((a) => a.name));
     for (const flag of [

@@ -173,9 +173,18 @@ describe('recipes', () => {
     expect(fitOptions.schedule).toEqual({ type: 'cosine', warmupEpochs: 10, finalLr: 0 });
   });
 
-  it('gives a preset without recipes (pretext tasks, plugins) its defaults as small, and nothing else', () => {
+  it('gives the pretext tasks small (their defaults) and paper recipes', () => {
     expect(resolve('rotnet').training).toMatchObject(SMALL);
-    expect(() => resolve('rotnet', { run: { data: 'mnist', recipe: 'paper' } })).toThrow(/--recipe must be one of small for rotnet/);
+    expect(resolve('rotnet', { run: { data: 'mnist', recipe: 'paper' } }).training).toMatchObject({ optimizer: 'sgd', learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4, batchSize: 128, epochs: 100 });
+    expect(resolve('jigsaw', { run: { data: 'mnist', recipe: 'paper' } }).options).toMatchObject({ permutations: 1000, tiles: 9 });
+    expect(resolve('inpainting').training).toMatchObject({ ...SMALL, learningRate: 2e-4, beta1: 0.5 });
+    expect(resolve('inpainting', { run: { data: 'mnist', recipe: 'paper' } }).training).toMatchObject({ optimizer: 'adam', learningRate: 2e-3, beta1: 0.5, schedule: 'constant', batchSize: 64 });
+  });
+
+  it('gives a preset without recipes (plugins) its defaults as small, and nothing else', () => {
+    const { recipes: _recipes, ...bare } = table.find('rotnet');
+    expect(resolveRunConfig(bare, { run: { data: 'mnist' } }).config.training).toMatchObject(SMALL);
+    expect(() => resolveRunConfig(bare, { run: { data: 'mnist', recipe: 'paper' } })).toThrow(/--recipe must be one of small for rotnet/);
   });
 });
 

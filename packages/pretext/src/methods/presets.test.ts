@@ -1,7 +1,7 @@
-import { assertMethodPreset, resolveOptions } from '@selfsup/tensors';
+import { type JsonObject, assertMethodPreset, presetRecipe, resolveOptions, resolveTraining, trainingFitOptions } from '@selfsup/tensors';
 import { convNet } from '@selfsup/encoders';
 import { describe, expect, it } from 'vitest';
-import { inpaintingPreset, jigsawPreset, pretextPresets } from './presets.js';
+import { inpaintingPreset, jigsawPreset, pretextPresets, relativeLocationPreset, rotNetPreset } from './presets.js';
 
 describe('pretext presets', () => {
   it('lists every task that trains any image encoder once, each a valid preset', () => {
@@ -28,6 +28,109 @@ describe('pretext presets', () => {
     for (const preset of pretextPresets) {
       const encoder = convNet({ inputShape: [24, 24, 1], channels: [4], seed: 0 });
       const method = preset.build({ encoder, inputShape: [24, 24, 1], seed: 0, batchSize: 8, options: resolveOptions(preset.options, {}) });
+      expect(method.name).toBe(preset.name);
+      method.dispose();
+    }
+  });
+});
+
+const ROTNET_PAPER = {
+  optimizer: 'sgd',
+  learningRate: 0.1,
+  learningRateScaling: 'none',
+  momentum: 0.9,
+  nesterov: true,
+  weightDecay: 5e-4,
+  schedule: 'cosine',
+  warmupSteps: 0,
+  finalLearningRate: 8e-4,
+  batchSize: 128,
+  epochs: 100,
+};
+
+// preset name, the paper recipe's resolved training settings, its option values (the documented ones)
+const PAPER: readonly [string, JsonObject, JsonObject][] = [
+  ['rotnet', ROTNET_PAPER, { hiddenDims: [] }],
+  ['rotation-regression', { ...ROTNET_PAPER, gradientClip: 1 }, { hiddenDims: [256], zoomToFit: true, range: [-Math.PI, Math.PI] }],
+  [
+    'relative-location',
+    { optimizer: 'sgd', learningRate: 2.56e-3, learningRateScaling: 'linear', momentum: 0, nesterov: false, weightDecay: 0, schedule: 'constant', warmupSteps: 0, batchSize: 256, epochs: 1 },
+    { hiddenDims: [4096, 4096], colorDrop: true, downUpSample: true },
+  ],
+  [
+    'jigsaw',
+    { optimizer: 'sgd', learningRate: 0.01, learningRateScaling: 'none', momentum: 0.9, nesterov: false, weightDecay: 5e-4, schedule: 'cosine', warmupSteps: 0, finalLearningRate: 1e-5, batchSize: 256, epochs: 70 },
+    { permutations: 1000, permutationSeed: 0, tiles: 9, normalize: true, hiddenDims: [4096] },
+  ],
+  [
+    'inpainting',
+    { optimizer: 'adam', learningRate: 2e-3, learningRateScaling: 'none', beta1: 0.5, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, decoupledWeightDecay: false, schedule: 'constant', warmupSteps: 0, batchSize: 64, epochs: 1 },
+    { reconstructionWeight: 0.999, adversarialWeight: 0.001, overlap: 4, overlapWeight: 10 },
+  ],
+];
+
+describe('pretext recipes', () => {
+  it('gives every preset a small and a paper recipe, each with a description and a reference, that assertMethodPreset accepts', () => {
+    for (const preset of pretextPresets) {
+      expect(Object.keys(preset.recipes ?? {})).toEqual(['small', 'paper']);
+      for (const name of ['small', 'paper']) {
+        const recipe = presetRecipe(preset, name);
+        expect(recipe.description.length).toBeGreaterThan(0);
+        expect(recipe.reference?.length).toBeGreaterThan(0);
+      }
+      expect(() => assertMethodPreset(preset.name, preset)).not.toThrow();
+    }
+    expect(PAPER.map(([name]) => name)).toEqual(pretextPresets.map((p) => p.name));
+  });
+
+  it('small is the defaults written out: the same training settings and options as no recipe', () => {
+    for (const preset of pretextPresets) {
+      const small = presetRecipe(preset, 'small');
+      expect(small.reference).toMatch(/CPU defaults for 28-32 px images/);
+      expect(resolveTraining(preset, small)).toEqual(resolveTraining(preset, undefined));
+      expect(resolveOptions(preset.options, small.options)).toEqual(resolveOptions(preset.options, {}));
+      expect(small.options).toEqual(preset.defaults.options);
+    }
+    expect(resolveTraining(inpaintingPreset, presetRecipe(inpaintingPreset, 'small'))).toMatchObject({ optimizer: 'adam', learningRate: 2e-4, beta1: 0.5, batchSize: 128 });
+  });
+
+  it.each(PAPER)('%s: the paper recipe carries the documented values', (name, training, options) => {
+    const preset = pretextPresets.find((p) => p.name === name)!;
+    const paper = presetRecipe(preset, 'paper');
+    expect(resolveTraining(preset, paper)).toEqual(training);
+    expect(paper.options).toEqual(options);
+    // The options resolve against the schema, and the training settings turn into fit options.
+    expect(resolveOptions(preset.options, paper.options)).toMatchObject(options);
+    expect(() => trainingFitOptions(resolveTraining(preset, paper))).not.toThrow();
+  });
+
+  it('cites each paper and says what is approximated', () => {
+    const reference = (preset: (typeof pretextPresets)[number]) => presetRecipe(preset, 'paper').reference ?? '';
+    expect(reference(rotNetPreset)).toMatch(/Gidaris, Singh & Komodakis 2018, Sec\. 3\.1/);
+    expect(reference(rotNetPreset)).toMatch(/approximated by a cosine/);
+    expect(reference(pretextPresets[1]!)).toMatch(/no paper of its own/);
+    expect(reference(pretextPresets[1]!)).toMatch(/gradient clip .* is this package's addition/);
+    expect(reference(relativeLocationPreset)).toMatch(/Doersch, Gupta & Efros 2015/);
+    expect(reference(jigsawPreset)).toMatch(/Noroozi & Favaro 2016/);
+    expect(reference(jigsawPreset)).toMatch(/approximated by a cosine/);
+    expect(reference(inpaintingPreset)).toMatch(/Pathak, Krähenbühl, Donahue, Darrell & Efros 2016/);
+  });
+
+  it("relative location: the code's summed-loss rate of 1e-5 per pair, at any batch", () => {
+    const paper = presetRecipe(relativeLocationPreset, 'paper');
+    for (const batchSize of [64, 256, 512]) {
+      const fitOptions = trainingFitOptions(resolveTraining(relativeLocationPreset, paper, [{ name: 'flags', values: { batchSize } }]));
+      expect(fitOptions.learningRate).toBeCloseTo(1e-5 * batchSize, 12);
+      expect(fitOptions.schedule).toEqual({ type: 'constant', warmupSteps: 0 });
+      expect(fitOptions.optimizer).toEqual({ type: 'sgd', momentum: 0, nesterov: false, weightDecay: 0 });
+    }
+  });
+
+  it('builds every preset with its paper options', () => {
+    for (const preset of pretextPresets) {
+      const encoder = convNet({ inputShape: [24, 24, 1], channels: [4], seed: 0 });
+      const options = resolveOptions(preset.options, presetRecipe(preset, 'paper').options);
+      const method = preset.build({ encoder, inputShape: [24, 24, 1], seed: 0, batchSize: 8, options });
       expect(method.name).toBe(preset.name);
       method.dispose();
     }

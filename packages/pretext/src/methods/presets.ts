@@ -1,4 +1,4 @@
-import { type JsonObject, type MethodPreset, type OptionSchema, type PresetDefaults, optionDefaults } from '@selfsup/tensors';
+import { type JsonObject, type MethodPreset, type MethodRecipe, type OptionSchema, type PresetDefaults, optionDefaults } from '@selfsup/tensors';
 import { inpainting } from './inpainting.js';
 import { jigsaw } from './jigsaw.js';
 import { relativePatchLocation } from './relative-patch-location.js';
@@ -6,13 +6,54 @@ import { rotationRegression } from './rotation-regression.js';
 import { rotNet } from './rotnet.js';
 
 // Presets of the pretext tasks that train any image encoder (colorization and split-brain need a Lab encoder: use the
-// library). Defaults suit 28x28 / 32x32 images on a CPU; heads are seeded from seed + 1.
+// library). Defaults suit 28x28 / 32x32 images on a CPU; heads are seeded from seed + 1. Each preset carries two
+// recipes (`selfsup pretrain --recipe`): `small`, its defaults written out, and `paper`, the paper's setting as far as
+// the training settings and the method's options can state it (what they cannot is said in the recipe's reference).
 
 const adam = (schema: OptionSchema, learningRate = 1e-3, beta1?: number): PresetDefaults => ({
   optimizer: beta1 === undefined ? { type: 'adam' } : { type: 'adam', beta1 },
   learningRate,
   options: optionDefaults(schema),
 });
+
+/** The training settings of the `small` recipes: the presets' defaults (Adam, cosine to 0, no warm-up, batch 128). */
+const smallTraining = (learningRate = 1e-3, beta1?: number): JsonObject => ({
+  optimizer: 'adam',
+  learningRate,
+  learningRateScaling: 'none',
+  ...(beta1 === undefined ? {} : { beta1 }),
+  schedule: 'cosine',
+  warmupSteps: 0,
+  batchSize: 128,
+});
+
+const SMALL_REFERENCE =
+  'The CPU defaults for 28-32 px images: the values this preset trained with before it had recipes, so results do not change. Provisional: to be chosen on a validation split.';
+
+/** The `small` recipe: the preset's defaults, written out. */
+function smallRecipe(schema: OptionSchema, description: string, training: JsonObject = smallTraining()): MethodRecipe {
+  return { description, reference: SMALL_REFERENCE, training, options: optionDefaults(schema) };
+}
+
+/**
+ * RotNet's CIFAR-10 optimization (Gidaris et al. 2018, Sec. 3.1, implementation details): SGD, lr 0.1, momentum 0.9,
+ * weight decay 5e-4, batch 128, 100 epochs, the rate divided by 5 after epochs 30, 60 and 80 (0.1 -> 8e-4). No step
+ * schedule here: a cosine from 0.1 to 8e-4 stands in for it. Nesterov momentum as the authors' config
+ * (config/CIFAR10_RotNet_NIN4blocks.py of gidariss/FeatureLearningRotNet).
+ */
+const ROTNET_PAPER_TRAINING: JsonObject = {
+  optimizer: 'sgd',
+  learningRate: 0.1,
+  learningRateScaling: 'none',
+  momentum: 0.9,
+  nesterov: true,
+  weightDecay: 5e-4,
+  schedule: 'cosine',
+  warmupSteps: 0,
+  finalLearningRate: 8e-4,
+  batchSize: 128,
+  epochs: 100,
+};
 
 /** The options that were given (resolved options leave out those without a default). */
 const given = (o: JsonObject, keys: readonly string[]) => Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
@@ -33,6 +74,16 @@ export const rotNetPreset: MethodPreset = {
   paper: { authors: 'Gidaris, Singh & Komodakis', title: 'Unsupervised Representation Learning by Predicting Image Rotations', year: 2018, url: 'https://arxiv.org/abs/1803.07728' },
   defaults: adam(ROTNET_OPTIONS),
   options: ROTNET_OPTIONS,
+  recipes: {
+    small: smallRecipe(ROTNET_OPTIONS, '28-32 px images on a CPU: Adam, lr 1e-3, cosine, batch 128 (x 4 rotations), head [256]'),
+    paper: {
+      description: 'the paper (CIFAR-10): SGD, lr 0.1, Nesterov momentum 0.9, weight decay 5e-4, batch 128 (x 4 rotations), 100 epochs, cosine to 8e-4, linear head',
+      reference:
+        "Gidaris, Singh & Komodakis 2018, Sec. 3.1 (CIFAR experiments, implementation details): SGD, batch 128, momentum 0.9, weight decay 5e-4, lr 0.1 divided by 5 after epochs 30, 60 and 80, 100 epochs; all four rotated copies of an image in the same batch (ibid.), as this method always does. The step schedule is approximated by a cosine from 0.1 to its last rate 8e-4 (no step schedule here). Nesterov as the authors' config (config/CIFAR10_RotNet_NIN4blocks.py, which runs 200 epochs with the steps at 60, 120 and 160). The paper's network is a 4-block NIN ending in global average pooling and a linear rotation classifier (architectures/NetworkInNetwork.py): the trunk is --arch's, and the head on it is linear as there (hiddenDims []). The paper's CIFAR-10 classifiers read the 2nd block's features, not the last (run_cifar10_based_unsupervised_experiments.sh): probe inner layers with selfsup eval --layer.",
+      training: ROTNET_PAPER_TRAINING,
+      options: { hiddenDims: [] },
+    },
+  },
   build: ({ encoder, seed, options }) => rotNet({ encoder, ...given(options, ['hiddenDims']), seed: seed + 1 }),
 };
 
@@ -48,6 +99,17 @@ export const rotationRegressionPreset: MethodPreset = {
   description: 'continuous rotation: regress the angle (cos, sin) of a randomly rotated image',
   defaults: adam(ROTATION_REGRESSION_OPTIONS),
   options: ROTATION_REGRESSION_OPTIONS,
+  recipes: {
+    small: smallRecipe(ROTATION_REGRESSION_OPTIONS, '28-32 px images on a CPU: Adam, lr 1e-3, cosine, batch 128, angles in [-pi, pi], zoom to fit, head [256]'),
+    paper: {
+      description:
+        "no paper of its own: RotNet's CIFAR-10 optimization (SGD, lr 0.1, Nesterov momentum 0.9, weight decay 5e-4, batch 128, 100 epochs, cosine to 8e-4), gradients clipped to norm 1",
+      reference:
+        "This continuous variant of RotNet has no paper of its own (the package README lists it as continuous RotNet, after Gidaris, Singh & Komodakis 2018): the recipe applies RotNet's CIFAR-10 optimization (Sec. 3.1; the step schedule approximated by a cosine to 8e-4, see the rotnet recipe) and keeps this package's task settings (angles uniform in [-pi, pi], zoom to fit, head [256]). It is not a published setting. One rotated copy per image: a batch of 128 is 128 rotated images, where RotNet's is 512. The gradient clip (global norm 1) is this package's addition, not RotNet's: RotNet's rate suits its bounded cross-entropy, and the squared error on (cos, sin) diverged without a clip (non-finite weights within 8 steps on MNIST, convNet and resnet alike).",
+      training: { ...ROTNET_PAPER_TRAINING, gradientClip: 1 },
+      options: { hiddenDims: [256], zoomToFit: true, range: [-Math.PI, Math.PI] },
+    },
+  },
   build: ({ encoder, seed, options }) => rotationRegression({ encoder, ...given(options, ['hiddenDims', 'zoomToFit', 'range']), seed: seed + 1 }),
 };
 
@@ -67,6 +129,20 @@ export const relativeLocationPreset: MethodPreset = {
   paper: { authors: 'Doersch, Gupta & Efros', title: 'Unsupervised Visual Representation Learning by Context Prediction', year: 2015, url: 'https://arxiv.org/abs/1505.05192' },
   defaults: adam(RELATIVE_LOCATION_OPTIONS),
   options: RELATIVE_LOCATION_OPTIONS,
+  recipes: {
+    small: smallRecipe(
+      RELATIVE_LOCATION_OPTIONS,
+      "28-32 px images on a CPU: Adam, lr 1e-3, cosine, batch 128 pairs, Doersch et al.'s patch / gap / jitter proportions scaled to the image, shortcut removal on, head [256]",
+    ),
+    paper: {
+      description:
+        'the authors\' code: plain SGD (no momentum, no weight decay), constant lr 1e-5 per pair (2.56e-3 x batch/256 on the mean loss), batch 256 pairs (512 patches), head [4096, 4096], color dropping and down-sampling',
+      reference:
+        "Doersch, Gupta & Efros 2015 (96 px patches, gap 48, jitter up to 7 px, color dropping, random down-sampling to as little as 100 pixels, a late-fusion pair of AlexNet towers with batch normalization). The paper does not state its optimizer settings; they come from the authors' released code (cdoersch/deepcontext train.py and solver_mko.prototxt), which its README says is refactored from the paper's: SGD without momentum or weight decay, a fixed lr of 1e-5 on the loss summed over the pairs, batches of at most 512 patches, fc7 and fc8 of 4096 over the concatenated pair (hiddenDims [4096, 4096]). A summed loss at 1e-5 is the mean loss at 1e-5 x pairs: learningRate 2.56e-3 with linear scaling (x batch/256) gives exactly that; batch 256 pairs puts 512 patches through the encoder per step. Patch size, gap and jitter are left to their defaults, the paper's 96 : 48 : 7 proportions scaled to the image (on paper-sized images give --patch-size 96 --gap 48 --jitter 7). Epochs are not set: the README reports about 1M iterations for the paper's model (1.7M for the released code); set --epochs. The towers' architecture is --arch's.",
+      training: { optimizer: 'sgd', learningRate: 2.56e-3, learningRateScaling: 'linear', momentum: 0, nesterov: false, weightDecay: 0, schedule: 'constant', warmupSteps: 0, batchSize: 256 },
+      options: { hiddenDims: [4096, 4096], colorDrop: true, downUpSample: true },
+    },
+  },
   build: ({ encoder, seed, options }) =>
     relativePatchLocation({ encoder, ...given(options, ['hiddenDims', 'patchSize', 'gap', 'jitter', 'colorDrop', 'downUpSample']), seed: seed + 1 }),
 };
@@ -87,6 +163,28 @@ export const jigsawPreset: MethodPreset = {
   paper: { authors: 'Noroozi & Favaro', title: 'Unsupervised Learning of Visual Representations by Solving Jigsaw Puzzles', year: 2016, url: 'https://arxiv.org/abs/1603.09246' },
   defaults: adam(JIGSAW_OPTIONS),
   options: JIGSAW_OPTIONS,
+  recipes: {
+    small: smallRecipe(JIGSAW_OPTIONS, '28-32 px images on a CPU: Adam, lr 1e-3, cosine, batch 128, 9 tiles, 100 permutations, head [512]'),
+    paper: {
+      description: 'the paper: SGD, lr 0.01, momentum 0.9, weight decay 5e-4, batch 256, 350k iterations (~70 ImageNet epochs), cosine to 1e-5, 9 tiles, 1000 permutations, fc7 4096',
+      reference:
+        "Noroozi & Favaro 2016 (training: SGD on 1.3M ImageNet images, batch 256, base lr 0.01, 350K iterations; 9 tiles of 64 px in 75 px cells, each tile normalized on its own; 1000 permutations of maximal Hamming distance for the main results); momentum 0.9, weight decay 5e-4 and the lr divided by 10 every 100k iterations come from the authors' solver_cfn_jps.prototxt (MehdiNoroozi/JigsawPuzzleSolver), whose network has fc7 4096 over the concatenated tiles and a 1000-way fc8. The step schedule is approximated by a cosine from 0.01 to its last rate 1e-5 (no step schedule here); 350k iterations of 256 images are ~70 epochs of ImageNet's 1.28M. This permutation set is drawn by this package (permutationSeed), not the authors' file; the per-tile fc6 (1024) is the encoder's output, --arch's.",
+      training: {
+        optimizer: 'sgd',
+        learningRate: 0.01,
+        learningRateScaling: 'none',
+        momentum: 0.9,
+        nesterov: false,
+        weightDecay: 5e-4,
+        schedule: 'cosine',
+        warmupSteps: 0,
+        finalLearningRate: 1e-5,
+        batchSize: 256,
+        epochs: 70,
+      },
+      options: { permutations: 1000, permutationSeed: 0, tiles: 9, normalize: true, hiddenDims: [4096] },
+    },
+  },
   build: ({ encoder, seed, options }) =>
     jigsaw({ encoder, ...given(options, ['permutations', 'permutationSeed', 'tiles', 'tileSize', 'normalize', 'hiddenDims']), seed: seed + 1 }),
 };
@@ -106,6 +204,21 @@ export const inpaintingPreset: MethodPreset = {
   paper: { authors: 'Pathak, Krähenbühl, Donahue, Darrell & Efros', title: 'Context Encoders: Feature Learning by Inpainting', year: 2016, url: 'https://arxiv.org/abs/1604.07379' },
   defaults: adam(INPAINTING_OPTIONS, 2e-4, 0.5),
   options: INPAINTING_OPTIONS,
+  recipes: {
+    small: smallRecipe(
+      INPAINTING_OPTIONS,
+      '28-32 px images on a CPU: Adam, lr 2e-4, beta1 0.5, cosine, batch 128, central hole of half the side, 0.999 L2 (overlap 4 px, 10x) + 0.001 adversarial',
+      smallTraining(2e-4, 0.5),
+    ),
+    paper: {
+      description:
+        'the paper: Adam, lr 2e-3 for the context encoder (10x the discriminator\'s 2e-4), beta1 0.5, constant, batch 64, central hole of half the side, 0.999 L2 (overlap 4 px, 10x) + 0.001 adversarial',
+      reference:
+        "Pathak, Krähenbühl, Donahue, Darrell & Efros 2016: reconstruction + adversarial loss with lambda_rec 0.999 and lambda_adv 0.001, Adam (Secs. 3.2 and 4), central region mask (Sec. 3.3). The rates and sizes come from the authors' code (pathak22/context-encoder train.lua and its README's center-region command): Adam at 2e-4 for the discriminator and 10 x 2e-4 = 2e-3 for the context encoder when 0 < wtl2 < 1, beta1 0.5, batch 64, no decay; 128 px images with the central 64 x 64 hole (a quarter of the pixels: this method's default mask), overlapPred 4 with the overlap band weighted 10x. The discriminator keeps its own Adam at 2e-4, beta1 0.5 (this method's default; no preset option). Not reproduced: their discriminator sees the predicted region only, here the completed image and the mask; their decoder paints the hole, here the whole image (decoderChannels stay [128, 64, 32]); the encoder is --arch's. Epochs are not set (their command runs niter = 500; set --epochs). The feature model they released was trained with the reconstruction loss alone (README): add --adversarial-weight 0 for it.",
+      training: { optimizer: 'adam', learningRate: 2e-3, learningRateScaling: 'none', beta1: 0.5, schedule: 'constant', warmupSteps: 0, batchSize: 64 },
+      options: { reconstructionWeight: 0.999, adversarialWeight: 0.001, overlap: 4, overlapWeight: 10 },
+    },
+  },
   build: ({ encoder, inputShape, seed, options }) =>
     inpainting({
       encoder,
