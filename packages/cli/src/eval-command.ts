@@ -19,7 +19,13 @@ import {
   type ProbeResult,
   type RepresentationMetrics,
   SelfsupError,
+  assertInRange,
+  assertInteger,
+  assertNonNegative,
+  assertPositive,
+  assertPositiveInteger,
   initBackend,
+  invalidArgument,
   resolveLayers,
 } from '@selfsup/tensors';
 import { checkCommandArguments } from './checks.js';
@@ -98,6 +104,47 @@ interface Evaluated {
   readonly report: EvaluationReport;
 }
 
+/** The probe settings of `selfsup eval` (its flags; absent ones: the command's defaults). */
+export type EvalProbeFlags = Partial<Pick<EvalCommandOptions, 'knnPreset' | 'k' | 'temperature' | 'optimizer' | 'epochs' | 'lr' | 'weightDecay' | 'valFraction' | 'seed'>>;
+
+/**
+ * The k-NN and linear-probe options `selfsup eval` passes to the probes for its flags, its defaults filled in (k-NN
+ * preset `default`, SGD linear probe, seed 0): for scripts that probe features computed elsewhere (`probeFeatures` of
+ * @selfsup/eval) exactly as the command does.
+ */
+export function evalProbeOptions(flags: EvalProbeFlags = {}): { knn: KnnOptions; linear: LinearSweepOptions } {
+  if (typeof flags !== 'object' || flags === null || Array.isArray(flags)) invalidArgument('flags', 'an object of selfsup eval probe flags', flags);
+  const knnPreset = flags.knnPreset ?? 'default';
+  if (knnPreset !== 'default' && knnPreset !== 'instdisc') invalidArgument('flags.knnPreset', '"default" or "instdisc"', knnPreset);
+  const optimizer = flags.optimizer ?? 'sgd';
+  if (optimizer !== 'sgd' && optimizer !== 'lbfgs') invalidArgument('flags.optimizer', '"sgd" or "lbfgs"', optimizer);
+  if (flags.k !== undefined) assertPositiveInteger('flags.k', flags.k);
+  if (flags.temperature !== undefined) assertPositive('flags.temperature', flags.temperature);
+  if (flags.epochs !== undefined) assertPositiveInteger('flags.epochs', flags.epochs);
+  if (flags.seed !== undefined) assertInteger('flags.seed', flags.seed, 0);
+  if (flags.valFraction !== undefined) assertInRange('flags.valFraction', flags.valFraction, 0.01, 0.9);
+  for (const key of ['lr', 'weightDecay'] as const) {
+    const list = flags[key];
+    if (list === undefined) continue;
+    if (!Array.isArray(list) || list.length === 0) invalidArgument(`flags.${key}`, 'a non-empty array of numbers', list);
+    list.forEach((v, i) => (key === 'lr' ? assertPositive(`flags.lr[${i}]`, v) : assertNonNegative(`flags.weightDecay[${i}]`, v)));
+  }
+  const knn: KnnOptions = {
+    ...(knnPreset === 'instdisc' ? KNN_INSTDISC : KNN_DEFAULT),
+    ...(flags.k !== undefined ? { k: flags.k } : {}),
+    ...(flags.temperature !== undefined ? { temperature: flags.temperature } : {}),
+  };
+  const linear: LinearSweepOptions = {
+    optimizer,
+    seed: flags.seed ?? 0,
+    ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
+    ...(flags.lr !== undefined ? { learningRates: flags.lr } : {}),
+    ...(flags.weightDecay !== undefined ? { weightDecays: flags.weightDecay } : {}),
+    ...(flags.valFraction !== undefined ? { validationFraction: flags.valFraction } : {}),
+  };
+  return { knn, linear };
+}
+
 /** Runs `selfsup eval`: evaluates the encoder (and baselines), prints the table, writes report.json and pictures. */
 export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<EvalResult> {
   checkCommandArguments(options, io, ['encoder', 'data', 'out']);
@@ -135,19 +182,7 @@ export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<
         if (options.encoder !== spec) encoders.push({ label: `random ${main.architecture}`, encoder: await resolveEncoder(spec, imageShape, source, options.seed) });
       }
     }
-    const knn: KnnOptions = {
-      ...(options.knnPreset === 'instdisc' ? KNN_INSTDISC : KNN_DEFAULT),
-      ...(options.k !== undefined ? { k: options.k } : {}),
-      ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
-    };
-    const linear: LinearSweepOptions = {
-      optimizer: options.optimizer,
-      seed: options.seed,
-      ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
-      ...(options.lr !== undefined ? { learningRates: options.lr } : {}),
-      ...(options.weightDecay !== undefined ? { weightDecays: options.weightDecay } : {}),
-      ...(options.valFraction !== undefined ? { validationFraction: options.valFraction } : {}),
-    };
+    const { knn, linear } = evalProbeOptions(options);
     const evaluated: Evaluated[] = [];
     let embeddingSvg: string | undefined;
     const pictureLayer = layers[layers.length - 1] as string;

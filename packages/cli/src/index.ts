@@ -8,8 +8,8 @@ export type { CliIo, CliResult, ProgramContext } from './program.js';
 // Commands
 export { PRETRAIN_FILES, runPretrain } from './pretrain-command.js';
 export type { PretrainCommandOptions, PretrainIo, PretrainResult, PretrainStep } from './pretrain-command.js';
-export { runEval } from './eval-command.js';
-export type { EvalCommandOptions, EvalIo, EvalResult } from './eval-command.js';
+export { evalProbeOptions, runEval } from './eval-command.js';
+export type { EvalCommandOptions, EvalIo, EvalProbeFlags, EvalResult } from './eval-command.js';
 export { benchMarkdown, runBench, seedStatistics, summarizeBench } from './bench-command.js';
 export type { BenchCommandOptions, BenchIo, BenchResult, BenchRow, BenchSummaryRow, SeedStatistics } from './bench-command.js';
 

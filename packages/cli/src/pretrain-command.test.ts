@@ -29,8 +29,9 @@ describe('selfsup pretrain', () => {
     for (const f of ['run.json', 'log.json', 'loss.svg', 'encoder/model.json', 'checkpoint/model.json']) {
       await expect(fs.access(path.join(out, f))).resolves.toBeUndefined();
     }
-    const log = JSON.parse(await fs.readFile(path.join(out, 'log.json'), 'utf8')) as { history: { loss: number }[] };
+    const log = JSON.parse(await fs.readFile(path.join(out, 'log.json'), 'utf8')) as { history: { loss: number }[]; cpuSeconds: number };
     expect(log.history).toHaveLength(4);
+    expect(log.cpuSeconds).toBeGreaterThan(0);
     for (const h of log.history) expect(Number.isFinite(h.loss)).toBe(true);
     const e = capture();
     const evalCode = await runCli(['eval', '--encoder', path.join(out, 'encoder'), '--data', 'mnist', '--limit', '100', '--probe', 'knn', '--k', '5', '--plot', 'none', '--no-metrics', '--out', path.join(tmp, 'eval'), '--quiet'], e.io);

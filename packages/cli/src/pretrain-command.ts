@@ -101,6 +101,11 @@ export interface PretrainResult {
   readonly resumedFromStep: number;
   readonly stoppedBy: FitResult['stoppedBy'];
   readonly seconds: number;
+  /**
+   * This process's CPU time (user + system, all threads) over the training loop: what `--budget-clock cpu` counts,
+   * plus the online monitor's readings when it is on.
+   */
+  readonly cpuSeconds: number;
   /** Every step of this process (a resumed run: those after the resume). */
   readonly history: readonly PretrainStep[];
   readonly method: {
@@ -293,6 +298,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
     // A fresh run's first reading is the random initialisation: the reference the training should beat.
     if (monitor !== undefined && !options.resume) await monitor.measure(0);
     let lastLine = 0;
+    const cpuBefore = process.cpuUsage();
     const result = await fit(method, data.train, {
       batchSize,
       epochs: trainingOptions.epochs,
@@ -322,6 +328,8 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
         },
       },
     });
+    const cpuUsed = process.cpuUsage(cpuBefore);
+    const cpuSeconds = (cpuUsed.user + cpuUsed.system) / 1e6;
     await monitor?.finish(result.steps);
     const skipped = data.skipped?.() ?? [];
     if (skipped.length > 0) {
@@ -342,6 +350,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       resumedFromStep: result.resumedFromStep,
       stoppedBy: result.stoppedBy,
       seconds: result.seconds,
+      cpuSeconds,
       history: steps,
       method: { name: preset.name, options: methodOptions, config: method.config },
       encoder: { architecture: method.encoder.architecture, config: method.encoder.config },
@@ -359,6 +368,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       skippedFiles: skipped.map((s) => ({ file: s.file, reason: s.reason })),
       stoppedBy: result.stoppedBy,
       seconds: result.seconds,
+      cpuSeconds,
       history: steps.map(({ metrics, ...h }) => ({ ...h, ...metrics })),
       ...(monitor !== undefined ? { monitorSettings: monitor.settings(), monitor: monitor.entries.map((e) => ({ ...e })) } : {}),
     });

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomProjectionEncoder, captureCli } from '../test/helpers.js';
 import type { EncoderSource } from './encoder.js';
+import { evalProbeOptions } from './eval-command.js';
 import { runCli } from './program.js';
 
 let tmp: string;
@@ -23,6 +24,17 @@ const source: EncoderSource = {
     throw new Error('not used');
   },
 };
+
+describe('evalProbeOptions', () => {
+  it("gives the command's probe defaults and applies its flags", () => {
+    expect(evalProbeOptions()).toEqual({ knn: { k: 200, temperature: 0.1 }, linear: { optimizer: 'sgd', seed: 0 } });
+    expect(evalProbeOptions({ knnPreset: 'instdisc', k: 5, optimizer: 'lbfgs', seed: 3, valFraction: 0.2, lr: [0.1] })).toEqual({
+      knn: { k: 5, temperature: 0.07 },
+      linear: { optimizer: 'lbfgs', seed: 3, learningRates: [0.1], validationFraction: 0.2 },
+    });
+    expect(() => evalProbeOptions({ knnPreset: 'big' as 'default' })).toThrow(/flags\.knnPreset must be "default" or "instdisc"/);
+  });
+});
 
 describe('selfsup eval', () => {
   it('evaluates an encoder and a baseline on MNIST: table on stdout, report.json and pictures on disk', async () => {

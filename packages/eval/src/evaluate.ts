@@ -8,7 +8,7 @@ import {
   assertOptions,
   invalidArgument,
 } from '@selfsup/tensors';
-import { type FeatureSet, extractFeatures } from './features.js';
+import { type FeatureSet, assertFeatures, extractFeatures } from './features.js';
 import { embeddingMetrics } from './metrics/representation.js';
 import { type KnnOptions, knnEvaluate } from './probes/knn.js';
 import { type LinearSweepOptions, linearEvaluate } from './probes/linear-probe.js';
@@ -56,6 +56,53 @@ export interface EvaluationReport {
   readonly testFeatures?: FeatureSet;
 }
 
+/** Options of {@link probeFeatures}: the probing part of {@link EvaluateOptions}. */
+export interface ProbeFeaturesOptions {
+  /** Probes to run. Default ['knn', 'linear']. */
+  readonly probes?: readonly ProbeName[];
+  readonly knn?: KnnOptions;
+  readonly linear?: LinearSweepOptions;
+  /** Uniformity and effective rank of the test features. Default true. */
+  readonly metrics?: boolean;
+  /** Added to each result's `config` (e.g. `{ encoder, layer, train, test }`). */
+  readonly labels?: JsonObject;
+  /** Called as each probe finishes. */
+  readonly onProgress?: (event: EvaluateProgress) => void;
+}
+
+/**
+ * The probes of {@link evaluateEncoder} on features computed elsewhere (another framework's embeddings, a cache): k-NN
+ * and the linear probe (whose sweep sees only the training features), and the representation metrics of the test
+ * features. `evaluateEncoder` extracts features and calls this, so both give the same numbers for the same features.
+ * The caller keeps ownership of the feature tensors.
+ */
+export function probeFeatures(train: FeatureSet, test: FeatureSet, options: ProbeFeaturesOptions = {}): { results: ProbeResult[]; metrics?: RepresentationMetrics } {
+  for (const [name, set] of [['train', train], ['test', test]] as const) {
+    if (typeof set !== 'object' || set === null) invalidArgument(name, 'a feature set { features, labels, numClasses }', set);
+    assertFeatures(name, set.features, set.labels);
+  }
+  if (train.features.shape[1] !== test.features.shape[1]) {
+    invalidArgument('test.features', `[N, ${train.features.shape[1]}] features (the training features' dimension)`, test.features);
+  }
+  assertOptions('options', options);
+  const probes = options.probes ?? ['knn', 'linear'];
+  if (!Array.isArray(probes)) invalidArgument('options.probes', 'an array of "knn" / "linear"', probes);
+  for (const p of probes) if (p !== 'knn' && p !== 'linear') invalidArgument('options.probes[i]', '"knn" or "linear"', p);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') invalidArgument('options.onProgress', 'a function', options.onProgress);
+  if (options.labels !== undefined && (typeof options.labels !== 'object' || options.labels === null || Array.isArray(options.labels))) {
+    invalidArgument('options.labels', 'an object (added to each result\'s config)', options.labels);
+  }
+  const results: ProbeResult[] = [];
+  for (const probe of [...new Set(probes)]) {
+    const result = probe === 'knn' ? knnEvaluate(train, test, options.knn ?? {}) : linearEvaluate(train, test, options.linear ?? {});
+    const named = { ...result, config: { ...result.config, ...(options.labels ?? {}) } };
+    results.push(named);
+    options.onProgress?.({ stage: 'probe', probe, result: named });
+  }
+  const metrics = options.metrics === false ? undefined : embeddingMetrics(test.features);
+  return { results, ...(metrics !== undefined ? { metrics } : {}) };
+}
+
 /**
  * Every probe on one encoder, with features extracted once and shared: k-NN and the linear probe (whose sweep sees
  * only training features) and the representation metrics of the test embedding.
@@ -83,15 +130,14 @@ export async function evaluateEncoder(encoder: Encoder, train: ImageDataset, tes
       onProgress: (done, total) => options.onProgress?.({ stage: 'extract', split: 'test', done, total }),
     });
     const extractSeconds = (performance.now() - started) / 1000;
-    const results: ProbeResult[] = [];
-    for (const probe of [...new Set(probes)]) {
-      const result =
-        probe === 'knn' ? knnEvaluate(trainFeatures, testFeatures, options.knn ?? {}) : linearEvaluate(trainFeatures, testFeatures, options.linear ?? {});
-      const named = { ...result, config: { ...result.config, encoder: encoder.architecture, layer, train: train.name, test: test.name } };
-      results.push(named);
-      options.onProgress?.({ stage: 'probe', probe, result: named });
-    }
-    const metrics = options.metrics === false ? undefined : embeddingMetrics(testFeatures.features);
+    const { results, metrics } = probeFeatures(trainFeatures, testFeatures, {
+      probes,
+      ...(options.knn !== undefined ? { knn: options.knn } : {}),
+      ...(options.linear !== undefined ? { linear: options.linear } : {}),
+      ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
+      labels: { encoder: encoder.architecture, layer, train: train.name, test: test.name },
+      ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+    });
     kept = options.keepTestFeatures === true;
     return {
       encoder: { architecture: encoder.architecture, outputDim: encoder.outputDim, config: encoder.config },

@@ -41,8 +41,8 @@ export { monitorEncoder, monitorSubsets } from './monitor/online-monitor.js';
 export type { MonitorReading, MonitorSubsets, MonitorSubsetsOptions, OnlineMonitorOptions } from './monitor/online-monitor.js';
 
 // All probes at once
-export { evaluateEncoder } from './evaluate.js';
-export type { EvaluateOptions, EvaluateProgress, EvaluationReport, ProbeName } from './evaluate.js';
+export { evaluateEncoder, probeFeatures } from './evaluate.js';
+export type { EvaluateOptions, EvaluateProgress, EvaluationReport, ProbeFeaturesOptions, ProbeName } from './evaluate.js';
 
 // Projections and linear algebra
 export { pca, pca2d } from './embedding/pca.js';
