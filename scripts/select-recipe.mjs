@@ -61,7 +61,9 @@ for (const candidate of grid) {
     const started = Date.now();
     process.stdout.write(`${candidate.name} seed ${seed}: pretraining ${values.epochs} epochs ... `);
     selfsup(['pretrain', '--method', values.method, ...common, '--epochs', values.epochs, '--seed', String(seed), '--no-monitor', '--quiet', '--out', join(dir, 'run'), ...candidate.flags], join(dir, 'pretrain.log'));
-    selfsup(['eval', '--encoder', join(dir, 'run', 'encoder'), ...common, '--seed', String(seed), '--no-metrics', '--quiet', '--out', join(dir, 'eval')], join(dir, 'eval.log'));
+    // A candidate's --plugin (a method or an architecture from elsewhere) is needed to load its encoder too.
+    const plugins = candidate.flags.flatMap((f, i) => (f === '--plugin' ? ['--plugin', candidate.flags[i + 1]] : []));
+    selfsup(['eval', '--encoder', join(dir, 'run', 'encoder'), ...common, ...plugins, '--seed', String(seed), '--no-metrics', '--quiet', '--out', join(dir, 'eval')], join(dir, 'eval.log'));
     const report = JSON.parse(readFileSync(join(dir, 'eval', 'report.json'), 'utf8'));
     const top1 = Object.fromEntries(report.evaluations[0].results.map((r) => [r.probe, r.top1]));
     const log = JSON.parse(readFileSync(join(dir, 'run', 'log.json'), 'utf8'));

@@ -36,7 +36,7 @@ describe('selfsup eval --layer', () => {
     expect(c.stderr()).not.toMatch(/unexpected/);
     expect(code).toBe(0);
     expect(tf.memory().numTensors).toBe(before);
-    const layers = ['block0', 'block1', 'block2', 'embedding'];
+    const layers = ['block0', 'block1', 'block2', 'block3', 'block4', 'embedding'];
     const result = c.result() as EvalResult;
     expect(result.evaluations.map((e) => `${e.label}@${e.layer}`)).toEqual([
       ...layers.map((l) => `${checkpoint}@${l}`),
@@ -46,8 +46,9 @@ describe('selfsup eval --layer', () => {
     expect(c.stderr()).toContain('raw pixels have no layers');
     const report = JSON.parse(await fs.readFile(path.join(out, 'report.json'), 'utf8'));
     expect(report.evaluations.map((e: { layer: string }) => e.layer)).toEqual([...layers, ...layers, 'pixels']);
-    // convNet [32, 64, 128] on 28x28: block0 28x28x32 pooled to 600 dims -> 4x4x32 = 512; block2 7x7x128 -> 2x2x128 = 512.
-    expect(report.evaluations.slice(0, 4).map((e: { featureDim: number }) => e.featureDim)).toEqual([512, 576, 512, 128]);
+    // The default convNet [32, 64, 128, 256, 256] on 28x28, pooled to <= 600 dims: block0 28x28x32 -> 4x4x32 = 512;
+    // block1 14x14x64 -> 3x3x64 = 576; block2 7x7x128 -> 2x2x128 = 512; block3 4x4x256 and block4 2x2x256 -> 1x1x256.
+    expect(report.evaluations.slice(0, 6).map((e: { featureDim: number }) => e.featureDim)).toEqual([512, 576, 512, 256, 256, 256]);
     for (const e of report.evaluations) expect(e.featureDim <= Math.max(600, 784)).toBe(true);
     expect(c.stdout()).toMatch(/encoder\s+layer\s+dims\s+probe/);
     expect(c.stdout()).toMatch(/random convNet\s+block1\s+576\s+knn/);
@@ -56,7 +57,7 @@ describe('selfsup eval --layer', () => {
   it('an unknown layer is an argument error listing the layers; raw pixels have none', async () => {
     const c = capture();
     expect(await runCli(['eval', '--encoder', 'random:convNet', '--data', 'mnist', '--limit', '20', '--layer', 'conv3', '--quiet', '--out', path.join(tmp, 'bad')], c.io)).toBe(2);
-    expect(c.stderr()).toMatch(/--layer must be a layer of convNet: block0, block1, block2, embedding or all; got "conv3"/);
+    expect(c.stderr()).toMatch(/--layer must be a layer of convNet: block0, block1, block2, block3, block4, embedding or all; got "conv3"/);
     const d = capture();
     expect(await runCli(['eval', '--encoder', 'pixels', '--data', 'mnist', '--limit', '20', '--layer', 'block0', '--quiet', '--out', path.join(tmp, 'bad')], d.io)).toBe(2);
     expect(d.stderr()).toMatch(/--layer must be a layer of rawPixels: embedding or all \(rawPixels names no intermediate layers\)/);
@@ -115,7 +116,7 @@ describe('selfsup bench --seeds / --layer', () => {
     expect(result.markdown).toMatch(/\| encoder \| layer \| knn top-1 \| pretraining \|/);
     const d = capture();
     expect(await runCli(['bench', '--data', 'mnist', '--limit', '20', '--methods', 'rotnet', '--layer', 'stage9', '--quiet', '--out', path.join(tmp, 'bad-bench')], d.io)).toBe(2);
-    expect(d.stderr()).toMatch(/--layer must be a layer of convNet: block0, block1, block2, embedding or all; got "stage9"/);
+    expect(d.stderr()).toMatch(/--layer must be a layer of convNet: block0, block1, block2, block3, block4, embedding or all; got "stage9"/);
     const e = capture();
     expect(await runCli(['bench', '--data', 'mnist', '--seeds', '0'], e.io)).toBe(2);
     expect(e.stderr()).toMatch(/--seeds <n>' argument '0' is invalid/);

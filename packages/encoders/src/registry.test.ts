@@ -92,7 +92,7 @@ describe('registry', () => {
     expect(described.map((a) => a.name)).toEqual(listArchitectures());
     for (const a of described) expect(a.description.length).toBeGreaterThan(0);
     expect(described.filter((a) => a.defaultConfig !== undefined).map((a) => a.name)).toEqual(['mlp', 'convNet', 'resnet']);
-    expect(defaultArchitectureConfig('convNet', [28, 28, 1], 3)).toEqual({ inputShape: [28, 28, 1], channels: [32, 64, 128], strides: [1, 2, 2], seed: 3 });
+    expect(defaultArchitectureConfig('convNet', [28, 28, 1], 3)).toEqual({ inputShape: [28, 28, 1], channels: [32, 64, 128, 256, 256], strides: [1, 2, 2, 2, 2], seed: 3 });
     expect(defaultArchitectureConfig('resnet', [32, 32, 3], 0)).toEqual({ depth: 18, stem: 'cifar', width: 0.25, inputShape: [32, 32, 3], seed: 0 });
     expect(defaultArchitectureConfig('mlp', [8, 8, 1], 1)).toEqual({ inputShape: [8, 8, 1], hiddenDims: [512, 256], outputDim: 128, seed: 1 });
     expect(() => defaultArchitectureConfig('alexNetSmall', [8, 8, 1])).toThrow(/must have a default config \(mlp, convNet, resnet have one.*got "alexNetSmall", which has none/);

@@ -61,8 +61,11 @@ const BUILT_IN: ReadonlyMap<string, Registration> = new Map<string, Registration
     'convNet',
     {
       factory: (c) => convNet(c as unknown as ConvNetOptions),
-      description: 'small conv net (default: channels 32, 64, 128; strides 1, 2, 2), global average pooling',
-      defaultConfig: (inputShape, seed) => ({ inputShape: [...inputShape], channels: [32, 64, 128], strides: [1, 2, 2], seed }),
+      // Five blocks down to 2x2 before the pool: on 28 px digits the pooled embedding of the former three blocks (7x7,
+      // each unit seeing 15 px) scored 75 % k-NN after SimCLR on a validation split, these five 90 % (see the
+      // contrastive README, "Choosing the small recipe").
+      description: 'small conv net (default: channels 32, 64, 128, 256, 256; strides 1, 2, 2, 2, 2: 28 px down to 2x2), global average pooling',
+      defaultConfig: (inputShape, seed) => ({ inputShape: [...inputShape], channels: [32, 64, 128, 256, 256], strides: [1, 2, 2, 2, 2], seed }),
     },
   ],
   [
