@@ -1,5 +1,5 @@
 import { type ArchitectureDescription, buildEncoder, defaultArchitectureConfig, describeArchitectures } from '@selfsup/encoders';
-import { type Encoder, type JsonObject, SelfsupError } from '@selfsup/tensors';
+import { type Encoder, type JsonObject, SelfsupError, describeValue } from '@selfsup/tensors';
 
 /**
  * The backbones the command line can train from scratch: every architecture of the @selfsup/encoders registry that has
@@ -9,8 +9,47 @@ export function listBackbones(): ArchitectureDescription[] {
   return describeArchitectures().filter((a) => a.defaultConfig !== undefined);
 }
 
-/** The default config of a backbone for images of `inputShape`; an unknown name is an `--arch` error. */
-export function backboneConfig(architecture: string, inputShape: readonly [number, number, number], seed: number): JsonObject {
+/** Keys of a backbone's config that `--arch-config` may not set: they come from the data and `--seed`. */
+export const ARCH_CONFIG_RESERVED_KEYS = ['inputShape', 'seed'] as const;
+
+const ARCH_CONFIG_EXPECTED = "a JSON object of the architecture's config keys (e.g. {\"channels\":[32,64,128],\"strides\":[1,2,2]})";
+
+/**
+ * Checks `--arch-config` overrides (or the run-config key `archConfig`, `where` naming it): a JSON object without the
+ * keys the command sets itself (`inputShape`, `seed`). The architecture's factory checks the values when it builds.
+ */
+export function checkArchConfig(value: unknown, where = '--arch-config'): JsonObject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new SelfsupError('INVALID_ARGUMENT', `${where} must be ${ARCH_CONFIG_EXPECTED}; got ${describeValue(value)}`, { argument: '--arch-config' });
+  }
+  for (const key of ARCH_CONFIG_RESERVED_KEYS) {
+    if (Object.hasOwn(value, key)) {
+      const source = key === 'seed' ? '--seed' : 'the data (--data, --image-size, --channels)';
+      throw new SelfsupError('INVALID_ARGUMENT', `${where}.${key} may not be set: it comes from ${source}`, { argument: `--arch-config.${key}` });
+    }
+  }
+  return value as JsonObject;
+}
+
+/** Parses the text of `--arch-config <json>` and checks it ({@link checkArchConfig}). */
+export function parseArchConfig(text: string): JsonObject {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new SelfsupError('INVALID_ARGUMENT', `--arch-config must be ${ARCH_CONFIG_EXPECTED}; got ${JSON.stringify(text)}, which is not JSON (${reason})`, {
+      argument: '--arch-config',
+    });
+  }
+  return checkArchConfig(value);
+}
+
+/**
+ * The config of a backbone for images of `inputShape`: the registry's default, with `overrides` (`--arch-config`) over
+ * its keys. An unknown name is an `--arch` error.
+ */
+export function backboneConfig(architecture: string, inputShape: readonly [number, number, number], seed: number, overrides?: JsonObject): JsonObject {
   const names = listBackbones().map((a) => a.name);
   if (!names.includes(architecture)) {
     const others = describeArchitectures()
@@ -22,12 +61,30 @@ export function backboneConfig(architecture: string, inputShape: readonly [numbe
       { argument: '--arch' },
     );
   }
-  return defaultArchitectureConfig(architecture, inputShape, seed);
+  const defaults = defaultArchitectureConfig(architecture, inputShape, seed);
+  return overrides === undefined ? defaults : { ...defaults, ...checkArchConfig(overrides) };
 }
 
-/** Builds a fresh encoder of `architecture` for images of `inputShape`. */
-export function buildBackbone(architecture: string, inputShape: readonly [number, number, number], seed: number): Encoder {
-  return buildEncoder(architecture, backboneConfig(architecture, inputShape, seed));
+/**
+ * Builds a fresh encoder of `architecture` for images of `inputShape` (with `overrides` over the default config). An
+ * invalid override (the factory's SelfsupError) is an `--arch-config` error.
+ */
+export function buildBackbone(architecture: string, inputShape: readonly [number, number, number], seed: number, overrides?: JsonObject): Encoder {
+  const config = backboneConfig(architecture, inputShape, seed, overrides);
+  if (overrides === undefined) return buildEncoder(architecture, config);
+  try {
+    return buildEncoder(architecture, config);
+  } catch (error) {
+    if (!(error instanceof SelfsupError)) throw error;
+    throw new SelfsupError('INVALID_ARGUMENT', `--arch-config ${JSON.stringify(overrides)} does not give a valid ${architecture}: ${error.message.replace(/^options\./, '').replace(/\s*\n\s*/g, ' ')}`, {
+      argument: '--arch-config',
+    });
+  }
+}
+
+/** Keys of `overrides` the built encoder's config does not report (a misspelt key the factory ignored, most likely). */
+export function unreportedArchConfigKeys(overrides: JsonObject, built: JsonObject): string[] {
+  return Object.keys(overrides).filter((key) => !Object.hasOwn(built, key));
 }
 
 /** "  name  description" lines for help texts. */

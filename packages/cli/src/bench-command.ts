@@ -7,6 +7,7 @@ import {
   type BackendName,
   EMBEDDING_LAYER,
   type Encoder,
+  type JsonObject,
   type MethodPreset,
   type ProbeResult,
   assertInteger,
@@ -25,6 +26,8 @@ export interface BenchCommandOptions {
   readonly methods: readonly string[];
   readonly data: string;
   readonly arch: string;
+  /** Overrides of the backbone's default config (`--arch-config`), for every method's encoder and the random baseline. */
+  readonly archConfig?: JsonObject;
   readonly budget: number;
   /** What the budget counts: wall time (default) or this process's CPU time (comparable on a busy machine). */
   readonly budgetClock?: 'wall' | 'cpu';
@@ -231,10 +234,10 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
   };
   try {
     const imageShape = data.train.imageShape;
-    backboneConfig(options.arch, imageShape, options.seed);
-    if (layerSpec !== EMBEDDING_LAYER) {
-      // Check --layer against the architecture before anything is trained.
-      const probe = buildBackbone(options.arch, imageShape, options.seed);
+    backboneConfig(options.arch, imageShape, options.seed, options.archConfig);
+    if (layerSpec !== EMBEDDING_LAYER || options.archConfig !== undefined) {
+      // Check --arch-config and --layer against the architecture before anything is trained.
+      const probe = buildBackbone(options.arch, imageShape, options.seed, options.archConfig);
       try {
         resolveLayers('--layer', probe, layerSpec);
       } finally {
@@ -243,7 +246,7 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
     }
     let pixelKnn: readonly ProbeResult[] = [];
     for (const seed of seeds) {
-      const random = buildBackbone(options.arch, imageShape, seed);
+      const random = buildBackbone(options.arch, imageShape, seed, options.archConfig);
       try {
         await evaluate(`random ${options.arch}`, 'baseline', random, seed);
       } finally {
@@ -260,6 +263,7 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
             method: name,
             data: options.data,
             arch: options.arch,
+            ...(options.archConfig !== undefined ? { archConfig: options.archConfig } : {}),
             epochs: 1000,
             batchSize: options.batchSize,
             seed,
@@ -298,7 +302,8 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
   const clock = options.budgetClock === 'cpu' ? 'CPU ' : '';
   const seedText = numSeeds > 1 ? `seeds ${seeds[0]}..${seeds[seeds.length - 1]} (mean ± sd)` : `seed ${options.seed}`;
   const layerText = layerSpec !== EMBEDDING_LAYER ? `, layer ${layerSpec}` : '';
-  const title = `${data.source}: ${options.arch}${layerText}, ${options.budget} ${clock}s of pretraining per method, batch ${options.batchSize}, ${seedText}`;
+  const archText = options.archConfig !== undefined ? ` ${JSON.stringify(options.archConfig)}` : '';
+  const title = `${data.source}: ${options.arch}${archText}${layerText}, ${options.budget} ${clock}s of pretraining per method, batch ${options.batchSize}, ${seedText}`;
   const markdown = benchMarkdown(summary, options.probe, title);
   io.stdout(`\n${markdown}`);
   await fs.mkdir(out, { recursive: true });

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { rawPixelEncoder } from '@selfsup/eval';
 import { loadEncoder } from '@selfsup/encoders/node';
-import { type Encoder, SelfsupError, describeValue } from '@selfsup/tensors';
+import { type Encoder, type JsonObject, SelfsupError, describeValue } from '@selfsup/tensors';
 import { buildBackbone, listBackbones } from './architectures.js';
 
 /**
@@ -12,7 +12,11 @@ import { buildBackbone, listBackbones } from './architectures.js';
 export interface EncoderSource {
   /** Architectures `random(...)` accepts (for messages). */
   readonly architectures: readonly string[];
-  random(architecture: string, options: { readonly inputShape: readonly [number, number, number]; readonly seed: number }): Encoder | Promise<Encoder>;
+  /** `config`: overrides of the architecture's default config (`--arch-config`, or a checkpoint's config for its random baseline). */
+  random(
+    architecture: string,
+    options: { readonly inputShape: readonly [number, number, number]; readonly seed: number; readonly config?: JsonObject },
+  ): Encoder | Promise<Encoder>;
   load(dir: string, options: { readonly inputShape: readonly [number, number, number] }): Promise<Encoder>;
 }
 
@@ -31,7 +35,7 @@ export const defaultEncoderSource: EncoderSource = {
   get architectures() {
     return listBackbones().map((a) => a.name);
   },
-  random: (architecture, { inputShape, seed }) => buildBackbone(architecture, inputShape, seed),
+  random: (architecture, { inputShape, seed, config }) => buildBackbone(architecture, inputShape, seed, config),
   load: (dir) => loadEncoder(dir),
 };
 
@@ -48,12 +52,16 @@ export async function checkEncoderSpec(spec: string): Promise<void> {
   if (!stat.isDirectory()) bad(`--encoder ${spec}: a checkpoint is a directory (with model.json and weights.bin), not a file`);
 }
 
-/** Resolves an --encoder spec. `pixels` (alias `raw`) is the raw-pixels baseline; the rest goes through `source`. */
+/**
+ * Resolves an --encoder spec. `pixels` (alias `raw`) is the raw-pixels baseline; the rest goes through `source`.
+ * `archConfig` (`--arch-config`) overrides the default config of a `random:<arch>` encoder.
+ */
 export async function resolveEncoder(
   spec: string,
   imageShape: readonly [number, number, number],
   source: EncoderSource,
   seed: number,
+  archConfig?: JsonObject,
 ): Promise<Encoder> {
   if (spec === 'pixels' || spec === 'raw') return rawPixelEncoder(imageShape);
   if (spec.startsWith('random:')) {
@@ -62,7 +70,7 @@ export async function resolveEncoder(
     if (!source.architectures.includes(architecture)) {
       bad(`--encoder ${spec}: unknown architecture "${architecture}"; known: ${source.architectures.join(', ') || '(none)'}`);
     }
-    return source.random(architecture, { inputShape: imageShape, seed });
+    return source.random(architecture, { inputShape: imageShape, seed, ...(archConfig !== undefined ? { config: archConfig } : {}) });
   }
   const stat = await fs.stat(spec).catch(() => undefined);
   if (stat === undefined) bad(`--encoder must be one of ${ENCODER_FORMS}; "${spec}" is none of the keywords and no such directory exists`);

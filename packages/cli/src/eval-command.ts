@@ -28,6 +28,7 @@ import {
   invalidArgument,
   resolveLayers,
 } from '@selfsup/tensors';
+import { checkArchConfig } from './architectures.js';
 import { checkCommandArguments } from './checks.js';
 import { checkValidation, loadEvalData, parseDataSpec } from './data.js';
 import { type EncoderSource, checkEncoderSpec, defaultEncoderSource, resolveEncoder } from './encoder.js';
@@ -37,6 +38,11 @@ import { metricsLine, resultsTable } from './table.js';
 /** Parsed options of `selfsup eval` (commander has already checked each value's form). */
 export interface EvalCommandOptions {
   readonly encoder: string;
+  /**
+   * With `--encoder random:<arch>`: overrides of the architecture's default config (`--arch-config`). A checkpoint has
+   * its own config (its random baseline is built with it).
+   */
+  readonly archConfig?: JsonObject;
   readonly data: string;
   readonly probe: readonly ProbeName[];
   readonly k?: number;
@@ -153,6 +159,16 @@ export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<
   parseDataSpec(options.data);
   if (options.validation !== undefined) checkValidation(options.validation);
   await checkEncoderSpec(options.encoder);
+  if (options.archConfig !== undefined) {
+    checkArchConfig(options.archConfig);
+    if (!options.encoder.startsWith('random:')) {
+      throw new SelfsupError(
+        'INVALID_ARGUMENT',
+        `--arch-config applies to --encoder random:<architecture> only (a checkpoint has its own config, raw pixels none); got --encoder ${options.encoder}`,
+        { argument: '--arch-config' },
+      );
+    }
+  }
   const backend = await initBackend(options.backend !== undefined ? { backend: options.backend } : {});
   const data = await loadEvalData(options.data, {
     ...(options.limit !== undefined ? { limit: options.limit } : {}),
@@ -170,7 +186,7 @@ export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<
         `--data ${options.data}: train images are [${imageShape.join(', ')}] but test images [${data.test.imageShape.join(', ')}]`,
       );
     }
-    const main = await resolveEncoder(options.encoder, imageShape, source, options.seed);
+    const main = await resolveEncoder(options.encoder, imageShape, source, options.seed, options.archConfig);
     encoders.push({ label: options.encoder, encoder: main });
     const layers = resolveLayers('--layer', main, options.layer ?? EMBEDDING_LAYER);
     const probingLayers = options.layer !== undefined && options.layer !== EMBEDDING_LAYER;
@@ -179,7 +195,9 @@ export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<
         if (options.encoder !== 'pixels' && options.encoder !== 'raw') encoders.push({ label: 'raw pixels', encoder: await resolveEncoder('pixels', imageShape, source, 0) });
       } else {
         const spec = `random:${main.architecture}`;
-        if (options.encoder !== spec) encoders.push({ label: `random ${main.architecture}`, encoder: await resolveEncoder(spec, imageShape, source, options.seed) });
+        // A checkpoint's random baseline has the checkpoint's config (its channels, strides, ...), not the default.
+        const { inputShape: _inputShape, seed: _seed, ...ownConfig } = main.config;
+        if (options.encoder !== spec) encoders.push({ label: `random ${main.architecture}`, encoder: await resolveEncoder(spec, imageShape, source, options.seed, ownConfig) });
       }
     }
     const { knn, linear } = evalProbeOptions(options);

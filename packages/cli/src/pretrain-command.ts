@@ -5,7 +5,7 @@ import { lossCurveSvg } from '@selfsup/eval';
 import { writeJson, writeSvg } from '@selfsup/eval/node';
 import { type BackendName, type FitResult, type JsonObject, type MethodPreset, type StepInfo, SelfsupError, fit, initBackend, optionDefaults, trainingFitOptions } from '@selfsup/tensors';
 import { checkpointDirectory } from '@selfsup/tensors/node';
-import { backboneConfig, buildBackbone } from './architectures.js';
+import { backboneConfig, buildBackbone, unreportedArchConfigKeys } from './architectures.js';
 import { checkCommandArguments } from './checks.js';
 import { loadEvalData, parseDataSpec } from './data.js';
 import { kebabCase, methodTable } from './methods.js';
@@ -20,6 +20,11 @@ export interface PretrainCommandOptions extends MonitorFlags {
   readonly data?: string;
   /** Default convNet. */
   readonly arch?: string;
+  /**
+   * Overrides of the backbone's default config (`--arch-config`; keys of the architecture's config, not `inputShape`
+   * or `seed`), e.g. `{ channels: [32, 64, 128], strides: [1, 2, 2] }`. Replaces the --config file's `archConfig`.
+   */
+  readonly archConfig?: JsonObject;
   /** Recipe of the method's preset (`small`, the default, or `paper`, ...). */
   readonly recipe?: string;
   /** Passes over the data (training setting `epochs`). Default: the recipe's, else 1. */
@@ -53,7 +58,7 @@ export interface PretrainCommandOptions extends MonitorFlags {
   readonly skipBad: boolean;
   readonly backend?: BackendName;
   readonly quiet: boolean;
-  /** A JSON run config `{ method?, recipe?, data?, arch?, seed?, limit?, validation?, imageSize?, channels?, training?, options? }` (flags win). */
+  /** A JSON run config `{ method?, recipe?, data?, arch?, archConfig?, seed?, limit?, validation?, imageSize?, channels?, training?, options? }` (flags win). */
   readonly config?: string;
   /** Method option values (JSON), e.g. `{ temperature: 0.2 }`; override the config file. */
   readonly methodOptions?: Readonly<Record<string, unknown>>;
@@ -203,6 +208,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       ...(options.recipe !== undefined ? { recipe: options.recipe } : {}),
       ...(options.data !== undefined ? { data: options.data } : {}),
       ...(options.arch !== undefined ? { arch: options.arch } : {}),
+      ...(options.archConfig !== undefined ? { archConfig: options.archConfig } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
       ...(options.validation !== undefined ? { validation: options.validation } : {}),
@@ -220,6 +226,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
   const { batchSize } = trainingOptions;
   const seed = runConfig.seed;
   const arch = runConfig.arch;
+  const archConfig = runConfig['archConfig'] as JsonObject | undefined;
   const limit = runConfig['limit'] as number | undefined;
   const validation = runConfig['validation'] as number | undefined;
   const imageSize = runConfig['imageSize'] as [number, number] | undefined;
@@ -238,13 +245,17 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
   let method: ReturnType<MethodPreset['build']> | undefined;
   try {
     const inputShape = data.train.imageShape;
-    backboneConfig(arch, inputShape, seed);
+    backboneConfig(arch, inputShape, seed, archConfig);
     if (batchSize > data.train.size) {
       throw new SelfsupError('INVALID_ARGUMENT', `--batch-size must be at most the training set size (${data.train.size}); got ${batchSize}`, {
         argument: '--batch-size',
       });
     }
-    const encoder = buildBackbone(arch, inputShape, seed);
+    const encoder = buildBackbone(arch, inputShape, seed, archConfig);
+    const unreported = archConfig !== undefined ? unreportedArchConfigKeys(archConfig, encoder.config) : [];
+    if (unreported.length > 0) {
+      io.stderr(`selfsup pretrain: note: --arch-config key(s) ${unreported.map((k) => JSON.stringify(k)).join(', ')} are not in the built ${arch}'s config (${Object.keys(encoder.config).join(', ')}); misspelt?\n`);
+    }
     try {
       method = preset.build({ encoder, inputShape, seed, batchSize, options: methodOptions });
       // The run's name, the log's and the checkpoint's must agree: a preset builds the method of its own name.

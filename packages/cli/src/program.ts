@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type MethodPreset, SelfsupError, TRAINING_OPTIONS, describeOptionSpec, invalidArgument } from '@selfsup/tensors';
-import { backboneHelp, listBackbones } from './architectures.js';
+import { backboneHelp, listBackbones, parseArchConfig } from './architectures.js';
 import { type BenchCommandOptions, type BenchResult, runBench } from './bench-command.js';
 import { DATA_FORMS } from './data.js';
 import { ENCODER_FORMS, type EncoderSource } from './encoder.js';
@@ -99,6 +99,8 @@ const LAYER_EXAMPLES = 'convNet block0..blockN, resnet stem, layer1..layer4, ale
 
 const VALIDATION_HELP = 'hold out this share of the training split (class-balanced, fixed seed) and use it as the test split: choose recipes without the test split';
 
+const ARCH_CONFIG_HELP = `backbone config overrides as JSON, merged over --arch's default (e.g. '{"channels":[32,64,128],"strides":[1,2,2]}')`;
+
 const PLUGIN_HELP = 'load methods (MethodPreset exports) and architectures from a module: a package name or a path, from the working directory (repeatable)';
 
 function imageSize(value: string): [number, number] {
@@ -126,6 +128,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .description('Evaluate a frozen encoder with k-NN and linear probes; print a table, write report.json and pictures.')
     .requiredOption('--encoder <spec>', `encoder: ${ENCODER_FORMS} (architectures: ${backbones.join(', ')})`)
     .requiredOption('--data <spec>', `data set: ${DATA_FORMS}`)
+    .option('--arch-config <json>', `with --encoder random:<arch>: ${ARCH_CONFIG_HELP.replace('--arch', 'the architecture')}`, parseArchConfig)
     .option('--probe <list>', 'probes to run: knn, linear', choiceList(['knn', 'linear'] as const), ['knn', 'linear'])
     .addOption(new Option('--knn-preset <name>', 'k-NN settings: default (k=200, T=0.1) or instdisc (k=20, T=0.07)').choices(['default', 'instdisc']).default('default'))
     .option('--k <n>', 'k-NN: neighbours that vote (overrides the preset)', integer(1))
@@ -164,6 +167,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .option('--method <name>', `method: ${methods.names.join(', ')} (described below; required here or in --config)`)
     .option('--data <spec>', `data set: ${DATA_FORMS} (only the training split is used; labels only by the online monitor; required here or in --config)`)
     .option('--arch <name>', `backbone: ${backbones.join(', ')} (described below; default convNet)`)
+    .option('--arch-config <json>', ARCH_CONFIG_HELP, parseArchConfig)
     .option('--recipe <name>', "the method's recipe: small (default: 28-32 px images on a CPU) or paper (the paper's setting)")
     .option('--epochs <n>', "passes over the data (default: the recipe's, else 1)", integer(1))
     .option('--batch-size <n>', "images per step (default: the recipe's, else 128)", integer(2))
@@ -172,7 +176,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .addOption(new Option('--budget-clock <clock>', 'what --time-budget counts: wall time, or CPU time of this process').choices(['wall', 'cpu']).default('wall'))
     .option('--checkpoint-every <n>', 'steps between checkpoints', integer(1), 50)
     .option('--gradient-clip <norm>', 'clip gradients to this global L2 norm', positiveNumber)
-    .option('--config <file>', 'JSON run config: { method, recipe, data, arch, seed, limit, validation, imageSize, channels, training: {...}, options: {...} } (see the README); flags win')
+    .option('--config <file>', 'JSON run config: { method, recipe, data, arch, archConfig, seed, limit, validation, imageSize, channels, training: {...}, options: {...} } (see the README); flags win')
     .option('--limit <n>', 'use only the first n training images', integer(2))
     .option('--validation <fraction>', VALIDATION_HELP, fraction)
     .option('--image-size <HxW>', 'images:<dir> only: resize every image', imageSize)
@@ -230,6 +234,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .requiredOption('--data <spec>', `data set: ${DATA_FORMS}`)
     .option('--methods <list>', `methods to compare: ${methods.names.join(', ')}`, choiceList(methods.names), ['simclr', 'moco-v2', 'byol'])
     .option('--arch <name>', `backbone: ${backbones.join(', ')}`, 'convNet')
+    .option('--arch-config <json>', ARCH_CONFIG_HELP, parseArchConfig)
     .option('--budget <seconds>', 'pretraining time per method', positiveNumber, 600)
     .addOption(new Option('--budget-clock <clock>', 'what --budget counts: wall time, or CPU time of this process (comparable on a busy machine)').choices(['wall', 'cpu']).default('wall'))
     .option('--batch-size <n>', 'images per pretraining step', integer(2), 128)

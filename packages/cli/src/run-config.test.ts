@@ -24,7 +24,7 @@ const resolve = (method: string, sources: Parameters<typeof resolveRunConfig>[1]
 describe('run config files', () => {
   it('rejects unknown keys at the top, in training and in options, naming the key and the allowed ones', () => {
     expect(() => checkRunConfig({ method: 'simclr', temperature: 0.2 }, 'run.json')).toThrow(
-      /--config run\.json: unknown key "temperature" is not allowed; expected one of: method, recipe, data, arch, seed, limit, validation, imageSize, channels, training, options/,
+      /--config run\.json: unknown key "temperature" is not allowed; expected one of: method, recipe, data, arch, archConfig, seed, limit, validation, imageSize, channels, training, options/,
     );
     expect(() => checkRunConfig({ weightDecay: 0.1 }, 'run.json')).toThrow(/put it under "training"/);
     expect(() => checkRunConfig({ training: { learningRat: 0.1 } }, 'run.json')).toThrow(/--config run\.json training: unknown option "learningRat" is not allowed; expected one of: optimizer, learningRate/);

@@ -1,4 +1,5 @@
 import { DEFAULT_RECIPE, type Json, type JsonObject, type MethodPreset, type MethodRecipe, SelfsupError, TRAINING_OPTIONS, describeValue, parseOptionValue, presetRecipe, resolveOptions, resolveTraining, assertObject, invalidArgument, assertMethodPreset } from '@selfsup/tensors';
+import { checkArchConfig } from './architectures.js';
 import { checkValidation } from './data.js';
 import { readConfigFile, resolveMethodOptions } from './method-options.js';
 import { kebabCase } from './methods.js';
@@ -8,7 +9,7 @@ import { kebabCase } from './methods.js';
  * under `training` (keys of TRAINING_OPTIONS) and the method's option values under `options` (keys of the method's
  * schema, view parameters included).
  */
-export const RUN_CONFIG_KEYS = ['method', 'recipe', 'data', 'arch', 'seed', 'limit', 'validation', 'imageSize', 'channels', 'training', 'options'] as const;
+export const RUN_CONFIG_KEYS = ['method', 'recipe', 'data', 'arch', 'archConfig', 'seed', 'limit', 'validation', 'imageSize', 'channels', 'training', 'options'] as const;
 
 /** The flag of each training setting. Optimizer hyperparameters carry `--optimizer-`, so method options keep their names. */
 export const TRAINING_FLAGS: { readonly [key: string]: string } = {
@@ -39,6 +40,8 @@ export interface RunConfigFile {
   readonly recipe?: string;
   readonly data?: string;
   readonly arch?: string;
+  /** Overrides of the backbone's default config (`--arch-config`), e.g. `{ channels: [32, 64, 128], strides: [1, 2, 2] }`. */
+  readonly archConfig?: JsonObject;
   readonly seed?: number;
   readonly limit?: number;
   /** Hold out this share of the training split (fixed seed) and use it as the test split. */
@@ -70,6 +73,7 @@ export function checkRunConfig(value: JsonObject, file: string): RunConfigFile {
   for (const key of ['method', 'recipe', 'data', 'arch'] as const) {
     if (value[key] !== undefined && (typeof value[key] !== 'string' || value[key] === '')) bad(`${where}: "${key}"`, 'a non-empty string', value[key], key);
   }
+  if (value['archConfig'] !== undefined) checkArchConfig(value['archConfig'], `${where}: archConfig`);
   for (const key of ['seed', 'limit'] as const) {
     const v = value[key];
     if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < (key === 'seed' ? 0 : 2))) bad(`${where}: "${key}"`, `an integer >= ${key === 'seed' ? 0 : 2}`, v, key);
@@ -114,7 +118,7 @@ export interface RunConfigSources {
   readonly file?: RunConfigFile;
   readonly fileName?: string;
   /** Run settings from flags (or the caller): they win over the file. */
-  readonly run?: { readonly recipe?: string; readonly data?: string; readonly arch?: string; readonly seed?: number; readonly limit?: number; readonly validation?: number; readonly imageSize?: readonly [number, number]; readonly channels?: 1 | 3 };
+  readonly run?: { readonly recipe?: string; readonly data?: string; readonly arch?: string; readonly archConfig?: JsonObject; readonly seed?: number; readonly limit?: number; readonly validation?: number; readonly imageSize?: readonly [number, number]; readonly channels?: 1 | 3 };
   /** Training settings as JSON values (the caller's), over the file. */
   readonly training?: Readonly<Record<string, unknown>>;
   /** Training settings as flag texts, keyed by setting (`{ weightDecay: '1e-4' }`); win over everything. */
@@ -163,6 +167,8 @@ export function resolveRunConfig(preset: MethodPreset, sources: RunConfigSources
   const data = run.data ?? file.data;
   if (data === undefined) throw new SelfsupError('INVALID_ARGUMENT', '--data is required (or "data" in the --config file)', { argument: '--data' });
   const limit = run.limit ?? file.limit;
+  // The flag replaces the file's object whole (as every other key); an empty object changes nothing and is not recorded.
+  const archConfig = run.archConfig !== undefined ? checkArchConfig(run.archConfig) : file.archConfig;
   const validation = run.validation ?? file.validation;
   if (validation !== undefined) checkValidation(validation);
   const imageSize = run.imageSize ?? file.imageSize;
@@ -172,6 +178,7 @@ export function resolveRunConfig(preset: MethodPreset, sources: RunConfigSources
     recipe: recipeName,
     data,
     arch: run.arch ?? file.arch ?? 'convNet',
+    ...(archConfig !== undefined && Object.keys(archConfig).length > 0 ? { archConfig: { ...archConfig } } : {}),
     seed: run.seed ?? file.seed ?? 0,
     ...(limit !== undefined ? { limit } : {}),
     ...(validation !== undefined ? { validation } : {}),
