@@ -117,7 +117,7 @@ const RECIPES: readonly [string, JsonObject, JsonObject, JsonObject][] = [
     'simclr',
     LARS(0.3, 1e-6, 4096, 100),
     { temperature: 0.1, projectorHiddenDim: 2048, projectorOutputDim: 128, projectorLayers: 2, ...SIMCLR_VIEWS },
-    { temperature: 0.5, projectorOutputDim: 128, projectorLayers: 2, ...SIMCLR_VIEWS, cropScale: [0.3, 1] },
+    { temperature: 0.2, projectorOutputDim: 128, projectorLayers: 2, ...SIMCLR_VIEWS, cropScale: [0.3, 1] },
   ],
   [
     'moco-v1',
@@ -202,7 +202,7 @@ describe('selfsup pretrain with training flags', () => {
     const run = JSON.parse(await fs.readFile(path.join(out, 'run.json'), 'utf8'));
     expect(run.config).toMatchObject({ method: 'simclr', recipe: 'small', data: 'mnist', arch: 'convNet', seed: 0, limit: 32 });
     expect(run.config.training).toMatchObject({ optimizer: 'lars', momentum: 0.8, weightDecay: 1e-4, warmupSteps: 1, batchSize: 16, epochs: 1 });
-    expect(run.config.options).toMatchObject({ cropScale: [0.5, 1], temperature: 0.5 });
+    expect(run.config.options).toMatchObject({ cropScale: [0.5, 1], temperature: 0.2 });
     expect(run.method.optimizer).toEqual({ type: 'lars', momentum: 0.8, weightDecay: 1e-4, eta: 0.001, excludeBiasAndNorm: true });
     const log = JSON.parse(await fs.readFile(path.join(out, 'log.json'), 'utf8'));
     expect(log.optimizer.type).toBe('lars');

@@ -30,7 +30,7 @@ describe('contrastive presets', () => {
 
   it("keeps the command line's defaults", () => {
     const defaults = Object.fromEntries(contrastivePresets.map((p) => [p.name, p.defaults.options]));
-    expect(defaults['simclr']).toMatchObject({ temperature: 0.5, cropScale: [0.3, 1], flipProbability: 0.5, colorJitter: [0.8, 0.8, 0.8, 0.2] });
+    expect(defaults['simclr']).toMatchObject({ temperature: 0.2, cropScale: [0.3, 1], flipProbability: 0.5, colorJitter: [0.8, 0.8, 0.8, 0.2] });
     expect(defaults['moco-v2']).toMatchObject({ momentum: 0.99, temperature: 0.2 });
     expect(defaults['moco-v1']).toMatchObject({ momentum: 0.999, temperature: 0.07 });
     expect(defaults['byol']).toMatchObject({ baseMomentum: 0.99, blurProbability: [1, 0.1], solarizeProbability: [0, 0.2] });
