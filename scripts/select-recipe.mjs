@@ -97,6 +97,7 @@ const md = [
   `# ${values.method} on ${values.data}: recipe selection on a validation split`,
   '',
   `Every candidate pretrains on the training split minus a class-balanced ${Number(values.validation) * 100}% held out (seed 0) and is probed on that part by \`selfsup eval\` (the test split is never read). Made by \`node scripts/select-recipe.mjs --method ${values.method} --data ${values.data} --epochs ${values.epochs} --grid ${values.grid}\`.`,
+  ...(previous.note !== undefined ? ['', previous.note] : []),
   '',
   '| candidate | flags | epochs | steps | seeds | k-NN (val) | linear (val) |',
   '| --- | --- | --- | --- | --- | --- | --- |',
