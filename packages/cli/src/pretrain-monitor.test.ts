@@ -40,7 +40,7 @@ describe('selfsup pretrain --monitor-*', () => {
     expect(code).toBe(0);
     const log = await readLog(out);
     expect(log.monitor?.map((m) => m.step)).toEqual([0, 3, 6, 8]);
-    expect(log.monitorSettings).toMatchObject({ every: 3, bankSize: 20, heldOutSize: 10, split: 'train', seed: 0, k: 20, temperature: 0.07, dim: 128 });
+    expect(log.monitorSettings).toMatchObject({ every: 3, bankSize: 20, heldOutSize: 10, split: 'train', seed: 0, k: 20, temperature: 0.07, dim: 256 });
     for (const m of log.monitor ?? []) {
       expect(m.knnTop1).toBeGreaterThanOrEqual(0);
       expect(m.knnTop1).toBeLessThanOrEqual(1);
@@ -49,7 +49,7 @@ describe('selfsup pretrain --monitor-*', () => {
       expect(m.seconds).toBeGreaterThan(0);
     }
     // The non-interactive progress shows each reading.
-    expect(err.join('')).toMatch(/step 3: monitor k-NN top-1 \d+\.\d%, embedding std 0\.\d+ \(1\/sqrt\(D\) 0\.0884\), effective rank \d+\.\d/);
+    expect(err.join('')).toMatch(/step 3: monitor k-NN top-1 \d+\.\d%, embedding std 0\.\d+ \(1\/sqrt\(D\) 0\.0625\), effective rank \d+\.\d/);
     expect(await fs.readFile(path.join(out, 'loss.svg'), 'utf8')).toContain('k-NN top-1 (monitor)');
     // The last reading is of the final encoder: the same numbers offline, from the same training images.
     const encoder = await loadEncoder(path.join(out, 'encoder'));
