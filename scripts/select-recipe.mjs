@@ -29,7 +29,7 @@ const { values } = parseArgs({
   },
 });
 if (values.method === undefined || values.grid === undefined) {
-  console.error('usage: select-recipe.mjs --method <name> --grid <file.json> [--data mnist] [--epochs 17] [--seeds 1] [--only name,...]');
+  console.error('usage: select-recipe.mjs --method <name> --grid <file.json> [--data mnist] [--epochs 17] [--seeds 1] [--only "name;name"]');
   process.exit(2);
 }
 const grid = JSON.parse(readFileSync(values.grid, 'utf8'));
@@ -37,7 +37,7 @@ if (!Array.isArray(grid) || !grid.every((c) => typeof c?.name === 'string' && Ar
   console.error(`--grid ${values.grid}: expected a JSON array of { name, flags: [...] }`);
   process.exit(2);
 }
-const only = values.only?.split(',');
+const only = values.only?.split(';'); // names may hold commas
 const key = `${values.method}-${values.data.replace(/[^\w-]+/g, '_')}`;
 mkdirSync(values.results, { recursive: true });
 const jsonFile = join(values.results, `${key}.json`);
