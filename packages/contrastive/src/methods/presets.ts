@@ -86,7 +86,7 @@ export function presetViews(options: JsonObject, inputShape: PresetBuildContext[
 
 const PROVISIONAL = 'Provisional: chosen for 28-32 px images on a CPU, to be revised by a selection on a validation split.';
 const SELECTED_ON_MNIST =
-  'Chosen on a validation split (20% of the MNIST training digits held out; fixed epochs; k-NN and linear probes): docs/results/recipe-selection/simclr-mnist.md, made by scripts/select-recipe.mjs. One seed per candidate.';
+  'Chosen on a validation split (20% of the MNIST training digits held out; fixed epochs; k-NN and linear probes): docs/results/recipe-selection/simclr-mnist.md, made by scripts/select-recipe.mjs. One seed per candidate, two for the finalists (T 0.2 and 0.5 tie within a point).';
 
 /** The `small` recipe: Adam at 1e-3, cosine, batch 128 and the schema's defaults (the milder crop). */
 function smallRecipe(schema: OptionSchema, reference = PROVISIONAL): MethodRecipe {
