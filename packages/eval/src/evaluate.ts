@@ -15,17 +15,23 @@ import { type LinearSweepOptions, linearEvaluate } from './probes/linear-probe.j
 
 export type ProbeName = 'knn' | 'linear';
 
-export interface EvaluateOptions {
+/** Options of {@link probeFeatures}: the probing part of {@link EvaluateOptions}. */
+export interface ProbeFeaturesOptions {
   /** Probes to run. Default ['knn', 'linear']. */
   readonly probes?: readonly ProbeName[];
   readonly knn?: KnnOptions;
   readonly linear?: LinearSweepOptions;
-  /** Uniformity and effective rank of the test embedding. Default true. */
+  /** Uniformity and effective rank of the test features. Default true. */
   readonly metrics?: boolean;
-  /** Images per encoder call. Default 256. */
-  readonly batchSize?: number;
+  /** Added to each result's `config` (e.g. `{ encoder, layer, train, test }`). */
+  readonly labels?: JsonObject;
   /** Called as features are extracted and probes finish (progress display). */
   readonly onProgress?: (event: EvaluateProgress) => void;
+}
+
+export interface EvaluateOptions extends Omit<ProbeFeaturesOptions, 'labels'> {
+  /** Images per encoder call. Default 256. */
+  readonly batchSize?: number;
   /** Keep the test features (for a picture); the caller then disposes `testFeatures.features`. Default false. */
   readonly keepTestFeatures?: boolean;
   /**
@@ -54,20 +60,6 @@ export interface EvaluationReport {
   /** Seconds spent embedding both splits (once, shared by every probe). */
   readonly extractSeconds: number;
   readonly testFeatures?: FeatureSet;
-}
-
-/** Options of {@link probeFeatures}: the probing part of {@link EvaluateOptions}. */
-export interface ProbeFeaturesOptions {
-  /** Probes to run. Default ['knn', 'linear']. */
-  readonly probes?: readonly ProbeName[];
-  readonly knn?: KnnOptions;
-  readonly linear?: LinearSweepOptions;
-  /** Uniformity and effective rank of the test features. Default true. */
-  readonly metrics?: boolean;
-  /** Added to each result's `config` (e.g. `{ encoder, layer, train, test }`). */
-  readonly labels?: JsonObject;
-  /** Called as each probe finishes. */
-  readonly onProgress?: (event: EvaluateProgress) => void;
 }
 
 /**
