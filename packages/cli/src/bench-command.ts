@@ -19,6 +19,7 @@ import { backboneConfig, buildBackbone } from './architectures.js';
 import { checkCommandArguments } from './checks.js';
 import { checkValidation, loadEvalData, parseDataSpec } from './data.js';
 import { methodTable } from './methods.js';
+import { benchUnits, defaultSelfsupCommand, runBenchUnits } from './bench-jobs.js';
 import { type PretrainResult, runPretrain } from './pretrain-command.js';
 
 /** Parsed options of `selfsup bench`. */
@@ -52,7 +53,18 @@ export interface BenchCommandOptions {
   readonly seeds?: number;
   /** The layer of every encoder to probe (random init included), or `all`. Default `"embedding"`. Raw pixels have none. */
   readonly layer?: string;
+  /** Baselines probed at every seed next to the methods. Default both: `['random', 'pixels']`. */
+  readonly baselines?: readonly BenchBaseline[];
+  /**
+   * Methods pretrained and probed at once, each (method, seed) in its own child `selfsup` process with cores / jobs
+   * native threads (bench-jobs.ts); the baselines are probed in this process meanwhile. Default 1: everything here,
+   * in sequence.
+   */
+  readonly jobs?: number;
 }
+
+/** A baseline of `selfsup bench`: the architecture at random initialisation, or the raw pixels. */
+export type BenchBaseline = 'random' | 'pixels';
 
 export interface BenchIo {
   readonly stdout: (text: string) => void;
@@ -60,6 +72,8 @@ export interface BenchIo {
   readonly interactive: boolean;
   /** Methods besides the built-in ones (plugins' presets). */
   readonly presets?: readonly MethodPreset[];
+  /** With `jobs` > 1: the command that runs `selfsup` in a child process (default: this Node and the built bin). */
+  readonly selfsupCommand?: readonly string[];
 }
 
 /** One encoder of a bench at one seed and layer: a pretrained method, or a baseline (random initialisation, raw pixels). */
@@ -193,8 +207,14 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
   const numSeeds = options.seeds ?? 1;
   assertInteger('--seeds', numSeeds, 1);
   if (options.layer !== undefined && typeof options.layer !== 'string') invalidArgument('--layer', 'a layer name or all', options.layer);
+  const baselines = options.baselines ?? ['random', 'pixels'];
+  if (!Array.isArray(baselines) || baselines.some((b) => b !== 'random' && b !== 'pixels')) invalidArgument('--baselines', 'a list of random, pixels (or none)', baselines);
+  const jobs = options.jobs ?? 1;
+  assertInteger('--jobs', jobs, 1);
+  if (options.methods.length === 0 && baselines.length === 0) invalidArgument('--methods', 'at least one method when --baselines is none', options.methods);
   const table = methodTable(io.presets ?? []);
   for (const m of options.methods) table.find(m);
+  const selfsupCommand = jobs > 1 ? (io.selfsupCommand ?? defaultSelfsupCommand()) : [];
   parseDataSpec(options.data);
   if (options.validation !== undefined) checkValidation(options.validation);
   const backend = await initBackend(options.backend !== undefined ? { backend: options.backend } : {});
@@ -245,17 +265,47 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
       }
     }
     let pixelKnn: readonly ProbeResult[] = [];
-    for (const seed of seeds) {
-      const random = buildBackbone(options.arch, imageShape, seed, options.archConfig);
-      try {
-        await evaluate(`random ${options.arch}`, 'baseline', random, seed);
-      } finally {
-        random.dispose();
+    const probeBaselines = async (seed: number) => {
+      if (baselines.includes('random')) {
+        const random = buildBackbone(options.arch, imageShape, seed, options.archConfig);
+        try {
+          await evaluate(`random ${options.arch}`, 'baseline', random, seed);
+        } finally {
+          random.dispose();
+        }
       }
-      // k-NN on pixels draws nothing at random: computed once, the same at every seed; the linear probe runs per seed.
-      const pixelRows = rows.length;
-      await evaluate('raw pixels', 'baseline', rawPixelEncoder(imageShape), seed, {}, pixelKnn);
-      pixelKnn = (rows[pixelRows] as Row).results.filter((r) => r.probe === 'knn');
+      if (baselines.includes('pixels')) {
+        // k-NN on pixels draws nothing at random: computed once, the same at every seed; the linear probe runs per seed.
+        const pixelRows = rows.length;
+        await evaluate('raw pixels', 'baseline', rawPixelEncoder(imageShape), seed, {}, pixelKnn);
+        pixelKnn = (rows[pixelRows] as Row).results.filter((r) => r.probe === 'knn');
+      }
+    };
+    if (jobs > 1) {
+      // The children train while this process probes the baselines; rows are then merged in sequential order.
+      const units = benchUnits(options.methods, seeds, out);
+      const children = runBenchUnits(options, units, jobs, selfsupCommand, (text) => {
+        if (!options.quiet) io.stderr(text);
+      });
+      // A failure in a child must not wait for the baselines to finish: the rejection is observed right away.
+      children.catch(() => undefined);
+      const baselineRows: Row[][] = [];
+      for (const seed of seeds) {
+        const before = rows.length;
+        await probeBaselines(seed);
+        baselineRows.push(rows.splice(before));
+      }
+      const unitResults = await children;
+      seeds.forEach((seed, i) => {
+        rows.push(...(baselineRows[i] as Row[]));
+        for (const result of unitResults.filter((u) => u.unit.seed === seed)) {
+          rows.push(...result.rows);
+          losses.push(...result.losses.map((l) => ({ name: numSeeds > 1 ? `${result.unit.method} (seed ${seed})` : l.name, losses: [...l.losses], steps: [...l.steps] })));
+        }
+      });
+    }
+    for (const seed of jobs > 1 ? [] : seeds) {
+      await probeBaselines(seed);
       for (const name of options.methods) {
         const dir = numSeeds > 1 ? path.join(out, name, `seed-${seed}`) : path.join(out, name);
         const pretrained = await runPretrain(
@@ -314,8 +364,9 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
     backend: backend.backend,
     backendDescription: backend.description,
     seeds,
-    rows: rows.map(({ pretrain: _pretrain, ...r }) => ({ ...r, results: r.results.map((x) => ({ probe: x.probe, top1: x.top1, top5: x.top5 ?? null, config: x.config })) })),
+    rows: rows.map(({ pretrain: _pretrain, ...r }) => ({ ...r, results: r.results.map((x) => ({ ...x, top5: x.top5 ?? null })) })),
     summary,
+    losses,
   });
   const bars = summary.flatMap((r) =>
     Object.entries(r.top1).map(([probe, stats]) => ({

@@ -32,6 +32,8 @@ export interface CliIo {
   readonly presets?: readonly MethodPreset[];
   /** Receives what the command returned (PretrainResult, EvalResult or BenchResult). */
   readonly onResult?: (result: CliResult) => void;
+  /** `selfsup bench --jobs`: the command that runs `selfsup` in a child process. Default: this Node and the built bin. */
+  readonly selfsupCommand?: readonly string[];
 }
 
 /** What a command returned, tagged with the command. */
@@ -248,10 +250,22 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .addOption(new Option('--backend <name>', 'compute backend (default: best available)').choices(['tensorflow', 'wasm', 'cpu']))
     .option('--quiet', 'no progress output', false)
     .option('--plugin <module>', PLUGIN_HELP, collect, [])
-    .action(async (options: BenchCommandOptions) => {
+    .option('--baselines <list>', 'baselines probed at every seed: random (the architecture at random initialisation), pixels, or none', choiceList(['random', 'pixels', 'none'] as const), ['random', 'pixels'])
+    .option('--jobs <n>', 'methods pretrained at once, each (method, seed) in its own selfsup process with cores / n native threads (SELFSUP_NATIVE_THREADS overrides); the baselines are probed meanwhile', integer(1), 1)
+    .action(async (options: Omit<BenchCommandOptions, 'baselines'> & { baselines: readonly ('random' | 'pixels' | 'none')[] }) => {
+      const baselines = options.baselines.filter((b): b is 'random' | 'pixels' => b !== 'none');
+      if (baselines.length !== options.baselines.length && baselines.length > 0) {
+        throw new SelfsupError('INVALID_ARGUMENT', `--baselines none cannot be combined with ${baselines.join(', ')}`, { argument: '--baselines' });
+      }
       const result = await runBench(
-        { ...options, plugin: pluginSpecs },
-        { stdout: io.stdout, stderr: io.stderr, interactive: io.interactive ?? false, presets: methods.presets },
+        { ...options, baselines, plugin: pluginSpecs },
+        {
+          stdout: io.stdout,
+          stderr: io.stderr,
+          interactive: io.interactive ?? false,
+          presets: methods.presets,
+          ...(io.selfsupCommand !== undefined ? { selfsupCommand: io.selfsupCommand } : {}),
+        },
       );
       io.onResult?.({ command: 'bench', result });
       setExitCode(EXIT_OK);
