@@ -13,7 +13,7 @@ export function weightedL2Loss(predictions: tf.Tensor4D, targets: tf.Tensor4D, w
   assertRank('predictions', predictions, 4);
   assertSameShape('predictions', predictions, 'targets', targets);
   assertRank('weights', weights, 4);
-  const [n, h, w, c] = predictions.shape;
+  const [n, h, w] = predictions.shape;
   if (weights.shape[0] !== n || weights.shape[1] !== h || weights.shape[2] !== w || weights.shape[3] !== 1) {
     invalidArgument('weights', `a [${n}, ${h}, ${w}, 1] tensor of per-pixel weights`, weights);
   }
