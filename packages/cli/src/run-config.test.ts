@@ -177,7 +177,7 @@ describe('recipes', () => {
     expect(resolve('rotnet').training).toMatchObject(SMALL);
     expect(resolve('rotnet', { run: { data: 'mnist', recipe: 'paper' } }).training).toMatchObject({ optimizer: 'sgd', learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4, batchSize: 128, epochs: 100 });
     expect(resolve('jigsaw', { run: { data: 'mnist', recipe: 'paper' } }).options).toMatchObject({ permutations: 1000, tiles: 9 });
-    expect(resolve('inpainting').training).toMatchObject({ ...SMALL, learningRate: 2e-4, beta1: 0.5 });
+    expect(resolve('inpainting').training).toMatchObject({ ...SMALL, learningRate: 2e-3, beta1: 0.5 });
     expect(resolve('inpainting', { run: { data: 'mnist', recipe: 'paper' } }).training).toMatchObject({ optimizer: 'adam', learningRate: 2e-3, beta1: 0.5, schedule: 'constant', batchSize: 64 });
   });
 

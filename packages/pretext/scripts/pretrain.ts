@@ -219,7 +219,7 @@ const SETUPS: Record<string, TaskSetup> = {
     probes: async () => [mnistProbe],
   },
   inpainting: {
-    describe: 'alexNetSmall (width 0.25, fc 256) + decoder on 32x32 photo crops, central 16x16 hole, overlap 2',
+    describe: 'alexNetSmall (width 0.25, fc 256) + decoder on 32x32 photo crops, central 16x16 region, its 2 px border visible',
     encoder: () => E.alexNetSmall({ inputShape: [32, 32, 3], width: 0.25, outputDim: 256, seed: 11 }),
     method: (encoder) => P.inpainting({ encoder, imageSize: [32, 32], overlap: 2, decoderChannels: [128, 64, 32] }),
     data: cropData,

@@ -41,8 +41,8 @@ export { registerPretextArchitectures } from './nets/register.js';
 // Samples (label generation)
 export { relativeLocationSamples } from './samples/relative-location-samples.js';
 export type { RelativeLocationSampleOptions } from './samples/relative-location-samples.js';
-export { INPAINTING_MASKS, inpaintingMasks, inpaintingSamples, maskedInputs } from './samples/inpainting-samples.js';
-export type { InpaintingMaskKind, InpaintingMaskOptions, InpaintingSampleOptions, InpaintingSamples } from './samples/inpainting-samples.js';
+export { INPAINTING_MASKS, contextEncoderOverlap, inpaintingMasks, inpaintingRegion, inpaintingSamples, maskedInputs } from './samples/inpainting-samples.js';
+export type { InpaintingMaskKind, InpaintingMaskOptions, InpaintingRegion, InpaintingSampleOptions, InpaintingSamples } from './samples/inpainting-samples.js';
 export { splitBrainTargets } from './samples/split-brain-targets.js';
 export type { SplitBrainTargetOptions, SplitBrainTargets } from './samples/split-brain-targets.js';
 

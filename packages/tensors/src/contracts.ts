@@ -101,6 +101,11 @@ export interface StepContext {
   readonly totalSteps: number;
   /** The run's generator: every random choice (views, masks, permutations) draws from it. */
   readonly rng: Rng;
+  /**
+   * The learning rate the optimizer applies at this step, after the schedule (`fit` sets it). A method that steps a
+   * module of its own (a GAN discriminator) sets that module's rate relative to it. Undefined outside `fit`.
+   */
+  readonly learningRate?: number;
 }
 
 /** Scalars a method may report besides its loss (accuracy of a pretext head, a temperature, ...). */

@@ -76,8 +76,8 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
       while (loop.position < stepsPerEpoch && loop.step < totalSteps) {
         const t0 = performance.now();
         const batch = await reader.take(loop.position, loop.step, totalSteps);
-        const context: StepContext = { step: loop.step, epoch: loop.epoch, totalSteps, rng: methodRng };
         const lr = plan.schedule(budget.scheduleStep(loop.step));
+        const context: StepContext = { step: loop.step, epoch: loop.epoch, totalSteps, rng: methodRng, learningRate: lr };
         const loss = await trainStep(step, batch, context, lr);
         const seconds = (performance.now() - t0) / 1000;
         const info: StepInfo = {

@@ -43,6 +43,31 @@ describe('fit', () => {
     data.dispose?.();
   });
 
+  it("tells the method each step's scheduled learning rate, in loss and afterStep", async () => {
+    const data = tensorDataset(randomImages(16, [4, 4, 1]));
+    const toy = toyMethod([4, 4, 1]);
+    const seen: { loss: (number | undefined)[]; after: (number | undefined)[] } = { loss: [], after: [] };
+    const method = {
+      ...toy,
+      loss: (batch: Parameters<typeof toy.loss>[0], context: Parameters<typeof toy.loss>[1]) => {
+        seen.loss.push(context.learningRate);
+        return toy.loss(batch, context);
+      },
+      afterStep: (batch: Parameters<typeof toy.loss>[0], context: Parameters<typeof toy.loss>[1]) => {
+        seen.after.push(context.learningRate);
+        toy.afterStep?.(batch, context);
+      },
+    };
+    const result = await fit(method, data, { batchSize: 4, epochs: 2, learningRate: 0.1, schedule: { type: 'cosine' }, progress: false });
+    const lrs = result.history.map((h) => h.lr);
+    // A cosine: the rates differ from step to step, so a constant cannot pass.
+    expect(new Set(lrs).size).toBe(lrs.length);
+    expect(seen.loss).toEqual(lrs);
+    expect(seen.after).toEqual(lrs);
+    toy.dispose();
+    data.dispose?.();
+  });
+
   it('is deterministic for a seed', async () => {
     const run = async (seed: number) => {
       const data = tensorDataset(randomImages(32, [4, 4, 1]));

@@ -9,7 +9,7 @@ import { angleRegressionLoss, meanAngularError, predictedAngles } from './angle.
 import { weightedL2Loss } from './weighted-l2.js';
 
 describe('weightedL2Loss', () => {
-  it('matches a loop over pixels and channels', () => {
+  it('is the weighted mean over every element of the region, as a loop over pixels and channels computes it', () => {
     fc.assert(
       fc.property(seeds, (seed) => {
         const rng = createRng(seed);
@@ -17,16 +17,15 @@ describe('weightedL2Loss', () => {
         const p = rng.uniformArray(n * h * w * c);
         const t = rng.uniformArray(n * h * w * c);
         const wt = Float32Array.from(rng.uniformArray(n * h * w), (v) => (v < 0.3 ? 0 : v < 0.6 ? 1 : 10));
-        let num = 0;
-        let den = 0;
+        let sum = 0;
         for (let px = 0; px < n * h * w; px++) {
-          den += wt[px]! * c;
-          for (let k = 0; k < c; k++) num += wt[px]! * (p[px * c + k]! - t[px * c + k]!) ** 2;
+          for (let k = 0; k < c; k++) sum += wt[px]! * (p[px * c + k]! - t[px * c + k]!) ** 2;
         }
         const got = tf.tidy(() =>
           value(weightedL2Loss(tf.tensor4d(p, [n, h, w, c]), tf.tensor4d(t, [n, h, w, c]), tf.tensor4d(wt, [n, h, w, 1]))),
         );
-        expect(got).toBeCloseTo(den > 0 ? num / den : 0, 4);
+        // The count is every element (n h w c), not the sum of the weights.
+        expect(got).toBeCloseTo(sum / (n * h * w * c), 4);
       }),
       { numRuns: 20 },
     );
@@ -39,6 +38,10 @@ describe('weightedL2Loss', () => {
     expectNoLeak(() => weightedL2Loss(pred, target, weights));
     expect(tf.tidy(() => value(weightedL2Loss(pred, target, weights)))).toBe(0);
     expectInvalid(() => weightedL2Loss(pred, target, tf.zeros([1, 4, 4, 3]) as tf.Tensor4D), 'weights');
+    // Weights 1 on one pixel of 16 with error 1 in each of 3 channels: 3 / 48, not 1 (the mean over weighted pixels).
+    const onePixel = tf.tidy(() => tf.pad(tf.ones([1, 1, 1, 1]), [[0, 0], [0, 3], [0, 3], [0, 0]]) as tf.Tensor4D);
+    expect(tf.tidy(() => value(weightedL2Loss(pred, target, onePixel)))).toBeCloseTo(1 / 16, 6);
+    onePixel.dispose();
     tf.dispose([target, pred, weights]);
   });
 });

@@ -1,6 +1,7 @@
 import { type JsonObject, assertMethodPreset, presetRecipe, resolveOptions, resolveTraining, trainingFitOptions } from '@selfsup/tensors';
 import { convNet } from '@selfsup/encoders';
 import { describe, expect, it } from 'vitest';
+import type { Inpainting } from './inpainting.js';
 import { inpaintingPreset, jigsawPreset, pretextPresets, relativeLocationPreset, rotNetPreset } from './presets.js';
 
 describe('pretext presets', () => {
@@ -10,7 +11,7 @@ describe('pretext presets', () => {
   });
 
   it("keeps the command line's defaults", () => {
-    expect(inpaintingPreset.defaults).toMatchObject({ learningRate: 2e-4, optimizer: { type: 'adam', beta1: 0.5 } });
+    expect(inpaintingPreset.defaults).toMatchObject({ learningRate: 2e-3, optimizer: { type: 'adam', beta1: 0.5 } });
     expect(jigsawPreset.defaults.options['permutations']).toBe(100);
     for (const preset of pretextPresets.filter((p) => p !== inpaintingPreset)) {
       expect(preset.defaults).toMatchObject({ learningRate: 1e-3, optimizer: { type: 'adam' } });
@@ -22,6 +23,22 @@ describe('pretext presets', () => {
     const method = jigsawPreset.build({ encoder, inputShape: [12, 12, 1], seed: 0, batchSize: 4, options: resolveOptions(jigsawPreset.options, { permutations: 10, tiles: 4 }) });
     expect(method.config['permutations']).toBe(10);
     method.dispose();
+  });
+
+  it('inpainting builds for 28x28 grey images: the centre region, the 1 px overlap, the discriminator at a tenth of the rate', () => {
+    const build = (options: JsonObject) => {
+      const encoder = convNet({ inputShape: [28, 28, 1], channels: [4], seed: 0 });
+      return inpaintingPreset.build({ encoder, inputShape: [28, 28, 1], seed: 0, batchSize: 8, options: resolveOptions(inpaintingPreset.options, options) }) as Inpainting;
+    };
+    const method = build({});
+    expect(method.region).toEqual({ top: 7, left: 7, height: 14, width: 14 });
+    expect(method.config['overlap']).toBe(1);
+    expect(method.discriminatorLearningRate(2e-3)).toBeCloseTo(2e-4, 12);
+    const tuned = build({ discriminatorLearningRateScale: 0.5, overlap: 3 });
+    expect(tuned.config).toMatchObject({ overlap: 3, discriminator: { learningRateScale: 0.5 } });
+    expect(tuned.discriminatorLearningRate(2e-3)).toBeCloseTo(1e-3, 12);
+    method.dispose();
+    tuned.dispose();
   });
 
   it('builds, for every preset, a method whose name is the preset name (the CLI name)', () => {
@@ -65,7 +82,7 @@ const PAPER: readonly [string, JsonObject, JsonObject][] = [
   [
     'inpainting',
     { optimizer: 'adam', learningRate: 2e-3, learningRateScaling: 'none', beta1: 0.5, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, decoupledWeightDecay: false, schedule: 'constant', warmupSteps: 0, batchSize: 64, epochs: 1 },
-    { reconstructionWeight: 0.999, adversarialWeight: 0.001, overlap: 4, overlapWeight: 10 },
+    { reconstructionWeight: 0.999, adversarialWeight: 0.001, overlapWeight: 10 },
   ],
 ];
 
@@ -91,7 +108,7 @@ describe('pretext recipes', () => {
       expect(resolveOptions(preset.options, small.options)).toEqual(resolveOptions(preset.options, {}));
       expect(small.options).toEqual(preset.defaults.options);
     }
-    expect(resolveTraining(inpaintingPreset, presetRecipe(inpaintingPreset, 'small'))).toMatchObject({ optimizer: 'adam', learningRate: 2e-4, beta1: 0.5, batchSize: 128 });
+    expect(resolveTraining(inpaintingPreset, presetRecipe(inpaintingPreset, 'small'))).toMatchObject({ optimizer: 'adam', learningRate: 2e-3, beta1: 0.5, batchSize: 128 });
   });
 
   it.each(PAPER)('%s: the paper recipe carries the documented values', (name, training, options) => {

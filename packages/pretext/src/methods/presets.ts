@@ -191,32 +191,44 @@ export const jigsawPreset: MethodPreset = {
 
 const INPAINTING_OPTIONS: OptionSchema = {
   decoderChannels: { type: 'number[]', description: 'channels of the decoder stages, coarsest first', default: [128, 64, 32], min: 1 },
-  overlap: { type: 'integer', description: 'overlap band width in pixels', default: 4, min: 0 },
-  overlapWeight: { type: 'number', description: 'weight of the overlap band', default: 10, min: 0 },
+  overlap: {
+    type: 'integer',
+    description: "visible border of the centre region the generator also predicts, in pixels (default round(side / 32): the reference's 4 px at 128 px, 1 px at 28-32 px)",
+    min: 0,
+  },
+  overlapWeight: { type: 'number', description: 'weight of the overlap border in the L2 loss', default: 10, min: 0 },
   reconstructionWeight: { type: 'number', description: 'weight of the masked L2 reconstruction loss', default: 0.999, min: 0 },
   adversarialWeight: { type: 'number', description: 'weight of the adversarial loss (0: no discriminator)', default: 0.001, min: 0 },
+  discriminatorLearningRateScale: {
+    type: 'number',
+    description: "the discriminator's learning rate as a fraction of the generator's (default 0.1 when 0 < reconstruction weight < 1, as the reference code; else 1)",
+    min: 0,
+  },
 };
 
-/** Context Encoders: Adam 2e-4, beta1 0.5 (after DCGAN). */
+/** Context Encoders: Adam, the generator at 2e-3 and the discriminator at a tenth of it, beta1 0.5 (after DCGAN). */
 export const inpaintingPreset: MethodPreset = {
   name: 'inpainting',
-  description: 'Context Encoders (Pathak et al. 2016): fill a central hole, 0.999 L2 + 0.001 adversarial',
+  description: 'Context Encoders (Pathak et al. 2016): predict the central region from its context, 0.999 L2 + 0.001 adversarial',
   paper: { authors: 'Pathak, Krähenbühl, Donahue, Darrell & Efros', title: 'Context Encoders: Feature Learning by Inpainting', year: 2016, url: 'https://arxiv.org/abs/1604.07379' },
-  defaults: adam(INPAINTING_OPTIONS, 2e-4, 0.5),
+  defaults: adam(INPAINTING_OPTIONS, 2e-3, 0.5),
   options: INPAINTING_OPTIONS,
   recipes: {
-    small: smallRecipe(
-      INPAINTING_OPTIONS,
-      '28-32 px images on a CPU: Adam, lr 2e-4, beta1 0.5, cosine, batch 128, central hole of half the side, 0.999 L2 (overlap 4 px, 10x) + 0.001 adversarial',
-      smallTraining(2e-4, 0.5),
-    ),
+    small: {
+      description:
+        '28-32 px images on a CPU: Adam, lr 2e-3 (the discriminator at 2e-4), beta1 0.5, cosine, batch 128, central region of half the side with a 1 px overlap border weighted 10x, 0.999 L2 + 0.001 adversarial',
+      reference:
+        "The CPU defaults for 28-32 px images: the reference code's rates (generator 2e-3, 10x the discriminator's 2e-4, beta1 0.5) with this package's cosine schedule and batch 128. Provisional: to be chosen on a validation split.",
+      training: smallTraining(2e-3, 0.5),
+      options: optionDefaults(INPAINTING_OPTIONS),
+    },
     paper: {
       description:
-        'the paper: Adam, lr 2e-3 for the context encoder (10x the discriminator\'s 2e-4), beta1 0.5, constant, batch 64, central hole of half the side, 0.999 L2 (overlap 4 px, 10x) + 0.001 adversarial',
+        "the paper: Adam, lr 2e-3 for the context encoder (10x the discriminator's 2e-4), beta1 0.5, constant, batch 64, central region of half the side with its 4 px border (at 128 px) weighted 10x, 0.999 L2 + 0.001 adversarial",
       reference:
-        "Pathak, Krähenbühl, Donahue, Darrell & Efros 2016: reconstruction + adversarial loss with lambda_rec 0.999 and lambda_adv 0.001, Adam (Secs. 3.2 and 4), central region mask (Sec. 3.3). The rates and sizes come from the authors' code (pathak22/context-encoder train.lua and its README's center-region command): Adam at 2e-4 for the discriminator and 10 x 2e-4 = 2e-3 for the context encoder when 0 < wtl2 < 1, beta1 0.5, batch 64, no decay; 128 px images with the central 64 x 64 hole (a quarter of the pixels: this method's default mask), overlapPred 4 with the overlap band weighted 10x. The discriminator keeps its own Adam at 2e-4, beta1 0.5 (this method's default; no preset option). Not reproduced: their discriminator sees the predicted region only, here the completed image and the mask; their decoder paints the hole, here the whole image (decoderChannels stay [128, 64, 32]); the encoder is --arch's. Epochs are not set (their command runs niter = 500; set --epochs). The feature model they released was trained with the reconstruction loss alone (README): add --adversarial-weight 0 for it.",
+        "Pathak, Krähenbühl, Donahue, Darrell & Efros 2016: reconstruction + adversarial loss with lambda_rec 0.999 and lambda_adv 0.001, Adam (Secs. 3.2 and 4), central region mask (Sec. 3.3). The rates and sizes come from the authors' code (pathak22/context-encoder train.lua and its README's center-region command): Adam at 2e-4 for the discriminator and 10 x 2e-4 = 2e-3 for the context encoder when 0 < wtl2 < 1 (here the discriminator runs at a tenth of the generator's rate, whatever that is), beta1 0.5, batch 64, no decay; 128 px images whose central 64 x 64 region the generator predicts from the image with that region hidden but for its overlapPred = 4 px border, the border weighted 10x in the mean squared error over the region, and a discriminator that sees the region only (all this method's defaults; the overlap scales as round(side / 32)). Not reproduced: their networks (the encoder is --arch's; the decoder up-samples by resize and convolution from the encoder's pooled code, decoderChannels stay [128, 64, 32]; the discriminator has no batch norm). Epochs are not set (their command runs niter = 500; set --epochs). The feature model they released was trained with the reconstruction loss alone (README): add --adversarial-weight 0 for it.",
       training: { optimizer: 'adam', learningRate: 2e-3, learningRateScaling: 'none', beta1: 0.5, schedule: 'constant', warmupSteps: 0, batchSize: 64 },
-      options: { reconstructionWeight: 0.999, adversarialWeight: 0.001, overlap: 4, overlapWeight: 10 },
+      options: { reconstructionWeight: 0.999, adversarialWeight: 0.001, overlapWeight: 10 },
     },
   },
   build: ({ encoder, inputShape, seed, options }) =>
@@ -225,6 +237,7 @@ export const inpaintingPreset: MethodPreset = {
       imageSize: [inputShape[0], inputShape[1]],
       channels: inputShape[2],
       ...given(options, ['decoderChannels', 'overlap', 'overlapWeight', 'reconstructionWeight', 'adversarialWeight']),
+      ...(options['discriminatorLearningRateScale'] !== undefined ? { discriminator: { learningRateScale: options['discriminatorLearningRateScale'] as number } } : {}),
       seed: seed + 1,
     }),
 };

@@ -16,11 +16,11 @@ import { assertInteger, assertOptions, assertPositiveInteger, assertShape, dispo
 export interface ImageDecoderOptions extends InitOptions {
   /** Size of the code vector the decoder starts from (the encoder's outputDim). */
   readonly inputDim: number;
-  /** [H, W] of the images to produce; both divisible by 2^channels.length. */
+  /** [H, W] of the images to produce: any sides (see `imageDecoder` for the stage sizes). */
   readonly imageSize: readonly [number, number];
   /** Channels of the output image. Default 3. */
   readonly outChannels?: number;
-  /** Channels at each resolution, coarsest first; each stage doubles the side. Default [128, 64, 32]. */
+  /** Channels at each resolution, coarsest first; each stage about doubles the side. Default [128, 64, 32]. */
   readonly channels?: readonly number[];
 }
 
@@ -38,6 +38,9 @@ export interface ImageDecoder extends Module {
  * feature map (their channel-wise fully connected bottleneck), then up-sampling stages back to the image size and a
  * sigmoid. Each stage doubles the resolution with a nearest-neighbour resize followed by a 3x3 convolution, batch norm
  * and ReLU (an up-convolution without the checkerboard artefacts of strided transposed convolutions).
+ * Any image size works: with L = channels.length stages the map starts at ceil(H / 2^L) x ceil(W / 2^L) and stage k
+ * resizes to ceil(H / 2^(L-k)) x ceil(W / 2^(L-k)), so the last one lands on H x W exactly (sides that divide by 2^L
+ * double at every stage; 28 goes 4, 7, 14, 28 and 14 goes 2, 4, 7, 14).
  * Variables: `fc/...`, `fc/bn/...`, `up<i>/conv/...`, `up<i>/bn/...`, `output/...`.
  */
 export function imageDecoder(options: ImageDecoderOptions): ImageDecoder {
@@ -49,16 +52,17 @@ export function imageDecoder(options: ImageDecoderOptions): ImageDecoder {
   const channels = [...(options.channels ?? [128, 64, 32])];
   if (channels.length === 0) invalidArgument('options.channels', 'a non-empty array of positive integers', channels);
   channels.forEach((c, i) => assertPositiveInteger(`options.channels[${i}]`, c));
-  const factor = 2 ** channels.length;
   assertInteger('options.imageSize[0]', size[0], 1);
   assertInteger('options.imageSize[1]', size[1], 1);
-  if (size[0] % factor !== 0 || size[1] % factor !== 0) {
-    invalidArgument('options.imageSize', `sides divisible by ${factor} (2 to the number of stages)`, size);
-  }
   const outChannels = options.outChannels ?? 3;
   assertPositiveInteger('options.outChannels', outChannels);
   const rng = resolveRng(options);
-  const [h0, w0] = [size[0] / factor, size[1] / factor];
+  // sides[k]: the map's side after k up-samplings; ceil keeps every stage at least the image size / 2^(L-k).
+  const sides = Array.from({ length: channels.length + 1 }, (_, k) => {
+    const factor = 2 ** (channels.length - k);
+    return [Math.ceil(size[0] / factor), Math.ceil(size[1] / factor)] as [number, number];
+  });
+  const [h0, w0] = sides[0]!;
   const fc: Dense = dense({ inputDim: options.inputDim, outputDim: h0 * w0 * channels[0]!, bias: false, name: 'fc', rng });
   const fcNorm: BatchNorm = batchNorm({ channels: channels[0]!, name: 'fc/bn' });
   const stages: { conv: Conv2d; bn: BatchNorm }[] = [];
@@ -70,7 +74,7 @@ export function imageDecoder(options: ImageDecoderOptions): ImageDecoder {
   }
   const output = conv2d({ inChannels: channels[channels.length - 1]!, outChannels, kernelSize: 3, name: 'output', init: 'glorotUniform', rng });
   const variables = collectVariables([fc, fcNorm, ...stages.flatMap((s) => [s.conv, s.bn]), output]);
-  const up = (x: tf.Tensor4D) => tf.image.resizeNearestNeighbor(x, [x.shape[1] * 2, x.shape[2] * 2], false, true);
+  const up = (x: tf.Tensor4D, k: number) => tf.image.resizeNearestNeighbor(x, sides[k]!, false, true);
   return {
     inputDim: options.inputDim,
     imageSize: [size[0], size[1]],
@@ -84,8 +88,10 @@ export function imageDecoder(options: ImageDecoderOptions): ImageDecoder {
         const n = codes.shape[0];
         let x = tf.reshape(fc.apply(codes), [n, h0, w0, channels[0]!]) as tf.Tensor4D;
         x = tf.relu(fcNorm.apply(x, { training })) as tf.Tensor4D;
-        for (const s of stages) x = tf.relu(s.bn.apply(s.conv.apply(up(x)), { training })) as tf.Tensor4D;
-        return tf.sigmoid(output.apply(up(x)));
+        stages.forEach((s, i) => {
+          x = tf.relu(s.bn.apply(s.conv.apply(up(x, i + 1)), { training })) as tf.Tensor4D;
+        });
+        return tf.sigmoid(output.apply(up(x, channels.length)));
       });
     },
     dispose() {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { alexNetSmall, buildEncoder, convNet, unregisterArchitecture } from '@selfsup/encoders';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectInvalid, maxAbsDiff, seededImages } from '@selfsup/test-utils';
 import { smoothImages } from '../../test/helpers.js';
@@ -96,7 +97,8 @@ describe('imageDecoder and denseHead', () => {
     expect(images.shape).toEqual([2, 16, 8, 3]);
     expect(tf.tidy(() => tf.min(images).dataSync()[0]!)).toBeGreaterThan(0);
     expect(tf.tidy(() => tf.max(images).dataSync()[0]!)).toBeLessThan(1);
-    expectInvalid(() => imageDecoder({ inputDim: 6, imageSize: [10, 8], channels: [8, 4] }), 'options.imageSize');
+    expectInvalid(() => imageDecoder({ inputDim: 6, imageSize: [0, 8], channels: [8, 4] }), 'options.imageSize[0]');
+    expectInvalid(() => imageDecoder({ inputDim: 6, imageSize: [10, 7.5], channels: [8, 4] }), 'options.imageSize[1]');
     const head = denseHead({ inChannels: 3, outChannels: 5, hiddenChannels: 4, seed: 1 }, 'head');
     const logits = head.apply(images, { training: true });
     expect(logits.shape).toEqual([2, 16, 8, 5]);
@@ -104,5 +106,25 @@ describe('imageDecoder and denseHead', () => {
     tf.dispose([codes, images, logits]);
     decoder.dispose();
     head.dispose();
+  });
+
+  it('decode to any image size, starting from ceil(side / 2^stages) (28 and 14 px included)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 33 }), fc.integer({ min: 1, max: 33 }), fc.integer({ min: 1, max: 3 }), (h, w, stages) => {
+        const channels = Array.from({ length: stages }, () => 2);
+        const decoder = imageDecoder({ inputDim: 3, imageSize: [h, w], channels, outChannels: 1, seed: 2 });
+        const fcWeights = decoder.variables.find((v) => v.name.startsWith('fc/') && v.variable.rank === 2)!;
+        expect(fcWeights.variable.shape[1]).toBe(Math.ceil(h / 2 ** stages) * Math.ceil(w / 2 ** stages) * 2);
+        const codes = tf.ones([2, 3]) as tf.Tensor2D;
+        const before = tf.memory().numTensors;
+        const images = decoder.apply(codes, { training: true });
+        expect(images.shape).toEqual([2, h, w, 1]);
+        images.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+        codes.dispose();
+        decoder.dispose();
+      }),
+      { numRuns: 12 },
+    );
   });
 });
