@@ -15,6 +15,7 @@ function selfsup(args) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-selfsup(['pretrain', '--method', 'simclr', '--data', 'mnist', '--epochs', '20', '--batch-size', '128', '--time-budget', budget, '--out', `${out}/simclr`]);
+// --overwrite: running the demo again replaces its own earlier run.
+selfsup(['pretrain', '--method', 'simclr', '--data', 'mnist', '--epochs', '20', '--batch-size', '128', '--time-budget', budget, '--out', `${out}/simclr`, '--overwrite']);
 selfsup(['eval', '--encoder', `${out}/simclr/encoder`, '--data', 'mnist', '--baselines', 'random,pixels', '--out', `${out}/eval`]);
 console.log(`\npictures: ${out}/simclr/loss.svg, ${out}/eval/accuracy.svg, ${out}/eval/embedding.svg`);

@@ -60,7 +60,8 @@ for (const candidate of grid) {
     mkdirSync(dir, { recursive: true });
     const started = Date.now();
     process.stdout.write(`${candidate.name} seed ${seed}: pretraining ${values.epochs} epochs ... `);
-    selfsup(['pretrain', '--method', values.method, ...common, '--epochs', values.epochs, '--seed', String(seed), '--no-monitor', '--quiet', '--out', join(dir, 'run'), ...candidate.flags], join(dir, 'pretrain.log'));
+    // A run left by an interrupted earlier call has no row in the results: it is redone from scratch.
+    selfsup(['pretrain', '--method', values.method, ...common, '--epochs', values.epochs, '--seed', String(seed), '--no-monitor', '--quiet', '--out', join(dir, 'run'), '--overwrite', ...candidate.flags], join(dir, 'pretrain.log'));
     // A candidate's --plugin (a method or an architecture from elsewhere) is needed to load its encoder too.
     const plugins = candidate.flags.flatMap((f, i) => (f === '--plugin' ? ['--plugin', candidate.flags[i + 1]] : []));
     selfsup(['eval', '--encoder', join(dir, 'run', 'encoder'), ...common, ...plugins, '--seed', String(seed), '--no-metrics', '--quiet', '--out', join(dir, 'eval')], join(dir, 'eval.log'));

@@ -10,6 +10,7 @@ import {
   type JsonObject,
   type MethodPreset,
   type ProbeResult,
+  SelfsupError,
   assertInteger,
   initBackend,
   invalidArgument,
@@ -18,9 +19,10 @@ import {
 import { backboneConfig, buildBackbone } from './architectures.js';
 import { checkCommandArguments } from './checks.js';
 import { checkValidation, loadEvalData, parseDataSpec } from './data.js';
-import { methodTable } from './methods.js';
 import { benchUnits, defaultSelfsupCommand, runBenchUnits } from './bench-jobs.js';
-import { type PretrainResult, runPretrain } from './pretrain-command.js';
+import { methodTable, registerPresetArchitectures } from './methods.js';
+import { type EarlierRun, checkOutDirectory, findEarlierRun } from './out-dir.js';
+import { PRETRAIN_FILES, type PretrainResult, runPretrain } from './pretrain-command.js';
 
 /** Parsed options of `selfsup bench`. */
 export interface BenchCommandOptions {
@@ -42,6 +44,8 @@ export interface BenchCommandOptions {
   readonly validation?: number;
   readonly seed: number;
   readonly out: string;
+  /** Replace the runs an earlier bench left in `out` (without it, such a directory is refused before anything trains). */
+  readonly overwrite?: boolean;
   readonly backend?: BackendName;
   readonly quiet: boolean;
   /** The --plugin modules the methods came from (recorded). */
@@ -213,17 +217,38 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
   assertInteger('--jobs', jobs, 1);
   if (options.methods.length === 0 && baselines.length === 0) invalidArgument('--methods', 'at least one method when --baselines is none', options.methods);
   const table = methodTable(io.presets ?? []);
+  registerPresetArchitectures(table.presets);
   for (const m of options.methods) table.find(m);
   const selfsupCommand = jobs > 1 ? (io.selfsupCommand ?? defaultSelfsupCommand()) : [];
   parseDataSpec(options.data);
   if (options.validation !== undefined) checkValidation(options.validation);
-  const backend = await initBackend(options.backend !== undefined ? { backend: options.backend } : {});
   const out = path.resolve(options.out);
+  const seeds = Array.from({ length: numSeeds }, (_, i) => options.seed + i);
+  // With --jobs, each (method, seed) runs in a child bench of its own folder (bench-jobs.ts), its run below it.
+  const runDir = (name: string, seed: number) =>
+    jobs > 1 ? path.join(out, 'jobs', `${name}-seed-${seed}`, name) : numSeeds > 1 ? path.join(out, name, `seed-${seed}`) : path.join(out, name);
+  // Every path is checked before anything trains: a bench that would fail at its third method fails now instead.
+  await checkOutDirectory('--out', options.out);
+  const earlier: EarlierRun[] = [];
+  for (const seed of seeds) {
+    for (const name of options.methods) {
+      const dir = runDir(name, seed);
+      await checkOutDirectory('--out', path.join(options.out, path.relative(out, dir)));
+      const run = await findEarlierRun(dir, Object.values(PRETRAIN_FILES), PRETRAIN_FILES.run);
+      if (run !== undefined) earlier.push(run);
+    }
+  }
+  if (earlier.length > 0 && options.overwrite !== true) {
+    const where = earlier.map((r) => path.relative(out, r.dir)).join(', ');
+    throw new SelfsupError('INVALID_ARGUMENT', `--out ${options.out} holds earlier runs (${where}); pass --overwrite to replace them (or choose another --out)`, {
+      argument: '--out',
+    });
+  }
+  const backend = await initBackend(options.backend !== undefined ? { backend: options.backend } : {});
   const dataOptions = {
     ...(options.limit !== undefined ? { limit: options.limit } : {}),
     ...(options.validation !== undefined ? { validation: options.validation } : {}),
   };
-  const seeds = Array.from({ length: numSeeds }, (_, i) => options.seed + i);
   const layerSpec = options.layer ?? EMBEDDING_LAYER;
   const rows: Row[] = [];
   const losses: { name: string; losses: number[]; steps: number[] }[] = [];
@@ -307,7 +332,7 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
     for (const seed of jobs > 1 ? [] : seeds) {
       await probeBaselines(seed);
       for (const name of options.methods) {
-        const dir = numSeeds > 1 ? path.join(out, name, `seed-${seed}`) : path.join(out, name);
+        const dir = runDir(name, seed);
         const pretrained = await runPretrain(
           {
             method: name,
@@ -319,6 +344,7 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
             seed,
             out: dir,
             resume: false,
+            ...(options.overwrite === true ? { overwrite: true } : {}),
             timeBudget: options.budget,
             ...(options.budgetClock !== undefined ? { budgetClock: options.budgetClock } : {}),
             checkpointEvery: 200,

@@ -43,6 +43,8 @@ export function unitArguments(options: BenchCommandOptions, unit: BenchUnit): st
   if (options.validation !== undefined) args.push('--validation', String(options.validation));
   if (options.backend !== undefined) args.push('--backend', options.backend);
   for (const plugin of options.plugin ?? []) args.push('--plugin', plugin);
+  // The parent has already refused earlier runs unless --overwrite was given; the child repeats that decision.
+  if (options.overwrite === true) args.push('--overwrite');
   args.push('--quiet', '--out', unit.out);
   return args;
 }

@@ -16,6 +16,7 @@ import {
   EMBEDDING_LAYER,
   type Encoder,
   type JsonObject,
+  type MethodPreset,
   type ProbeResult,
   type RepresentationMetrics,
   SelfsupError,
@@ -32,6 +33,8 @@ import { checkArchConfig } from './architectures.js';
 import { checkCommandArguments } from './checks.js';
 import { checkValidation, loadEvalData, parseDataSpec } from './data.js';
 import { type EncoderSource, checkEncoderSpec, defaultEncoderSource, resolveEncoder } from './encoder.js';
+import { BUILT_IN_PRESETS, registerPresetArchitectures } from './methods.js';
+import { checkOutDirectory } from './out-dir.js';
 import { type ProgressView, lineProgress, silentProgress, terminalProgressView } from './progress.js';
 import { metricsLine, resultsTable } from './table.js';
 
@@ -102,6 +105,8 @@ export interface EvalIo {
   readonly interactive: boolean;
   /** Builds random-init and checkpointed encoders. Default {@link defaultEncoderSource} (the @selfsup/encoders registry). */
   readonly encoderSource?: EncoderSource;
+  /** Methods besides the built-in ones (plugins' presets): the architectures they declare are registered too. */
+  readonly presets?: readonly MethodPreset[];
 }
 
 interface Evaluated {
@@ -156,6 +161,8 @@ export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<
   checkCommandArguments(options, io, ['encoder', 'data', 'out']);
   const source = io.encoderSource ?? defaultEncoderSource;
   const started = performance.now();
+  // Any method's saved encoder loads: the architectures every preset declares (wholeImage, ...) are registered first.
+  registerPresetArchitectures([...BUILT_IN_PRESETS, ...(io.presets ?? [])]);
   parseDataSpec(options.data);
   if (options.validation !== undefined) checkValidation(options.validation);
   await checkEncoderSpec(options.encoder);
@@ -169,6 +176,7 @@ export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<
       );
     }
   }
+  await checkOutDirectory('--out', options.out);
   const backend = await initBackend(options.backend !== undefined ? { backend: options.backend } : {});
   const data = await loadEvalData(options.data, {
     ...(options.limit !== undefined ? { limit: options.limit } : {}),

@@ -14,7 +14,7 @@ export { benchMarkdown, runBench, seedStatistics, summarizeBench } from './bench
 export type { BenchCommandOptions, BenchIo, BenchResult, BenchRow, BenchSummaryRow, SeedStatistics } from './bench-command.js';
 
 // Methods, architectures, plugins
-export { BUILT_IN_PRESETS, methodTable } from './methods.js';
+export { BUILT_IN_PRESETS, methodTable, registerPresetArchitectures } from './methods.js';
 export type { MethodTable } from './methods.js';
 export { resolveMethodOptions } from './method-options.js';
 export { RUN_CONFIG_KEYS, TRAINING_FLAGS, checkRunConfig, readRunConfig, resolveRunConfig } from './run-config.js';

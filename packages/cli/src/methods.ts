@@ -1,4 +1,5 @@
 import { contrastivePresets } from '@selfsup/contrastive';
+import { describeArchitectures, hasArchitecture, registerArchitecture } from '@selfsup/encoders';
 import { pretextPresets } from '@selfsup/pretext';
 import { type MethodPreset, SelfsupError, assertMethodPreset, describeOptionSpec, invalidArgument } from '@selfsup/tensors';
 
@@ -47,6 +48,35 @@ export function methodTable(extra: readonly MethodPreset[] = [], sources: Readon
       return preset;
     },
   };
+}
+
+/**
+ * Registers the architectures the presets declare (`MethodPreset.architectures`: the encoders their methods save that
+ * are not backbones, such as jigsaw's 'wholeImage'), so that `loadEncoder` rebuilds a saved run's encoder in any
+ * process. A name already registered is kept (a plugin's or the caller's own registration wins), so calling this again
+ * is harmless. A preset may not declare a built-in name. Returns the names it registered.
+ */
+export function registerPresetArchitectures(presets: readonly MethodPreset[]): string[] {
+  if (!Array.isArray(presets)) invalidArgument('presets', 'an array of MethodPreset', presets);
+  presets.forEach((p, i) => assertMethodPreset(`presets[${i}]`, p));
+  const builtIn = new Set(
+    describeArchitectures()
+      .filter((a) => a.builtIn)
+      .map((a) => a.name),
+  );
+  const registered: string[] = [];
+  for (const [i, preset] of presets.entries()) {
+    for (const a of preset.architectures ?? []) {
+      if (builtIn.has(a.name)) invalidArgument(`presets[${i}].architectures`, `architectures whose names are not built in (${[...builtIn].join(', ')})`, a.name);
+      if (hasArchitecture(a.name)) continue;
+      registerArchitecture(a.name, a.factory, {
+        ...(a.description !== undefined ? { description: a.description } : {}),
+        ...(a.defaultConfig !== undefined ? { defaultConfig: a.defaultConfig } : {}),
+      });
+      registered.push(a.name);
+    }
+  }
+  return registered;
 }
 
 /** Converts an option key to its flag: `queueSize` -> `queue-size`. */

@@ -8,7 +8,8 @@ import { checkpointDirectory } from '@selfsup/tensors/node';
 import { backboneConfig, buildBackbone, unreportedArchConfigKeys } from './architectures.js';
 import { checkCommandArguments } from './checks.js';
 import { loadEvalData, parseDataSpec } from './data.js';
-import { kebabCase, methodTable } from './methods.js';
+import { kebabCase, methodTable, registerPresetArchitectures } from './methods.js';
+import { checkOutDirectory, describeEarlierRun, findEarlierRun, removeEarlierRun } from './out-dir.js';
 import { type MonitorEntry, type MonitorFlags, PretrainMonitor, checkMonitorFlags } from './pretrain-monitor.js';
 import { type ResolvedRunConfig, type RunConfigFile, configDifference, configFlag, readRunConfig, resolveRunConfig } from './run-config.js';
 
@@ -36,7 +37,13 @@ export interface PretrainCommandOptions extends MonitorFlags {
   /** Default 0. */
   readonly seed?: number;
   readonly out: string;
+  /** Continue the run in `out` from its checkpoint. */
   readonly resume: boolean;
+  /**
+   * Replace an earlier run in `out` (its run.json, checkpoint, encoder, log.json, loss.svg). Without it (or `resume`),
+   * a directory holding one is refused.
+   */
+  readonly overwrite?: boolean;
   readonly timeBudget?: number;
   /** What the time budget counts: wall time (default) or this process's CPU time. */
   readonly budgetClock?: 'wall' | 'cpu';
@@ -124,6 +131,8 @@ export interface PretrainResult {
   readonly encoder: { readonly architecture: string; readonly config: JsonObject };
   /** The online monitor's readings (absent with --no-monitor or unlabelled data). */
   readonly monitor?: readonly MonitorEntry[];
+  /** With `overwrite`: the earlier run's files this run removed (`run.json`, `checkpoint/`, ...). */
+  readonly replaced?: readonly string[];
 }
 
 function mismatch(runFile: string, flag: string, before: unknown, now: unknown): never {
@@ -196,7 +205,10 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
   const file: RunConfigFile | undefined = options.config !== undefined ? await readRunConfig(options.config) : undefined;
   const methodName = options.method ?? file?.method;
   if (methodName === undefined) throw new SelfsupError('INVALID_ARGUMENT', '--method is required (or "method" in the --config file)', { argument: '--method' });
-  const preset = methodTable(io.presets ?? []).find(methodName);
+  const table = methodTable(io.presets ?? []);
+  // Before anything is built: the encoder this run saves must reload in a fresh process.
+  registerPresetArchitectures(table.presets);
+  const preset = table.find(methodName);
   const training: Record<string, unknown> = { ...(options.training ?? {}) };
   for (const [key, value] of [['epochs', options.epochs], ['batchSize', options.batchSize], ['learningRate', options.lr], ['gradientClip', options.gradientClip]] as const) {
     if (value !== undefined) training[key] = value;
@@ -233,6 +245,18 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
   const channels = runConfig['channels'] as 1 | 3 | undefined;
   const out = path.resolve(options.out);
   const runFile = path.join(out, PRETRAIN_FILES.run);
+  await checkOutDirectory('--out', options.out);
+  if (options.resume && options.overwrite === true) {
+    throw new SelfsupError('INVALID_ARGUMENT', '--resume continues the run in --out and --overwrite replaces it: give one of them', { argument: '--overwrite' });
+  }
+  const earlier = options.resume ? undefined : await findEarlierRun(out, Object.values(PRETRAIN_FILES), PRETRAIN_FILES.run);
+  if (earlier !== undefined && options.overwrite !== true) {
+    throw new SelfsupError(
+      'INVALID_ARGUMENT',
+      `--out ${options.out} holds an earlier run: ${describeEarlierRun(earlier)}; pass --resume to continue it or --overwrite to replace it (or choose another --out)`,
+      { argument: '--out' },
+    );
+  }
   if (options.resume) await checkResume(runFile, runConfig, preset);
   const backend = await initBackend(options.backend !== undefined ? { backend: options.backend } : {});
   const data = await loadEvalData(runConfig.data, {
@@ -274,6 +298,11 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       throw error;
     }
     const { learningRate, schedule, optimizer } = trainingOptions;
+    // Removed only now that the new run is built and its data loaded: a run that fails to start loses nothing.
+    if (earlier !== undefined) {
+      await removeEarlierRun(earlier);
+      io.stderr(`selfsup pretrain: --overwrite: replaced the earlier run in ${out}: removed ${describeEarlierRun(earlier)}\n`);
+    }
     await fs.mkdir(out, { recursive: true });
     await writeJson(runFile, {
       command: 'selfsup pretrain',
@@ -366,6 +395,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       method: { name: preset.name, options: methodOptions, config: method.config },
       encoder: { architecture: method.encoder.architecture, config: method.encoder.config },
       ...(monitor !== undefined ? { monitor: monitor.entries } : {}),
+      ...(earlier !== undefined ? { replaced: earlier.files } : {}),
     };
     await writeJson(path.join(out, PRETRAIN_FILES.log), {
       command: 'selfsup pretrain',

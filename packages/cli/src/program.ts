@@ -6,7 +6,8 @@ import { DATA_FORMS } from './data.js';
 import { ENCODER_FORMS, type EncoderSource } from './encoder.js';
 import { type EvalCommandOptions, type EvalResult, runEval } from './eval-command.js';
 import { type MethodFlag, methodFlagDescription, methodFlags } from './method-options.js';
-import { type MethodTable, methodHelp, methodTable } from './methods.js';
+import { type MethodTable, methodHelp, methodTable, registerPresetArchitectures } from './methods.js';
+import { pathErrorMessage } from './out-dir.js';
 import { type LoadedPlugin, loadPlugins, pluginArguments } from './plugins.js';
 import { type PretrainCommandOptions, type PretrainResult, runPretrain } from './pretrain-command.js';
 import { monitorOptions } from './pretrain-monitor.js';
@@ -158,7 +159,13 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .action(async (options: EvalCommandOptions) => {
       const result = await runEval(
         { ...options, plugin: pluginSpecs },
-        { stdout: io.stdout, stderr: io.stderr, interactive: io.interactive ?? false, ...(io.encoderSource !== undefined ? { encoderSource: io.encoderSource } : {}) },
+        {
+          stdout: io.stdout,
+          stderr: io.stderr,
+          interactive: io.interactive ?? false,
+          presets: methods.presets,
+          ...(io.encoderSource !== undefined ? { encoderSource: io.encoderSource } : {}),
+        },
       );
       io.onResult?.({ command: 'eval', result });
       setExitCode(EXIT_OK);
@@ -185,6 +192,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .addOption(new Option('--channels <c>', 'images:<dir> only: force 1 or 3 channels').choices(['1', '3']).argParser((v) => Number(v) as 1 | 3))
     .option('--skip-bad', 'images:<dir> only: skip unreadable or odd images instead of stopping', false)
     .option('--resume', "continue from the checkpoint in --out (the same resolved config: run.json's config)", false)
+    .option('--overwrite', 'replace an earlier run in --out (its run.json, checkpoint, encoder, log.json, loss.svg); without it or --resume, such a directory is refused', false)
     .option('--out <dir>', 'run directory', 'selfsup-run')
     .option('--seed <n>', 'seed of every random choice (default 0)', integer(0))
     .addOption(new Option('--backend <name>', 'compute backend (default: best available)').choices(['tensorflow', 'wasm', 'cpu']))
@@ -246,6 +254,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .option('--limit <n>', 'use only the first n images of each split', integer(2))
     .option('--validation <fraction>', VALIDATION_HELP, fraction)
     .option('--out <dir>', 'where results and runs go', 'selfsup-bench')
+    .option('--overwrite', "replace the runs an earlier bench left in --out; without it, such a directory is refused before anything trains", false)
     .option('--seed <n>', 'seed of every random choice', integer(0), 0)
     .addOption(new Option('--backend <name>', 'compute backend (default: best available)').choices(['tensorflow', 'wasm', 'cpu']))
     .option('--quiet', 'no progress output', false)
@@ -285,6 +294,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const plugins = await loadPlugins(pluginArguments(argv), io.cwd ?? process.cwd());
     const sources = new Map(plugins.flatMap((p) => p.presets.map((preset) => [preset, `--plugin ${p.spec}`] as const)));
     const methods = methodTable([...(io.presets ?? []), ...plugins.flatMap((p) => p.presets)], sources);
+    // Explicitly, before any command loads or builds an encoder: every method's saved encoder must reload.
+    registerPresetArchitectures(methods.presets);
     const program = buildProgram(
       io,
       (code) => {
@@ -307,6 +318,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (error instanceof SelfsupError) {
       io.stderr(`selfsup: ${error.message}\n`);
       return BAD_INPUT_CODES.has(error.code) ? EXIT_BAD_INPUT : EXIT_FAILURE;
+    }
+    // A path the user gave that cannot be used (permission denied, a file in the way) is bad input, said in one line.
+    const pathError = pathErrorMessage(error);
+    if (pathError !== undefined) {
+      io.stderr(`selfsup: ${pathError}\n`);
+      return EXIT_BAD_INPUT;
     }
     const message = error instanceof Error ? error.message : String(error);
     io.stderr(`selfsup: unexpected failure: ${message}\n`);

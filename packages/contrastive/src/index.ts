@@ -44,6 +44,9 @@ export type { ClipMethod, ClipOptions } from './methods/clip.js';
 export type { SeedOptions, ViewFn, Views } from './methods/parts.js';
 export type { Head } from './methods/parts.js';
 
+// Architectures of the encoders the methods hand out that are not backbones (for loadEncoder)
+export { clipImageTowerArchitecture, contrastiveArchitectures, cpcPieceMeanArchitecture, registerContrastiveArchitectures } from './architectures.js';
+
 // Presets (training defaults + JSON option schema per method: what `selfsup pretrain --method` trains)
 export {
   BYOL_PAPER_VIEWS,

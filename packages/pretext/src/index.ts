@@ -36,7 +36,7 @@ export type { ImageDecoder, ImageDecoderOptions } from './nets/image-decoder.js'
 export { denseHead } from './nets/dense-head.js';
 export type { DenseHead, DenseHeadOptions } from './nets/dense-head.js';
 export { pretextHead } from './nets/classifier-head.js';
-export { registerPretextArchitectures } from './nets/register.js';
+export { labConvNetArchitecture, pretextArchitectures, registerPretextArchitectures, wholeImageArchitecture } from './nets/register.js';
 
 // Samples (label generation)
 export { relativeLocationSamples } from './samples/relative-location-samples.js';

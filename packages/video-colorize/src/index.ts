@@ -2,6 +2,7 @@
 export { lightness, videoColorization } from './video-colorization.js';
 export type { VideoColorization, VideoColorizationConfig, VideoColorizationOptions } from './video-colorization.js';
 export { embeddingNet } from './embedding-net.js';
+export { registerVideoColorizeArchitectures, videoColorizationEmbeddingArchitecture, videoColorizeArchitectures } from './architectures.js';
 export type { EmbeddingNet, EmbeddingNetConfig } from './embedding-net.js';
 
 // Colors

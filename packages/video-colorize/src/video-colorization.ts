@@ -77,6 +77,24 @@ export function lightness(frames: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
+ * The encoder the method hands to the probes (architecture 'video-colorization-embedding'): the embedding net on the
+ * frames' lightness, averaged over positions. Its variables are the net's and its config is the net's, so that
+ * `videoColorizationEmbeddingArchitecture` rebuilds it.
+ */
+export function videoColorizationEncoder(net: EmbeddingNet): Encoder {
+  return {
+    architecture: 'video-colorization-embedding',
+    config: { ...net.config },
+    inputShape: [-1, -1, -1],
+    outputDim: net.outputDim,
+    variables: net.variables,
+    apply: (inputs, options = {}) =>
+      tf.tidy(() => tf.mean(net.apply(lightness(inputs as tf.Tensor4D), { training: options.training ?? false }), [1, 2]) as tf.Tensor2D),
+    dispose: () => net.dispose(),
+  };
+}
+
+/**
  * Tracking emerges by colorizing videos (Vondrick et al. 2018) as an SSLMethod: a CNN embeds grey frames; every
  * target location attends to all locations of the clip's reference frames (softmax of embedding dot products over a
  * temperature); its predicted color distribution is the attention-weighted sum of the references' color-cluster
@@ -137,16 +155,7 @@ export function videoColorization(options: VideoColorizationOptions = {}, rng?: 
     extract: (frames) => embed(frames),
   };
 
-  const encoder: Encoder = {
-    architecture: 'video-colorization-embedding',
-    config: { ...net.config },
-    inputShape: [-1, -1, -1],
-    outputDim: net.outputDim,
-    variables: net.variables,
-    apply: (inputs, options = {}) =>
-      tf.tidy(() => tf.mean(embed(inputs as tf.Tensor4D, { training: options.training ?? false }), [1, 2]) as tf.Tensor2D),
-    dispose: () => net.dispose(),
-  };
+  const encoder = videoColorizationEncoder(net);
 
   const methodConfig: JsonObject = {
     net: { ...net.config },

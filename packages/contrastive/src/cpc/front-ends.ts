@@ -86,3 +86,15 @@ export function cpcImage(options: { readonly patchSize: number; readonly stride?
   };
   return gridFrontEnd({ kind: 'image', patchSize, stride }, grid, (r, q) => [r * stride, q * stride]);
 }
+
+/**
+ * Rebuilds a front end from its recorded `config` (`{ kind: 'image', patchSize, stride }` or `{ kind: 'sequence',
+ * window, hop }`), as a saved CPC encoder records it. `name` names the argument in messages.
+ */
+export function cpcFrontEndFromConfig(config: unknown, name = 'config'): CpcFrontEnd {
+  const c = config as { kind?: unknown; patchSize?: unknown; stride?: unknown; window?: unknown; hop?: unknown } | null;
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) invalidArgument(name, "a CPC front end's config { kind: 'image' | 'sequence', ... }", config);
+  if (c.kind === 'image') return cpcImage({ patchSize: c.patchSize as number, ...(c.stride !== undefined ? { stride: c.stride as number } : {}) });
+  if (c.kind === 'sequence') return cpcSequence({ window: c.window as number, ...(c.hop !== undefined ? { hop: c.hop as number } : {}) });
+  return invalidArgument(`${name}.kind`, '"image" or "sequence"', c.kind);
+}

@@ -1,6 +1,6 @@
 import { type Head, assertHead, projectionHead } from '@selfsup/encoders';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Batch, type Encoder, type Rng, type SSLMethod, assertOptions, assertRank, invalidArgument, KeptTensors, disposeAll, methodVariables } from '@selfsup/tensors';
+import { type Batch, type Encoder, type JsonObject, type Rng, type SSLMethod, assertOptions, assertRank, invalidArgument, KeptTensors, disposeAll, methodVariables } from '@selfsup/tensors';
 import { type ClipLogitScale, type ClipLogitScaleOptions, clipLogitScale } from '../losses/clip-logit-scale.js';
 import { clipLoss } from '../losses/clip-loss.js';
 import type { CaptionSource } from '../text/captions.js';
@@ -38,6 +38,31 @@ export interface ClipMethod extends SSLMethod {
 }
 
 /**
+ * CLIP's image tower as one encoder (architecture 'clipImageTower'): the image encoder followed by its projection into
+ * the joint space. Its variables are the two parts', scoped `encoder/` and `projection/`. The config records both parts
+ * (the projection when it reports an architecture and config, as `projectionHead` does), so that
+ * `clipImageTowerArchitecture` rebuilds it.
+ */
+export function clipImageTowerEncoder(imageEncoder: Encoder, imageProjection: Head): Encoder {
+  const projection = imageProjection as Head & Partial<Pick<Encoder, 'architecture' | 'config'>>;
+  const described = typeof projection.architecture === 'string' && typeof projection.config === 'object' && projection.config !== null;
+  return {
+    architecture: 'clipImageTower',
+    config: {
+      encoder: imageEncoder.architecture,
+      encoderConfig: imageEncoder.config,
+      outputDim: imageProjection.outputDim,
+      ...(described ? { projection: { architecture: projection.architecture as string, config: projection.config as JsonObject } } : {}),
+    },
+    inputShape: imageEncoder.inputShape,
+    outputDim: imageProjection.outputDim,
+    variables: [...methodVariables([{ prefix: 'encoder', module: imageEncoder }, { prefix: 'projection', module: imageProjection }])],
+    apply: (inputs, applyOptions) => tf.tidy(() => imageProjection.apply(imageEncoder.apply(inputs, applyOptions), applyOptions)),
+    dispose: () => disposeAll(imageEncoder, imageProjection),
+  };
+}
+
+/**
  * CLIP (Radford et al. 2021, "Learning Transferable Visual Models From Natural Language Supervision"): an image tower
  * and a text tower trained so that matching image-caption pairs have the highest cosine similarity in the batch, with
  * the symmetric cross-entropy of {@link clipLoss} and a learnable logit scale (clamped to 100 after every step).
@@ -71,15 +96,7 @@ export function clip(options: ClipOptions): ClipMethod {
   }
   const logitScale = fixedScale === undefined ? clipLogitScale((options.logitScale as ClipLogitScaleOptions | undefined) ?? {}) : undefined;
 
-  const imageTower: Encoder = {
-    architecture: 'clipImageTower',
-    config: { encoder: imageEncoder.architecture, encoderConfig: imageEncoder.config, outputDim: imageProjection.outputDim },
-    inputShape: imageEncoder.inputShape,
-    outputDim: imageProjection.outputDim,
-    variables: [...methodVariables([{ prefix: 'encoder', module: imageEncoder }, { prefix: 'projection', module: imageProjection }])],
-    apply: (inputs, applyOptions) => tf.tidy(() => imageProjection.apply(imageEncoder.apply(inputs, applyOptions), applyOptions)),
-    dispose: () => disposeAll(imageEncoder, imageProjection),
-  };
+  const imageTower = clipImageTowerEncoder(imageEncoder, imageProjection);
   const secondInputs = (batch: Batch, r: Rng): tf.Tensor =>
     pairedInputs !== undefined
       ? pairedInputs(batch, r)

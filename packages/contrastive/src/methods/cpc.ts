@@ -46,6 +46,42 @@ export interface CpcMethod extends SSLMethod {
   readonly frontEnd: CpcFrontEnd;
 }
 
+/** z [N, rows, cols, D]: every piece of a batch of whole samples, embedded. */
+function embedGrid(
+  pieceEncoder: Encoder,
+  frontEnd: CpcFrontEnd,
+  grid: { readonly rows: number; readonly cols: number },
+  images: tf.Tensor4D,
+  applyOptions?: ApplyOptions,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const pieces = frontEnd.split(images);
+    return tf.reshape(pieceEncoder.apply(pieces, applyOptions), [images.shape[0], grid.rows, grid.cols, pieceEncoder.outputDim]) as tf.Tensor4D;
+  });
+}
+
+/**
+ * The whole-sample encoder CPC hands to the probes (architecture 'cpcPieceMean'): the mean of the piece embeddings of
+ * samples of `inputShape`. It owns no variables of its own: `variables` are the piece encoder's. Its config records the
+ * piece encoder, the front end and the sample shape, so that `cpcPieceMeanArchitecture` rebuilds it.
+ */
+export function cpcPieceMeanEncoder(pieceEncoder: Encoder, frontEnd: CpcFrontEnd, inputShape: readonly [number, number, number]): Encoder {
+  const { rows, cols } = frontEnd.grid(inputShape);
+  const d = pieceEncoder.outputDim;
+  return {
+    architecture: 'cpcPieceMean',
+    config: { pieceEncoder: pieceEncoder.architecture, pieceConfig: pieceEncoder.config, frontEnd: { ...frontEnd.config }, inputShape: [...inputShape] },
+    inputShape: [...inputShape],
+    outputDim: d,
+    variables: pieceEncoder.variables,
+    apply(inputs, applyOptions) {
+      assertRank('inputs', inputs, 4);
+      return tf.tidy(() => tf.mean(tf.reshape(embedGrid(pieceEncoder, frontEnd, { rows, cols }, inputs as tf.Tensor4D, applyOptions), [inputs.shape[0], rows * cols, d]), 1) as tf.Tensor2D);
+    },
+    dispose: () => pieceEncoder.dispose(),
+  };
+}
+
 /**
  * Contrastive Predictive Coding (van den Oord, Li & Vinyals 2018, "Representation Learning with Contrastive Predictive
  * Coding"): an encoder embeds every piece of a sample (z), a GRU summarises the pieces so far (c_t), and for each step
@@ -89,25 +125,8 @@ export function cpc(options: CpcOptions): CpcMethod {
     namedVariable(`predictor/W${k + 1}`, tf.tensor2d(rng.uniformArray(contextDim * d, -limit, limit), [contextDim, d])),
   );
 
-  /** z [N, rows, cols, D] for a batch of whole samples. */
-  const embedPieces = (images: tf.Tensor4D, applyOptions?: ApplyOptions): tf.Tensor4D =>
-    tf.tidy(() => {
-      const pieces = frontEnd.split(images);
-      return tf.reshape(pieceEncoder.apply(pieces, applyOptions), [images.shape[0], rows, cols, d]) as tf.Tensor4D;
-    });
-
-  const encoder: Encoder = {
-    architecture: 'cpcPieceMean',
-    config: { pieceEncoder: pieceEncoder.architecture, pieceConfig: pieceEncoder.config, frontEnd: frontEnd.config, inputShape: [...inputShape] },
-    inputShape: [...inputShape],
-    outputDim: d,
-    variables: pieceEncoder.variables,
-    apply(inputs, applyOptions) {
-      assertRank('inputs', inputs, 4);
-      return tf.tidy(() => tf.mean(tf.reshape(embedPieces(inputs as tf.Tensor4D, applyOptions), [inputs.shape[0], rows * cols, d]), 1) as tf.Tensor2D);
-    },
-    dispose: () => pieceEncoder.dispose(),
-  };
+  const embedPieces = (images: tf.Tensor4D, applyOptions?: ApplyOptions) => embedGrid(pieceEncoder, frontEnd, { rows, cols }, images, applyOptions);
+  const encoder = cpcPieceMeanEncoder(pieceEncoder, frontEnd, inputShape);
 
   const variables = methodVariables([{ prefix: 'encoder', module: pieceEncoder }, { module: context }, { module: { variables: predictors } }]);
   const metrics = new KeptTensors();

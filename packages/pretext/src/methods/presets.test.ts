@@ -1,5 +1,7 @@
 import { type JsonObject, assertMethodPreset, presetRecipe, resolveOptions, resolveTraining, trainingFitOptions } from '@selfsup/tensors';
-import { convNet } from '@selfsup/encoders';
+import { convNet, describeArchitectures } from '@selfsup/encoders';
+import { maxAbsDiff, seededImages } from '@selfsup/test-utils';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import type { Inpainting } from './inpainting.js';
 import { inpaintingPreset, jigsawPreset, pretextPresets, relativeLocationPreset, rotNetPreset } from './presets.js';
@@ -48,6 +50,36 @@ describe('pretext presets', () => {
       expect(method.name).toBe(preset.name);
       method.dispose();
     }
+  });
+
+  it('declares the architecture of every encoder it trains that is not built in, and that declaration rebuilds it', () => {
+    const builtIn = describeArchitectures()
+      .filter((a) => a.builtIn)
+      .map((a) => a.name);
+    const images = seededImages(3, 2, 24, 24, 1);
+    for (const preset of pretextPresets) {
+      const encoder = convNet({ inputShape: [24, 24, 1], channels: [4], seed: 0 });
+      const method = preset.build({ encoder, inputShape: [24, 24, 1], seed: 0, batchSize: 8, options: resolveOptions(preset.options, {}) });
+      const trained = method.encoder;
+      const declared = preset.architectures?.find((a) => a.name === trained.architecture);
+      if (declared === undefined) {
+        // A built-in backbone reloads without help.
+        expect(builtIn, `${preset.name} trains a "${trained.architecture}" encoder`).toContain(trained.architecture);
+      } else {
+        // Fresh weights from the same seeded config: the rebuilt encoder embeds as the trained one before training.
+        const rebuilt = declared.factory(trained.config);
+        expect(rebuilt.architecture).toBe(trained.architecture);
+        expect(rebuilt.config).toEqual(trained.config);
+        const [a, b] = [trained.apply(images), rebuilt.apply(images)];
+        expect(maxAbsDiff(a, b)).toBeLessThan(1e-6);
+        tf.dispose([a, b]);
+        rebuilt.dispose();
+      }
+      method.dispose();
+    }
+    expect(jigsawPreset.architectures?.map((a) => a.name)).toEqual(['wholeImage']);
+    expect(relativeLocationPreset.architectures?.map((a) => a.name)).toEqual(['wholeImage']);
+    images.dispose();
   });
 });
 

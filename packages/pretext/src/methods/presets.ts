@@ -1,4 +1,5 @@
 import { type JsonObject, type MethodPreset, type MethodRecipe, type OptionSchema, type PresetDefaults, optionDefaults } from '@selfsup/tensors';
+import { wholeImageArchitecture } from '../nets/register.js';
 import { inpainting } from './inpainting.js';
 import { jigsaw } from './jigsaw.js';
 import { relativePatchLocation } from './relative-patch-location.js';
@@ -143,6 +144,8 @@ export const relativeLocationPreset: MethodPreset = {
       options: { hiddenDims: [4096, 4096], colorDrop: true, downUpSample: true },
     },
   },
+  // The probed encoder is the patch encoder on whole images: a saved run reloads through 'wholeImage'.
+  architectures: [wholeImageArchitecture],
   build: ({ encoder, seed, options }) =>
     relativePatchLocation({ encoder, ...given(options, ['hiddenDims', 'patchSize', 'gap', 'jitter', 'colorDrop', 'downUpSample']), seed: seed + 1 }),
 };
@@ -185,6 +188,8 @@ export const jigsawPreset: MethodPreset = {
       options: { permutations: 1000, permutationSeed: 0, tiles: 9, normalize: true, hiddenDims: [4096] },
     },
   },
+  // The probed encoder is the tile encoder on whole images: a saved run reloads through 'wholeImage'.
+  architectures: [wholeImageArchitecture],
   build: ({ encoder, seed, options }) =>
     jigsaw({ encoder, ...given(options, ['permutations', 'permutationSeed', 'tiles', 'tileSize', 'normalize', 'hiddenDims']), seed: seed + 1 }),
 };
