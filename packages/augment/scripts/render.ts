@@ -71,9 +71,9 @@ tf.tidy(() => {
   rows.push(row([cell(rotations), cell(turned), cell(A.mocoV2Transform({ size: [96, 96] })(square, rng))]));
 
   // Row 3: the relative-location grid (Doersch), a pair, a jigsaw puzzle and its solution, BYOL's second view.
-  const grid = A.patchGrid(square, rng);
+  const grid = A.patchGrid(square, rng, { normalize: false });
   const gridImage = imageGrid(tf.reshape(grid.patches, [9, grid.layout.patchSize, grid.layout.patchSize, 3]) as Tensor4D, 3, { padding: 4 });
-  const pair = A.relativeLocationPairs(square, rng);
+  const pair = A.relativeLocationPairs(square, rng, { normalize: false });
   const perms = A.jigsawPermutations(100, { rng });
   const puzzle = A.jigsawPuzzle(square, perms, rng, { normalize: false });
   const label = puzzle.labels.dataSync()[0]!;

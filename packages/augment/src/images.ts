@@ -77,3 +77,14 @@ export function assertSize(name: string, size: unknown): asserts size is readonl
     invalidArgument(name, 'a [height, width] pair of integers in [1, 8192]', size);
   }
 }
+
+/**
+ * Standardises every image (patch, tile) of a batch on its own: zero mean and unit standard deviation over its pixels
+ * and channels together. The epsilon keeps a constant image at 0 instead of dividing by 0.
+ */
+export function standardizeEach(images: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(images, [1, 2, 3], true);
+    return tf.div(tf.sub(images, mean), tf.sqrt(tf.add(variance, 1e-6))) as tf.Tensor4D;
+  });
+}

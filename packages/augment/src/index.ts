@@ -24,13 +24,14 @@ export { rotate90, rotateImages, rotationRegressionBatch, rotNetBatch } from './
 export type { RotateOptions, RotationRegressionBatch, RotNetBatch } from './rotation.js';
 
 // Patch grids and relative location
-export { RELATIVE_LOCATION_CELLS, patchGrid, patchLayout, relativeLocationPairs } from './patches.js';
-export type { PatchGrid, PatchGridOptions, PatchLayout, RelativeLocationPairs } from './patches.js';
-export { colorDrop, downUpSample } from './shortcuts.js';
+export { PATCH_LAYOUT_GUARDS, RELATIVE_LOCATION_CELLS, patchGrid, patchLayout, relativeLocationPairs } from './patches.js';
+export type { PatchGrid, PatchGridOptions, PatchLayout, PatchLayoutOptions, RelativeLocationPairs } from './patches.js';
+export { DOWN_UP_SAMPLE_PROBABILITY, colorDrop, downUpSample } from './shortcuts.js';
 export type { DownUpSampleOptions } from './shortcuts.js';
 
 // Jigsaw
 export {
+  JIGSAW_TILE_SLACK,
   applyPermutation,
   assertPermutation,
   hammingDistance,

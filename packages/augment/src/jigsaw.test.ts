@@ -3,7 +3,7 @@ import { createRng } from '@selfsup/tensors';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectInvalid, expectNoLeak, maxAbsDiff, seededImages } from '@selfsup/test-utils';
-import { applyPermutation, hammingDistance, invertPermutation, jigsawPermutations, jigsawPuzzle } from './jigsaw.js';
+import { JIGSAW_TILE_SLACK, applyPermutation, hammingDistance, invertPermutation, jigsawPermutations, jigsawPuzzle } from './jigsaw.js';
 
 function pairwise(perms: number[][]): { min: number; mean: number } {
   let min = Number.POSITIVE_INFINITY;
@@ -96,7 +96,7 @@ describe('jigsawPuzzle', () => {
     const images = tf.tensor4d(values, [n, 30, 30, 1]);
     const perms = jigsawPermutations(10, { rng: createRng(1) });
     const { tiles, labels } = jigsawPuzzle(images, perms, createRng(2), { normalize: false });
-    expect(tiles.shape).toEqual([n, 9, 9, 9, 1]);
+    expect(tiles.shape).toEqual([n, 9, 8, 8, 1]);
     expect(labels.dtype).toBe('int32');
     const ls = Array.from(labels.dataSync());
     const ts = tiles.arraySync() as number[][][][][];
@@ -127,5 +127,77 @@ describe('jigsawPuzzle', () => {
     expectInvalid(() => jigsawPuzzle(x, [[0, 1, 2, 3, 4, 5, 6, 7, 8], [0, 1]], createRng(0)), 'permutations[1]');
     expectInvalid(() => jigsawPuzzle(x, [[0, 1, 2, 3]], createRng(0), { tileSize: 40 }), 'options.tileSize');
     x.dispose();
+  });
+
+  it('documents the slack defaults: 64-pixel tiles in 75-pixel cells, at least 2 pixels of room', () => {
+    expect(JIGSAW_TILE_SLACK).toEqual({ tileSlack: 11 / 75, minTileSlack: 2 });
+    const perms = [[0, 1, 2, 3, 4, 5, 6, 7, 8]];
+    const side = (h: number, options = {}) =>
+      tf.tidy(() => jigsawPuzzle(tf.zeros([1, h, h, 1]) as tf.Tensor4D, perms, createRng(0), options).tiles.shape[2]);
+    expect(side(225)).toBe(64); // Noroozi & Favaro: 225-pixel crops, 75-pixel cells
+    expect(side(28)).toBe(7); // 9-pixel cells: 1.3 pixels of slack would round to 1
+    expect(side(32)).toBe(8);
+    expect(side(28, { minTileSlack: 0 })).toBe(8);
+    expect(side(28, { tileSlack: 0.5 })).toBe(4);
+    expect(side(28, { tileSize: 9 })).toBe(9); // explicit: no slack at all
+    expect(side(9, { minTileSlack: 0 })).toBe(3);
+    const x = tf.zeros([1, 8, 8, 1]) as tf.Tensor4D;
+    expectInvalid(() => jigsawPuzzle(x, perms, createRng(0)), 'images');
+    expectInvalid(() => jigsawPuzzle(x, perms, createRng(0), { tileSlack: 1 }), 'options.tileSlack');
+    expectInvalid(() => jigsawPuzzle(x, perms, createRng(0), { minTileSlack: -1 }), 'options.minTileSlack');
+    expectInvalid(() => jigsawPuzzle(x, perms, createRng(0), { tileSize: 2, minTileSlack: 0.5 }), 'options.minTileSlack');
+    x.dispose();
+  });
+
+  it('at 28x28 each tile is a random crop of its cell, at offsets that differ across tiles and images', () => {
+    // Pixel value = its index, so a tile's top-left value gives where it was cut.
+    const n = 8;
+    const index = Float32Array.from({ length: n * 28 * 28 }, (_, i) => i % (28 * 28));
+    const images = tf.tensor4d(index, [n, 28, 28, 1]);
+    const perms = jigsawPermutations(4, { rng: createRng(0) });
+    const { tiles, labels } = jigsawPuzzle(images, perms, createRng(5), { normalize: false });
+    expect(tiles.shape).toEqual([n, 9, 7, 7, 1]);
+    const corners = tf.tidy(() => tf.reshape(tf.slice(tiles, [0, 0, 0, 0, 0], [n, 9, 1, 1, 1]), [n, 9]).arraySync() as number[][]);
+    const ls = Array.from(labels.dataSync());
+    const offsets = new Set<string>();
+    const perImage = new Set<string>();
+    corners.forEach((row, b) => {
+      const pattern: string[] = [];
+      row.forEach((value, i) => {
+        const cell = perms[ls[b]!]![i]!;
+        const [top, left] = [Math.floor(value / 28), value % 28];
+        const [dy, dx] = [top - Math.floor(cell / 3) * 9, left - (cell % 3) * 9];
+        // Inside its own 9-pixel cell, with 2 pixels of room.
+        expect(dy).toBeGreaterThanOrEqual(0);
+        expect(dy).toBeLessThanOrEqual(2);
+        expect(dx).toBeGreaterThanOrEqual(0);
+        expect(dx).toBeLessThanOrEqual(2);
+        offsets.add(`${dy},${dx}`);
+        pattern[cell] = `${dy},${dx}`;
+      });
+      perImage.add(pattern.join(' '));
+    });
+    expect(offsets.size).toBeGreaterThan(5);
+    expect(perImage.size).toBe(n);
+    tf.dispose([images, tiles, labels]);
+  });
+
+  it('for any image from 9 pixels: every tile leaves at least 2 pixels (and 11/75) of its cell free; same seed same puzzle', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 9, max: 80 }), fc.integer({ min: 9, max: 80 }), fc.integer({ min: 0, max: 1e6 }), (h, w, seed) => {
+        const x = seededImages(seed, 2, h, w, 1);
+        const perms = jigsawPermutations(3, { rng: createRng(seed) });
+        const a = jigsawPuzzle(x, perms, createRng(seed));
+        const b = jigsawPuzzle(x, perms, createRng(seed));
+        const cell = Math.min(Math.floor(h / 3), Math.floor(w / 3));
+        const t = a.tiles.shape[2];
+        expect(cell - t).toBeGreaterThanOrEqual(2);
+        expect(cell - t).toBeGreaterThanOrEqual(Math.round((11 / 75) * cell));
+        expect(maxAbsDiff(a.tiles, b.tiles)).toBe(0);
+        expect(Array.from(a.labels.dataSync())).toEqual(Array.from(b.labels.dataSync()));
+        tf.dispose([x, a.tiles, a.labels, b.tiles, b.labels]);
+      }),
+      { numRuns: 12 },
+    );
   });
 });

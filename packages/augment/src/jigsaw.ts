@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertInteger, assertOptions, assertRank, assertRng, invalidArgument, type Rng } from '@selfsup/tensors';
 import { cropBoxes, type CropBox } from './crop.js';
-import { assertImages } from './images.js';
+import { assertImages, standardizeEach } from './images.js';
 
 /** Number of positions where two permutations differ. */
 export function hammingDistance(a: readonly number[], b: readonly number[]): number {
@@ -136,11 +136,34 @@ export function jigsawPermutations(count: number, options: JigsawPermutationOpti
   return chosen.map((p) => Array.from(table.subarray(p * tiles, (p + 1) * tiles)));
 }
 
+/**
+ * The room a jigsaw tile leaves in its cell, against edge continuity: Noroozi & Favaro crop 64-pixel tiles at random
+ * from 75-pixel cells, leaving 11/75 of the cell side free; at 28 pixels (9-pixel cells) that is 1.3 pixels, so at
+ * least 2 pixels are left (7-pixel tiles).
+ */
+export const JIGSAW_TILE_SLACK = { tileSlack: 11 / 75, minTileSlack: 2 } as const;
+
 export interface JigsawPuzzleOptions {
-  /** Tile side in pixels. Default: 64/75 of the cell side, as Noroozi & Favaro's 64-pixel tiles in 75-pixel cells. */
+  /** Tile side in pixels. Default: the cell side less its slack (`tileSlack`, `minTileSlack`). */
   readonly tileSize?: number;
+  /**
+   * Share of the cell side a default-sized tile leaves free (the room of its random crop). Default 11/75, Noroozi &
+   * Favaro's 64-pixel tiles in 75-pixel cells. Ignored when `tileSize` is given.
+   */
+  readonly tileSlack?: number;
+  /** Least free pixels a default-sized tile leaves in its cell. Default 2. Ignored when `tileSize` is given. */
+  readonly minTileSlack?: number;
   /** Normalise each tile to zero mean and unit standard deviation (default true), against low-level shortcuts. */
   readonly normalize?: boolean;
+}
+
+/** The checked slack options, defaults filled in. */
+function tileSlackOptions(options: JigsawPuzzleOptions): { tileSlack: number; minTileSlack: number } {
+  const tileSlack = options.tileSlack ?? JIGSAW_TILE_SLACK.tileSlack;
+  const minTileSlack = options.minTileSlack ?? JIGSAW_TILE_SLACK.minTileSlack;
+  if (typeof tileSlack !== 'number' || !(tileSlack >= 0 && tileSlack < 1)) invalidArgument('options.tileSlack', 'a number in [0, 1)', tileSlack);
+  assertInteger('options.minTileSlack', minTileSlack, 0);
+  return { tileSlack, minTileSlack };
 }
 
 /** A jigsaw batch. */
@@ -153,9 +176,10 @@ export interface JigsawPuzzle {
 
 /**
  * Jigsaw puzzles (Noroozi & Favaro 2016): each image is split into a grid of cells (3x3 for 9-tile permutations,
- * 2x2 for 4), a tile is cropped from each cell at a random offset (so edges do not line up), the tiles are shuffled by
- * a permutation drawn uniformly from `permutations`, and (by default) each tile is normalised on its own. Crops are
- * exact pixel copies (one `cropAndResize`, nearest, on integer boxes).
+ * 2x2 for 4), a tile smaller than its cell is cropped from each cell at a random offset of its own (so edges do not
+ * line up: {@link JIGSAW_TILE_SLACK}, 64-pixel tiles in 75-pixel cells as the paper, at least 2 pixels of room), the
+ * tiles are shuffled by a permutation drawn uniformly from `permutations`, and (by default) each tile is normalised on
+ * its own. Crops are exact pixel copies (one `cropAndResize`, nearest, on integer boxes).
  */
 export function jigsawPuzzle(
   images: tf.Tensor4D,
@@ -177,8 +201,19 @@ export function jigsawPuzzle(
   const cellH = Math.floor(h / grid);
   const cellW = Math.floor(w / grid);
   if (cellH < 1 || cellW < 1) invalidArgument('images', `images of at least ${grid}x${grid} pixels`, images);
-  const tileSize = options.tileSize ?? Math.max(1, Math.round((Math.min(cellH, cellW) * 64) / 75));
-  assertInteger('options.tileSize', tileSize, 1, Math.min(cellH, cellW));
+  const cellSide = Math.min(cellH, cellW);
+  const { tileSlack, minTileSlack } = tileSlackOptions(options);
+  let tileSize: number;
+  if (options.tileSize !== undefined) {
+    tileSize = options.tileSize;
+    assertInteger('options.tileSize', tileSize, 1, cellSide);
+  } else {
+    // The cell less max(minTileSlack, round(tileSlack x cell)): 64 of 75 pixels, 7 of 9 (28-pixel images).
+    tileSize = cellSide - Math.max(minTileSlack, Math.round(tileSlack * cellSide));
+    if (tileSize < 1) {
+      invalidArgument('images', `images whose ${grid}x${grid} cells are wider than the tile slack (${minTileSlack} pixels at least), or an explicit options.tileSize`, images);
+    }
+  }
   const normalize = options.normalize ?? true;
   if (typeof normalize !== 'boolean') invalidArgument('options.normalize', 'a boolean', normalize);
   if (n === 0) return { tiles: tf.zeros([0, t, tileSize, tileSize, c]), labels: tf.tensor1d([], 'int32') };
@@ -205,10 +240,7 @@ export function jigsawPuzzle(
   }
   return tf.tidy(() => {
     let flat = cropBoxes(images, boxes, [tileSize, tileSize], { indices, method: 'nearest' });
-    if (normalize) {
-      const { mean, variance } = tf.moments(flat, [1, 2, 3], true);
-      flat = tf.div(tf.sub(flat, mean), tf.sqrt(tf.add(variance, 1e-6)));
-    }
+    if (normalize) flat = standardizeEach(flat);
     return {
       tiles: tf.reshape(flat, [n, t, tileSize, tileSize, c]) as tf.Tensor5D,
       labels: tf.tensor1d(labels, 'int32'),

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertInteger, assertOptions, assertRng, invalidArgument, type Rng } from '@selfsup/tensors';
 import { cropBoxes, type CropBox } from './crop.js';
-import { assertImages } from './images.js';
+import { assertImages, standardizeEach } from './images.js';
 import { colorDrop, type DownUpSampleOptions, downUpSample } from './shortcuts.js';
 
 /** Patch, gap and jitter sizes in pixels. */
@@ -11,11 +11,34 @@ export interface PatchLayout {
   readonly jitter: number;
 }
 
-export interface PatchGridOptions extends Partial<PatchLayout> {
-  /** Replace two random color channels per patch by noise (see `colorDrop`). Default false. */
+/**
+ * The least gap and jitter, in pixels, of a layout scaled from the image: Doersch et al.'s 48 and 7 pixels scaled to a
+ * 28-pixel image are 3.4 and 0.5, and a jitter floored to 0 leaves every patch on a fixed grid. With these minimums,
+ * jittered neighbours still stay at least 1 pixel apart (3 - 2 x 1; the paper's stay 48 - 2 x 7 = 34 apart).
+ */
+export const PATCH_LAYOUT_GUARDS = { minGap: 3, minJitter: 1 } as const;
+
+export interface PatchLayoutOptions extends Partial<PatchLayout> {
+  /** Least gap in pixels when the gap is scaled from the image (an explicit `gap` is used as given). Default 3. */
+  readonly minGap?: number;
+  /** Least jitter in pixels when the jitter is scaled from the image (an explicit `jitter` is used as given). Default 1. */
+  readonly minJitter?: number;
+}
+
+export interface PatchGridOptions extends PatchLayoutOptions {
+  /**
+   * Replace two random color channels per patch by Gaussian noise (see `colorDrop`; grey patches are left as they
+   * are). Default false.
+   */
   readonly colorDrop?: boolean | { readonly noise?: number };
-  /** Randomly down- and up-sample patches (see `downUpSample`). Default false. */
+  /** Randomly down- and up-sample patches (see `downUpSample`; probability 0.33 unless given). Default false. */
   readonly downUpSample?: boolean | DownUpSampleOptions;
+  /**
+   * Standardise every patch on its own (zero mean, unit standard deviation over its pixels and channels), after the
+   * other removals, so that absolute brightness and contrast do not tell patches apart. Default true, as the
+   * reference code (cdoersch/deepcontext: mean subtracted, divided by the root mean square).
+   */
+  readonly normalize?: boolean;
 }
 
 /** Doersch et al. (2015) on ~400-pixel images: 96-pixel patches, 48-pixel gaps, up to 7 pixels of jitter. */
@@ -23,22 +46,31 @@ const DOERSCH = { patch: 96, gap: 48, jitter: 7 };
 
 /**
  * The patch layout for an image: explicit sizes, or Doersch et al.'s (patch 96, gap 48, jitter 7 pixels) scaled so
- * that a jittered 3x3 grid (3 patches + 2 gaps + 2 jitters = 398 units) spans the shorter side.
+ * that a jittered 3x3 grid (3 patches + 2 gaps + 2 jitters = 398 units) spans the shorter side, with the gap and the
+ * jitter at least `minGap` (3) and `minJitter` (1) pixels ({@link PATCH_LAYOUT_GUARDS}); the patch then takes what
+ * is left, up to the scaled 96. At 28 pixels: patch 6, gap 3, jitter 1. Scaled defaults need images of at least
+ * 3 + 2 minGap + 2 minJitter pixels (11 by default).
  */
-export function patchLayout(height: number, width: number, options: Partial<PatchLayout> = {}): PatchLayout {
+export function patchLayout(height: number, width: number, options: PatchLayoutOptions = {}): PatchLayout {
   assertInteger('height', height, 1);
   assertInteger('width', width, 1);
   assertOptions('options', options);
-  const unit = Math.min(height, width) / (3 * DOERSCH.patch + 2 * DOERSCH.gap + 2 * DOERSCH.jitter);
-  const patchSize = options.patchSize ?? Math.max(1, Math.floor(DOERSCH.patch * unit));
-  const gap = options.gap ?? Math.floor(DOERSCH.gap * unit);
-  const jitter = options.jitter ?? Math.floor(DOERSCH.jitter * unit);
-  assertInteger('options.patchSize', patchSize, 1);
+  const minGap = options.minGap ?? PATCH_LAYOUT_GUARDS.minGap;
+  const minJitter = options.minJitter ?? PATCH_LAYOUT_GUARDS.minJitter;
+  assertInteger('options.minGap', minGap, 0);
+  assertInteger('options.minJitter', minJitter, 0);
+  const side = Math.min(height, width);
+  const unit = side / (3 * DOERSCH.patch + 2 * DOERSCH.gap + 2 * DOERSCH.jitter);
+  const gap = options.gap ?? Math.max(minGap, Math.floor(DOERSCH.gap * unit));
+  const jitter = options.jitter ?? Math.max(minJitter, Math.floor(DOERSCH.jitter * unit));
   assertInteger('options.gap', gap, 0);
   assertInteger('options.jitter', jitter, 0);
+  const patchSize = options.patchSize ?? Math.max(1, Math.min(Math.floor(DOERSCH.patch * unit), Math.floor((side - 2 * gap - 2 * jitter) / 3)));
+  assertInteger('options.patchSize', patchSize, 1);
   const span = 3 * patchSize + 2 * gap + 2 * jitter;
-  if (span > Math.min(height, width)) {
-    invalidArgument('options', `a layout whose 3 patches + 2 gaps + 2 jitters fit in ${height}x${width} (span ${span})`, options);
+  if (span > side) {
+    const guards = options.gap === undefined || options.jitter === undefined ? ` (scaled gap and jitter are at least minGap ${minGap} and minJitter ${minJitter} pixels)` : '';
+    invalidArgument('options', `a layout whose 3 patches + 2 gaps + 2 jitters fit in ${height}x${width} (span ${span})${guards}`, options);
   }
   return { patchSize, gap, jitter };
 }
@@ -62,18 +94,23 @@ function extract(images: tf.Tensor4D, corners: readonly [number, number][], indi
   return cropBoxes(images, boxes, [size, size], { indices, method: 'nearest' });
 }
 
-function applyShortcuts(patches: tf.Tensor4D, rng: Rng, options: PatchGridOptions): tf.Tensor4D {
+/**
+ * The shortcut removals of Doersch et al.'s reference code, in its order: down- and up-sampling, color dropping, then
+ * per-patch standardisation. Each patch (row) is treated on its own.
+ */
+function applyShortcutRemovals(patches: tf.Tensor4D, rng: Rng, options: PatchGridOptions): tf.Tensor4D {
   let x = patches;
-  if (options.colorDrop !== undefined && options.colorDrop !== false) {
-    const next = colorDrop(x, rng, options.colorDrop === true ? {} : options.colorDrop);
+  const step = (next: tf.Tensor4D) => {
     if (x !== patches) x.dispose();
     x = next;
-  }
+  };
   if (options.downUpSample !== undefined && options.downUpSample !== false) {
-    const next = downUpSample(x, rng, options.downUpSample === true ? {} : options.downUpSample);
-    if (x !== patches) x.dispose();
-    x = next;
+    step(downUpSample(x, rng, options.downUpSample === true ? {} : options.downUpSample));
   }
+  if (options.colorDrop !== undefined && options.colorDrop !== false) {
+    step(colorDrop(x, rng, options.colorDrop === true ? {} : options.colorDrop));
+  }
+  if (options.normalize ?? true) step(standardizeEach(x));
   return x;
 }
 
@@ -93,6 +130,7 @@ function checkShortcutOptions(options: PatchGridOptions): void {
       invalidArgument(`options.${key}`, 'a boolean or an options object', v);
     }
   }
+  if (options.normalize !== undefined && typeof options.normalize !== 'boolean') invalidArgument('options.normalize', 'a boolean', options.normalize);
 }
 
 /** The checks and the layout both grid samplers start with: images, rng and options checked, the layout sized. */
@@ -113,7 +151,9 @@ function checkedGridInput(
  * Cuts a 3x3 grid of square patches from every image (Doersch, Gupta, Efros 2015, "Unsupervised Visual Representation
  * Learning by Context Prediction"): patches separated by a gap, the grid placed at random, each patch jittered by up
  * to `jitter` pixels in each direction, so that no low-level cue (continuing lines, textures across the boundary)
- * gives the arrangement away. Sizes default to the paper's scaled to the image ({@link patchLayout}).
+ * gives the arrangement away. Sizes default to the paper's scaled to the image, with at least 3 pixels of gap and 1
+ * of jitter ({@link patchLayout}). Every patch is standardised on its own unless `normalize: false` (exact pixel
+ * copies); `downUpSample` and `colorDrop` apply the paper's other removals.
  */
 export function patchGrid(images: tf.Tensor4D, rng: Rng, options: PatchGridOptions = {}): PatchGrid {
   const { n, h, w, c, layout } = checkedGridInput(images, rng, options);
@@ -122,7 +162,7 @@ export function patchGrid(images: tf.Tensor4D, rng: Rng, options: PatchGridOptio
   const positions = Array.from({ length: n }, () => gridPositions(h, w, layout, rng));
   const indices = positions.flatMap((cells, i) => cells.map(() => i));
   const patches = tf.tidy(() => {
-    const flat = applyShortcuts(extract(images, positions.flat(), indices, p), rng, options);
+    const flat = applyShortcutRemovals(extract(images, positions.flat(), indices, p), rng, options);
     return tf.reshape(flat, [n, 9, p, p, c]) as tf.Tensor5D;
   });
   return { patches, positions, layout };
@@ -154,8 +194,9 @@ export interface RelativeLocationPairs {
 
 /**
  * One relative-location pair per image (Doersch et al. 2015): the centre patch of a jittered 3x3 grid and a neighbour
- * drawn uniformly from the other eight, labelled by its position. `colorDrop` and `downUpSample` apply the paper's
- * shortcut removals to both patches.
+ * drawn uniformly from the other eight, labelled by its position. The layout's guards (gap >= 3, jitter >= 1 pixel)
+ * and per-patch standardisation are on by default; `downUpSample` and `colorDrop` add the paper's other shortcut
+ * removals, to both patches.
  */
 export function relativeLocationPairs(images: tf.Tensor4D, rng: Rng, options: PatchGridOptions = {}): RelativeLocationPairs {
   const { n, h, w, c, layout } = checkedGridInput(images, rng, options);
@@ -174,7 +215,7 @@ export function relativeLocationPairs(images: tf.Tensor4D, rng: Rng, options: Pa
     // Rows 0..N-1 are the first patches, N..2N-1 the second: the shortcut removals see each patch independently.
     const corners = [...positions.map((pair) => pair[0]), ...positions.map((pair) => pair[1])];
     const indices = [...positions.keys(), ...positions.keys()];
-    const both = applyShortcuts(extract(images, corners, indices, p), rng, options);
+    const both = applyShortcutRemovals(extract(images, corners, indices, p), rng, options);
     return tf.split(both, 2, 0) as [tf.Tensor4D, tf.Tensor4D];
   });
   return { first, second, labels: tf.tensor1d(labels, 'int32'), positions, layout };

@@ -4,8 +4,11 @@ import { assertImages, replaceRows } from './images.js';
 
 /**
  * Doersch et al.'s (2015) "color dropping" against chromatic aberration: each patch keeps one random color channel;
- * the other two become that channel's patch mean plus Gaussian noise with a standard deviation `noise` (default 1/100)
- * times the kept channel's. Grey patches come back unchanged.
+ * the other two are replaced by Gaussian noise whose standard deviation is `noise` (default 1/100, the paper's value)
+ * times the kept channel's. The noise is centred on the kept channel's patch mean, so that per-patch standardisation
+ * leaves it zero-mean, as the reference code's (which subtracts the kept channel's mean and fills the others with
+ * zero-mean uniform noise of +-0.5 grey levels out of 255). Grey patches come back unchanged: there is no other channel
+ * to drop, so this guard does nothing on grey images.
  */
 export function colorDrop(patches: tf.Tensor4D, rng: Rng, options: { readonly noise?: number } = {}): tf.Tensor4D {
   assertImages('patches', patches);
@@ -28,8 +31,11 @@ export function colorDrop(patches: tf.Tensor4D, rng: Rng, options: { readonly no
   });
 }
 
+/** The probability of {@link downUpSample} per patch: Doersch et al.'s reference code (cdoersch/deepcontext) uses 0.33. */
+export const DOWN_UP_SAMPLE_PROBABILITY = 0.33;
+
 export interface DownUpSampleOptions {
-  /** Probability per patch. Default 0.5. */
+  /** Probability per patch. Default 0.33 ({@link DOWN_UP_SAMPLE_PROBABILITY}). */
   readonly p?: number;
   /**
    * Smallest side ratio of the downsampled patch. Default sqrt(100 / 96^2): Doersch et al. downsample 96-pixel
@@ -47,7 +53,7 @@ export function downUpSample(patches: tf.Tensor4D, rng: Rng, options: DownUpSamp
   assertImages('patches', patches);
   assertRng('rng', rng);
   assertOptions('options', options);
-  const p = options.p ?? 0.5;
+  const p = options.p ?? DOWN_UP_SAMPLE_PROBABILITY;
   const minScale = options.minScale ?? Math.sqrt(100) / 96;
   assertProbability('options.p', p);
   if (typeof minScale !== 'number' || !(minScale > 0 && minScale <= 1)) invalidArgument('options.minScale', 'a number in (0, 1]', minScale);

@@ -27,7 +27,8 @@ describe('jigsaw', () => {
     const method = jigsaw({ encoder: tinyEncoder(), permutations: 10, normalize: false, hiddenDims: [] });
     const images = seededImages(1, 3, 18, 18, 1);
     const puzzle = method.samples(images, createRng(4));
-    expect(puzzle.tiles.shape).toEqual([3, 9, 5, 5, 1]);
+    // 6-pixel cells: 4-pixel tiles, 2 pixels of room (minTileSlack).
+    expect(puzzle.tiles.shape).toEqual([3, 9, 4, 4, 1]);
     const labels = Array.from(puzzle.labels.dataSync());
     labels.forEach((label, i) => {
       const perm = method.permutations[label]!;
@@ -35,14 +36,14 @@ describe('jigsaw', () => {
       const restored = applyPermutation(sample, invertPermutation(perm));
       const image = tf.tidy(() => tf.squeeze(tf.slice(images, [i, 0, 0, 0], [1, -1, -1, -1]), [0]) as tf.Tensor3D);
       for (let cell = 0; cell < 9; cell++) {
-        const tile = tf.tidy(() => tf.reshape(tf.slice(restored, [0, cell, 0, 0, 0], [1, 1, -1, -1, -1]), [5, 5, 1]) as tf.Tensor3D);
+        const tile = tf.tidy(() => tf.reshape(tf.slice(restored, [0, cell, 0, 0, 0], [1, 1, -1, -1, -1]), [4, 4, 1]) as tf.Tensor3D);
         // Tile `cell` now comes from cell `cell` of the 3x3 grid (cells of 6 pixels).
         expect(foundIn(tile, image, Math.floor(cell / 3) * 6, (cell % 3) * 6, 6)).toBe(true);
         tile.dispose();
       }
       // And the shuffled order is not the original one (unless the permutation is the identity).
       if (perm.some((p, k) => p !== k)) {
-        const shuffledFirst = tf.tidy(() => tf.reshape(tf.slice(sample, [0, 0, 0, 0, 0], [1, 1, -1, -1, -1]), [5, 5, 1]) as tf.Tensor3D);
+        const shuffledFirst = tf.tidy(() => tf.reshape(tf.slice(sample, [0, 0, 0, 0, 0], [1, 1, -1, -1, -1]), [4, 4, 1]) as tf.Tensor3D);
         const cell = perm[0]!;
         expect(foundIn(shuffledFirst, image, Math.floor(cell / 3) * 6, (cell % 3) * 6, 6)).toBe(true);
         shuffledFirst.dispose();
@@ -91,12 +92,34 @@ describe('jigsaw', () => {
     method.dispose();
   });
 
+  it('cuts 7-pixel tiles from the 9-pixel cells of 28x28 images by default; tileSlack and minTileSlack change that', () => {
+    const images = smoothImages(4, 2, 28, 28, 1);
+    const tileSide = (options: { tileSlack?: number; minTileSlack?: number; tileSize?: number }) => {
+      const method = jigsaw({ encoder: tinyEncoder(), permutations: 4, hiddenDims: [], ...options });
+      const puzzle = method.samples(images, createRng(0));
+      const side = puzzle.tiles.shape[2];
+      tf.dispose([puzzle.tiles, puzzle.labels]);
+      method.dispose();
+      return side;
+    };
+    expect(tileSide({})).toBe(7);
+    expect(tileSide({ minTileSlack: 0 })).toBe(8);
+    expect(tileSide({ minTileSlack: 4 })).toBe(5);
+    expect(tileSide({ tileSize: 9 })).toBe(9);
+    const method = jigsaw({ encoder: tinyEncoder(), permutations: 4, hiddenDims: [], minTileSlack: 3 });
+    expect(method.config['minTileSlack']).toBe(3);
+    method.dispose();
+    images.dispose();
+  });
+
   it('accepts an explicit permutation set and validates', () => {
     const encoder = tinyEncoder();
     const method = jigsaw({ encoder, permutations: [[0, 1, 2, 3], [3, 2, 1, 0]], hiddenDims: [] });
     expect(method.config['tiles']).toBe(4);
     expectInvalid(() => jigsaw({ encoder, permutations: [[0, 1, 1, 3], [3, 2, 1, 0]] }), 'options.permutations[0]');
     expectInvalid(() => jigsaw({ encoder, permutations: 1001 }), 'options.permutations');
+    expectInvalid(() => jigsaw({ encoder, tileSlack: 1 }), 'options.tileSlack');
+    expectInvalid(() => jigsaw({ encoder, minTileSlack: -2 }), 'options.minTileSlack');
     method.dispose();
   });
 });

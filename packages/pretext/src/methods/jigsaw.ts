@@ -20,8 +20,15 @@ export interface JigsawOptions {
   readonly permutationSeed?: number;
   /** Tiles per puzzle when the set is drawn: 9 (3x3, default) or 4 (2x2). */
   readonly tiles?: number;
-  /** Tile side in pixels. Default 64/75 of the cell side (Noroozi & Favaro's 64-pixel tiles in 75-pixel cells). */
+  /** Tile side in pixels. Default: the cell side less max(`minTileSlack`, round(`tileSlack` x cell side)). */
   readonly tileSize?: number;
+  /**
+   * Share of the cell side a default-sized tile leaves free for its random crop, against edge continuity. Default
+   * 11/75: Noroozi & Favaro's 64-pixel tiles in 75-pixel cells.
+   */
+  readonly tileSlack?: number;
+  /** Least free pixels a default-sized tile leaves in its cell. Default 2 (7-pixel tiles in the 9-pixel cells of 28-pixel images). */
+  readonly minTileSlack?: number;
   /** Standardise every tile on its own (default true), against low-level shortcuts; the probe encoder does the same. */
   readonly normalize?: boolean;
   /** Hidden layers of the classifier over the concatenated tiles (their fc7). Default [512]. */
@@ -42,7 +49,8 @@ export interface Jigsaw extends SSLMethod {
 
 /**
  * Jigsaw puzzles (Noroozi & Favaro 2016, "Unsupervised Learning of Visual Representations by Solving Jigsaw
- * Puzzles"): each image is cut into a 3x3 grid of tiles (random offsets within the cells), shuffled by one permutation
+ * Puzzles"): each image is cut into a 3x3 grid of tiles (each a random crop of its cell, with at least 2 pixels and
+ * 11/75 of the cell to move in), shuffled by one permutation
  * of a fixed set of maximal Hamming distance, the tiles go through one shared encoder, their features are
  * concatenated in the shuffled order and a head classifies which permutation was used. The exposed `encoder` is the
  * tile encoder applied to whole images, standardised like the tiles. Metric: `accuracy`.
@@ -69,6 +77,15 @@ export function jigsaw(options: JigsawOptions): Jigsaw {
   const normalize = options.normalize ?? true;
   if (typeof normalize !== 'boolean') invalidArgument('options.normalize', 'a boolean', normalize);
   if (options.tileSize !== undefined) assertInteger('options.tileSize', options.tileSize, 1);
+  if (options.tileSlack !== undefined && (typeof options.tileSlack !== 'number' || !(options.tileSlack >= 0 && options.tileSlack < 1))) {
+    invalidArgument('options.tileSlack', 'a number in [0, 1)', options.tileSlack);
+  }
+  if (options.minTileSlack !== undefined) assertInteger('options.minTileSlack', options.minTileSlack, 0);
+  const slackOptions = {
+    ...(options.tileSize !== undefined ? { tileSize: options.tileSize } : {}),
+    ...(options.tileSlack !== undefined ? { tileSlack: options.tileSlack } : {}),
+    ...(options.minTileSlack !== undefined ? { minTileSlack: options.minTileSlack } : {}),
+  };
   const hiddenDims = hiddenSizes('options.hiddenDims', options.hiddenDims, [512]);
   const seed = options.seed ?? 0;
   assertInteger('options.seed', seed);
@@ -82,7 +99,7 @@ export function jigsaw(options: JigsawOptions): Jigsaw {
     { prefix: 'head', module: head },
   ]);
   const kept = new KeptTensors<'accuracy'>();
-  const puzzleOptions = { normalize, ...(options.tileSize !== undefined ? { tileSize: options.tileSize } : {}) };
+  const puzzleOptions = { normalize, ...slackOptions };
   const samples = (images: tf.Tensor4D, rng: Rng) => jigsawPuzzle(images, permutations, rng, puzzleOptions);
   return {
     name: 'jigsaw',
@@ -97,7 +114,7 @@ export function jigsaw(options: JigsawOptions): Jigsaw {
       normalize,
       hiddenDims,
       seed,
-      ...(options.tileSize !== undefined ? { tileSize: options.tileSize } : {}),
+      ...slackOptions,
       ...(options.probeSize !== undefined ? { probeSize: [...options.probeSize] } : {}),
     },
     variables,

@@ -43,6 +43,27 @@ describe('pretext presets', () => {
     tuned.dispose();
   });
 
+  it('exposes the shortcut guards with the references’ defaults and hands them to the methods', () => {
+    const defaults = (preset: typeof jigsawPreset) => resolveOptions(preset.options, {});
+    expect(defaults(relativeLocationPreset)).toMatchObject({ minGap: 3, minJitter: 1, colorDrop: true, downUpSample: true, downUpSampleProbability: 0.33, normalize: true });
+    expect(defaults(jigsawPreset)).toMatchObject({ tileSlack: 11 / 75, minTileSlack: 2, normalize: true });
+    const build = (preset: typeof jigsawPreset, values: JsonObject) =>
+      preset.build({ encoder: convNet({ inputShape: [28, 28, 1], channels: [4], seed: 0 }), inputShape: [28, 28, 1], seed: 0, batchSize: 4, options: resolveOptions(preset.options, values) });
+    const location = build(relativeLocationPreset, {});
+    expect(location.config).toMatchObject({ minGap: 3, minJitter: 1, downUpSample: true, downUpSampleProbability: 0.33, normalize: true });
+    location.dispose();
+    const changed = build(relativeLocationPreset, { minGap: 5, minJitter: 2, downUpSampleProbability: 0.5, normalize: false });
+    expect(changed.config).toMatchObject({ minGap: 5, minJitter: 2, downUpSampleProbability: 0.5, normalize: false });
+    changed.dispose();
+    const off = build(relativeLocationPreset, { downUpSample: false });
+    expect(off.config['downUpSample']).toBe(false);
+    expect(off.config['downUpSampleProbability']).toBeUndefined();
+    off.dispose();
+    const puzzles = build(jigsawPreset, { minTileSlack: 0, tileSlack: 0.3 });
+    expect(puzzles.config).toMatchObject({ minTileSlack: 0, tileSlack: 0.3 });
+    puzzles.dispose();
+  });
+
   it('builds, for every preset, a method whose name is the preset name (the CLI name)', () => {
     for (const preset of pretextPresets) {
       const encoder = convNet({ inputShape: [24, 24, 1], channels: [4], seed: 0 });
@@ -104,12 +125,12 @@ const PAPER: readonly [string, JsonObject, JsonObject][] = [
   [
     'relative-location',
     { optimizer: 'sgd', learningRate: 2.56e-3, learningRateScaling: 'linear', momentum: 0, nesterov: false, weightDecay: 0, schedule: 'constant', warmupSteps: 0, batchSize: 256, epochs: 1 },
-    { hiddenDims: [4096, 4096], colorDrop: true, downUpSample: true },
+    { hiddenDims: [4096, 4096], colorDrop: true, downUpSample: true, downUpSampleProbability: 0.33, normalize: true },
   ],
   [
     'jigsaw',
     { optimizer: 'sgd', learningRate: 0.01, learningRateScaling: 'none', momentum: 0.9, nesterov: false, weightDecay: 5e-4, schedule: 'cosine', warmupSteps: 0, finalLearningRate: 1e-5, batchSize: 256, epochs: 70 },
-    { permutations: 1000, permutationSeed: 0, tiles: 9, normalize: true, hiddenDims: [4096] },
+    { permutations: 1000, permutationSeed: 0, tiles: 9, tileSlack: 11 / 75, normalize: true, hiddenDims: [4096] },
   ],
   [
     'inpainting',

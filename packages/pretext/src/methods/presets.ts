@@ -1,3 +1,4 @@
+import { DOWN_UP_SAMPLE_PROBABILITY, JIGSAW_TILE_SLACK, PATCH_LAYOUT_GUARDS } from '@selfsup/augment';
 import { type JsonObject, type MethodPreset, type MethodRecipe, type OptionSchema, type PresetDefaults, optionDefaults } from '@selfsup/tensors';
 import { wholeImageArchitecture } from '../nets/register.js';
 import { inpainting } from './inpainting.js';
@@ -32,9 +33,13 @@ const SMALL_REFERENCE =
   'The CPU defaults for 28-32 px images: the values this preset trained with before it had recipes, so results do not change. Provisional: to be chosen on a validation split.';
 
 /** The `small` recipe: the preset's defaults, written out. */
-function smallRecipe(schema: OptionSchema, description: string, training: JsonObject = smallTraining()): MethodRecipe {
-  return { description, reference: SMALL_REFERENCE, training, options: optionDefaults(schema) };
+function smallRecipe(schema: OptionSchema, description: string, training: JsonObject = smallTraining(), reference = SMALL_REFERENCE): MethodRecipe {
+  return { description, reference, training, options: optionDefaults(schema) };
 }
+
+/** The small recipe's reference for the patch tasks, whose shortcut guards changed their defaults after the recipes came. */
+const SMALL_GUARDED_REFERENCE = (guards: string) =>
+  `The CPU defaults for 28-32 px images: the values this preset trained with before it had recipes, except the shortcut guards, which now scale with the image (${guards}); runs from before them differ. Provisional: to be chosen on a validation split.`;
 
 /**
  * RotNet's CIFAR-10 optimization (Gidaris et al. 2018, Sec. 3.1, implementation details): SGD, lr 0.1, momentum 0.9,
@@ -116,12 +121,19 @@ export const rotationRegressionPreset: MethodPreset = {
 
 const RELATIVE_LOCATION_OPTIONS: OptionSchema = {
   hiddenDims: hiddenDims([256]),
-  patchSize: { type: 'integer', description: "patch side in pixels (default: Doersch et al.'s 96 scaled to the image)", min: 1 },
-  gap: { type: 'integer', description: 'gap between neighbouring cells (default: 48 scaled)', min: 0 },
-  jitter: { type: 'integer', description: 'largest shift of each patch in each direction (default: 7 scaled)', min: 0 },
-  colorDrop: { type: 'boolean', description: 'color dropping against chromatic aberration', default: true },
+  patchSize: { type: 'integer', description: "patch side in pixels (default: Doersch et al.'s 96 scaled to the image, within what the gap and jitter leave)", min: 1 },
+  gap: { type: 'integer', description: 'gap between neighbouring cells (default: 48 scaled, at least --min-gap)', min: 0 },
+  jitter: { type: 'integer', description: 'largest shift of each patch in each direction (default: 7 scaled, at least --min-jitter)', min: 0 },
+  minGap: { type: 'integer', description: 'least scaled gap in pixels, against edge continuity on small images', default: PATCH_LAYOUT_GUARDS.minGap, min: 0 },
+  minJitter: { type: 'integer', description: 'least scaled jitter in pixels (7 scaled to 28 px floors to 0)', default: PATCH_LAYOUT_GUARDS.minJitter, min: 0 },
+  colorDrop: { type: 'boolean', description: 'color dropping against chromatic aberration (no effect on grey images)', default: true },
   downUpSample: { type: 'boolean', description: 'random down- and up-sampling against pixelation cues', default: true },
+  downUpSampleProbability: { type: 'number', description: 'probability a patch is down- and up-sampled', default: DOWN_UP_SAMPLE_PROBABILITY, min: 0, max: 1 },
+  normalize: { type: 'boolean', description: 'standardize every patch (jigsaw: tile) on its own', default: true },
 };
+
+/** The preset's down-sampling options as the builder takes them. */
+const downUpSampleOption = (o: JsonObject) => (o['downUpSample'] === false ? false : { p: (o['downUpSampleProbability'] as number | undefined) ?? DOWN_UP_SAMPLE_PROBABILITY });
 
 /** Relative patch location with shortcut removal on. */
 export const relativeLocationPreset: MethodPreset = {
@@ -133,28 +145,37 @@ export const relativeLocationPreset: MethodPreset = {
   recipes: {
     small: smallRecipe(
       RELATIVE_LOCATION_OPTIONS,
-      "28-32 px images on a CPU: Adam, lr 1e-3, cosine, batch 128 pairs, Doersch et al.'s patch / gap / jitter proportions scaled to the image, shortcut removal on, head [256]",
+      "28-32 px images on a CPU: Adam, lr 1e-3, cosine, batch 128 pairs, Doersch et al.'s patch / gap / jitter proportions scaled to the image (gap >= 3, jitter >= 1 px), shortcut removal on (down-sampling p 0.33, color dropping, per-patch standardization), head [256]",
+      smallTraining(),
+      SMALL_GUARDED_REFERENCE('gap >= 3 and jitter >= 1 px, down-sampling p 0.33 instead of 0.5, every patch standardized'),
     ),
     paper: {
       description:
-        'the authors\' code: plain SGD (no momentum, no weight decay), constant lr 1e-5 per pair (2.56e-3 x batch/256 on the mean loss), batch 256 pairs (512 patches), head [4096, 4096], color dropping and down-sampling',
+        'the authors\' code: plain SGD (no momentum, no weight decay), constant lr 1e-5 per pair (2.56e-3 x batch/256 on the mean loss), batch 256 pairs (512 patches), head [4096, 4096], color dropping, down-sampling with p 0.33, every patch standardized',
       reference:
-        "Doersch, Gupta & Efros 2015 (96 px patches, gap 48, jitter up to 7 px, color dropping, random down-sampling to as little as 100 pixels, a late-fusion pair of AlexNet towers with batch normalization). The paper does not state its optimizer settings; they come from the authors' released code (cdoersch/deepcontext train.py and solver_mko.prototxt), which its README says is refactored from the paper's: SGD without momentum or weight decay, a fixed lr of 1e-5 on the loss summed over the pairs, batches of at most 512 patches, fc7 and fc8 of 4096 over the concatenated pair (hiddenDims [4096, 4096]). A summed loss at 1e-5 is the mean loss at 1e-5 x pairs: learningRate 2.56e-3 with linear scaling (x batch/256) gives exactly that; batch 256 pairs puts 512 patches through the encoder per step. Patch size, gap and jitter are left to their defaults, the paper's 96 : 48 : 7 proportions scaled to the image (on paper-sized images give --patch-size 96 --gap 48 --jitter 7). Epochs are not set: the README reports about 1M iterations for the paper's model (1.7M for the released code); set --epochs. The towers' architecture is --arch's.",
+        "Doersch, Gupta & Efros 2015 (96 px patches, gap 48, jitter up to 7 px, color dropping, random down-sampling to as little as 100 pixels, a late-fusion pair of AlexNet towers with batch normalization). The paper does not state its optimizer settings; they come from the authors' released code (cdoersch/deepcontext train.py and solver_mko.prototxt), which its README says is refactored from the paper's: SGD without momentum or weight decay, a fixed lr of 1e-5 on the loss summed over the pairs, batches of at most 512 patches, fc7 and fc8 of 4096 over the concatenated pair (hiddenDims [4096, 4096]); its prep_image down-samples a patch with probability 0.33, keeps one color channel (mean subtracted) and fills the others with small zero-mean noise, then divides the patch by its root mean square (here: every patch standardized, normalize). A summed loss at 1e-5 is the mean loss at 1e-5 x pairs: learningRate 2.56e-3 with linear scaling (x batch/256) gives exactly that; batch 256 pairs puts 512 patches through the encoder per step. Patch size, gap and jitter are left to their defaults, the paper's 96 : 48 : 7 proportions scaled to the image (on paper-sized images give --patch-size 96 --gap 48 --jitter 7). Epochs are not set: the README reports about 1M iterations for the paper's model (1.7M for the released code); set --epochs. The towers' architecture is --arch's.",
       training: { optimizer: 'sgd', learningRate: 2.56e-3, learningRateScaling: 'linear', momentum: 0, nesterov: false, weightDecay: 0, schedule: 'constant', warmupSteps: 0, batchSize: 256 },
-      options: { hiddenDims: [4096, 4096], colorDrop: true, downUpSample: true },
+      options: { hiddenDims: [4096, 4096], colorDrop: true, downUpSample: true, downUpSampleProbability: DOWN_UP_SAMPLE_PROBABILITY, normalize: true },
     },
   },
   // The probed encoder is the patch encoder on whole images: a saved run reloads through 'wholeImage'.
   architectures: [wholeImageArchitecture],
   build: ({ encoder, seed, options }) =>
-    relativePatchLocation({ encoder, ...given(options, ['hiddenDims', 'patchSize', 'gap', 'jitter', 'colorDrop', 'downUpSample']), seed: seed + 1 }),
+    relativePatchLocation({
+      encoder,
+      ...given(options, ['hiddenDims', 'patchSize', 'gap', 'jitter', 'minGap', 'minJitter', 'colorDrop', 'normalize']),
+      downUpSample: downUpSampleOption(options),
+      seed: seed + 1,
+    }),
 };
 
 const JIGSAW_OPTIONS: OptionSchema = {
   permutations: { type: 'integer', description: 'size of the permutation set (maximal Hamming distance)', default: 100, min: 2, max: 1000 },
   permutationSeed: { type: 'integer', description: 'seeds the drawing of the permutation set', default: 0 },
   tiles: { type: 'integer', description: 'tiles per puzzle: 9 (3x3) or 4 (2x2)', default: 9, choices: [4, 9] },
-  tileSize: { type: 'integer', description: 'tile side in pixels (default: 64/75 of the cell side)', min: 1 },
+  tileSize: { type: 'integer', description: 'tile side in pixels (default: the cell side less its slack)', min: 1 },
+  tileSlack: { type: 'number', description: "share of the cell side a tile leaves free for its random crop (Noroozi & Favaro's 64 px tiles in 75 px cells)", default: JIGSAW_TILE_SLACK.tileSlack, min: 0, max: 1 },
+  minTileSlack: { type: 'integer', description: 'least free pixels a tile leaves in its cell, against edge continuity on small images', default: JIGSAW_TILE_SLACK.minTileSlack, min: 0 },
   normalize: { type: 'boolean', description: 'standardize every tile on its own', default: true },
   hiddenDims: hiddenDims([512]),
 };
@@ -167,7 +188,12 @@ export const jigsawPreset: MethodPreset = {
   defaults: adam(JIGSAW_OPTIONS),
   options: JIGSAW_OPTIONS,
   recipes: {
-    small: smallRecipe(JIGSAW_OPTIONS, '28-32 px images on a CPU: Adam, lr 1e-3, cosine, batch 128, 9 tiles, 100 permutations, head [512]'),
+    small: smallRecipe(
+      JIGSAW_OPTIONS,
+      '28-32 px images on a CPU: Adam, lr 1e-3, cosine, batch 128, 9 tiles (7 px in 9 px cells at 28 px), 100 permutations, head [512]',
+      smallTraining(),
+      SMALL_GUARDED_REFERENCE('tiles leave max(2 px, 11/75) of their cell free: 7 px tiles in 9 px cells at 28 px, where they were 8'),
+    ),
     paper: {
       description: 'the paper: SGD, lr 0.01, momentum 0.9, weight decay 5e-4, batch 256, 350k iterations (~70 ImageNet epochs), cosine to 1e-5, 9 tiles, 1000 permutations, fc7 4096',
       reference:
@@ -185,13 +211,13 @@ export const jigsawPreset: MethodPreset = {
         batchSize: 256,
         epochs: 70,
       },
-      options: { permutations: 1000, permutationSeed: 0, tiles: 9, normalize: true, hiddenDims: [4096] },
+      options: { permutations: 1000, permutationSeed: 0, tiles: 9, tileSlack: JIGSAW_TILE_SLACK.tileSlack, normalize: true, hiddenDims: [4096] },
     },
   },
   // The probed encoder is the tile encoder on whole images: a saved run reloads through 'wholeImage'.
   architectures: [wholeImageArchitecture],
   build: ({ encoder, seed, options }) =>
-    jigsaw({ encoder, ...given(options, ['permutations', 'permutationSeed', 'tiles', 'tileSize', 'normalize', 'hiddenDims']), seed: seed + 1 }),
+    jigsaw({ encoder, ...given(options, ['permutations', 'permutationSeed', 'tiles', 'tileSize', 'tileSlack', 'minTileSlack', 'normalize', 'hiddenDims']), seed: seed + 1 }),
 };
 
 const INPAINTING_OPTIONS: OptionSchema = {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { RelativeLocationPairs } from '@selfsup/augment';
+import { DOWN_UP_SAMPLE_PROBABILITY, type RelativeLocationPairs } from '@selfsup/augment';
 import type { Head } from '@selfsup/encoders';
 import type { Batch, Encoder, Rng, SSLMethod, StepContext, StepMetrics } from '@selfsup/tensors';
 import { assertInteger, assertOptions, assertRank, invalidArgument, sparseCrossEntropy, KeptTensors, accuracyTensor, disposeAll, methodVariables } from '@selfsup/tensors';
@@ -39,8 +39,10 @@ export function fitPatchesToEncoder(patches: tf.Tensor4D, encoder: Encoder): tf.
  * Context prediction (Doersch, Gupta & Efros 2015, "Unsupervised Visual Representation Learning by Context
  * Prediction"): two patches of a jittered 3x3 grid with gaps (the centre and one of its eight neighbours) go through
  * one shared patch encoder, their features are concatenated and a small head classifies the neighbour's position
- * (8-way). Color dropping and random down-sampling, the paper's shortcut removals, are on by default.
- * The exposed `encoder` is the patch encoder applied to whole images (see `wholeImageEncoder`). Metric: `accuracy`.
+ * (8-way). The shortcut guards are on by default: gap and jitter that stay at least 3 and 1 pixels on small images,
+ * random down-sampling (probability 0.33), color dropping and per-patch standardisation, as the authors' code. The
+ * exposed `encoder` is the patch encoder applied to whole images (see `wholeImageEncoder`), standardised like the
+ * patches. Metric: `accuracy`.
  */
 export function relativePatchLocation(options: RelativePatchLocationOptions): RelativePatchLocation {
   assertOptions('options', options);
@@ -50,15 +52,29 @@ export function relativePatchLocation(options: RelativePatchLocationOptions): Re
   const hiddenDims = hiddenSizes('options.hiddenDims', options.hiddenDims, [256]);
   const seed = options.seed ?? 0;
   assertInteger('options.seed', seed);
-  const sampleOptions: RelativeLocationSampleOptions = {
+  if (options.minGap !== undefined) assertInteger('options.minGap', options.minGap, 0);
+  if (options.minJitter !== undefined) assertInteger('options.minJitter', options.minJitter, 0);
+  const normalize = options.normalize ?? true;
+  if (typeof normalize !== 'boolean') invalidArgument('options.normalize', 'a boolean', normalize);
+  const layoutOptions = {
     ...(options.patchSize !== undefined ? { patchSize: options.patchSize } : {}),
     ...(options.gap !== undefined ? { gap: options.gap } : {}),
     ...(options.jitter !== undefined ? { jitter: options.jitter } : {}),
+    ...(options.minGap !== undefined ? { minGap: options.minGap } : {}),
+    ...(options.minJitter !== undefined ? { minJitter: options.minJitter } : {}),
+  };
+  const sampleOptions: RelativeLocationSampleOptions = {
+    ...layoutOptions,
     colorDrop: options.colorDrop ?? true,
     downUpSample: options.downUpSample ?? true,
+    normalize,
   };
+  const downUpSampling = sampleOptions.downUpSample;
   const head = pretextHead(2 * patchEncoder.outputDim, 8, hiddenDims, { seed, preset: 'relativePatchLocation' });
-  const encoder = wholeImageEncoder(patchEncoder, options.probeSize !== undefined ? { resizeTo: options.probeSize } : {});
+  const encoder = wholeImageEncoder(patchEncoder, {
+    standardize: normalize,
+    ...(options.probeSize !== undefined ? { resizeTo: options.probeSize } : {}),
+  });
   const variables = methodVariables([
     { prefix: 'encoder', module: patchEncoder },
     { prefix: 'head', module: head },
@@ -73,11 +89,13 @@ export function relativePatchLocation(options: RelativePatchLocationOptions): Re
     config: {
       hiddenDims,
       seed,
-      ...(options.patchSize !== undefined ? { patchSize: options.patchSize } : {}),
-      ...(options.gap !== undefined ? { gap: options.gap } : {}),
-      ...(options.jitter !== undefined ? { jitter: options.jitter } : {}),
+      ...layoutOptions,
       colorDrop: sampleOptions.colorDrop !== false,
-      downUpSample: sampleOptions.downUpSample !== false,
+      downUpSample: downUpSampling !== false,
+      ...(downUpSampling !== false && downUpSampling !== undefined
+        ? { downUpSampleProbability: (downUpSampling === true ? undefined : downUpSampling.p) ?? DOWN_UP_SAMPLE_PROBABILITY }
+        : {}),
+      normalize,
       ...(options.probeSize !== undefined ? { probeSize: [...options.probeSize] } : {}),
     },
     variables,
