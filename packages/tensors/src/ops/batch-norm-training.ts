@@ -40,10 +40,12 @@ export interface BatchNormTrainingResult<T extends tf.Tensor = tf.Tensor> {
  *
  * await initBackend();
  * const x = tf.tensor2d([[1, 10], [3, 30]]);
- * const { y, mean, variance } = batchNormTraining(x, tf.ones([2]), tf.zeros([2]), 1e-5);
+ * const scale = tf.ones([2]);
+ * const offset = tf.zeros([2]);
+ * const { y, mean, variance } = batchNormTraining(x, scale, offset, 1e-5);
  * console.log(await mean.array(), await variance.array()); // [2, 20] [1, 100]
  * console.log(await y.array()); // about [[-1, -1], [1, 1]]
- * tf.dispose([x, y, mean, variance]);
+ * tf.dispose([x, scale, offset, y, mean, variance]);
  * ```
  */
 export function batchNormTraining<T extends tf.Tensor>(x: T, scale: tf.Tensor, offset: tf.Tensor, epsilon: number): BatchNormTrainingResult<T> {
