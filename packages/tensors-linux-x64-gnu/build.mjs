@@ -112,7 +112,8 @@ try {
     const addon = require(process.argv[1]);
     const maps = require('node:fs').readFileSync('/proc/self/maps', 'utf8');
     const mapped = [...new Set(maps.split('\\n').map((l) => l.split(/\\s+/)[5]).filter((f) => f && f.includes('.so')))];
-    console.log(JSON.stringify({ version: addon.version(), threads: addon.getThreads(), mapped }));`;
+    const functions = Object.getOwnPropertyNames(addon).filter((name) => typeof addon[name] === 'function').sort();
+    console.log(JSON.stringify({ version: addon.version(), threads: addon.getThreads(), functions, mapped }));`;
   const systemDirs = [...new Set(libraries.map((lib) => dirname(lib.path)))].join(':');
   const loaded = JSON.parse(run(process.execPath, ['-e', probe, addon], { env: { ...process.env, LD_LIBRARY_PATH: systemDirs } }));
   for (const { soname } of libraries) {
@@ -128,6 +129,8 @@ try {
   const info = {
     library: loaded.version,
     addon: 'selfsup_dnnl.node',
+    // What this addon offers (@selfsup/tensors uses the kernels an addon has: an older one lacks the newer functions).
+    functions: loaded.functions,
     napiVersion: Number(process.versions.napi),
     glibc: glibc(),
     ...(builtOn ? { builtOn } : {}),

@@ -6,9 +6,9 @@
 //   --out DIR        write DIR/selfsup_dnnl.node instead of native/build/ (the platform package's build uses this)
 //   --rpath-origin   link with an $ORIGIN rpath (DT_RPATH: searched before LD_LIBRARY_PATH and, unlike RUNPATH, also for
 //                    the dependencies of libdnnl), so that shared libraries copied next to the addon are the ones loaded
-//   --if-stale       skip the build when the addon is newer than its source, this script and libdnnl
+//   --if-stale       skip the build when the addon is newer than its sources (*.cc, *.h), this script and libdnnl
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,10 @@ const dnnlHeader = ['/usr/include', '/usr/local/include', process.env.DNNL_ROOT 
   .find((dir) => existsSync(join(dir, 'oneapi', 'dnnl', 'dnnl.hpp')) || existsSync(join(dir, 'dnnl.hpp')));
 if (dnnlHeader === undefined) fail('oneDNN headers (dnnl.hpp) not found: apt-get install libdnnl-dev, or set DNNL_ROOT');
 
+// Every C++ source and header in this folder: the addon is one shared object built from all of them.
+const sources = readdirSync(here).filter((file) => file.endsWith('.cc')).sort().map((file) => join(here, file));
+const headers = readdirSync(here).filter((file) => file.endsWith('.h')).map((file) => join(here, file));
+
 const out = outArg !== undefined ? resolve(outArg) : join(here, 'build');
 mkdirSync(out, { recursive: true });
 const target = join(out, 'selfsup_dnnl.node');
@@ -68,7 +72,7 @@ if (ifStale && existsSync(target)) {
   const libdnnl = ['/usr/lib/x86_64-linux-gnu/libdnnl.so', '/usr/lib/aarch64-linux-gnu/libdnnl.so', '/usr/local/lib/libdnnl.so']
     .concat(process.env.DNNL_ROOT ? [join(process.env.DNNL_ROOT, 'lib', 'libdnnl.so')] : [])
     .filter((file) => existsSync(file));
-  const inputs = [join(here, 'selfsup_dnnl.cc'), fileURLToPath(import.meta.url), ...libdnnl];
+  const inputs = [...sources, ...headers, fileURLToPath(import.meta.url), ...libdnnl];
   if (inputs.every((file) => statSync(file).mtimeMs <= built)) {
     console.log(`up to date: ${target}`);
     process.exit(0);
@@ -83,7 +87,7 @@ const args = [
   '-DNODE_GYP_MODULE_NAME=selfsup_dnnl',
   `-I${include}`,
   ...(process.env.DNNL_ROOT ? [`-I${join(process.env.DNNL_ROOT, 'include')}`, `-L${join(process.env.DNNL_ROOT, 'lib')}`] : []),
-  join(here, 'selfsup_dnnl.cc'),
+  ...sources,
   '-o',
   target,
   '-ldnnl',

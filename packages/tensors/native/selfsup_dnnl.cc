@@ -8,6 +8,8 @@
 #include <dnnl.hpp>
 #include <omp.h>
 
+#include "addon.h"
+
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -26,7 +28,7 @@ using dnnl::stream;
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 
-namespace {
+namespace selfsup_native {
 
 engine& cpu() {
   static engine e(engine::kind::cpu, 0);
@@ -38,68 +40,11 @@ stream& queue() {
   return s;
 }
 
-struct JsError {
-  std::string message;
-};
+}  // namespace selfsup_native
 
-void check(napi_env env, napi_status status, const char* what) {
-  if (status != napi_ok) throw JsError{std::string("selfsup native: ") + what};
-}
+namespace {
 
-// A Float32Array argument: its data pointer (byte offset applied) and length; null/undefined -> nullptr.
-struct F32 {
-  float* data = nullptr;
-  size_t length = 0;
-};
-
-F32 floatArray(napi_env env, napi_value value, const char* name, bool optional = false) {
-  napi_valuetype type;
-  check(env, napi_typeof(env, value, &type), "typeof");
-  if (optional && (type == napi_null || type == napi_undefined)) return {};
-  bool isTyped = false;
-  check(env, napi_is_typedarray(env, value, &isTyped), "is_typedarray");
-  if (!isTyped) throw JsError{std::string(name) + " must be a Float32Array"};
-  napi_typedarray_type arrayType;
-  size_t length;
-  void* data;
-  napi_value buffer;
-  size_t offset;
-  check(env, napi_get_typedarray_info(env, value, &arrayType, &length, &data, &buffer, &offset), "typedarray_info");
-  if (arrayType != napi_float32_array) throw JsError{std::string(name) + " must be a Float32Array"};
-  return {static_cast<float*>(data), length};
-}
-
-std::vector<int64_t> intArray(napi_env env, napi_value value, size_t expected, const char* name) {
-  bool isArray = false;
-  check(env, napi_is_array(env, value, &isArray), "is_array");
-  if (!isArray) throw JsError{std::string(name) + " must be an array of integers"};
-  uint32_t length;
-  check(env, napi_get_array_length(env, value, &length), "array_length");
-  if (length != expected) throw JsError{std::string(name) + " must have " + std::to_string(expected) + " entries"};
-  std::vector<int64_t> out(length);
-  for (uint32_t i = 0; i < length; i++) {
-    napi_value item;
-    check(env, napi_get_element(env, value, i, &item), "get_element");
-    int64_t v;
-    check(env, napi_get_value_int64(env, item, &v), "int64");
-    out[i] = v;
-  }
-  return out;
-}
-
-bool boolArg(napi_env env, napi_value value) {
-  bool b = false;
-  napi_valuetype type;
-  check(env, napi_typeof(env, value, &type), "typeof");
-  if (type == napi_boolean) check(env, napi_get_value_bool(env, value, &b), "bool");
-  return b;
-}
-
-void needs(const F32& a, int64_t count, const char* name) {
-  if (a.data == nullptr || static_cast<int64_t>(a.length) < count) {
-    throw JsError{std::string(name) + " holds " + std::to_string(a.length) + " floats; the problem needs " + std::to_string(count)};
-  }
-}
+using namespace selfsup_native;
 
 std::string keyOf(const char* kind, const std::vector<int64_t>& p, int extra) {
   std::string key(kind);
@@ -356,9 +301,6 @@ void matmulCall(napi_env env, napi_value* args) {
 // ---- reductions and element-wise ops (memory-bound work the wasm backend does on one thread without AVX) --------
 // Each output element is computed by one thread in a fixed order, so results do not depend on the thread count.
 
-// Below this many elements a loop runs on the calling thread: waking the pool costs more than it saves.
-constexpr int64_t kParallelMin = 1 << 15;
-
 // reduce(x, y, [outer, reduced, inner], scale): y[o, i] = scale * sum_r x[o, r, i] (scale 1 / reduced gives a mean).
 void reduceCall(napi_env env, napi_value* args) {
   const auto p = intArray(env, args[2], 3, "params");
@@ -549,6 +491,8 @@ napi_value init(napi_env env, napi_value exports) {
       {"reduce", nullptr, wrap<reduceCall, 4>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, wrap<binaryCall, 5>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNorm", nullptr, wrap<batchNormCall, 8>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormTraining", nullptr, wrap<batchNormTrainingCall, 8>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormTrainingGrad", nullptr, wrap<batchNormTrainingGradCall, 10>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, setThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"getThreads", nullptr, getThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, version, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -6,6 +6,7 @@ import {
   assertOptions,
   assertPositive,
   assertPositiveInteger,
+  batchNormTraining,
   invalidArgument,
   namedVariable,
 } from '@selfsup/tensors';
@@ -43,9 +44,10 @@ export interface BatchNorm extends Layer<tf.Tensor, tf.Tensor> {
 /**
  * Batch normalisation (Ioffe & Szegedy 2015), over every axis but the last.
  *
- * - `apply(x, { training: true })` (pretraining): normalises with the batch's mean and biased variance and updates the
- *   running averages, the variance unbiased (n / (n - 1)), as PyTorch does. The update is a `variable.assign`, so it
- *   may run inside a gradient tape; the gradient flows through the batch statistics.
+ * - `apply(x, { training: true })` (pretraining): normalises with the batch's mean and biased variance
+ *   (`batchNormTraining` of @selfsup/tensors: one native kernel per direction on wasm with the native kernels, tfjs ops
+ *   elsewhere) and updates the running averages, the variance unbiased (n / (n - 1)), as PyTorch does. The update is a
+ *   `variable.assign`, so it may run inside a gradient tape; the gradient flows through the batch statistics.
  * - `apply(x)` (the default, inference and probing): normalises with the running averages, which stay frozen.
  */
 export function batchNorm(options: BatchNormOptions): BatchNorm {
@@ -63,6 +65,19 @@ export function batchNorm(options: BatchNormOptions): BatchNorm {
   const runningMean = namedVariable(`${name}/runningMean`, tf.zeros([channels]), false);
   const runningVar = namedVariable(`${name}/runningVar`, tf.ones([channels]), false);
   const variables = [...(gamma && beta ? [gamma, beta] : []), runningMean, runningVar];
+  // Running statistics are state. They are updated inside a custom gradient's forward, which the gradient tape does
+  // not record: no gradient flows into them, and the tape keeps no copies of this per-channel arithmetic (recorded,
+  // every multiply would save its operands for a backward pass that never comes). Its output is a placeholder.
+  const updateRunning = (mean: tf.Tensor, variance: tf.Tensor, count: number): void => {
+    const update = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [batchMean, batchVariance] = args as [tf.Tensor, tf.Tensor];
+      const unbiased = tf.mul(batchVariance, count / (count - 1));
+      runningMean.variable.assign(tf.add(tf.mul(runningMean.variable, 1 - momentum), tf.mul(batchMean, momentum)));
+      runningVar.variable.assign(tf.add(tf.mul(runningVar.variable, 1 - momentum), tf.mul(unbiased, momentum)));
+      return { value: tf.scalar(0), gradFunc: () => [tf.zerosLike(batchMean), tf.zerosLike(batchVariance)] };
+    });
+    update(mean, variance).dispose();
+  };
 
   return {
     name,
@@ -76,8 +91,8 @@ export function batchNorm(options: BatchNormOptions): BatchNorm {
     variables,
     apply(x: tf.Tensor, applyOptions?: ApplyOptions): tf.Tensor {
       assertChannelsLastInput(name, x, channels, [2, 3, 4]);
-      // Without affine parameters, pass constants: tfjs-core's batchNorm gradient saves `scale` for the backward
-      // pass and fails on an undefined one.
+      // Without affine parameters, pass constants: batchNormTraining takes both, and tfjs-core's batchNorm gradient
+      // saves `scale` for the backward pass and fails on an undefined one.
       const scale = (): tf.Tensor => gamma?.variable ?? tf.ones([channels]);
       const offset = (): tf.Tensor => beta?.variable ?? tf.zeros([channels]);
       if (!isTraining(applyOptions)) {
@@ -91,58 +106,14 @@ export function batchNorm(options: BatchNormOptions): BatchNorm {
           { argument: `${name} input` },
         );
       }
-      return tf.tidy(() =>
-        trainingBatchNorm(x, scale(), offset(), epsilon, (mean, variance) => {
-          // Running statistics are state: assign() is not recorded on the tape, so no gradient flows into them.
-          const unbiased = tf.mul(variance, count / (count - 1));
-          runningMean.variable.assign(tf.add(tf.mul(runningMean.variable, 1 - momentum), tf.mul(mean, momentum)));
-          runningVar.variable.assign(tf.add(tf.mul(runningVar.variable, 1 - momentum), tf.mul(unbiased, momentum)));
-        }),
-      );
+      return tf.tidy(() => {
+        const { y, mean, variance } = batchNormTraining(x, scale(), offset(), epsilon);
+        updateRunning(mean, variance, count);
+        return y;
+      });
     },
     dispose() {
       for (const v of variables) if (!v.variable.isDisposed) v.variable.dispose();
     },
   };
-}
-
-/**
- * Batch normalisation with batch statistics and a hand-written gradient. tfjs-core's own (moments + batchNorm) keeps
- * the centred and squared tensors of every layer for the backward pass and tiles its reductions back to full size:
- * ResNet-18 needs about 51 MB per 32x32 image to train that way, so batch 128 overflows the 4 GB wasm heap. This keeps
- * only the input (alive anyway), the mean and 1/std, and computes the textbook gradient
- * dx = gamma / std * (dy - mean(dy) - xhat * mean(dy * xhat)) with broadcasting.
- */
-function trainingBatchNorm(
-  x: tf.Tensor,
-  gamma: tf.Tensor,
-  beta: tf.Tensor,
-  epsilon: number,
-  onStatistics: (mean: tf.Tensor, variance: tf.Tensor) => void,
-): tf.Tensor {
-  const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
-  const count = x.size / (x.shape[x.rank - 1] as number);
-  const normalise = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [input, scale, shift, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const mean = tf.mean(input, axes);
-    const variance = tf.mean(tf.squaredDifference(input, mean), axes);
-    onStatistics(mean, variance);
-    const invStd = tf.rsqrt(tf.add(variance, epsilon));
-    save([input, mean, invStd, scale]);
-    return {
-      value: tf.batchNorm(input, mean, variance, shift, scale, epsilon),
-      // tidy: the engine keeps a custom gradient's temporaries until the whole backward pass ends otherwise.
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
-        tf.tidy(() => {
-          const grad = dy as tf.Tensor;
-          const [xs, m, inv, g] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-          const xhat = tf.mul(tf.sub(xs, m), inv);
-          const dBeta = tf.sum(grad, axes);
-          const dGamma = tf.sum(tf.mul(grad, xhat), axes);
-          const centred = tf.sub(tf.sub(grad, tf.div(dBeta, count)), tf.mul(xhat, tf.div(dGamma, count)));
-          return [tf.mul(centred, tf.mul(g, inv)), dGamma, dBeta];
-        }),
-    };
-  });
-  return normalise(x, gamma, beta);
 }

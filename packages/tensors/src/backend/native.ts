@@ -1,6 +1,6 @@
 import { SelfsupError } from '../errors.js';
 import { loadNativeAddon } from '../kernels/native/addon.js';
-import { NATIVE_KERNEL_NAMES, disableNativeKernels, enableNativeKernels } from '../kernels/native/kernels.js';
+import { disableNativeKernels, enableNativeKernels, nativeKernelNames } from '../kernels/native/kernels.js';
 import { assertOneOf } from '../validate.js';
 import { threadSetting } from './threads.js';
 import { type Env, NATIVE_MODES, type NativeKernelsReport, type NativeMode } from './types.js';
@@ -43,7 +43,7 @@ export async function setUpNative(
   const report: NativeKernelsReport = {
     library: load.addon.version(),
     threads: load.addon.getThreads(),
-    kernels: NATIVE_KERNEL_NAMES,
+    kernels: nativeKernelNames(load.addon),
     path: load.path,
     source: load.source,
   };

@@ -16,6 +16,7 @@ describe('registerWasmKernels', () => {
       'Conv2DBackpropInput',
       'DepthwiseConv2dNativeBackpropFilter',
       'DepthwiseConv2dNativeBackpropInput',
+      'Identity',
       'UnsortedSegmentSum',
     ]);
     expect(wasmKernels.every((k) => k.backendName === 'wasm')).toBe(true);
@@ -25,8 +26,9 @@ describe('registerWasmKernels', () => {
     registerWasmKernels();
     registerWasmKernels();
     for (const config of wasmKernels) expect(tf.getKernel(config.kernelName, 'wasm')?.kernelFunc).toBe(config.kernelFunc);
-    // Only the kernel stock wasm has is remembered, once, and it is the stock one.
+    // Only the kernels stock wasm has are remembered, once, and they are the stock ones.
     expect(stockKernel('Conv2DBackpropInput')).toBeDefined();
+    expect(stockKernel('Identity')?.kernelFunc).not.toBe(tf.getKernel('Identity', 'wasm')?.kernelFunc);
     expect(stockKernel('Conv2DBackpropInput')?.kernelFunc).not.toBe(tf.getKernel('Conv2DBackpropInput', 'wasm')?.kernelFunc);
     expect(stockKernel('Conv2DBackpropFilter')).toBeUndefined();
   });

@@ -4,18 +4,21 @@ import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseConv2dBackpropFilterConfig } from './depthwise-conv2d-backprop-filter.js';
 import { depthwiseConv2dBackpropInputConfig } from './depthwise-conv2d-backprop-input.js';
+import { identityConfig } from './identity.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import { rememberStockKernel } from './wasm-ops.js';
 
 /**
  * Kernels selfsup adds to the wasm backend (which cannot train conv nets without them) or replaces in it
- * (Conv2DBackpropInput, ~8x slower than the forward conv in stock wasm). Each composes wasm's own XNNPACK kernels.
+ * (Conv2DBackpropInput, ~8x slower than the forward conv in stock wasm; Identity, which copies where it can share).
+ * Each composes wasm's own XNNPACK kernels.
  */
 export const wasmKernels: readonly KernelConfig[] = [
   conv2dBackpropFilterConfig,
   conv2dBackpropInputConfig,
   depthwiseConv2dBackpropFilterConfig,
   depthwiseConv2dBackpropInputConfig,
+  identityConfig,
   unsortedSegmentSumConfig,
 ];
 

@@ -29,6 +29,33 @@ export interface NativeAddon {
     params: readonly number[],
     epsilon: number,
   ): void;
+  /**
+   * Training-mode batch norm over the last axis: mean and biased variance of x per channel, then
+   * y = (x - mean) / sqrt(variance + epsilon) * scale + offset. params: outer, channels. Absent from addons built before it.
+   */
+  batchNormTraining?(
+    x: Float32Array,
+    scale: Float32Array,
+    offset: Float32Array,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    params: readonly number[],
+    epsilon: number,
+  ): void;
+  /** Its gradient: dx, dscale, doffset from dy, x, scale and the forward's mean and variance. Absent from older addons. */
+  batchNormTrainingGrad?(
+    dy: Float32Array,
+    x: Float32Array,
+    scale: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    dx: Float32Array,
+    dscale: Float32Array,
+    doffset: Float32Array,
+    params: readonly number[],
+    epsilon: number,
+  ): void;
   setThreads(threads: number): void;
   getThreads(): number;
   version(): string;

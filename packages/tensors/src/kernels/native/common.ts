@@ -66,7 +66,7 @@ export function heapOrNull(backend: BackendWasm, info: TensorInfo | undefined): 
 /** Whether every given tensor is float32 (absent optional inputs count as such). */
 export const allFloat = (...infos: (TensorInfo | undefined)[]): boolean => infos.every((i) => i === undefined || i.dtype === 'float32');
 
-/** A wasm kernel config for `kernelFunc`. */
-export function wasmKernel<A>(kernelName: string, kernelFunc: (args: NativeArgs<A>) => TensorInfo): KernelConfig {
+/** A wasm kernel config for `kernelFunc` (one output, or several). */
+export function wasmKernel<A>(kernelName: string, kernelFunc: (args: NativeArgs<A>) => TensorInfo | TensorInfo[]): KernelConfig {
   return { kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as KernelFunc };
 }

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.js';
+import { registerBatchNormTrainingGradient } from '../../ops/batch-norm-training.js';
 import { fusedBatchNormConfig } from './batch-norm.js';
+import { batchNormTrainingConfig, batchNormTrainingGradConfig, hasBatchNormTraining } from './batch-norm-training.js';
 import { addConfig, multiplyConfig, realDivConfig, squaredDifferenceConfig, subConfig } from './binary.js';
 import { activeAddon, replacedKernels, setActiveAddon } from './common.js';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fusedConv2dConfig } from './conv2d.js';
@@ -14,7 +16,7 @@ export { elementwiseTuning, nativeKernelStats } from './common.js';
 /**
  * The wasm kernels the oneDNN addon takes over, one config per kernel (conv2d.ts, matmul.ts, reduce.ts, binary.ts,
  * batch-norm.ts; what they share is in common.ts). Each falls back to the kernel it replaced where the addon cannot
- * serve a case.
+ * serve a case. The kernels it adds (batch-norm-training.ts) are below.
  */
 export const nativeKernels: readonly KernelConfig[] = [
   conv2dConfig,
@@ -33,8 +35,23 @@ export const nativeKernels: readonly KernelConfig[] = [
   fusedBatchNormConfig,
 ];
 
-/** The kernels the addon takes over on the wasm backend. */
-export const NATIVE_KERNEL_NAMES: readonly string[] = nativeKernels.map((config) => config.kernelName);
+/**
+ * Kernels the addon adds to the wasm backend (selfsup ops' own kernel names, which stock wasm does not have), each
+ * with the test that the loaded addon has its functions: an addon built before them still serves the others, and
+ * the ops run as tfjs ops.
+ */
+const addedKernels: readonly { config: KernelConfig; available: (addon: NativeAddon) => boolean }[] = [
+  { config: batchNormTrainingConfig, available: hasBatchNormTraining },
+  { config: batchNormTrainingGradConfig, available: hasBatchNormTraining },
+];
+
+/** The added kernels registered now (with the active addon). */
+const added = new Set<string>();
+
+/** The kernels the addon takes over or adds on the wasm backend, as far as it has them. */
+export function nativeKernelNames(addon: NativeAddon): readonly string[] {
+  return [...nativeKernels, ...addedKernels.filter((k) => k.available(addon)).map((k) => k.config)].map((config) => config.kernelName);
+}
 
 /**
  * Puts the addon's kernels in place of the wasm backend's (remembering those for fallbacks and for
@@ -50,6 +67,12 @@ export function enableNativeKernels(addon: NativeAddon): void {
     tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }
+  for (const { config, available } of addedKernels) {
+    if (!available(addon)) continue;
+    tf.registerKernel(config);
+    added.add(config.kernelName);
+  }
+  if (added.size > 0) registerBatchNormTrainingGradient();
   setActiveAddon(addon);
 }
 
@@ -61,6 +84,8 @@ export function disableNativeKernels(): void {
     tf.registerKernel(config);
   }
   replacedKernels.clear();
+  for (const name of added) tf.unregisterKernel(name, 'wasm');
+  added.clear();
   setActiveAddon(undefined);
 }
 

@@ -1,0 +1,64 @@
+import { util } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import { BATCH_NORM_TRAINING_KERNELS } from '../../ops/batch-norm-training.js';
+import type { NativeAddon } from './addon.js';
+import { activeAddon, heap, nativeKernelStats, wasmKernel } from './common.js';
+
+/*
+ * The kernels of @selfsup/tensors' batchNormTraining op on the wasm backend, computed by the addon in one reduction and
+ * one element-wise pass per direction (native/batch_norm_training.cc). They replace no wasm kernel: without them (an
+ * addon built before they existed, or no addon) the op runs as tfjs ops.
+ */
+
+type Attrs = { epsilon: number };
+
+/** Whether the addon has the batch-norm training functions (older builds do not). */
+export function hasBatchNormTraining(addon: NativeAddon): boolean {
+  return typeof addon.batchNormTraining === 'function' && typeof addon.batchNormTrainingGrad === 'function';
+}
+
+function withAddon(): Required<Pick<NativeAddon, 'batchNormTraining' | 'batchNormTrainingGrad'>> {
+  const addon = activeAddon();
+  if (addon === undefined || !hasBatchNormTraining(addon)) throw new Error('the native batch-norm kernels ran with no addon that has them');
+  return addon as Required<NativeAddon>;
+}
+
+/** [outer, channels] of a channels-last tensor; the op checks dtypes and shapes before it calls a kernel. */
+function rows(x: TensorInfo): [number, number] {
+  const channels = x.shape[x.shape.length - 1] as number;
+  return [util.sizeFromShape(x.shape) / channels, channels];
+}
+
+function assertFloat(kernel: string, infos: TensorInfo[]): void {
+  if (infos.some((info) => info.dtype !== 'float32')) throw new Error(`${kernel}: every input must be float32`);
+}
+
+/** x, scale, offset -> y, mean, variance (biased). */
+export const batchNormTrainingConfig: KernelConfig = wasmKernel<Attrs>(BATCH_NORM_TRAINING_KERNELS.forward, ({ inputs, backend, attrs }) => {
+  const { x, scale, offset } = inputs as Record<'x' | 'scale' | 'offset', TensorInfo>;
+  assertFloat(BATCH_NORM_TRAINING_KERNELS.forward, [x, scale, offset]);
+  const addon = withAddon();
+  const [outer, channels] = rows(x);
+  nativeKernelStats.native++;
+  const y = backend.makeOutput([...x.shape], 'float32');
+  const mean = backend.makeOutput([channels], 'float32');
+  const variance = backend.makeOutput([channels], 'float32');
+  const h = (info: TensorInfo) => heap(backend, info);
+  addon.batchNormTraining(h(x), h(scale), h(offset), h(y), h(mean), h(variance), [outer, channels], attrs.epsilon);
+  return [y, mean, variance];
+});
+
+/** dy, x, scale, mean, variance -> dx, dscale, doffset. */
+export const batchNormTrainingGradConfig: KernelConfig = wasmKernel<Attrs>(BATCH_NORM_TRAINING_KERNELS.backward, ({ inputs, backend, attrs }) => {
+  const { dy, x, scale, mean, variance } = inputs as Record<'dy' | 'x' | 'scale' | 'mean' | 'variance', TensorInfo>;
+  assertFloat(BATCH_NORM_TRAINING_KERNELS.backward, [dy, x, scale, mean, variance]);
+  const addon = withAddon();
+  const [outer, channels] = rows(x);
+  nativeKernelStats.native++;
+  const dx = backend.makeOutput([...x.shape], 'float32');
+  const dscale = backend.makeOutput([channels], 'float32');
+  const doffset = backend.makeOutput([channels], 'float32');
+  const h = (info: TensorInfo) => heap(backend, info);
+  addon.batchNormTrainingGrad(h(dy), h(x), h(scale), h(mean), h(variance), h(dx), h(dscale), h(doffset), [outer, channels], attrs.epsilon);
+  return [dx, dscale, doffset];
+});
