@@ -365,7 +365,7 @@ function addVideoCommands(program: Command, io: CliIo, setExitCode: (code: numbe
       .requiredOption('--encoder <dir>', 'the encoder a selfsup video train run saved (<run>/encoder)')
       .requiredOption('--frames <dir>', VIDEO_FRAMES_HELP)
       .requiredOption('--out <dir>', 'where the pictures and colorize.json go')
-      .option('--reference <frame>', 'the reference frame: a number from 1, or a file name (default: the first frame)')
+      .option('--reference <frame>', 'the reference frame: a file name (with or without extension), else a number from 1 (default: the first frame)')
       .option('--top-k <n>', 'affinities kept per target position (default 10)', integer(1))
       .option('--temperature <t>', 'softmax temperature over them (default 0.07)', positiveNumber)
       .option('--radius <cells>', 'attend only within this many feature cells (default: everywhere)', integer(0))

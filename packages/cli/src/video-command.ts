@@ -547,7 +547,7 @@ export interface VideoColorizeOptions {
   readonly encoder: string;
   readonly frames: string;
   readonly out: string;
-  /** The reference frame: a 1-based number or a file name (with or without extension). Default: the first frame. */
+  /** The reference frame: a file name (with or without extension), else a number from 1. Default: the first frame. */
   readonly reference?: string;
   readonly sequence?: readonly string[];
   readonly resolution?: string;
@@ -581,19 +581,18 @@ export interface VideoColorizeResult {
 /** The index of `--reference` among a video's frames. */
 function referenceIndex(reference: string | undefined, frames: readonly string[]): number {
   if (reference === undefined) return 0;
-  if (/^\d+$/.test(reference)) {
-    const n = Number(reference);
-    if (n >= 1 && n <= frames.length) return n - 1;
-  }
-  const i = frames.findIndex((f) => path.basename(f) === reference || frameStem(f) === reference);
-  if (i < 0) {
+  // A file name first (DAVIS frames are numbers: 00004 names 00004.jpg), then a frame number.
+  const named = frames.findIndex((f) => path.basename(f) === reference || frameStem(f) === reference);
+  if (named >= 0) return named;
+  const n = /^\d+$/.test(reference) ? Number(reference) : 0;
+  if (n < 1 || n > frames.length) {
     throw new SelfsupError(
       'INVALID_ARGUMENT',
       `--reference must be a frame number (1-${frames.length}) or a frame's file name; got "${reference}"`,
       { argument: '--reference' },
     );
   }
-  return i;
+  return n - 1;
 }
 
 function checkReadOut(options: { topK?: unknown; temperature?: unknown; radius?: unknown; locality?: unknown; contextFrames?: unknown; stripFrames?: unknown }): void {
