@@ -382,7 +382,7 @@ function addVideoCommands(program: Command, io: CliIo, setExitCode: (code: numbe
       .description("Carry the first frame's mask (any number of objects) through the video by the embedding's attention; writes masks/ (DAVIS palette PNGs), overlay.png and propagation.json, with J&F where later frames have masks.")
       .requiredOption('--encoder <spec>', 'the encoder a selfsup video train run saved (<run>/encoder), or pixels (raw Lab pixels), or random (a random initialisation)')
       .requiredOption('--frames <dir>', VIDEO_FRAMES_HELP)
-      .option('--masks <dir>', 'masks named like the frames (PNG: palette indices as DAVIS, grey ids, or DAVIS colors); the first frame\'s is required, later ones are scored; a folder of per-video folders for several videos; a DAVIS root brings Annotations/')
+      .option('--masks <dir>', 'masks named like the frames (PNG: palette indices as DAVIS, grey ids, or DAVIS colors); propagation starts at the first frame that has one, later ones are scored; a folder of per-video folders for several videos; a DAVIS root brings Annotations/')
       .requiredOption('--out <dir>', 'where masks/, overlay.png and propagation.json go')
       .option('--baselines <list>', 'also propagate with: copy (the first mask, unchanged), pixels (raw Lab pixels), random (the encoder at random initialisation)', choiceList(['copy', 'pixels', 'random'] as const), [])
       .option('--context-frames <n>', 'previous frames attended besides the first (default 20)', integer(0))

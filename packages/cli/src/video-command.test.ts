@@ -223,6 +223,17 @@ describe('selfsup video propagate', () => {
     expect((await fs.readdir(at('unscored', 'masks'))).length).toBe(6);
   });
 
+  it('starts at the first frame that has a mask, leaving out the frames before it', async () => {
+    await fs.mkdir(at('from-4'));
+    for (const f of ['00003.png', '00005.png']) await fs.copyFile(at('plain', 'masks', f), at('from-4', f));
+    const run = await cli(['video', 'propagate', '--encoder', 'pixels', '--frames', at('plain', 'frames'), '--masks', at('from-4'), '--out', at('from-4-out')]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/frames: the first mask is 00003\.png: propagating from frame 4 \(the 3 before it are left out\)/);
+    const video = (run.result as VideoPropagateResult).videos[0];
+    expect([video?.firstFrame, video?.frames, video?.scoredFrames]).toEqual(['00003.png', 3, ['00005.png']]);
+    expect((await fs.readdir(at('from-4-out', 'masks'))).sort()).toEqual(['00003.png', '00004.png', '00005.png']);
+  });
+
   it('reloads the trained encoder in a new process (the same masks as in this one)', async () => {
     const argv = ['video', 'propagate', '--encoder', at('run', 'encoder'), '--frames', at('plain', 'frames'), '--masks', at('plain', 'masks'), '--quiet'];
     const here = await cli([...argv, '--out', at('same-here')]);
@@ -248,8 +259,8 @@ describe('selfsup video: bad input exits 2 with one line', () => {
     encoder.dispose();
     await fs.mkdir(at('jpeg-masks'));
     await fs.writeFile(at('jpeg-masks', '00000.jpg'), 'x');
-    await fs.mkdir(at('no-first'));
-    await fs.copyFile(at('plain', 'masks', '00003.png'), at('no-first', '00003.png'));
+    await fs.mkdir(at('last-only'));
+    await fs.copyFile(at('plain', 'masks', '00005.png'), at('last-only', '00005.png'));
     await fs.mkdir(at('small-mask'));
     const tiny = tf.zeros([8, 8, 1]) as tf.Tensor3D;
     const { writePng } = await import('@selfsup/tensors/node');
@@ -272,7 +283,8 @@ describe('selfsup video: bad input exits 2 with one line', () => {
     ['a directory without a checkpoint', () => ['video', 'colorize', '--encoder', at('empty-dir'), '--frames', at('plain', 'frames'), '--out', at('bad-out')], /--encoder .*empty-dir: no checkpoint there/],
     ['a reference that is no frame', () => ['video', 'colorize', '--encoder', encoder(), '--frames', at('plain', 'frames'), '--reference', '99', '--out', at('bad-out')], /--reference must be a frame number \(1-6\) or a frame's file name; got "99"/],
     ['no masks for a plain folder', () => propagate(), /--masks is needed: frames has no first-frame mask/],
-    ['masks without the first frame', () => propagate('--masks', at('no-first')), /--masks must hold the first frame's mask, named like it \(00000\.png for 00000\.png\)/],
+    ['masks for no frame', () => propagate('--masks', at('empty-dir')), /--masks must hold a mask named like a frame \(00000\.png for 00000\.png, \.\.\.\); .*empty-dir has none for frames/],
+    ['a first mask for the last frame only', () => propagate('--masks', at('last-only')), /--masks must give a frame before the last one its mask: frames's first mask is for its last frame/],
     ['JPEG masks', () => propagate('--masks', at('jpeg-masks')), /--masks masks must be PNG files/],
     ['a mask of another size', () => propagate('--masks', at('small-mask')), /00000\.png: the mask is 8x8, its frame is 32x32/],
     ['an unknown sequence', () => ['video', 'propagate', '--encoder', 'pixels', '--frames', at('davis'), '--sequence', 'cow', '--out', at('bad-out')], /--sequence must name videos under .* \(bear, car\); "cow" is not one/],

@@ -22,7 +22,6 @@ import {
   type FeatureExtractor,
   boundaryScore,
   boundaryTolerance,
-  colorError,
   colorize,
   embeddingFeatureExtractor,
   labPixelFeatures,
@@ -804,6 +803,9 @@ export interface VideoPropagateResult {
   readonly methods: readonly string[];
   readonly videos: readonly {
     readonly name: string;
+    /** The frame whose mask was given: the first frame with a mask (earlier frames are left out). */
+    readonly firstFrame: string;
+    /** Frames propagated to, the first included. */
     readonly frames: number;
     readonly size: readonly [number, number];
     readonly objects: readonly number[];
@@ -883,8 +885,10 @@ export async function runVideoPropagate(options: VideoPropagateOptions, io: Vide
     ...(options.sequence !== undefined ? { sequences: options.sequence } : {}),
     ...(options.resolution !== undefined ? { resolution: options.resolution } : {}),
   });
-  // Every video's mask files, matched by frame name; the first frame's mask is required.
+  // Every video's mask files, matched by frame name. Propagation starts at the first frame that has one (DAVIS: the
+  // first frame); earlier frames are left out.
   const maskFiles: (string | undefined)[][] = [];
+  const sources: VideoFiles[] = [];
   for (const video of found.videos) {
     const dir = options.masks !== undefined ? (found.videos.length === 1 ? options.masks : path.join(options.masks, video.name)) : video.annotations;
     if (dir === undefined) {
@@ -895,21 +899,27 @@ export async function runVideoPropagate(options: VideoPropagateOptions, io: Vide
       );
     }
     const { masks, unmatched } = await matchMasks(video.frames, dir);
-    if (masks[0] === undefined) {
+    const start = masks.findIndex((m) => m !== undefined);
+    if (start < 0) {
       throw new SelfsupError(
         'INVALID_ARGUMENT',
-        `--masks must hold the first frame's mask, named like it (${frameStem(video.frames[0] as string)}.png for ${path.basename(video.frames[0] as string)}); ${dir} has none`,
+        `--masks must hold a mask named like a frame (${frameStem(video.frames[0] as string)}.png for ${path.basename(video.frames[0] as string)}, ...); ${dir} has none for ${video.name}`,
         { argument: '--masks' },
       );
     }
-    if (unmatched.length > 0 && options.quiet !== true) {
-      io.stderr(`selfsup video propagate: ${unmatched.length} mask(s) in ${dir} match no frame (e.g. ${path.basename(unmatched[0] as string)}); left out\n`);
+    if (start === video.frames.length - 1) {
+      throw new SelfsupError('INVALID_ARGUMENT', `--masks must give a frame before the last one its mask: ${video.name}'s first mask is for its last frame`, { argument: '--masks' });
     }
-    maskFiles.push(masks);
+    if (options.quiet !== true) {
+      if (start > 0) io.stderr(`selfsup video propagate: ${video.name}: the first mask is ${path.basename(masks[start] as string)}: propagating from frame ${start + 1} (the ${start} before it are left out)\n`);
+      if (unmatched.length > 0) io.stderr(`selfsup video propagate: ${unmatched.length} mask(s) in ${dir} match no frame (e.g. ${path.basename(unmatched[0] as string)}); left out\n`);
+    }
+    maskFiles.push(masks.slice(start));
+    sources.push({ ...video, frames: video.frames.slice(start) });
   }
   const out = path.resolve(options.out);
   await checkOutDirectory('--out', options.out);
-  const dirs = found.videos.map((v) => videoDir(out, found.videos, v));
+  const dirs = sources.map((v) => videoDir(out, sources, v));
   await claimOutputs(
     options.out,
     [path.join(out, 'propagation.json'), ...dirs.flatMap((d) => [path.join(d, 'masks'), path.join(d, 'overlay.png')])],
@@ -934,7 +944,7 @@ export async function runVideoPropagate(options: VideoPropagateOptions, io: Vide
       temperature: options.temperature ?? 0.07,
     };
     const videos: VideoPropagateResult['videos'][number][] = [];
-    for (const [v, video] of found.videos.entries()) {
+    for (const [v, video] of sources.entries()) {
       const files = maskFiles[v] as (string | undefined)[];
       const truth: (ObjectMask | undefined)[] = [];
       for (const f of files) truth.push(f === undefined ? undefined : await readMask(f));
@@ -1008,6 +1018,7 @@ export async function runVideoPropagate(options: VideoPropagateOptions, io: Vide
         scored.length > 0 ? Object.fromEntries(methods.map((m, k) => [m, scorePropagation(predictions[k] as ObjectMask[], truth, objects, scored)])) : undefined;
       videos.push({
         name: video.name,
+        firstFrame: path.basename(video.frames[0] as string),
         frames: t,
         size: [size[0], size[1]] as const,
         objects,
