@@ -989,8 +989,13 @@ export async function runVideoPropagate(options: VideoPropagateOptions, io: Vide
         const mainMasks = predictions[0] as ObjectMask[];
         await fs.mkdir(path.join(dir, 'masks'), { recursive: true });
         for (const [i, mask] of mainMasks.entries()) await fs.writeFile(path.join(dir, 'masks', `${frameStem(video.frames[i] as string)}.png`), encodeMaskPng(mask));
-        // The picture: each method's masks over the frames, then the truth where there is one.
-        const shown = stripIndices(t, options.stripFrames ?? 8);
+        // The picture: each method's masks over the frames, then the truth where there is one. With sparse truth the
+        // columns are annotated frames, so that every column can be compared.
+        const annotatedFrames = truth.map((m, i) => (m !== undefined ? i : -1)).filter((i) => i >= 0);
+        const shown =
+          annotatedFrames.length > 1 && annotatedFrames.length < t
+            ? stripIndices(annotatedFrames.length, options.stripFrames ?? 8).map((k) => annotatedFrames[k] as number)
+            : stripIndices(t, options.stripFrames ?? 8);
         const overlay = tf.tidy(() => {
           const picked = tf.gather(frames, tf.tensor1d(shown, 'int32')) as tf.Tensor4D;
           const row = (masks: readonly (ObjectMask | undefined)[]) =>
