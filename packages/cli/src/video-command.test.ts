@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { rgbToLab } from '@selfsup/augment';
-import { buildEncoder, defaultArchitectureConfig } from '@selfsup/encoders';
+import { buildEncoder, defaultArchitectureConfig, hasArchitecture, unregisterArchitecture } from '@selfsup/encoders';
 import { saveEncoder } from '@selfsup/encoders/node';
 import { readImage } from '@selfsup/tensors/node';
 import * as tf from '@tensorflow/tfjs-core';
@@ -70,6 +70,16 @@ describe('selfsup video train', () => {
     }
     expect(log.settings).toMatchObject({ clipLength: 4, frameGaps: [1, 2], width: 8, outputDim: 16, blocks: 0, stride: 4, imageSize: [32, 32], maxSteps: 2, seed: 0 });
     expect(log.colorClusters).toHaveLength(32);
+  });
+
+  it('saves an encoder selfsup eval probes too (the CLI registers its architecture)', async () => {
+    // As in a fresh process: nobody has registered the architecture yet.
+    unregisterArchitecture('video-colorization-embedding');
+    expect(hasArchitecture('video-colorization-embedding')).toBe(false);
+    const run = await cli(['eval', '--encoder', at('run', 'encoder'), '--data', 'mnist', '--limit', '40', '--probe', 'knn', '--k', '5', '--no-metrics', '--plot', 'none', '--quiet', '--out', at('eval')]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/ knn +\d+\.\d\d%/);
   });
 
   it('takes its settings from --config, flags winning, and refuses unknown keys', async () => {
