@@ -1,5 +1,5 @@
 // The `selfsup` command line as functions: `runCli(argv, io)` is what the `selfsup` bin calls; the commands are also
-// callable one by one (`runPretrain`, `runEval`, `runBench`), and each returns what it did.
+// callable one by one (`runPretrain`, `runEval`, `runBench`, `runVideoTrain`, `runVideoColorize`, `runVideoPropagate`), and each returns what it did.
 
 // The program
 export { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, runCli } from './program.js';
@@ -12,6 +12,20 @@ export { evalProbeOptions, runEval } from './eval-command.js';
 export type { EvalCommandOptions, EvalIo, EvalProbeFlags, EvalResult } from './eval-command.js';
 export { benchMarkdown, runBench, seedStatistics, summarizeBench } from './bench-command.js';
 export type { BenchCommandOptions, BenchIo, BenchResult, BenchRow, BenchSummaryRow, SeedStatistics } from './bench-command.js';
+export { VIDEO_TRAIN_DEFAULTS, VIDEO_TRAIN_FILES, runVideoColorize, runVideoPropagate, runVideoTrain } from './video-command.js';
+export type {
+  JandF,
+  PropagationBaseline,
+  VideoColorizeOptions,
+  VideoColorizeResult,
+  VideoIo,
+  VideoPropagateOptions,
+  VideoPropagateResult,
+  VideoPropagationScore,
+  VideoTrainOptions,
+  VideoTrainResult,
+  VideoTrainSettings,
+} from './video-command.js';
 
 // Methods, architectures, plugins
 export { BUILT_IN_PRESETS, methodTable, registerPresetArchitectures } from './methods.js';

@@ -1,3 +1,4 @@
+import { registerVideoColorizeArchitectures } from '@selfsup/video-colorize';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type MethodPreset, SelfsupError, TRAINING_OPTIONS, describeOptionSpec, invalidArgument } from '@selfsup/tensors';
 import { backboneHelp, listBackbones, parseArchConfig } from './architectures.js';
@@ -12,6 +13,17 @@ import { type LoadedPlugin, loadPlugins, pluginArguments } from './plugins.js';
 import { type PretrainCommandOptions, type PretrainResult, runPretrain } from './pretrain-command.js';
 import { monitorOptions } from './pretrain-monitor.js';
 import { TRAINING_FLAGS } from './run-config.js';
+import {
+  type VideoColorizeOptions,
+  type VideoColorizeResult,
+  type VideoPropagateOptions,
+  type VideoPropagateResult,
+  type VideoTrainOptions,
+  type VideoTrainResult,
+  runVideoColorize,
+  runVideoPropagate,
+  runVideoTrain,
+} from './video-command.js';
 
 /** Exit statuses: 0 success, 1 an unexpected failure, 2 bad input (arguments, data, checkpoints). */
 export const EXIT_OK = 0;
@@ -31,7 +43,7 @@ export interface CliIo {
   readonly cwd?: string;
   /** Methods besides the built-in ones and the plugins' (as if a plugin exported them). */
   readonly presets?: readonly MethodPreset[];
-  /** Receives what the command returned (PretrainResult, EvalResult or BenchResult). */
+  /** Receives what the command returned (PretrainResult, EvalResult, BenchResult or a video command's result). */
   readonly onResult?: (result: CliResult) => void;
   /** `selfsup bench --jobs`: the command that runs `selfsup` in a child process. Default: this Node and the built bin. */
   readonly selfsupCommand?: readonly string[];
@@ -41,7 +53,10 @@ export interface CliIo {
 export type CliResult =
   | { readonly command: 'pretrain'; readonly result: PretrainResult }
   | { readonly command: 'eval'; readonly result: EvalResult }
-  | { readonly command: 'bench'; readonly result: BenchResult };
+  | { readonly command: 'bench'; readonly result: BenchResult }
+  | { readonly command: 'video train'; readonly result: VideoTrainResult }
+  | { readonly command: 'video colorize'; readonly result: VideoColorizeResult }
+  | { readonly command: 'video propagate'; readonly result: VideoPropagateResult };
 
 /** What the program is built from: the method table and the plugins loaded. */
 export interface ProgramContext {
@@ -279,7 +294,108 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
       io.onResult?.({ command: 'bench', result });
       setExitCode(EXIT_OK);
     });
+  addVideoCommands(program, io, setExitCode);
   return program;
+}
+
+function integerList(min: number) {
+  return (value: string): number[] =>
+    value.split(',').map((text) => {
+      const s = text.trim();
+      const n = Number(s);
+      if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected a comma-separated list of integers >= ${min}; "${s}" is not.`);
+      return n;
+    });
+}
+
+function nameList(value: string): string[] {
+  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (names.length === 0) throw new InvalidArgumentError('expected a comma-separated list of names.');
+  return names;
+}
+
+const VIDEO_FRAMES_HELP =
+  'a folder of PNG/JPEG frames in order (sorted by name, numbers numerically), a folder of such folders (several videos), or a DAVIS root (JPEGImages/<resolution>/<sequence>/)';
+
+/** `selfsup video train|colorize|propagate`: tracking emerges from colorizing video (Vondrick et al. 2018). */
+function addVideoCommands(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
+  const video = program
+    .command('video')
+    .description('Tracking emerges from colorizing video (Vondrick et al. 2018): train an embedding by colorization, color frames from a reference, propagate masks.');
+  const common = (command: Command) =>
+    command
+      .option('--sequence <names>', 'only these videos (sub-folder or DAVIS sequence names, comma-separated)', nameList)
+      .option('--resolution <name>', 'DAVIS root: the resolution folder (default 480p, else the only one)')
+      .option('--image-size <HxW>', 'resize every frame (sides are rounded down to multiples of the stride; by default the frames keep their size, so rounded)', imageSize)
+      .option('--overwrite', 'replace what an earlier run left in --out; without it, such a directory is refused', false)
+      .addOption(new Option('--backend <name>', 'compute backend (default: best available)').choices(['tensorflow', 'wasm', 'cpu']))
+      .option('--quiet', 'no progress output', false);
+  common(
+    video
+      .command('train')
+      .description('Colorization as the pretext task: the embedding net learns to copy colors from reference frames to a target frame; writes run.json, encoder/, log.json and loss.svg to --out.')
+      .option('--frames <dir>', `${VIDEO_FRAMES_HELP} (required here or in --config)`)
+      .requiredOption('--out <dir>', 'run directory')
+      .option('--config <file>', 'JSON settings: any of the flags below as camelCase keys (frames, cropSize, frameGaps, timeBudget, ...); flags win')
+      .option('--epochs <n>', 'passes over the clips (default 1)', integer(1))
+      .option('--max-steps <n>', 'stop after this many steps', integer(1))
+      .option('--time-budget <seconds>', 'stop after this many seconds (the learning-rate schedule follows the clock)', positiveNumber)
+      .addOption(new Option('--budget-clock <clock>', 'what --time-budget counts: wall time, or CPU time of this process').choices(['wall', 'cpu']))
+      .option('--batch-size <n>', 'clips per step (default 4)', integer(1))
+      .option('--lr <x>', 'Adam learning rate, cosine decay (default 0.003)', positiveNumber)
+      .option('--seed <n>', 'seed of every random choice (default 0)', integer(0))
+      .option('--clip-length <n>', 'frames per clip: references then the target (default 4)', integer(2))
+      .option('--frame-gaps <list>', 'spacings between the frames of a clip, each its own clips (default 1,2,4)', integerList(1))
+      .option('--crop-size <HxW>', 'train on random crops of this size, the same place in every frame of a clip (default: whole frames)', imageSize)
+      .option('--num-clusters <n>', 'color clusters: k-means over Lab ab (default 16)', integer(2))
+      .option('--temperature <t>', 'softmax temperature of the attention (default 0.07)', positiveNumber)
+      .option('--width <n>', 'embedding net: channels of the first stage (default 32)', integer(1))
+      .option('--output-dim <n>', 'embedding net: embedding size (default 64)', integer(1))
+      .addOption(new Option('--stride <n>', 'embedding net: output stride (default 4)').choices(['4', '8']).argParser((v) => Number(v) as 4 | 8))
+      .option('--blocks <n>', 'embedding net: residual blocks at the output stride (default 1)', integer(0)),
+  ).action(async (options: VideoTrainOptions) => {
+    const result = await runVideoTrain(options, { stdout: io.stdout, stderr: io.stderr, interactive: io.interactive ?? false });
+    io.onResult?.({ command: 'video train', result });
+    setExitCode(EXIT_OK);
+  });
+  common(
+    video
+      .command('colorize')
+      .description("Color every frame from a reference frame (the first, or --reference) through the trained embedding's attention; writes colorized/, strip.png and colorize.json (mean ab error next to copying the reference).")
+      .requiredOption('--encoder <dir>', 'the encoder a selfsup video train run saved (<run>/encoder)')
+      .requiredOption('--frames <dir>', VIDEO_FRAMES_HELP)
+      .requiredOption('--out <dir>', 'where the pictures and colorize.json go')
+      .option('--reference <frame>', 'the reference frame: a file name (with or without extension), else a number from 1 (default: the first frame)')
+      .option('--top-k <n>', 'affinities kept per target position (default 10)', integer(1))
+      .option('--temperature <t>', 'softmax temperature over them (default 0.07)', positiveNumber)
+      .option('--radius <cells>', 'attend only within this many feature cells (default: everywhere)', integer(0))
+      .option('--locality <x>', 'lower affinities by x per cell of distance: a prior for small motion (default 0)', positiveNumber)
+      .option('--strip-frames <n>', 'frames shown in strip.png (default 8)', integer(1)),
+  ).action(async (options: VideoColorizeOptions) => {
+    const result = await runVideoColorize(options, { stdout: io.stdout, stderr: io.stderr, interactive: io.interactive ?? false });
+    io.onResult?.({ command: 'video colorize', result });
+    setExitCode(EXIT_OK);
+  });
+  common(
+    video
+      .command('propagate')
+      .description("Carry the first frame's mask (any number of objects) through the video by the embedding's attention; writes masks/ (DAVIS palette PNGs), overlay.png and propagation.json, with J&F where later frames have masks.")
+      .requiredOption('--encoder <spec>', 'the encoder a selfsup video train run saved (<run>/encoder), or pixels (raw Lab pixels), or random (a random initialisation)')
+      .requiredOption('--frames <dir>', VIDEO_FRAMES_HELP)
+      .option('--masks <dir>', 'masks named like the frames (PNG: palette indices as DAVIS, grey ids, or DAVIS colors); propagation starts at the first frame that has one, later ones are scored; a folder of per-video folders for several videos; a DAVIS root brings Annotations/')
+      .requiredOption('--out <dir>', 'where masks/, overlay.png and propagation.json go')
+      .option('--baselines <list>', 'also propagate with: copy (the first mask, unchanged), pixels (raw Lab pixels), random (the encoder at random initialisation)', choiceList(['copy', 'pixels', 'random'] as const), [])
+      .option('--context-frames <n>', 'previous frames attended besides the first (default 20)', integer(0))
+      .option('--radius <cells>', 'window of the previous frames, in feature cells (default 12)', integer(0))
+      .option('--top-k <n>', 'affinities kept per position (default 10)', integer(1))
+      .option('--temperature <t>', 'softmax temperature over them (default 0.07)', positiveNumber)
+      .option('--strip-frames <n>', 'frames shown in overlay.png (default 8)', integer(1))
+      .option('--seed <n>', 'seed of the random-init baseline (default 0)', integer(0)),
+  ).action(async (options: VideoPropagateOptions) => {
+    const result = await runVideoPropagate(options, { stdout: io.stdout, stderr: io.stderr, interactive: io.interactive ?? false });
+    io.onResult?.({ command: 'video propagate', result });
+    setExitCode(EXIT_OK);
+  });
 }
 
 /** Runs the `selfsup` command line on `argv` (without node and the script) and returns the exit status. */
@@ -296,6 +412,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const methods = methodTable([...(io.presets ?? []), ...plugins.flatMap((p) => p.presets)], sources);
     // Explicitly, before any command loads or builds an encoder: every method's saved encoder must reload.
     registerPresetArchitectures(methods.presets);
+    // And the encoder `selfsup video train` saves, so that `selfsup eval` reloads it too.
+    registerVideoColorizeArchitectures();
     const program = buildProgram(
       io,
       (code) => {

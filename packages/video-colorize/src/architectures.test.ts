@@ -8,7 +8,7 @@ import { expectInvalid, maxAbsDiff, seededImages } from '@selfsup/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerVideoColorizeArchitectures, videoColorizationEmbeddingArchitecture, videoColorizeArchitectures } from './architectures.js';
-import { videoColorization } from './video-colorization.js';
+import { FEATURE_MAP_LAYER, embeddingFeatureExtractor, videoColorization } from './video-colorization.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -39,9 +39,42 @@ describe('video colorization architecture', () => {
     const frames = seededImages(3, 2, 16, 16, 3);
     const [a, b] = [method.encoder.apply(frames), loaded.apply(frames)];
     expect(maxAbsDiff(a, b)).toBeLessThan(1e-5);
-    tf.dispose([a, b, frames]);
+    // The reloaded encoder gives back the trained model's per-position features (what propagation attends with).
+    const features = embeddingFeatureExtractor(loaded);
+    expect(features.stride).toBe(4);
+    const [mapTrained, mapLoaded] = [method.featureExtractor.extract(frames), features.extract(frames)];
+    expect(mapLoaded.shape).toEqual([2, 4, 4, 6]);
+    expect(maxAbsDiff(mapTrained, mapLoaded)).toBeLessThan(1e-5);
+    tf.dispose([a, b, frames, mapTrained, mapLoaded]);
     loaded.dispose();
     expect(tf.memory().numTensors).toBe(before);
+    method.dispose();
+  });
+
+  it('has a featureMap layer whose mean over positions is the embedding', () => {
+    const method = videoColorization({ net: { width: 4, outputDim: 5, blocks: 0, stride: 8 }, seed: 1 });
+    const frames = seededImages(4, 2, 16, 24, 3);
+    expect(method.encoder.layers).toEqual([FEATURE_MAP_LAYER, 'embedding']);
+    const out = method.encoder.applyLayers?.(frames, [FEATURE_MAP_LAYER, 'embedding']) ?? {};
+    const map = out[FEATURE_MAP_LAYER] as tf.Tensor4D;
+    expect(map.shape).toEqual([2, 2, 3, 5]);
+    // Reference: the plain mean over the 2 x 3 positions.
+    const values = map.arraySync();
+    const mean = values.map((image) => Array.from({ length: 5 }, (_, d) => image.flat().reduce((s, cell) => s + (cell[d] as number), 0) / 6));
+    expect(maxAbsDiff(out['embedding'] as tf.Tensor, tf.tensor2d(mean))).toBeLessThan(1e-5);
+    tf.dispose([frames, ...Object.values(out)]);
+    method.dispose();
+  });
+
+  it('embeddingFeatureExtractor refuses other encoders and frames of a wrong size', () => {
+    expectInvalid(() => embeddingFeatureExtractor({ architecture: 'convNet', config: {} } as never), 'encoder');
+    expectInvalid(() => embeddingFeatureExtractor(null as never), 'encoder');
+    const method = videoColorization({ net: { width: 4, outputDim: 5, blocks: 0 }, seed: 1 });
+    const odd = seededImages(5, 1, 10, 16, 3);
+    expectInvalid(() => embeddingFeatureExtractor(method.encoder).extract(odd), 'inputs');
+    const twoChannels = seededImages(5, 1, 16, 16, 2);
+    expectInvalid(() => method.encoder.apply(twoChannels), 'inputs');
+    tf.dispose([odd, twoChannels]);
     method.dispose();
   });
 

@@ -1,5 +1,5 @@
 // Method
-export { lightness, videoColorization } from './video-colorization.js';
+export { FEATURE_MAP_LAYER, embeddingFeatureExtractor, lightness, videoColorization } from './video-colorization.js';
 export type { VideoColorization, VideoColorizationConfig, VideoColorizationOptions } from './video-colorization.js';
 export { embeddingNet } from './embedding-net.js';
 export { registerVideoColorizeArchitectures, videoColorizationEmbeddingArchitecture, videoColorizeArchitectures } from './architectures.js';

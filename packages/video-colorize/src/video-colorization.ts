@@ -27,6 +27,7 @@ import { type EmbeddingNet, type EmbeddingNetConfig, embeddingNet } from './embe
 import type { FeatureExtractor } from './features.js';
 import { nearestCentroid } from './kmeans.js';
 import { rgbToLab } from '@selfsup/augment';
+import { defineEncoder } from '@selfsup/encoders';
 
 export interface VideoColorizationConfig {
   /** The embedding CNN. */
@@ -76,21 +77,57 @@ export function lightness(frames: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => tf.div(tf.slice(rgbToLab(frames), [0, 0, 0, 0], [-1, -1, -1, 1]), 100) as tf.Tensor4D);
 }
 
+/** The per-position embedding among the encoder's layers: [N, H / stride, W / stride, D], not normalised. */
+export const FEATURE_MAP_LAYER = 'featureMap';
+
 /**
  * The encoder the method hands to the probes (architecture 'video-colorization-embedding'): the embedding net on the
  * frames' lightness, averaged over positions. Its variables are the net's and its config is the net's, so that
- * `videoColorizationEmbeddingArchitecture` rebuilds it.
+ * `videoColorizationEmbeddingArchitecture` rebuilds it. Its layers are `featureMap` (the embedding at every position,
+ * what colorization and label propagation attend with) and `embedding`; `embeddingFeatureExtractor` turns a
+ * reloaded one back into a `FeatureExtractor`.
  */
 export function videoColorizationEncoder(net: EmbeddingNet): Encoder {
-  return {
+  return defineEncoder({
     architecture: 'video-colorization-embedding',
     config: { ...net.config },
     inputShape: [-1, -1, -1],
     outputDim: net.outputDim,
     variables: net.variables,
-    apply: (inputs, options = {}) =>
-      tf.tidy(() => tf.mean(net.apply(lightness(inputs as tf.Tensor4D), { training: options.training ?? false }), [1, 2]) as tf.Tensor2D),
-    dispose: () => net.dispose(),
+    layers: [FEATURE_MAP_LAYER],
+    checkInput: (x) => {
+      const [, h, w, c] = x.shape as [number, number, number, number];
+      if ((c !== 1 && c !== 3) || h % net.stride !== 0 || w % net.stride !== 0) {
+        invalidArgument('inputs', `[N, H, W, 3] sRGB or [N, H, W, 1] lightness frames, H and W multiples of ${net.stride}`, x);
+      }
+    },
+    forward: (x, training, tap) => {
+      const map = net.apply(lightness(x as tf.Tensor4D), { training });
+      tap?.(FEATURE_MAP_LAYER, map);
+      return tf.mean(map, [1, 2]) as tf.Tensor2D;
+    },
+  });
+}
+
+/**
+ * The label-propagation and colorization features of a video-colorization encoder (the method's `encoder`, or one
+ * reloaded with `loadEncoder` after `registerVideoColorizeArchitectures()`): its `featureMap` layer, at the net's
+ * stride, on sRGB or grey frames. Any other encoder is refused.
+ */
+export function embeddingFeatureExtractor(encoder: Encoder): FeatureExtractor {
+  const expected = "a video-colorization encoder (architecture 'video-colorization-embedding', with a featureMap layer)";
+  if (typeof encoder !== 'object' || encoder === null || (encoder as Partial<Encoder>).architecture !== 'video-colorization-embedding') {
+    invalidArgument('encoder', expected, encoder);
+  }
+  const stride = (encoder.config as { stride?: unknown }).stride;
+  if ((stride !== 4 && stride !== 8) || typeof encoder.applyLayers !== 'function' || !encoder.layers?.includes(FEATURE_MAP_LAYER)) {
+    invalidArgument('encoder', expected, encoder);
+  }
+  const applyLayers = encoder.applyLayers.bind(encoder);
+  return {
+    stride,
+    channels: 'any',
+    extract: (frames) => applyLayers(frames, [FEATURE_MAP_LAYER])[FEATURE_MAP_LAYER] as tf.Tensor4D,
   };
 }
 
