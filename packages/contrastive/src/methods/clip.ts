@@ -5,7 +5,6 @@ import { type ClipLogitScale, type ClipLogitScaleOptions, clipLogitScale } from 
 import { clipLoss } from '../losses/clip-loss.js';
 import type { CaptionSource } from '../text/captions.js';
 import type { TextEncoder } from '../text/text-encoder.js';
-import { tokenize } from '../text/tokenizer.js';
 import { type ZeroShotClassifier, zeroShotClassifier } from '../text/zero-shot.js';
 import { type ViewFn, assertEncoder, methodRng, type SeedOptions } from './parts.js';
 
@@ -76,7 +75,7 @@ export function clip(options: ClipOptions): ClipMethod {
   const text = textEncoder as Partial<TextEncoder>;
   if (pairedInputs === undefined) {
     if (typeof captions?.captions !== 'function') invalidArgument('options.captions', 'a CaptionSource (or give options.pairedInputs)', captions);
-    if (text.vocabulary === undefined || text.maxLength === undefined) {
+    if (typeof text.tokenize !== 'function') {
       invalidArgument('options.textEncoder', 'a TextEncoder from textEncoder() (or give options.pairedInputs)', textEncoder);
     }
   } else if (typeof pairedInputs !== 'function') {
@@ -100,7 +99,7 @@ export function clip(options: ClipOptions): ClipMethod {
   const secondInputs = (batch: Batch, r: Rng): tf.Tensor =>
     pairedInputs !== undefined
       ? pairedInputs(batch, r)
-      : tokenize((captions as CaptionSource).captions(batch, r), text.vocabulary as TextEncoder['vocabulary'], { maxLength: text.maxLength as number });
+      : (textEncoder as TextEncoder).tokenize((captions as CaptionSource).captions(batch, r));
 
   const variables = methodVariables([
     { prefix: 'image/encoder', module: imageEncoder },
@@ -116,6 +115,8 @@ export function clip(options: ClipOptions): ClipMethod {
     textEncoder,
     imageProjection,
     logitScale,
+    // Saved beside the image encoder: the text tower (its tokenizer in its config), or whatever encodes the pairs.
+    companions: { [typeof text.embedTexts === 'function' ? 'text' : 'paired']: textEncoder },
     config: { method: 'clip', jointDim: textEncoder.outputDim, learnableScale: logitScale !== undefined, ...(fixedScale !== undefined ? { logitScale: fixedScale } : {}), ...seedConfig },
     variables,
     loss(batch, context) {
