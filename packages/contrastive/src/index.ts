@@ -70,6 +70,7 @@ export {
   simclrPreset,
   vicregPreset,
 } from './methods/presets.js';
+export { CLASS_PROMPT_TEMPLATES, clipPreset } from './methods/clip-preset.js';
 
 // Text side of CLIP
 export { PAD_TOKEN, UNKNOWN_TOKEN, buildVocabulary, splitWords, tokenize, vocabularyFromTokens } from './text/tokenizer.js';
