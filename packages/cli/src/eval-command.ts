@@ -31,7 +31,7 @@ import {
 } from '@selfsup/tensors';
 import { checkArchConfig } from './architectures.js';
 import { checkCommandArguments } from './checks.js';
-import { checkValidation, loadEvalData, parseDataSpec } from './data.js';
+import { checkEvalDataSpec, checkValidation, loadEvalData } from './data.js';
 import { type EncoderSource, checkEncoderSpec, defaultEncoderSource, resolveEncoder } from './encoder.js';
 import { BUILT_IN_PRESETS, registerPresetArchitectures } from './methods.js';
 import { checkOutDirectory } from './out-dir.js';
@@ -163,7 +163,7 @@ export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<
   const started = performance.now();
   // Any method's saved encoder loads: the architectures every preset declares (wholeImage, ...) are registered first.
   registerPresetArchitectures([...BUILT_IN_PRESETS, ...(io.presets ?? [])]);
-  parseDataSpec(options.data);
+  checkEvalDataSpec(options.data);
   if (options.validation !== undefined) checkValidation(options.validation);
   await checkEncoderSpec(options.encoder);
   if (options.archConfig !== undefined) {
