@@ -23,6 +23,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type ImageDataset, type Rng, createRng, initBackend } from '@selfsup/tensors';
 import { FASHION_MNIST_CLASSES, loadFashionMnist, loadMnist, writePng } from '@selfsup/tensors/node';
+import { DIGITS, FASHION_NAMES } from './caption-names.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string): string => {
@@ -38,20 +39,6 @@ if (out === '') throw new Error('--out <dir> is required');
 if (!['train', 'test'].includes(split)) throw new Error(`--split must be train or test; got ${split}`);
 
 const SIZE = 28;
-const DIGITS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
-/** A few names per class, so that the caption is not always the class label itself. */
-const FASHION_NAMES: readonly (readonly string[])[] = [
-  ['t-shirt', 'tee', 'top'],
-  ['pair of trousers', 'pair of pants', 'pair of jeans'],
-  ['pullover', 'sweater', 'jumper'],
-  ['dress', 'gown', 'frock'],
-  ['coat', 'jacket', 'overcoat'],
-  ['sandal', 'open shoe', 'summer shoe'],
-  ['shirt', 'blouse', 'button-up shirt'],
-  ['sneaker', 'trainer', 'running shoe'],
-  ['bag', 'handbag', 'purse'],
-  ['ankle boot', 'boot', 'short boot'],
-];
 const ROTATIONS = ['upright', 'turned right', 'upside down', 'turned left'] as const;
 
 /** Turns a square image by k quarter turns clockwise. */
