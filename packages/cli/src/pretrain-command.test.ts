@@ -74,6 +74,12 @@ describe('selfsup pretrain', () => {
     zeroShot.dispose();
     image.dispose();
     text.dispose();
+    // eval probes the image tower next to a freshly initialised one (its registered architecture rebuilds it).
+    const e = capture();
+    const evalArgs = ['eval', '--encoder', path.join(out, 'encoder'), '--data', 'mnist', '--limit', '60', '--probe', 'knn', '--k', '5', '--baselines', 'random,pixels'];
+    expect(await runCli([...evalArgs, '--plot', 'none', '--no-metrics', '--out', path.join(tmp, 'clip-eval'), '--quiet'], e.io)).toBe(0);
+    expect(e.stderr()).toBe('');
+    expect(e.stdout()).toMatch(/random clipImageTower +knn/);
     // --overwrite replaces the whole run, the text tower included.
     const again = capture();
     expect(await runCli([...args.filter((a) => a !== '--quiet'), '--overwrite', '--epochs', '1'], again.io)).toBe(0);
