@@ -1,6 +1,6 @@
 import { type Head, assertHead, projectionHead } from '@selfsup/encoders';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Batch, type Encoder, type JsonObject, type Rng, type SSLMethod, assertOptions, assertRank, invalidArgument, KeptTensors, disposeAll, methodVariables } from '@selfsup/tensors';
+import { type ApplyOptions, type Batch, EMBEDDING_LAYER, type Encoder, type JsonObject, type Rng, type SSLMethod, assertOptions, assertRank, invalidArgument, KeptTensors, disposeAll, methodVariables } from '@selfsup/tensors';
 import { type ClipLogitScale, type ClipLogitScaleOptions, clipLogitScale } from '../losses/clip-logit-scale.js';
 import { clipLoss } from '../losses/clip-loss.js';
 import type { CaptionSource } from '../text/captions.js';
@@ -36,14 +36,33 @@ export interface ClipMethod extends SSLMethod {
   zeroShot(classPrompts: readonly (readonly string[])[]): ZeroShotClassifier;
 }
 
+/** The layer of a CLIP image tower that is its image encoder's output, before the projection into the joint space. */
+export const TOWER_FEATURES = 'features';
+
 /**
  * CLIP's image tower as one encoder (architecture 'clipImageTower'): the image encoder followed by its projection into
  * the joint space. Its variables are the two parts', scoped `encoder/` and `projection/`. The config records both parts
  * (the projection when it reports an architecture and config, as `projectionHead` does), so that
- * `clipImageTowerArchitecture` rebuilds it.
+ * `clipImageTowerArchitecture` rebuilds it. Its layers (for probes) are the image encoder's, then `features` (the image
+ * encoder's output) and `embedding` (the projection's).
  */
 export function clipImageTowerEncoder(imageEncoder: Encoder, imageProjection: Head): Encoder {
   const projection = imageProjection as Head & Partial<Pick<Encoder, 'architecture' | 'config'>>;
+  // Probes may read the image encoder's layers, its output before the projection ('features') and the joint embedding.
+  const inner = imageEncoder.layers ?? [EMBEDDING_LAYER];
+  const layers = [...inner.filter((l) => l !== EMBEDDING_LAYER), TOWER_FEATURES, EMBEDDING_LAYER];
+  const applyLayers = (inputs: tf.Tensor, names: readonly string[], applyOptions?: ApplyOptions): Record<string, tf.Tensor> => {
+    if (!Array.isArray(names) || names.some((n) => !layers.includes(n))) invalidArgument('names', `layers of clipImageTower: ${layers.join(', ')}`, names);
+    return tf.tidy(() => {
+      const wanted = [...new Set(names.map((n) => (n === TOWER_FEATURES ? EMBEDDING_LAYER : n)))];
+      const got: Record<string, tf.Tensor> =
+        imageEncoder.applyLayers !== undefined ? imageEncoder.applyLayers(inputs, wanted, applyOptions) : { [EMBEDDING_LAYER]: imageEncoder.apply(inputs, applyOptions) };
+      const features = got[EMBEDDING_LAYER] as tf.Tensor2D;
+      return Object.fromEntries(
+        names.map((n) => [n, n === EMBEDDING_LAYER ? imageProjection.apply(features, applyOptions) : n === TOWER_FEATURES ? tf.clone(features) : (got[n] as tf.Tensor)]),
+      );
+    });
+  };
   const described = typeof projection.architecture === 'string' && typeof projection.config === 'object' && projection.config !== null;
   return {
     architecture: 'clipImageTower',
@@ -57,6 +76,7 @@ export function clipImageTowerEncoder(imageEncoder: Encoder, imageProjection: He
     outputDim: imageProjection.outputDim,
     variables: [...methodVariables([{ prefix: 'encoder', module: imageEncoder }, { prefix: 'projection', module: imageProjection }])],
     apply: (inputs, applyOptions) => tf.tidy(() => imageProjection.apply(imageEncoder.apply(inputs, applyOptions), applyOptions)),
+    ...(inner.includes(TOWER_FEATURES) ? {} : { layers, applyLayers }),
     dispose: () => disposeAll(imageEncoder, imageProjection),
   };
 }
