@@ -137,11 +137,11 @@ describe('textEncoder with a BPE tokenizer (CLIP)', () => {
     const got = embedded.arraySync();
     got.forEach((row, r) => row.forEach((x, k) => expect(x).toBeCloseTo(expected[r]![k]!, 4)));
     // Changing the tokens after the end token changes nothing (causal attention and the readout together).
-    const garbled = tf.tensor2d(rows.map((row) => row.map((id, j) => (j > row.indexOf(bpe.endId) ? 7 : id))).flat(), [3, L], 'int32');
+    const garbled = tf.tensor2d(rows.flatMap((row) => row.map((id, j) => (j > row.indexOf(bpe.endId) ? 7 : id))), [3, L], 'int32');
     const again = causal.apply(garbled);
     expect(maxDiff(again, embedded)).toBeLessThan(1e-5);
     // ...but a token before it does.
-    const edited = tf.tensor2d(rows.map((row) => row.map((id, j) => (j === 1 ? 9 : id))).flat(), [3, L], 'int32');
+    const edited = tf.tensor2d(rows.flatMap((row) => row.map((id, j) => (j === 1 ? 9 : id))), [3, L], 'int32');
     const differs = causal.apply(edited);
     expect(maxDiff(differs, embedded)).toBeGreaterThan(1e-4);
     expect(() => causal.apply(tf.zeros([1, L], 'int32'))).toThrow(/inputs must be token ids with the end-of-text id 3 in every row \(as tokenize\(\) makes them\); got "row 0 without it"/);
