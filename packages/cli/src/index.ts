@@ -40,5 +40,7 @@ export type { LoadedPlugin } from './plugins.js';
 // Encoders and data
 export { ENCODER_FORMS, defaultEncoderSource } from './encoder.js';
 export type { EncoderSource } from './encoder.js';
-export { DATA_FORMS, VALIDATION_SEED, loadEvalData } from './data.js';
-export type { DataOptions, EvalData } from './data.js';
+export { DATA_FORMS, PRETRAIN_DATA_FORMS, VALIDATION_SEED, loadEvalData, loadPretrainData } from './data.js';
+export type { DataOptions, EvalData, PretrainData } from './data.js';
+export { CAPTION_FILES, loadCaptionFolder, parseCaptionFile, readCaptionFolder } from './caption-data.js';
+export type { CaptionEntry, CaptionFolder } from './caption-data.js';

@@ -27,6 +27,7 @@ const CLI_METHODS = [
   'simsiam',
   'barlow-twins',
   'vicreg',
+  'clip',
   'rotnet',
   'rotation-regression',
   'relative-location',

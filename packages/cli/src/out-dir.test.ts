@@ -143,8 +143,9 @@ describe('path errors exit 2 with one line', () => {
 
 describe('registerPresetArchitectures', () => {
   it("registers what the presets declare, once, keeps an existing registration, and refuses a built-in name", () => {
-    for (const name of ['wholeImage']) if (hasArchitecture(name)) unregisterArchitecture(name);
-    expect(registerPresetArchitectures(BUILT_IN_PRESETS)).toEqual(['wholeImage']);
+    const declared = ['clipImageTower', 'textTransformer', 'wholeImage'];
+    for (const name of declared) if (hasArchitecture(name)) unregisterArchitecture(name);
+    expect(registerPresetArchitectures(BUILT_IN_PRESETS)).toEqual(declared);
     expect(hasArchitecture('wholeImage')).toBe(true);
     expect(registerPresetArchitectures(BUILT_IN_PRESETS)).toEqual([]);
     const jigsaw = pretextPresets.find((p) => p.name === 'jigsaw')!;

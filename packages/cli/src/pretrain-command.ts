@@ -7,7 +7,7 @@ import { type BackendName, type FitResult, type JsonObject, type MethodPreset, t
 import { checkpointDirectory } from '@selfsup/tensors/node';
 import { backboneConfig, buildBackbone, unreportedArchConfigKeys } from './architectures.js';
 import { checkCommandArguments } from './checks.js';
-import { loadEvalData, parseDataSpec } from './data.js';
+import { loadPretrainData, parseDataSpec } from './data.js';
 import { kebabCase, methodTable, registerPresetArchitectures } from './methods.js';
 import { checkOutDirectory, describeEarlierRun, findEarlierRun, removeEarlierRun } from './out-dir.js';
 import { type MonitorEntry, type MonitorFlags, PretrainMonitor, checkMonitorFlags } from './pretrain-monitor.js';
@@ -90,6 +90,8 @@ export const PRETRAIN_FILES = {
   encoder: 'encoder',
   log: 'log.json',
   lossCurve: 'loss.svg',
+  /** Encoders the method trains beside its encoder (`SSLMethod.companions`, CLIP's text tower): `companions/<name>/`. */
+  companions: 'companions',
 } as const;
 
 /** One logged step of a pretraining run. */
@@ -107,6 +109,8 @@ export interface PretrainResult {
   readonly runDir: string;
   /** The saved encoder (a checkpoint directory `selfsup eval --encoder` and `loadEncoder` read). */
   readonly encoderDir: string;
+  /** The saved companion encoders by name (`SSLMethod.companions`: CLIP's `text` tower), when the method has any. */
+  readonly companionDirs?: Readonly<Record<string, string>>;
   /** Steps done in total (a resumed run counts the earlier ones). */
   readonly steps: number;
   /** The step a resumed run continued from (0: a fresh run). */
@@ -259,7 +263,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
   }
   if (options.resume) await checkResume(runFile, runConfig, preset);
   const backend = await initBackend(options.backend !== undefined ? { backend: options.backend } : {});
-  const data = await loadEvalData(runConfig.data, {
+  const data = await loadPretrainData(runConfig.data, {
     ...(limit !== undefined ? { limit } : {}),
     ...(validation !== undefined ? { validation } : {}),
     ...(imageSize !== undefined ? { imageSize } : {}),
@@ -281,7 +285,18 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       io.stderr(`selfsup pretrain: note: --arch-config key(s) ${unreported.map((k) => JSON.stringify(k)).join(', ')} are not in the built ${arch}'s config (${Object.keys(encoder.config).join(', ')}); misspelt?\n`);
     }
     try {
-      method = preset.build({ encoder, inputShape, seed, batchSize, options: methodOptions });
+      // Image-caption data hands its captions to the preset (CLIP learns its tokenizer from them).
+      const captions = await data.train.captions?.();
+      const classNames = data.train.classNames;
+      method = preset.build({
+        encoder,
+        inputShape,
+        seed,
+        batchSize,
+        options: methodOptions,
+        ...(captions !== undefined ? { captions } : {}),
+        ...(classNames !== undefined ? { classNames } : {}),
+      });
       // The run's name, the log's and the checkpoint's must agree: a preset builds the method of its own name.
       if (method.name !== preset.name) {
         throw new SelfsupError(
@@ -382,10 +397,16 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
     }
     const encoderDir = path.join(out, PRETRAIN_FILES.encoder);
     await saveEncoder(encoderDir, method.encoder);
+    const companionDirs: Record<string, string> = {};
+    for (const [name, companion] of Object.entries(method.companions ?? {})) {
+      companionDirs[name] = path.join(out, PRETRAIN_FILES.companions, name);
+      await saveEncoder(companionDirs[name], companion);
+    }
     const steps: PretrainStep[] = history.map((h) => ({ step: h.step, loss: h.loss, lr: h.lr, imagesPerSecond: h.imagesPerSecond, metrics: { ...h.metrics } }));
     const pretrained: PretrainResult = {
       runDir: out,
       encoderDir,
+      ...(Object.keys(companionDirs).length > 0 ? { companionDirs } : {}),
       steps: result.steps,
       resumedFromStep: result.resumedFromStep,
       stoppedBy: result.stoppedBy,
@@ -403,6 +424,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       method: { name: method.name, preset: preset.name, options: methodOptions, config: method.config },
       optimizer: optimizer as unknown as JsonObject,
       encoder: pretrained.encoder,
+      ...(Object.keys(companionDirs).length > 0 ? { companions: companionDirs } : {}),
       backend: { name: backend.backend, description: backend.description, reason: backend.reason },
       steps: result.steps,
       resumedFromStep: result.resumedFromStep,
@@ -427,13 +449,14 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
     const last = history.at(-1);
     io.stdout(
       `${preset.name}: ${result.steps} steps (${result.stoppedBy}) in ${result.seconds.toFixed(1)} s` +
-        `${last !== undefined ? `, last loss ${last.loss.toFixed(4)}` : ''}${monitorSummary(monitor)}; encoder saved to ${encoderDir}\n`,
+        `${last !== undefined ? `, last loss ${last.loss.toFixed(4)}` : ''}${monitorSummary(monitor)}; encoder saved to ${encoderDir}` +
+        `${Object.entries(companionDirs).map(([name, dir]) => `, ${name} encoder to ${dir}`).join('')}\n`,
     );
     return pretrained;
   } finally {
     method?.dispose();
     data.train.dispose?.();
-    data.test.dispose?.();
+    data.test?.dispose?.();
   }
 }
 

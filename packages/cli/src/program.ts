@@ -3,7 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { type MethodPreset, SelfsupError, TRAINING_OPTIONS, describeOptionSpec, invalidArgument } from '@selfsup/tensors';
 import { backboneHelp, listBackbones, parseArchConfig } from './architectures.js';
 import { type BenchCommandOptions, type BenchResult, runBench } from './bench-command.js';
-import { DATA_FORMS } from './data.js';
+import { DATA_FORMS, PRETRAIN_DATA_FORMS } from './data.js';
 import { ENCODER_FORMS, type EncoderSource } from './encoder.js';
 import { type EvalCommandOptions, type EvalResult, runEval } from './eval-command.js';
 import { type MethodFlag, methodFlagDescription, methodFlags } from './method-options.js';
@@ -189,7 +189,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .command('pretrain')
     .description('Pretrain an encoder with a self-supervised method; checkpoints, a JSON log and a loss-curve picture go to --out.')
     .option('--method <name>', `method: ${methods.names.join(', ')} (described below; required here or in --config)`)
-    .option('--data <spec>', `data set: ${DATA_FORMS} (only the training split is used; labels only by the online monitor; required here or in --config)`)
+    .option('--data <spec>', `data set: ${PRETRAIN_DATA_FORMS} (only the training split is used; labels only by the online monitor; required here or in --config)`)
     .option('--arch <name>', `backbone: ${backbones.join(', ')} (described below; default convNet)`)
     .option('--arch-config <json>', ARCH_CONFIG_HELP, parseArchConfig)
     .option('--recipe <name>', "the method's recipe: small (default: 28-32 px images on a CPU) or paper (the paper's setting)")

@@ -7,10 +7,13 @@ import { type Encoder, createRng } from '@selfsup/tensors';
 import { expectInvalid, maxAbsDiff, seededImages } from '@selfsup/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clipImageTowerArchitecture, contrastiveArchitectures, cpcPieceMeanArchitecture, registerContrastiveArchitectures } from './architectures.js';
+import { clipImageTowerArchitecture, contrastiveArchitectures, cpcPieceMeanArchitecture, registerContrastiveArchitectures, textTransformerArchitecture } from './architectures.js';
 import { cpcImage, cpcSequence } from './cpc/front-ends.js';
 import { clip } from './methods/clip.js';
 import { cpc } from './methods/cpc.js';
+import { trainBpeTokenizer } from './text/bpe.js';
+import { type TextEncoder, textEncoder } from './text/text-encoder.js';
+import { buildVocabulary } from './text/tokenizer.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -43,11 +46,11 @@ async function expectReloads(encoder: Encoder, images: tf.Tensor4D, name: string
 }
 
 describe('contrastive architectures', () => {
-  it('registers cpcPieceMean and clipImageTower once, however often it is called', () => {
+  it('registers cpcPieceMean, clipImageTower and textTransformer once, however often it is called', () => {
     registerContrastiveArchitectures();
     registerContrastiveArchitectures();
     for (const a of contrastiveArchitectures) expect(hasArchitecture(a.name)).toBe(true);
-    expect(contrastiveArchitectures.map((a) => a.name)).toEqual(['cpcPieceMean', 'clipImageTower']);
+    expect(contrastiveArchitectures.map((a) => a.name)).toEqual(['cpcPieceMean', 'clipImageTower', 'textTransformer']);
   });
 
   it("reloads CPC's whole-sample encoder, with an image and a sequence front end", async () => {
@@ -88,6 +91,29 @@ describe('contrastive architectures', () => {
     images.dispose();
   });
 
+  it("reloads CLIP's text tower with its tokenizer (BPE, causal, end-of-text) and the word-level one", async () => {
+    registerContrastiveArchitectures();
+    const captions = ['a small grey sneaker', 'a large dark bag, upside down', 'a bright dress in the middle'];
+    const towers: TextEncoder[] = [
+      textEncoder({ tokenizer: trainBpeTokenizer(captions, { vocabularySize: 50 }), maxLength: 12, width: 8, outputDim: 4, layers: 2, heads: 2, seed: 3 }),
+      textEncoder({ vocabulary: buildVocabulary(captions), maxLength: 6, width: 8, outputDim: 4, layers: 1, heads: 2, seed: 3 }),
+    ];
+    for (const [i, tower] of towers.entries()) {
+      perturb(tower, 21 + i);
+      const dir = path.join(tmp, `text-${i}`);
+      await saveEncoder(dir, tower);
+      const loaded = (await loadEncoder(dir)) as TextEncoder;
+      expect([loaded.architecture, loaded.config]).toEqual([tower.architecture, tower.config]);
+      // The reloaded tower tokenizes as the saved one did, and embeds the same.
+      const texts = [...captions, 'an unseen word: zebra'];
+      const [a, b] = [tower.embedTexts(texts), loaded.embedTexts(texts)];
+      expect(maxAbsDiff(a, b)).toBeLessThan(1e-5);
+      tf.dispose([a, b]);
+      loaded.dispose();
+      tower.dispose();
+    }
+  });
+
   it('rejects a bad saved config, naming the field, and leaks nothing', () => {
     const before = tf.memory().numTensors;
     const cpcConfig = { pieceEncoder: 'convNet', pieceConfig: { inputShape: [8, 8, 1], channels: [4], seed: 0 }, frontEnd: { kind: 'image', patchSize: 8, stride: 4 }, inputShape: [16, 16, 1] };
@@ -102,6 +128,14 @@ describe('contrastive architectures', () => {
       () => clipImageTowerArchitecture.factory({ ...clipConfig, projection: { architecture: 'projectionHead', config: { blocks: [{ inputDim: 4, outputDim: 3 }] } } }),
       'config.projection',
     );
+    const textConfig = { tokenizer: { type: 'bpe', alphabet: ['a', 'a</w>'], merges: [] }, maxLength: 4, width: 4, outputDim: 2, layers: 1, heads: 2 };
+    const valid = textTransformerArchitecture.factory(textConfig);
+    expect(valid.architecture).toBe('textTransformer');
+    valid.dispose();
+    expectInvalid(() => textTransformerArchitecture.factory({ ...textConfig, vocabulary: ['[pad]', '[unk]'] }), 'config');
+    expectInvalid(() => textTransformerArchitecture.factory({ ...textConfig, tokenizer: { type: 'bpe', alphabet: [], merges: [] } }), 'json.alphabet');
+    expectInvalid(() => textTransformerArchitecture.factory({ ...textConfig, attention: 'sideways' }), 'config.attention');
+    expectInvalid(() => textTransformerArchitecture.factory({ ...textConfig, width: 'wide' }), 'config.width');
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -3,6 +3,9 @@ import { type Encoder, type JsonObject, type PresetArchitecture, disposeAll, inv
 import { cpcFrontEndFromConfig } from './cpc/front-ends.js';
 import { clipImageTowerEncoder } from './methods/clip.js';
 import { cpcPieceMeanEncoder } from './methods/cpc.js';
+import { bpeTokenizerFromJson } from './text/bpe.js';
+import { textEncoder } from './text/text-encoder.js';
+import { vocabularyFromTokens } from './text/tokenizer.js';
 
 // The encoders this package's methods hand out that are not a backbone of @selfsup/encoders, as architectures: with one
 // registered, `loadEncoder` rebuilds such an encoder from its checkpoint. Configs come from disk: every field is checked.
@@ -63,11 +66,47 @@ export const clipImageTowerArchitecture: PresetArchitecture = {
   },
 };
 
-/** Every encoder architecture of this package, as a preset's `architectures` or a plugin's `selfsupArchitectures` list them. */
-export const contrastiveArchitectures: readonly PresetArchitecture[] = [cpcPieceMeanArchitecture, clipImageTowerArchitecture];
+const optionalInteger = (config: JsonObject, key: string): number | undefined => {
+  const value = config[key];
+  if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value))) invalidArgument(`config.${key}`, 'an integer', value);
+  return value as number | undefined;
+};
 
 /**
- * Registers this package's encoder architectures ('cpcPieceMean', 'clipImageTower') with `@selfsup/encoders`, so that
+ * 'textTransformer': CLIP's text tower (`textEncoder`), rebuilt from its config: the tokenizer (or word vocabulary) it
+ * was trained with, its sizes, attention and readout. Texts saved with it encode as they did in training.
+ */
+export const textTransformerArchitecture: PresetArchitecture = {
+  name: 'textTransformer',
+  description: "CLIP's text tower: a transformer over BPE tokens (or words), read at the end-of-text token (or averaged); not an image backbone",
+  factory: (config) => {
+    const hasTokenizer = config['tokenizer'] !== undefined;
+    if (hasTokenizer === (config['vocabulary'] !== undefined)) invalidArgument('config', 'a text encoder config with either tokenizer or vocabulary', config);
+    const attention = config['attention'];
+    const readout = config['readout'];
+    if (attention !== undefined && attention !== 'causal' && attention !== 'bidirectional') invalidArgument('config.attention', '"causal" or "bidirectional"', attention);
+    if (readout !== undefined && readout !== 'endOfText' && readout !== 'mean') invalidArgument('config.readout', '"endOfText" or "mean"', readout);
+    const sizes = Object.fromEntries(
+      ['maxLength', 'width', 'outputDim', 'layers', 'heads', 'seed'].flatMap((key) => {
+        const value = optionalInteger(config, key);
+        return value !== undefined ? [[key, value]] : [];
+      }),
+    );
+    return textEncoder({
+      ...(hasTokenizer ? { tokenizer: bpeTokenizerFromJson(config['tokenizer']) } : { vocabulary: vocabularyFromTokens(config['vocabulary'] as string[]) }),
+      ...sizes,
+      // Configs saved before these were recorded: the word vocabulary's defaults.
+      ...(attention !== undefined ? { attention } : {}),
+      ...(readout !== undefined ? { readout } : {}),
+    });
+  },
+};
+
+/** Every encoder architecture of this package, as a preset's `architectures` or a plugin's `selfsupArchitectures` list them. */
+export const contrastiveArchitectures: readonly PresetArchitecture[] = [cpcPieceMeanArchitecture, clipImageTowerArchitecture, textTransformerArchitecture];
+
+/**
+ * Registers this package's encoder architectures ('cpcPieceMean', 'clipImageTower', 'textTransformer') with `@selfsup/encoders`, so that
  * `buildEncoder` and `loadEncoder` rebuild them from a saved config. A name already registered is left as it is, so
  * calling this more than once is harmless; nothing is registered on import.
  */

@@ -45,7 +45,13 @@ export type { SeedOptions, ViewFn, Views } from './methods/parts.js';
 export type { Head } from './methods/parts.js';
 
 // Architectures of the encoders the methods hand out that are not backbones (for loadEncoder)
-export { clipImageTowerArchitecture, contrastiveArchitectures, cpcPieceMeanArchitecture, registerContrastiveArchitectures } from './architectures.js';
+export {
+  clipImageTowerArchitecture,
+  contrastiveArchitectures,
+  cpcPieceMeanArchitecture,
+  registerContrastiveArchitectures,
+  textTransformerArchitecture,
+} from './architectures.js';
 
 // Presets (training defaults + JSON option schema per method: what `selfsup pretrain --method` trains)
 export {
@@ -64,13 +70,16 @@ export {
   simclrPreset,
   vicregPreset,
 } from './methods/presets.js';
+export { CLASS_PROMPT_TEMPLATES, clipPreset } from './methods/clip-preset.js';
 
 // Text side of CLIP
 export { PAD_TOKEN, UNKNOWN_TOKEN, buildVocabulary, splitWords, tokenize, vocabularyFromTokens } from './text/tokenizer.js';
 export type { Vocabulary } from './text/tokenizer.js';
+export { END_OF_TEXT, END_OF_WORD, START_OF_TEXT, bpeTokenizerFromJson, captionWords, trainBpeTokenizer } from './text/bpe.js';
+export type { BpeTokenizer, BpeTrainingOptions } from './text/bpe.js';
 export { textEncoder } from './text/text-encoder.js';
-export type { TextEncoder, TextEncoderOptions } from './text/text-encoder.js';
-export { DEFAULT_CAPTION_TEMPLATES, DIGIT_WORDS, classNameCaptions } from './text/captions.js';
+export type { TextAttention, TextEncoder, TextEncoderOptions, TextReadout } from './text/text-encoder.js';
+export { DEFAULT_CAPTION_TEMPLATES, DIGIT_WORDS, classNameCaptions, datasetCaptions } from './text/captions.js';
 export type { CaptionSource, ClassNameCaptions } from './text/captions.js';
 export { zeroShotClassifier } from './text/zero-shot.js';
 export type { ZeroShotClassifier, ZeroShotOptions } from './text/zero-shot.js';

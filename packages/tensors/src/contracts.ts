@@ -71,6 +71,8 @@ export interface Batch {
   readonly labels?: tf.Tensor1D;
   /** Dataset indices of the samples, in batch order. */
   readonly indices: readonly number[];
+  /** The samples' captions, in batch order, when the data pairs each image with a text (image-caption data). */
+  readonly captions?: readonly string[];
 }
 
 /** Random-access image data. In-memory and streaming (folder) datasets implement it alike. */
@@ -88,6 +90,8 @@ export interface ImageDataset {
   getBatch(indices: readonly number[]): Promise<Batch>;
   /** Class ids of all samples, when labelled (without touching the images). */
   labels?(): Promise<Int32Array>;
+  /** Captions of all samples, in dataset order, when the data is image-caption pairs (without touching the images). */
+  captions?(): Promise<readonly string[]>;
   /** Releases memory held by the dataset. */
   dispose?(): void;
 }
@@ -122,6 +126,11 @@ export interface SSLMethod extends Module {
   readonly encoder: Encoder;
   /** Hyper-parameters, recorded in logs and checkpoints. */
   readonly config: JsonObject;
+  /**
+   * Other encoders the method trains that a run keeps beside `encoder`, by kebab-case name: CLIP's text tower (its
+   * tokenizer in its config). `selfsup pretrain` saves each to `<out>/companions/<name>/`, reloadable with loadEncoder.
+   */
+  readonly companions?: { readonly [name: string]: Encoder };
   /** The scalar loss for one batch. Called inside a gradient tape: create no variables here. */
   loss(batch: Batch, context: StepContext): tf.Scalar;
   /** Extra scalars from the last `loss` call, read after the step (optional). */

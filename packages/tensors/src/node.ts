@@ -13,7 +13,7 @@ export {
 } from './data/idx.js';
 export type { IdxArray } from './data/idx.js';
 export { loadMnist } from './data/mnist.js';
-export { decodeImage, encodePng, loadFrames, loadImageFolder, readImage, writePng } from './data/images.js';
-export type { DecodedImage, FolderDataset, ImageFolderOptions } from './data/images.js';
+export { decodeImage, encodePng, loadFrames, loadImageFiles, loadImageFolder, readImage, writePng } from './data/images.js';
+export type { DecodedImage, FolderDataset, ImageFilesOptions, ImageFolderOptions } from './data/images.js';
 // Running tfjs-core from source under plain Node (tsx scripts): the resolve hook its extensionless ESM imports need.
 export { registerTfjsEsmResolver } from './backend/tfjs-esm-resolver.js';

@@ -57,6 +57,13 @@ export interface PresetBuildContext {
   readonly batchSize: number;
   /** Option values checked against the preset's schema, defaults filled in ({@link resolveOptions}). */
   readonly options: JsonObject;
+  /** The training data's class names, when it is labelled and names its classes (class-name prompts are built from them). */
+  readonly classNames?: readonly string[];
+  /**
+   * The training data's captions in dataset order, when it is image-caption data: what a text tower's tokenizer is
+   * built from (CLIP). Each batch carries its own in `batch.captions`.
+   */
+  readonly captions?: readonly string[];
 }
 
 /** An encoder architecture the method's saved encoders need registered (to be rebuilt by `loadEncoder`). */

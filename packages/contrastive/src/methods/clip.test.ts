@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, fit } from '@selfsup/tensors';
+import { convNet } from '@selfsup/encoders';
+import { assertEncoder, createRng, fit } from '@selfsup/tensors';
+import { maxAbsDiff, seededImages } from '@selfsup/test-utils';
 import { describe, expect, it } from 'vitest';
 import { fewDigits, headTail } from '../../test/data.js';
 import { tinyEncoder } from '../../test/tiny-encoder.js';
@@ -48,6 +50,26 @@ describe('clip', () => {
     expect(method.logitScale!.read()).toBeCloseTo(100, 2);
     tf.dispose([value, images, ...Object.values(grads)]);
     method.dispose();
+  });
+
+  it("lets probes read the image tower's layers: the image encoder's, its features before the projection, the joint embedding", () => {
+    const before = tf.memory().numTensors;
+    const imageEncoder = convNet({ inputShape: [12, 12, 1], channels: [4, 6], seed: 1 });
+    const method = clip({ imageEncoder, textEncoder: convNet({ inputShape: [12, 12, 1], channels: [5], seed: 2 }), pairedInputs: (b) => tf.clone(b.images), seed: 0 });
+    const tower = method.imageTower;
+    assertEncoder('tower', tower);
+    expect(tower.layers).toEqual(['block0', 'block1', 'features', 'embedding']);
+    const images = seededImages(3, 2, 12, 12, 1);
+    const got = tower.applyLayers!(images, ['block1', 'features', 'embedding']);
+    const [features, embedding, block1] = [imageEncoder.apply(images), tower.apply(images), imageEncoder.applyLayers!(images, ['block1'])['block1']!];
+    expect(got['features']!.shape).toEqual([2, 6]);
+    expect(maxAbsDiff(got['features']!, features)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(got['embedding']!, embedding)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(got['block1']!, block1)).toBeLessThan(1e-6);
+    expect(() => tower.applyLayers!(images, ['block9'])).toThrow(/names must be layers of clipImageTower: block0, block1, features, embedding/);
+    tf.dispose([images, features, embedding, block1, ...Object.values(got)]);
+    method.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('rejects a text encoder without captions or paired inputs', () => {

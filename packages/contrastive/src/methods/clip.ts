@@ -1,11 +1,10 @@
 import { type Head, assertHead, projectionHead } from '@selfsup/encoders';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Batch, type Encoder, type JsonObject, type Rng, type SSLMethod, assertOptions, assertRank, invalidArgument, KeptTensors, disposeAll, methodVariables } from '@selfsup/tensors';
+import { type ApplyOptions, type Batch, EMBEDDING_LAYER, type Encoder, type JsonObject, type Rng, type SSLMethod, assertOptions, assertRank, invalidArgument, KeptTensors, disposeAll, methodVariables } from '@selfsup/tensors';
 import { type ClipLogitScale, type ClipLogitScaleOptions, clipLogitScale } from '../losses/clip-logit-scale.js';
 import { clipLoss } from '../losses/clip-loss.js';
 import type { CaptionSource } from '../text/captions.js';
 import type { TextEncoder } from '../text/text-encoder.js';
-import { tokenize } from '../text/tokenizer.js';
 import { type ZeroShotClassifier, zeroShotClassifier } from '../text/zero-shot.js';
 import { type ViewFn, assertEncoder, methodRng, type SeedOptions } from './parts.js';
 
@@ -37,14 +36,33 @@ export interface ClipMethod extends SSLMethod {
   zeroShot(classPrompts: readonly (readonly string[])[]): ZeroShotClassifier;
 }
 
+/** The layer of a CLIP image tower that is its image encoder's output, before the projection into the joint space. */
+export const TOWER_FEATURES = 'features';
+
 /**
  * CLIP's image tower as one encoder (architecture 'clipImageTower'): the image encoder followed by its projection into
  * the joint space. Its variables are the two parts', scoped `encoder/` and `projection/`. The config records both parts
  * (the projection when it reports an architecture and config, as `projectionHead` does), so that
- * `clipImageTowerArchitecture` rebuilds it.
+ * `clipImageTowerArchitecture` rebuilds it. Its layers (for probes) are the image encoder's, then `features` (the image
+ * encoder's output) and `embedding` (the projection's).
  */
 export function clipImageTowerEncoder(imageEncoder: Encoder, imageProjection: Head): Encoder {
   const projection = imageProjection as Head & Partial<Pick<Encoder, 'architecture' | 'config'>>;
+  // Probes may read the image encoder's layers, its output before the projection ('features') and the joint embedding.
+  const inner = imageEncoder.layers ?? [EMBEDDING_LAYER];
+  const layers = [...inner.filter((l) => l !== EMBEDDING_LAYER), TOWER_FEATURES, EMBEDDING_LAYER];
+  const applyLayers = (inputs: tf.Tensor, names: readonly string[], applyOptions?: ApplyOptions): Record<string, tf.Tensor> => {
+    if (!Array.isArray(names) || names.some((n) => !layers.includes(n))) invalidArgument('names', `layers of clipImageTower: ${layers.join(', ')}`, names);
+    return tf.tidy(() => {
+      const wanted = [...new Set(names.map((n) => (n === TOWER_FEATURES ? EMBEDDING_LAYER : n)))];
+      const got: Record<string, tf.Tensor> =
+        imageEncoder.applyLayers !== undefined ? imageEncoder.applyLayers(inputs, wanted, applyOptions) : { [EMBEDDING_LAYER]: imageEncoder.apply(inputs, applyOptions) };
+      const features = got[EMBEDDING_LAYER] as tf.Tensor2D;
+      return Object.fromEntries(
+        names.map((n) => [n, n === EMBEDDING_LAYER ? imageProjection.apply(features, applyOptions) : n === TOWER_FEATURES ? tf.clone(features) : (got[n] as tf.Tensor)]),
+      );
+    });
+  };
   const described = typeof projection.architecture === 'string' && typeof projection.config === 'object' && projection.config !== null;
   return {
     architecture: 'clipImageTower',
@@ -58,6 +76,7 @@ export function clipImageTowerEncoder(imageEncoder: Encoder, imageProjection: He
     outputDim: imageProjection.outputDim,
     variables: [...methodVariables([{ prefix: 'encoder', module: imageEncoder }, { prefix: 'projection', module: imageProjection }])],
     apply: (inputs, applyOptions) => tf.tidy(() => imageProjection.apply(imageEncoder.apply(inputs, applyOptions), applyOptions)),
+    ...(inner.includes(TOWER_FEATURES) ? {} : { layers, applyLayers }),
     dispose: () => disposeAll(imageEncoder, imageProjection),
   };
 }
@@ -76,7 +95,7 @@ export function clip(options: ClipOptions): ClipMethod {
   const text = textEncoder as Partial<TextEncoder>;
   if (pairedInputs === undefined) {
     if (typeof captions?.captions !== 'function') invalidArgument('options.captions', 'a CaptionSource (or give options.pairedInputs)', captions);
-    if (text.vocabulary === undefined || text.maxLength === undefined) {
+    if (typeof text.tokenize !== 'function') {
       invalidArgument('options.textEncoder', 'a TextEncoder from textEncoder() (or give options.pairedInputs)', textEncoder);
     }
   } else if (typeof pairedInputs !== 'function') {
@@ -100,7 +119,7 @@ export function clip(options: ClipOptions): ClipMethod {
   const secondInputs = (batch: Batch, r: Rng): tf.Tensor =>
     pairedInputs !== undefined
       ? pairedInputs(batch, r)
-      : tokenize((captions as CaptionSource).captions(batch, r), text.vocabulary as TextEncoder['vocabulary'], { maxLength: text.maxLength as number });
+      : (textEncoder as TextEncoder).tokenize((captions as CaptionSource).captions(batch, r));
 
   const variables = methodVariables([
     { prefix: 'image/encoder', module: imageEncoder },
@@ -116,6 +135,8 @@ export function clip(options: ClipOptions): ClipMethod {
     textEncoder,
     imageProjection,
     logitScale,
+    // Saved beside the image encoder: the text tower (its tokenizer in its config), or whatever encodes the pairs.
+    companions: { [typeof text.embedTexts === 'function' ? 'text' : 'paired']: textEncoder },
     config: { method: 'clip', jointDim: textEncoder.outputDim, learnableScale: logitScale !== undefined, ...(fixedScale !== undefined ? { logitScale: fixedScale } : {}), ...seedConfig },
     variables,
     loss(batch, context) {

@@ -20,10 +20,10 @@ import { simSiam } from './simsiam.js';
 
 describe('contrastive presets', () => {
   it('lists every image method once, each a valid preset', () => {
-    expect(contrastivePresets.map((p) => p.name)).toEqual(['simclr', 'moco-v1', 'moco-v2', 'byol', 'simsiam', 'barlow-twins', 'vicreg']);
+    expect(contrastivePresets.map((p) => p.name)).toEqual(['simclr', 'moco-v1', 'moco-v2', 'byol', 'simsiam', 'barlow-twins', 'vicreg', 'clip']);
     for (const preset of contrastivePresets) {
       assertMethodPreset(preset.name, preset);
-      expect(preset.defaults.learningRate).toBe(1e-3);
+      expect(preset.defaults.learningRate).toBe(preset.name === 'clip' ? 5e-4 : 1e-3);
       expect(preset.defaults.optimizer).toEqual({ type: 'adam' });
     }
   });
@@ -69,7 +69,9 @@ describe('contrastive presets', () => {
   it('builds, for every preset, a method whose name is the preset name (the CLI name)', () => {
     for (const preset of contrastivePresets) {
       const encoder = convNet({ inputShape: [16, 16, 1], channels: [4], seed: 0 });
-      const method = preset.build({ encoder, inputShape: [16, 16, 1], seed: 0, batchSize: 8, options: resolveOptions(preset.options, {}) });
+      // Image-caption data with named classes: what every method can train on (CLIP needs the captions).
+      const data = { captions: ['a small grey bag', 'a large dark shoe'], classNames: ['bag', 'shoe'] };
+      const method = preset.build({ encoder, inputShape: [16, 16, 1], seed: 0, batchSize: 8, options: resolveOptions(preset.options, {}), ...data });
       expect(method.name).toBe(preset.name);
       method.dispose();
     }

@@ -2,6 +2,7 @@ import { VIEW_PARAMETER_KEYS, type ViewParameters, checkViewParameters, viewOpti
 import { type JsonObject, type MethodPreset, type MethodRecipe, type OptionSchema, type OptionSpec, type PresetBuildContext, type PresetDefaults, assertPositiveInteger, optionDefaults, assertObject, invalidArgument } from '@selfsup/tensors';
 import { barlowTwins } from './barlow-twins.js';
 import { byol } from './byol.js';
+import { clipPreset } from './clip-preset.js';
 import { mocoV1, mocoV2 } from './moco.js';
 import { simSiam } from './simsiam.js';
 import { simclr } from './simclr.js';
@@ -346,5 +347,5 @@ export const vicregPreset: MethodPreset = {
     }),
 };
 
-/** Every image method of this package as a preset, in the order the command line lists them. */
-export const contrastivePresets: readonly MethodPreset[] = [simclrPreset, mocoV1Preset, mocoV2Preset, byolPreset, simSiamPreset, barlowTwinsPreset, vicregPreset];
+/** Every method of this package the command line runs, as a preset, in the order it lists them. */
+export const contrastivePresets: readonly MethodPreset[] = [simclrPreset, mocoV1Preset, mocoV2Preset, byolPreset, simSiamPreset, barlowTwinsPreset, vicregPreset, clipPreset];

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Batch, createRng } from '@selfsup/tensors';
 import { describe, expect, it } from 'vitest';
-import { DIGIT_WORDS, classNameCaptions } from './captions.js';
+import { DIGIT_WORDS, classNameCaptions, datasetCaptions } from './captions.js';
 
 describe('classNameCaptions', () => {
   it('captions each sample with a random template and its class name, reproducibly', () => {
@@ -24,6 +24,17 @@ describe('classNameCaptions', () => {
     const images = tf.zeros([1, 2, 2, 1]) as tf.Tensor4D;
     expect(() => source.captions({ images, indices: [0] }, createRng(0))).toThrow(/batch.labels must be class ids/);
     expect(() => source.prompts(3)).toThrow(/classId must be a class id in \[0, 0\]; got 3/);
+    images.dispose();
+  });
+});
+
+describe('datasetCaptions', () => {
+  it("gives each batch's own captions, and names what is missing", () => {
+    const images = tf.zeros([2, 2, 2, 1]) as tf.Tensor4D;
+    const source = datasetCaptions();
+    expect(source.captions({ images, indices: [4, 1], captions: ['a grey bag', 'a dress'] }, createRng(0))).toEqual(['a grey bag', 'a dress']);
+    expect(() => source.captions({ images, indices: [4, 1] }, createRng(0))).toThrow(/batch.captions must be one caption per image \(2\): image-caption data, e.g. selfsup pretrain --data captions:<dir>; got undefined/);
+    expect(() => source.captions({ images, indices: [4, 1], captions: ['one'] }, createRng(0))).toThrow(/batch.captions must be one caption per image \(2\)/);
     images.dispose();
   });
 });

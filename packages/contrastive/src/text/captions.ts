@@ -18,7 +18,27 @@ export interface CaptionSource {
   captions(batch: Batch, rng: Rng): string[];
 }
 
-/** Captions built from class names: each sample gets one template, drawn at random, filled with its class's name. */
+/**
+ * The data's own captions (image-caption data: `tensorDataset(images, labels, { captions })`, `loadImageFiles`, the
+ * command line's `--data captions:<dir>`): each batch's `captions`, one per image.
+ */
+export function datasetCaptions(): CaptionSource {
+  return {
+    captions(batch) {
+      const n = batch.images.shape[0];
+      if (!Array.isArray(batch.captions) || batch.captions.length !== n || batch.captions.some((c) => typeof c !== 'string')) {
+        invalidArgument('batch.captions', `one caption per image (${n}): image-caption data, e.g. selfsup pretrain --data captions:<dir>`, batch.captions);
+      }
+      return [...batch.captions];
+    },
+  };
+}
+
+/**
+ * Captions built from class names: each sample gets one template, drawn at random, filled with its class's name. This
+ * is label supervision, not self-supervision: every caption says the label, and two images of one class in a batch
+ * count as each other's negatives although their captions may be the same.
+ */
 export interface ClassNameCaptions extends CaptionSource {
   readonly classNames: readonly string[];
   readonly templates: readonly string[];

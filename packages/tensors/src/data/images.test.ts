@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import jpeg from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodePng, loadFrames, loadImageFolder, readImage, writePng } from './images.js';
+import { subsetDataset } from './split.js';
+import { encodePng, loadFrames, loadImageFiles, loadImageFolder, readImage, writePng } from './images.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'selfsup-img-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -94,5 +95,40 @@ describe('loadImageFolder', () => {
     const firstPixels = tf.tidy(() => Array.from(tf.reshape(tf.slice(frames, [0, 0, 0, 0], [3, 1, 1, 1]), [3]).dataSync()));
     expect(firstPixels.map((v) => Math.round(v * 10))).toEqual([1, 2, 10]);
     frames.dispose();
+  });
+});
+
+describe('loadImageFiles', () => {
+  it('streams a list of files with their labels and captions, also through a subset, and skips a bad file with its caption', async () => {
+    const root = path.join(dir, 'listed');
+    // Pixel value i / 10 tells which file a batch row came from.
+    for (const i of [0, 1, 2, 3]) await writePng(path.join(root, `${i}.png`), tf.tidy(() => tf.fill([2, 2, 1], i / 10) as tf.Tensor3D));
+    writeFileSync(path.join(root, 'bad.png'), 'not a png');
+    const files = ['3.png', '1.png', 'bad.png', '0.png'].map((f) => path.join(root, f));
+    const captions = ['three', 'one', 'bad', 'zero'];
+    const data = await loadImageFiles(files, { name: 'pairs', labels: [1, 0, 1, 0], classNames: ['odd?', 'even?'], captions, skipBad: true });
+    expect([data.name, data.size, data.numClasses, data.imageShape]).toEqual(['pairs', 4, 2, [2, 2, 1]]);
+    expect(await data.captions!()).toEqual(captions);
+    const batch = await data.getBatch([3, 0, 2]);
+    const firstPixels = (b: typeof batch) => tf.tidy(() => Array.from(tf.reshape(tf.slice(b.images, [0, 0, 0, 0], [b.indices.length, 1, 1, 1]), [-1]).dataSync()).map((v) => Math.round(v * 10)));
+    expect(firstPixels(batch)).toEqual([0, 3, 0]); // the bad file's place went to the next good one (index 3)
+    expect(batch.indices).toEqual([3, 0, 3]);
+    expect(batch.captions).toEqual(['zero', 'three', 'zero']);
+    expect(Array.from(batch.labels!.dataSync())).toEqual([0, 1, 0]);
+    expect(data.skipped().map((s) => path.basename(s.file))).toEqual(['bad.png']);
+    tf.dispose([batch.images, batch.labels]);
+    const subset = subsetDataset(data, [1, 0]);
+    expect(await subset.captions!()).toEqual(['one', 'three']);
+    const sub = await subset.getBatch([0]);
+    expect([firstPixels(sub), sub.captions]).toEqual([[1], ['one']]);
+    tf.dispose([sub.images, sub.labels]);
+  });
+
+  it('rejects bad lists and per-file values by name', async () => {
+    await expect(loadImageFiles([])).rejects.toThrow(/files must be a non-empty array of image file paths/);
+    await expect(loadImageFiles(['a.png'], { captions: ['x', 'y'] })).rejects.toThrow(/options.captions must be an array of 1 strings \(one caption per file\)/);
+    await expect(loadImageFiles(['a.png'], { labels: [-1] })).rejects.toThrow(/options.labels must be an array of 1 class ids/);
+    await expect(loadImageFiles(['a.png', 'b.png'], { labels: [0, 2], classNames: ['x'] })).rejects.toThrow(/options.classNames must be an array of strings naming every class id \(at least 3\)/);
+    await expect(loadImageFiles([path.join(dir, 'missing.png')])).rejects.toThrow(/missing\.png: cannot be read \(ENOENT\)/);
   });
 });

@@ -156,14 +156,7 @@ export interface FolderDataset extends ImageDataset {
  */
 export async function loadImageFolder(dir: string, options: ImageFolderOptions = {}): Promise<FolderDataset> {
   if (typeof dir !== 'string' || dir.length === 0) invalidArgument('dir', 'a directory path', dir);
-  if (options.size !== undefined) {
-    if (!Array.isArray(options.size) || options.size.length !== 2) invalidArgument('options.size', 'a [height, width] pair', options.size);
-    assertInteger('options.size[0]', options.size[0], 1, 4096);
-    assertInteger('options.size[1]', options.size[1], 1, 4096);
-  }
-  if (options.channels !== undefined && options.channels !== 1 && options.channels !== 3) {
-    invalidArgument('options.channels', '1 or 3', options.channels);
-  }
+  checkFolderOptions(options);
   const entries = await fs.readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) =>
     fault(dir, `cannot be read as a directory (${error.code ?? String(error)})`),
   );
@@ -181,6 +174,74 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
     for (const f of await listImages(dir)) files.push(path.join(dir, f));
   }
   if (files.length === 0) fault(dir, 'no PNG or JPEG images found (directly or in class sub-folders)');
+  const labelled = classDirs.length > 0;
+  return streamImageFiles(path.basename(path.resolve(dir)), dir, files, options, labelled ? { labels, classNames: classDirs } : undefined);
+}
+
+/** Options of {@link loadImageFiles}: those of a folder, plus what the list itself cannot say. */
+export interface ImageFilesOptions extends ImageFolderOptions {
+  /** The data set's name (logs). Default "images". */
+  readonly name?: string;
+  /** Class id of each file (with `classNames` or without: then the number of classes is the largest id + 1). */
+  readonly labels?: readonly number[];
+  readonly classNames?: readonly string[];
+  /** One caption per file (image-caption data): batches carry theirs in `captions`, and `captions()` lists them all. */
+  readonly captions?: readonly string[];
+}
+
+/**
+ * An explicit list of PNG/JPEG files as a dataset, streamed from disk batch by batch as {@link loadImageFolder} does
+ * (same sizing, channels and `skipBad`), with optional class ids and captions per file. A skipped file's place in a
+ * batch is taken by the next good file, with that file's label and caption.
+ */
+export async function loadImageFiles(files: readonly string[], options: ImageFilesOptions = {}): Promise<FolderDataset> {
+  if (!Array.isArray(files) || files.length === 0 || files.some((f) => typeof f !== 'string' || f.length === 0)) {
+    invalidArgument('files', 'a non-empty array of image file paths', files);
+  }
+  if (typeof options !== 'object' || options === null) invalidArgument('options', 'an options object', options);
+  if (options.name !== undefined && typeof options.name !== 'string') invalidArgument('options.name', 'a string', options.name);
+  const n = files.length;
+  const { labels, classNames, captions } = options;
+  if (labels !== undefined && (!Array.isArray(labels) || labels.length !== n || labels.some((l) => !Number.isSafeInteger(l) || l < 0))) {
+    invalidArgument('options.labels', `an array of ${n} class ids (integers >= 0, one per file)`, labels);
+  }
+  if (classNames !== undefined) {
+    if (labels === undefined) invalidArgument('options.classNames', 'given with options.labels', classNames);
+    if (!Array.isArray(classNames) || classNames.some((c) => typeof c !== 'string') || labels.some((l) => l >= classNames.length)) {
+      invalidArgument('options.classNames', `an array of strings naming every class id (at least ${Math.max(...labels) + 1})`, classNames);
+    }
+  }
+  if (captions !== undefined && (!Array.isArray(captions) || captions.length !== n || captions.some((c) => typeof c !== 'string'))) {
+    invalidArgument('options.captions', `an array of ${n} strings (one caption per file)`, captions);
+  }
+  checkFolderOptions(options);
+  const labelling =
+    labels !== undefined ? { labels: [...labels], classNames: classNames ?? Array.from({ length: Math.max(...labels) + 1 }, (_, k) => String(k)) } : undefined;
+  const name = options.name ?? 'images';
+  return streamImageFiles(name, name, [...files], options, labelling, captions !== undefined ? [...captions] : undefined);
+}
+
+function checkFolderOptions(options: ImageFolderOptions): void {
+  if (options.size !== undefined) {
+    if (!Array.isArray(options.size) || options.size.length !== 2) invalidArgument('options.size', 'a [height, width] pair', options.size);
+    assertInteger('options.size[0]', options.size[0], 1, 4096);
+    assertInteger('options.size[1]', options.size[1], 1, 4096);
+  }
+  if (options.channels !== undefined && options.channels !== 1 && options.channels !== 3) {
+    invalidArgument('options.channels', '1 or 3', options.channels);
+  }
+}
+
+/** The dataset of `files` (`where` names them in errors: the folder, or the list's name). */
+async function streamImageFiles(
+  name: string,
+  where: string,
+  files: readonly string[],
+  options: ImageFolderOptions,
+  labelling: { readonly labels: readonly number[]; readonly classNames: readonly string[] } | undefined,
+  captions?: readonly string[],
+): Promise<FolderDataset> {
+  const labels = labelling?.labels ?? [];
   const skipped: { file: string; reason: string }[] = [];
   const skipBad = options.skipBad ?? false;
 
@@ -206,7 +267,7 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
       skip(f, error);
     }
   }
-  if (probe === undefined) fault(dir, 'no readable image');
+  if (probe === undefined) fault(where, 'no readable image');
   const channels = options.channels ?? probe.channels;
   const [h, w] = options.size ?? [probe.height, probe.width];
   const cache = new Map<number, Float32Array>();
@@ -238,13 +299,15 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
     return out;
   };
 
-  const labelled = classDirs.length > 0;
+  const labelled = labelling !== undefined;
+  const frozenCaptions = captions !== undefined ? Object.freeze([...captions]) : undefined;
   return {
-    name: path.basename(path.resolve(dir)),
+    name,
     size: files.length,
     imageShape: [h, w, channels],
     files,
-    ...(labelled ? { numClasses: classDirs.length, classNames: classDirs, labels: async () => Int32Array.from(labels) } : {}),
+    ...(labelled ? { numClasses: labelling.classNames.length, classNames: labelling.classNames, labels: async () => Int32Array.from(labels) } : {}),
+    ...(frozenCaptions !== undefined ? { captions: async () => frozenCaptions } : {}),
     skipped: () => [...skipped],
     async getBatch(indices: readonly number[]): Promise<Batch> {
       assertIndices(indices, files.length);
@@ -278,6 +341,7 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
         images: tf.tensor4d(pixels, [indices.length, h, w, channels]),
         indices: used,
         ...(labelled ? { labels: tf.tensor1d(Int32Array.from(used, (i) => labels[i] ?? 0), 'int32') } : {}),
+        ...(frozenCaptions !== undefined ? { captions: used.map((i) => frozenCaptions[i] ?? '') } : {}),
       };
     },
     dispose() {

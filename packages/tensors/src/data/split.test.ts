@@ -37,4 +37,27 @@ describe('tensorDataset and trainTestSplit', () => {
     expect(() => tensorDataset(tf.zeros([2, 1]) as unknown as tf.Tensor4D)).toThrow(/images must be a rank-4 tensor/);
     ds.dispose?.();
   });
+
+  it('carries captions: each batch has its samples\' captions, and a split keeps each caption with its image', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 4, max: 20 }), fc.integer(), async (n, seed) => {
+        // Image i holds the value i and caption "c<i>": a split must keep them paired.
+        const images = tf.tidy(() => tf.reshape(tf.range(0, n), [n, 1, 1, 1]) as tf.Tensor4D);
+        const ds = tensorDataset(images, undefined, { captions: Array.from({ length: n }, (_, i) => `c${i}`) });
+        const { train, test } = await trainTestSplit(ds, { testFraction: 0.3, seed });
+        for (const part of [train, test]) {
+          const all = await part.captions!();
+          const batch = await part.getBatch(Array.from({ length: part.size }, (_, i) => i));
+          expect(batch.captions).toEqual(all);
+          expect(Array.from(await batch.images.data()).map((v) => `c${v}`)).toEqual([...all]);
+          batch.images.dispose();
+        }
+        ds.dispose?.();
+      }),
+      { numRuns: 10 },
+    );
+    const images = tf.zeros([2, 1, 1, 1]) as tf.Tensor4D;
+    expect(() => tensorDataset(images, undefined, { captions: ['one'] })).toThrow(/options.captions must be an array of 2 strings \(one caption per image\)/);
+    images.dispose();
+  });
 });

@@ -11,6 +11,7 @@ export function subsetDataset(dataset: ImageDataset, indices: readonly number[],
   assertIndices(indices, dataset.size);
   const map = [...indices];
   const labelsOf = dataset.labels;
+  const captionsOf = dataset.captions;
   return {
     name: name ?? `${dataset.name}[subset ${map.length}]`,
     size: map.length,
@@ -27,6 +28,14 @@ export function subsetDataset(dataset: ImageDataset, indices: readonly number[],
           labels: async () => {
             const all = await labelsOf.call(dataset);
             return Int32Array.from(map, (i) => all[i] ?? 0);
+          },
+        }
+      : {}),
+    ...(captionsOf !== undefined
+      ? {
+          captions: async () => {
+            const all = await captionsOf.call(dataset);
+            return map.map((i) => all[i] ?? '');
           },
         }
       : {}),

@@ -7,6 +7,8 @@ export interface TensorDatasetOptions {
   readonly name?: string;
   readonly numClasses?: number;
   readonly classNames?: readonly string[];
+  /** One caption per image (image-caption data): batches carry theirs in `captions`. */
+  readonly captions?: readonly string[];
 }
 
 /** Checks batch indices against a dataset size. */
@@ -46,6 +48,10 @@ export function tensorDataset(
     if (labelArray.length !== n) invalidArgument('labels', `${n} labels (one per image)`, `${labelArray.length} labels`);
     for (const l of labelArray) if (l < 0) invalidArgument('labels', 'non-negative class ids', l);
   }
+  if (options.captions !== undefined && (!Array.isArray(options.captions) || options.captions.length !== n || options.captions.some((c) => typeof c !== 'string'))) {
+    invalidArgument('options.captions', `an array of ${n} strings (one caption per image)`, options.captions);
+  }
+  const captions = options.captions !== undefined ? Object.freeze([...options.captions]) : undefined;
   const numClasses =
     options.numClasses ?? options.classNames?.length ?? (labelArray !== undefined && n > 0 ? Math.max(...labelArray) + 1 : undefined);
   const dataset: ImageDataset = {
@@ -56,7 +62,7 @@ export function tensorDataset(
     ...(options.classNames !== undefined ? { classNames: options.classNames } : {}),
     async getBatch(indices: readonly number[]): Promise<Batch> {
       assertIndices(indices, n);
-      return tf.tidy(() => {
+      const tensors = tf.tidy(() => {
         const idx = tf.tensor1d(Int32Array.from(indices), 'int32');
         const batch: Batch = {
           images: tf.gather(images, idx) as tf.Tensor4D,
@@ -65,8 +71,10 @@ export function tensorDataset(
         };
         return batch as unknown as tf.TensorContainer;
       }) as unknown as Batch;
+      return captions !== undefined ? { ...tensors, captions: indices.map((i) => captions[i] ?? '') } : tensors;
     },
     ...(labelArray !== undefined ? { labels: async () => Int32Array.from(labelArray) } : {}),
+    ...(captions !== undefined ? { captions: async () => captions } : {}),
     dispose() {
       images.dispose();
     },
