@@ -92,5 +92,7 @@ dnnl::stream& queue();
 // batch_norm_training.cc
 void batchNormTrainingCall(napi_env env, napi_value* args);
 void batchNormTrainingGradCall(napi_env env, napi_value* args);
+void batchNormReluTrainingCall(napi_env env, napi_value* args);
+void batchNormReluTrainingGradCall(napi_env env, napi_value* args);
 
 }  // namespace selfsup_native

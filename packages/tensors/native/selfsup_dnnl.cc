@@ -493,6 +493,8 @@ napi_value init(napi_env env, napi_value exports) {
       {"batchNorm", nullptr, wrap<batchNormCall, 8>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTraining", nullptr, wrap<batchNormTrainingCall, 8>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrainingGrad", nullptr, wrap<batchNormTrainingGradCall, 10>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormReluTraining", nullptr, wrap<batchNormReluTrainingCall, 8>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormReluTrainingGrad", nullptr, wrap<batchNormReluTrainingGradCall, 11>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, setThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"getThreads", nullptr, getThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, version, nullptr, nullptr, nullptr, napi_default, nullptr},

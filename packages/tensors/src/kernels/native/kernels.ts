@@ -1,9 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.js';
-import { registerBatchNormTrainingGradient } from '../../ops/batch-norm-training.js';
+import { registerBatchNormTrainingGradients } from '../../ops/batch-norm-training.js';
 import { fusedBatchNormConfig } from './batch-norm.js';
-import { batchNormTrainingConfig, batchNormTrainingGradConfig, hasBatchNormTraining } from './batch-norm-training.js';
+import {
+  batchNormReluTrainingConfig,
+  batchNormReluTrainingGradConfig,
+  batchNormTrainingConfig,
+  batchNormTrainingGradConfig,
+  hasBatchNormReluTraining,
+  hasBatchNormTraining,
+} from './batch-norm-training.js';
 import { addConfig, multiplyConfig, realDivConfig, squaredDifferenceConfig, subConfig } from './binary.js';
 import { activeAddon, replacedKernels, setActiveAddon } from './common.js';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fusedConv2dConfig } from './conv2d.js';
@@ -43,6 +50,8 @@ export const nativeKernels: readonly KernelConfig[] = [
 const addedKernels: readonly { config: KernelConfig; available: (addon: NativeAddon) => boolean }[] = [
   { config: batchNormTrainingConfig, available: hasBatchNormTraining },
   { config: batchNormTrainingGradConfig, available: hasBatchNormTraining },
+  { config: batchNormReluTrainingConfig, available: hasBatchNormReluTraining },
+  { config: batchNormReluTrainingGradConfig, available: hasBatchNormReluTraining },
 ];
 
 /** The added kernels registered now (with the active addon). */
@@ -72,7 +81,7 @@ export function enableNativeKernels(addon: NativeAddon): void {
     tf.registerKernel(config);
     added.add(config.kernelName);
   }
-  if (added.size > 0) registerBatchNormTrainingGradient();
+  if (added.size > 0) registerBatchNormTrainingGradients();
   setActiveAddon(addon);
 }
 
