@@ -62,11 +62,14 @@ void chunkMoments(const float* x, int64_t rows, int64_t c, float* mid, float* su
   }
 }
 
-// The gradient that reaches the batch norm's output: dy, or with a ReLU after it, dy where its output y > 0.
+// The gradient that reaches the batch norm's output: dy, or with a ReLU after it, dy where its output y > 0, else 0 (a
+// select, as PyTorch's; tfjs multiplies by the step, which differs only for a non-finite dy where the ReLU is off). dy
+// is loaded unconditionally: GCC vectorises the select then, not a branch or a product with the compare.
 template <bool kRelu>
 inline float upstream(const float* dy, const float* y, int64_t i) {
-  if constexpr (kRelu) return y[i] > 0.f ? dy[i] : 0.f;
-  return dy[i];
+  const float g = dy[i];
+  if constexpr (kRelu) return y[i] > 0.f ? g : 0.f;
+  return g;
 }
 
 // One chunk of rows: sum g and sum g * (x - mean) per channel, g the upstream gradient. y is read only with kRelu.
