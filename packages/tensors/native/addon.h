@@ -95,4 +95,7 @@ void batchNormTrainingGradCall(napi_env env, napi_value* args);
 void batchNormReluTrainingCall(napi_env env, napi_value* args);
 void batchNormReluTrainingGradCall(napi_env env, napi_value* args);
 
+// relu_grad.cc
+void reluGradCall(napi_env env, napi_value* args);
+
 }  // namespace selfsup_native

@@ -495,6 +495,7 @@ napi_value init(napi_env env, napi_value exports) {
       {"batchNormTrainingGrad", nullptr, wrap<batchNormTrainingGradCall, 10>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormReluTraining", nullptr, wrap<batchNormReluTrainingCall, 8>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormReluTrainingGrad", nullptr, wrap<batchNormReluTrainingGradCall, 11>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reluGrad", nullptr, wrap<reluGradCall, 4>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, setThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"getThreads", nullptr, getThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, version, nullptr, nullptr, nullptr, napi_default, nullptr},

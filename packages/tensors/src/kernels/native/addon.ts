@@ -84,6 +84,8 @@ export interface NativeAddon {
     params: readonly number[],
     epsilon: number,
   ): void;
+  /** dx = dy where x > 0, else 0 (the gradient of ReLU). params: count. Absent from addons built before it. */
+  reluGrad?(dy: Float32Array, x: Float32Array, dx: Float32Array, params: readonly number[]): void;
   setThreads(threads: number): void;
   getThreads(): number;
   version(): string;
