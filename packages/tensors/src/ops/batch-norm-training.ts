@@ -108,6 +108,7 @@ export function batchNormTraining<T extends tf.Tensor>(
   return { ...result, y };
 }
 
+/** Runs the forward kernel `kernel` (the plain or the ReLU one): [y, mean, variance]. */
 function runForward<T extends tf.Tensor>(kernel: string, x: T, scale: tf.Tensor, offset: tf.Tensor, epsilon: number): BatchNormTrainingResult<T> {
   const [y, mean, variance] = tf.engine().runKernel(kernel, { x, scale, offset }, { epsilon }) as tf.Tensor[];
   return { y: y as T, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
