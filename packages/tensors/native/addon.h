@@ -92,5 +92,10 @@ dnnl::stream& queue();
 // batch_norm_training.cc
 void batchNormTrainingCall(napi_env env, napi_value* args);
 void batchNormTrainingGradCall(napi_env env, napi_value* args);
+void batchNormReluTrainingCall(napi_env env, napi_value* args);
+void batchNormReluTrainingGradCall(napi_env env, napi_value* args);
+
+// relu_grad.cc
+void reluGradCall(napi_env env, napi_value* args);
 
 }  // namespace selfsup_native

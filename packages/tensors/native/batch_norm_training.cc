@@ -9,6 +9,10 @@
 // the chunks in order, in double precision. A chunk stays in cache, so the forward takes each chunk's mean and then its
 // centred sums while reading x from memory once, and combines the chunks with Chan et al.'s pairwise update: no sum of
 // squares minus a squared sum to cancel, so data far from 0 keeps its variance.
+//
+// The ReLU variants (batchNormReluTraining*) write relu(y) in the forward's element-wise pass and, in the backward,
+// take the gradient through the ReLU (dy where the forward's output y > 0, else 0) inside both passes: conv -> BN ->
+// ReLU trains without the three full-size kernels of tfjs' ReLU gradient (Step, Cast, Multiply) or ReLU's own.
 #include <node_api.h>
 
 #include <omp.h>
@@ -58,39 +62,58 @@ void chunkMoments(const float* x, int64_t rows, int64_t c, float* mid, float* su
   }
 }
 
-// One chunk of rows: sum dy and sum dy * (x - mean) per channel.
-void chunkGradSums(const float* dy, const float* x, const float* mean, int64_t rows, int64_t c, float* sumDy, float* sumDyX) {
+// The gradient that reaches the batch norm's output: dy, or with a ReLU after it, dy where its output y > 0, else 0 (a
+// select, as PyTorch's; tfjs multiplies by the step, which differs only for a non-finite dy where the ReLU is off). dy
+// is loaded unconditionally: GCC vectorises the select then, not a branch or a product with the compare.
+template <bool kRelu>
+inline float upstream(const float* dy, const float* y, int64_t i) {
+  const float g = dy[i];
+  if constexpr (kRelu) return y[i] > 0.f ? g : 0.f;
+  return g;
+}
+
+// One chunk of rows: sum g and sum g * (x - mean) per channel, g the upstream gradient. y is read only with kRelu.
+template <bool kRelu>
+void chunkGradSums(const float* dy, const float* y, const float* x, const float* mean, int64_t rows, int64_t c, float* sumDy, float* sumDyX) {
   for (int64_t j = 0; j < c; j++) sumDy[j] = sumDyX[j] = 0.f;
   for (int64_t r = 0; r < rows; r++) {
     const float* g = dy + r * c;
+    const float* out = kRelu ? y + r * c : nullptr;
     const float* row = x + r * c;
 #pragma omp simd
     for (int64_t j = 0; j < c; j++) {
-      sumDy[j] += g[j];
-      sumDyX[j] += g[j] * (row[j] - mean[j]);
+      const float u = upstream<kRelu>(g, out, j);
+      sumDy[j] += u;
+      sumDyX[j] += u * (row[j] - mean[j]);
     }
   }
 }
 
-// y = (x - mean) * mul + add over rows [rows, c].
+// y = (x - mean) * mul + add over rows [rows, c], then max(y, 0) with kRelu (NaN stays NaN, as tfjs' relu).
+template <bool kRelu>
 void normaliseRows(const float* x, const float* mean, const float* mul, const float* add, float* y, int64_t rows, int64_t c) {
   for (int64_t r = 0; r < rows; r++) {
     const float* row = x + r * c;
     float* out = y + r * c;
 #pragma omp simd
-    for (int64_t j = 0; j < c; j++) out[j] = (row[j] - mean[j]) * mul[j] + add[j];
+    for (int64_t j = 0; j < c; j++) {
+      const float v = (row[j] - mean[j]) * mul[j] + add[j];
+      out[j] = kRelu ? (v < 0.f ? 0.f : v) : v;
+    }
   }
 }
 
-// dx = dy * mulDy + (x - mean) * mulX + add over rows [rows, c].
-void gradRows(const float* dy, const float* x, const float* mean, const float* mulDy, const float* mulX, const float* add, float* dx,
-              int64_t rows, int64_t c) {
+// dx = g * mulDy + (x - mean) * mulX + add over rows [rows, c], g the upstream gradient.
+template <bool kRelu>
+void gradRows(const float* dy, const float* y, const float* x, const float* mean, const float* mulDy, const float* mulX, const float* add,
+              float* dx, int64_t rows, int64_t c) {
   for (int64_t r = 0; r < rows; r++) {
     const float* g = dy + r * c;
+    const float* out = kRelu ? y + r * c : nullptr;
     const float* row = x + r * c;
-    float* out = dx + r * c;
+    float* result = dx + r * c;
 #pragma omp simd
-    for (int64_t j = 0; j < c; j++) out[j] = g[j] * mulDy[j] + (row[j] - mean[j]) * mulX[j] + add[j];
+    for (int64_t j = 0; j < c; j++) result[j] = upstream<kRelu>(g, out, j) * mulDy[j] + (row[j] - mean[j]) * mulX[j] + add[j];
   }
 }
 
@@ -102,11 +125,10 @@ void forChunks(Shape s, Body body) {
   for (int64_t k = 0; k < chunks; k++) body(k, k * rows, std::min(rows, s.outer - k * rows));
 }
 
-}  // namespace
-
-// batchNormTraining(x, scale, offset, y, mean, variance, [outer, channels], epsilon): mean and biased variance of x
-// per channel, y = (x - mean) * scale / sqrt(variance + epsilon) + offset.
-void batchNormTrainingCall(napi_env env, napi_value* args) {
+// Mean and biased variance of x per channel, then y = (x - mean) * scale / sqrt(variance + epsilon) + offset, and
+// relu(y) with kRelu. args: x, scale, offset, y, mean, variance, [outer, channels], epsilon.
+template <bool kRelu>
+void forward(napi_env env, napi_value* args) {
   const Shape s = shapeOf(env, args[6]);
   const float epsilon = static_cast<float>(doubleArg(env, args[7], "epsilon"));
   F32 x = floatArray(env, args[0], "x"), scale = floatArray(env, args[1], "scale"), offset = floatArray(env, args[2], "offset"),
@@ -142,32 +164,36 @@ void batchNormTrainingCall(napi_env env, napi_value* args) {
   std::vector<float> mul(c);
   for (int64_t j = 0; j < c; j++) mul[j] = scale.data[j] * (1.f / std::sqrt(variance.data[j] + epsilon));
   forChunks(s, [&](int64_t, int64_t first, int64_t n) {
-    normaliseRows(x.data + first * c, mean.data, mul.data(), offset.data, y.data + first * c, n, c);
+    normaliseRows<kRelu>(x.data + first * c, mean.data, mul.data(), offset.data, y.data + first * c, n, c);
   });
 }
 
-// batchNormTrainingGrad(dy, x, scale, mean, variance, dx, dscale, doffset, [outer, channels], epsilon): with
-// inv = 1 / sqrt(variance + epsilon) and xhat = (x - mean) * inv over n = outer rows: doffset = sum dy,
-// dscale = sum dy * xhat, dx = scale * inv * (dy - doffset / n - xhat * dscale / n).
-void batchNormTrainingGradCall(napi_env env, napi_value* args) {
-  const Shape s = shapeOf(env, args[8]);
-  const float epsilon = static_cast<float>(doubleArg(env, args[9], "epsilon"));
-  F32 dy = floatArray(env, args[0], "dy"), x = floatArray(env, args[1], "x"), scale = floatArray(env, args[2], "scale"),
-      mean = floatArray(env, args[3], "mean"), variance = floatArray(env, args[4], "variance"), dx = floatArray(env, args[5], "dx"),
-      dscale = floatArray(env, args[6], "dscale"), doffset = floatArray(env, args[7], "doffset");
+// The backward's arrays; y (the forward's output) only for the ReLU variant.
+struct GradArrays {
+  F32 dy, y, x, scale, mean, variance, dx, dscale, doffset;
+};
+
+// With inv = 1 / sqrt(variance + epsilon), xhat = (x - mean) * inv over n = outer rows and g the upstream gradient (dy,
+// or dy where y > 0 with kRelu): doffset = sum g, dscale = sum g * xhat, dx = scale * inv * (g - doffset / n - xhat *
+// dscale / n).
+template <bool kRelu>
+void backward(Shape s, float epsilon, const GradArrays& a) {
   const int64_t c = s.channels, rows = chunkRows(c);
-  needs(dy, s.outer * c, "dy");
-  needs(x, s.outer * c, "x");
-  needs(dx, s.outer * c, "dx");
-  needs(scale, c, "scale");
-  needs(mean, c, "mean");
-  needs(variance, c, "variance");
-  needs(dscale, c, "dscale");
-  needs(doffset, c, "doffset");
+  needs(a.dy, s.outer * c, "dy");
+  if (kRelu) needs(a.y, s.outer * c, "y");
+  needs(a.x, s.outer * c, "x");
+  needs(a.dx, s.outer * c, "dx");
+  needs(a.scale, c, "scale");
+  needs(a.mean, c, "mean");
+  needs(a.variance, c, "variance");
+  needs(a.dscale, c, "dscale");
+  needs(a.doffset, c, "doffset");
+  const float* y = a.y.data;
   const int64_t chunks = (s.outer + rows - 1) / rows;
   std::vector<float> partDy(chunks * c), partDyX(chunks * c);
   forChunks(s, [&](int64_t k, int64_t first, int64_t n) {
-    chunkGradSums(dy.data + first * c, x.data + first * c, mean.data, n, c, partDy.data() + k * c, partDyX.data() + k * c);
+    chunkGradSums<kRelu>(a.dy.data + first * c, kRelu ? y + first * c : nullptr, a.x.data + first * c, a.mean.data, n, c,
+                         partDy.data() + k * c, partDyX.data() + k * c);
   });
   std::vector<float> mulDy(c), mulX(c), add(c);
   const double n = static_cast<double>(s.outer);
@@ -177,18 +203,49 @@ void batchNormTrainingGradCall(napi_env env, napi_value* args) {
       sumDy += partDy[k * c + j];
       sumDyX += partDyX[k * c + j];
     }
-    const double inv = 1.0 / std::sqrt(static_cast<double>(variance.data[j]) + epsilon);
-    const double gain = scale.data[j] * inv, dScale = sumDyX * inv;
-    doffset.data[j] = static_cast<float>(sumDy);
-    dscale.data[j] = static_cast<float>(dScale);
-    // dx = gain * dy - gain * inv * dscale / n * (x - mean) - gain * doffset / n
+    const double inv = 1.0 / std::sqrt(static_cast<double>(a.variance.data[j]) + epsilon);
+    const double gain = a.scale.data[j] * inv, dScale = sumDyX * inv;
+    a.doffset.data[j] = static_cast<float>(sumDy);
+    a.dscale.data[j] = static_cast<float>(dScale);
+    // dx = gain * g - gain * inv * dscale / n * (x - mean) - gain * doffset / n
     mulDy[j] = static_cast<float>(gain);
     mulX[j] = static_cast<float>(-gain * inv * dScale / n);
     add[j] = static_cast<float>(-gain * sumDy / n);
   }
   forChunks(s, [&](int64_t, int64_t first, int64_t n) {
-    gradRows(dy.data + first * c, x.data + first * c, mean.data, mulDy.data(), mulX.data(), add.data(), dx.data + first * c, n, c);
+    gradRows<kRelu>(a.dy.data + first * c, kRelu ? y + first * c : nullptr, a.x.data + first * c, a.mean.data, mulDy.data(), mulX.data(),
+                    add.data(), a.dx.data + first * c, n, c);
   });
+}
+
+}  // namespace
+
+// batchNormTraining(x, scale, offset, y, mean, variance, [outer, channels], epsilon): mean and biased variance of x
+// per channel, y = (x - mean) * scale / sqrt(variance + epsilon) + offset.
+void batchNormTrainingCall(napi_env env, napi_value* args) { forward<false>(env, args); }
+
+// batchNormReluTraining(same arguments): the same statistics, y = relu((x - mean) * scale / sqrt(variance + epsilon) + offset).
+void batchNormReluTrainingCall(napi_env env, napi_value* args) { forward<true>(env, args); }
+
+// batchNormTrainingGrad(dy, x, scale, mean, variance, dx, dscale, doffset, [outer, channels], epsilon).
+void batchNormTrainingGradCall(napi_env env, napi_value* args) {
+  const GradArrays a{floatArray(env, args[0], "dy"),     {},
+                     floatArray(env, args[1], "x"),      floatArray(env, args[2], "scale"),
+                     floatArray(env, args[3], "mean"),   floatArray(env, args[4], "variance"),
+                     floatArray(env, args[5], "dx"),     floatArray(env, args[6], "dscale"),
+                     floatArray(env, args[7], "doffset")};
+  backward<false>(shapeOf(env, args[8]), static_cast<float>(doubleArg(env, args[9], "epsilon")), a);
+}
+
+// batchNormReluTrainingGrad(dy, y, x, scale, mean, variance, dx, dscale, doffset, [outer, channels], epsilon): y is the
+// forward's (ReLU) output; dy is the gradient of that output.
+void batchNormReluTrainingGradCall(napi_env env, napi_value* args) {
+  const GradArrays a{floatArray(env, args[0], "dy"),       floatArray(env, args[1], "y"),
+                     floatArray(env, args[2], "x"),        floatArray(env, args[3], "scale"),
+                     floatArray(env, args[4], "mean"),     floatArray(env, args[5], "variance"),
+                     floatArray(env, args[6], "dx"),       floatArray(env, args[7], "dscale"),
+                     floatArray(env, args[8], "doffset")};
+  backward<true>(shapeOf(env, args[9]), static_cast<float>(doubleArg(env, args[10], "epsilon")), a);
 }
 
 }  // namespace selfsup_native

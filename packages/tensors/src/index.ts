@@ -79,7 +79,7 @@ export { accuracy, softCrossEntropy, sparseCrossEntropy } from './ops/cross-entr
 export type { CrossEntropyOptions } from './ops/cross-entropy.js';
 export { imageGrid } from './ops/image-grid.js';
 export { BATCH_NORM_TRAINING_KERNELS, batchNormTraining } from './ops/batch-norm-training.js';
-export type { BatchNormTrainingResult } from './ops/batch-norm-training.js';
+export type { BatchNormTrainingActivation, BatchNormTrainingOptions, BatchNormTrainingResult } from './ops/batch-norm-training.js';
 
 // Optimizers and schedules
 export { adam } from './optim/adam.js';

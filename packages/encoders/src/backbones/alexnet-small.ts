@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { Encoder } from '@selfsup/tensors';
 import { assertOptions, assertPositiveInteger, invalidArgument } from '@selfsup/tensors';
 import { defineEncoder } from '../define-encoder.js';
@@ -61,12 +61,13 @@ export function alexNetSmall(options: AlexNetSmallOptions): Encoder {
     const pool = i === 0 || i === 1 || i === 4;
     // 3x3 stride-2 pool with padding 1: ceil(size / 2).
     if (pool) [h, w] = [Math.ceil(h / 2), Math.ceil(w / 2)];
-    convs.push({ conv, bn: batchNorm({ channels, name: `bn${i + 1}` }), pool });
+    // Every batch norm here is followed by a ReLU: it applies it itself (fused in training mode).
+    convs.push({ conv, bn: batchNorm({ channels, name: `bn${i + 1}`, activation: 'relu' }), pool });
     cin = channels;
   });
   const flatDim = h * w * cin;
   const fc6 = dense({ inputDim: flatDim, outputDim, bias: false, name: 'fc6', rng });
-  const bn6 = batchNorm({ channels: outputDim, name: 'bn6' });
+  const bn6 = batchNorm({ channels: outputDim, name: 'bn6', activation: 'relu' });
   const variables = collectVariables([...convs.flatMap((c) => [c.conv, c.bn]), fc6, bn6]);
 
   return defineEncoder({
@@ -84,11 +85,11 @@ export function alexNetSmall(options: AlexNetSmallOptions): Encoder {
     forward(x, training, tap) {
       let y = x as tf.Tensor4D;
       for (const [i, c] of convs.entries()) {
-        y = tf.relu(c.bn.apply(c.conv.apply(y), { training })) as tf.Tensor4D;
+        y = c.bn.apply(c.conv.apply(y), { training }) as tf.Tensor4D;
         tap?.(`conv${i + 1}`, y);
         if (c.pool) y = maxPool2d(y, 3, 2, 1);
       }
-      return tf.relu(bn6.apply(fc6.apply(flatten(y)), { training })) as tf.Tensor2D;
+      return bn6.apply(fc6.apply(flatten(y)), { training }) as tf.Tensor2D;
     },
   });
 }

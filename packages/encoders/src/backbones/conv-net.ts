@@ -6,6 +6,7 @@ import { defineEncoder } from '../define-encoder.js';
 import { type InitOptions, resolveRng } from '../init.js';
 import { type Conv2d, conv2d } from '../layers/conv2d.js';
 import { type Dense, dense } from '../layers/dense.js';
+import { batchNorm } from '../layers/batch-norm.js';
 import { type Layer, collectVariables } from '../layers/layer.js';
 import { NORMS, type NormKind, normLayer } from '../layers/norm.js';
 import { globalAvgPool } from '../layers/pooling.js';
@@ -71,13 +72,15 @@ export function convNet(options: ConvNetOptions): Encoder {
   assertActivation('options.activation', activation);
   if (options.outputDim !== undefined) assertPositiveInteger('options.outputDim', options.outputDim);
   const rng = resolveRng(options);
+  // Batch norm then ReLU: the batch norm applies the ReLU, inside its training-mode kernels.
+  const fuseRelu = norm === 'batch' && activation === 'relu';
 
   const blocks: { conv: Conv2d; norm: Layer | undefined }[] = [];
   let inChannels = inputShape[2];
   channels.forEach((out, i) => {
     blocks.push({
       conv: conv2d({ inChannels, outChannels: out, kernelSize, strides: strides[i] as number, bias: norm === 'none', name: `block${i}/conv`, rng }),
-      norm: normLayer(norm, out, `block${i}/${norm === 'batch' ? 'bn' : 'gn'}`),
+      norm: fuseRelu ? batchNorm({ channels: out, name: `block${i}/bn`, activation: 'relu' }) : normLayer(norm, out, `block${i}/${norm === 'batch' ? 'bn' : 'gn'}`),
     });
     inChannels = out;
   });
@@ -107,7 +110,7 @@ export function convNet(options: ConvNetOptions): Encoder {
       for (const [i, block] of blocks.entries()) {
         h = block.conv.apply(h);
         if (block.norm) h = block.norm.apply(h, { training }) as tf.Tensor4D;
-        h = activate(h, activation);
+        if (!fuseRelu) h = activate(h, activation);
         tap?.(`block${i}`, h);
       }
       const pooled = globalAvgPool(h);

@@ -56,13 +56,15 @@ export function mlp(options: MlpOptions): Encoder {
   assertActivation('options.activation', activation);
   const rng = resolveRng(options);
   const flatDim = inputShape.reduce((a, b) => a * b, 1);
+  // Batch norm then ReLU: the batch norm applies the ReLU, inside its training-mode kernels.
+  const fuseRelu = useBatchNorm && activation === 'relu';
 
   const hidden: { dense: Dense; bn: BatchNorm | undefined }[] = [];
   let width = flatDim;
   hiddenDims.forEach((d, i) => {
     hidden.push({
       dense: dense({ inputDim: width, outputDim: d, bias: !useBatchNorm, name: `hidden${i}/dense`, rng }),
-      bn: useBatchNorm ? batchNorm({ channels: d, name: `hidden${i}/bn` }) : undefined,
+      bn: useBatchNorm ? batchNorm({ channels: d, name: `hidden${i}/bn`, activation: fuseRelu ? 'relu' : 'linear' }) : undefined,
     });
     width = d;
   });
@@ -89,7 +91,7 @@ export function mlp(options: MlpOptions): Encoder {
       for (const [i, layer] of hidden.entries()) {
         h = layer.dense.apply(h);
         if (layer.bn) h = layer.bn.apply(h, { training }) as tf.Tensor2D;
-        h = activate(h, activation);
+        if (!fuseRelu) h = activate(h, activation);
         tap?.(`hidden${i}`, h);
       }
       return output ? output.apply(h) : h;

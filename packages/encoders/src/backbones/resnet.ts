@@ -46,7 +46,8 @@ function basicBlock(prefix: string, inChannels: number, channels: number, stride
     conv2d({ inChannels: cin, outChannels: channels, kernelSize: k, strides: s, padding: k === 3 ? 1 : 0, bias: false, fanMode: 'fanOut', name: `${prefix}/${name}`, rng });
   return {
     conv1: conv('conv1', inChannels, 3, stride),
-    bn1: batchNorm({ channels, name: `${prefix}/bn1` }),
+    // The ReLU after bn1 runs inside it; bn2's waits for the residual sum.
+    bn1: batchNorm({ channels, name: `${prefix}/bn1`, activation: 'relu' }),
     conv2: conv('conv2', channels, 3, 1),
     bn2: batchNorm({ channels, name: `${prefix}/bn2`, gammaInit: zeroInitResidual ? 0 : 1 }),
     downsample:
@@ -57,7 +58,7 @@ function basicBlock(prefix: string, inChannels: number, channels: number, stride
 }
 
 function applyBlock(block: BasicBlock, x: tf.Tensor4D, options: ApplyOptions): tf.Tensor4D {
-  let h = tf.relu(block.bn1.apply(block.conv1.apply(x), options)) as tf.Tensor4D;
+  let h = block.bn1.apply(block.conv1.apply(x), options) as tf.Tensor4D;
   h = block.bn2.apply(block.conv2.apply(h), options) as tf.Tensor4D;
   const shortcut = block.downsample ? (block.downsample.bn.apply(block.downsample.conv.apply(x), options) as tf.Tensor4D) : x;
   return tf.relu(tf.add(h, shortcut) as tf.Tensor4D);
@@ -92,7 +93,7 @@ export function resnet(options: ResNetOptions): Encoder {
     stem === 'cifar'
       ? conv2d({ inChannels: inputShape[2], outChannels: base, kernelSize: 3, strides: 1, padding: 1, bias: false, fanMode: 'fanOut', name: 'stem/conv', rng })
       : conv2d({ inChannels: inputShape[2], outChannels: base, kernelSize: 7, strides: 2, padding: 3, bias: false, fanMode: 'fanOut', name: 'stem/conv', rng });
-  const stemBn = batchNorm({ channels: base, name: 'stem/bn' });
+  const stemBn = batchNorm({ channels: base, name: 'stem/bn', activation: 'relu' });
   const stages: BasicBlock[][] = [];
   let inChannels = base;
   BLOCKS[depth].forEach((count, s) => {
@@ -128,7 +129,7 @@ export function resnet(options: ResNetOptions): Encoder {
     layers: ['stem', ...stages.map((_, s) => `layer${s + 1}`)],
     forward(x, training, tap) {
       const applyOptions: ApplyOptions = { training };
-      let h = tf.relu(stemBn.apply(stemConv.apply(x as tf.Tensor4D), applyOptions)) as tf.Tensor4D;
+      let h = stemBn.apply(stemConv.apply(x as tf.Tensor4D), applyOptions) as tf.Tensor4D;
       if (stem === 'imagenet') h = maxPool2d(h, 3, 2, 1);
       tap?.('stem', h);
       for (const [s, stage] of stages.entries()) {

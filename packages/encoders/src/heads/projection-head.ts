@@ -62,11 +62,19 @@ export function projectionHead(blocks: readonly HeadBlock[], options: Projection
   const normalised: Required<HeadBlock>[] = [];
   blocks.forEach((b, i) => normalised.push(normaliseBlock(b, i, normalised[i - 1]?.outputDim)));
   const rng = resolveRng(options);
-  const layers: { dense: Dense; bn: BatchNorm | undefined; activation: ActivationName }[] = normalised.map((b, i) => ({
-    dense: dense({ inputDim: b.inputDim, outputDim: b.outputDim, bias: b.bias, name: `block${i}/dense`, rng }),
-    bn: b.batchNorm === false ? undefined : batchNorm({ channels: b.outputDim, affine: b.batchNorm === true, name: `block${i}/bn` }),
-    activation: b.activation,
-  }));
+  // A block's batch norm followed by a ReLU applies the ReLU itself (fused into its training-mode kernels).
+  const layers: { dense: Dense; bn: BatchNorm | undefined; activation: ActivationName; fusedRelu: boolean }[] = normalised.map((b, i) => {
+    const fusedRelu = b.batchNorm !== false && b.activation === 'relu';
+    return {
+      dense: dense({ inputDim: b.inputDim, outputDim: b.outputDim, bias: b.bias, name: `block${i}/dense`, rng }),
+      bn:
+        b.batchNorm === false
+          ? undefined
+          : batchNorm({ channels: b.outputDim, affine: b.batchNorm === true, name: `block${i}/bn`, activation: fusedRelu ? 'relu' : 'linear' }),
+      activation: b.activation,
+      fusedRelu,
+    };
+  });
   const inputDim = (normalised[0] as Required<HeadBlock>).inputDim;
   const outputDim = (normalised[normalised.length - 1] as Required<HeadBlock>).outputDim;
   const config: JsonObject = {
@@ -85,7 +93,7 @@ export function projectionHead(blocks: readonly HeadBlock[], options: Projection
       for (const layer of layers) {
         h = layer.dense.apply(h);
         if (layer.bn) h = layer.bn.apply(h, { training }) as tf.Tensor2D;
-        h = activate(h, layer.activation);
+        if (!layer.fusedRelu) h = activate(h, layer.activation);
       }
       return h;
     },

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectNoLeak } from '@selfsup/test-utils';
 import { expectClose, randomTensor } from '../../test/helpers.js';
-import { batchNorm } from './batch-norm.js';
+import { type BatchNorm, batchNorm } from './batch-norm.js';
 
 /** Per-channel mean and biased variance of a [..., C] array. */
 function channelStats(values: Float32Array, channels: number): { mean: number[]; variance: number[]; count: number } {
@@ -98,6 +98,44 @@ describe('batchNorm', () => {
     }
   });
 
+  it("activation 'relu' is tf.relu after the plain layer: values, gradients (input, gamma, beta) and running statistics, both modes", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 2, max: 5 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), fc.boolean(), async (n, c, spatial, affine) => {
+        const shape = spatial ? [n, 2, 3, c] : [n, c];
+        const layers = (['linear', 'relu'] as const).map((activation) => batchNorm({ channels: c, affine, activation }));
+        const [plain, fused] = layers as [BatchNorm, BatchNorm];
+        expect([plain.activation, fused.activation]).toEqual(['linear', 'relu']);
+        for (const bn of layers) {
+          bn.gamma?.variable.assign(randomTensor([c], 1));
+          bn.beta?.variable.assign(randomTensor([c], 2));
+        }
+        const x = randomTensor(shape, n * 10 + c);
+        const w = randomTensor(shape, 3);
+        for (const training of [true, false]) {
+          const step = (bn: BatchNorm, relu: boolean) => {
+            const loss = () => tf.sum(tf.mul(relu ? tf.relu(bn.apply(x, { training })) : bn.apply(x, { training }), w)) as tf.Scalar;
+            const trainable = bn.variables.filter((v) => v.trainable).map((v) => v.variable);
+            const { value, grads } = affine ? tf.variableGrads(loss, trainable) : { value: loss(), grads: {} };
+            const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(relu ? tf.relu(bn.apply(input, { training })) : bn.apply(input, { training }), w)))(x);
+            const y = tf.tidy(() => (relu ? tf.relu(bn.apply(x)) : bn.apply(x)));
+            return [value, dx, y, ...Object.values(grads)];
+          };
+          const want = step(plain, true);
+          const got = step(fused, false);
+          expect(got.length).toBe(want.length);
+          for (const [i, t] of got.entries()) expectClose(await t.data(), await want[i]!.data(), 1e-5);
+          expectClose(await fused.runningMean.variable.data(), await plain.runningMean.variable.data(), 1e-6);
+          expectClose(await fused.runningVar.variable.data(), await plain.runningVar.variable.data(), 1e-6);
+          tf.dispose([...want, ...got]);
+        }
+        expect((await tf.tidy(() => fused.apply(x, { training: true })).data()).every((v) => v >= 0)).toBe(true);
+        tf.dispose([x, w]);
+        for (const bn of layers) bn.dispose();
+      }),
+      { numRuns: 15 },
+    );
+  });
+
   it('a training step through it leaks no tensors', async () => {
     const bn = batchNorm({ channels: 2 });
     const x = randomTensor([4, 3, 3, 2], 1);
@@ -130,16 +168,23 @@ describe('batchNorm', () => {
     expect(() => bn.apply(one, { training: true })).toThrow(/more than one value per channel/);
     expect(() => bn.apply(wrong)).toThrow(/bn input must be a tensor of shape \[N, 2\] or \[N, H, W, 2\]/);
     expect(() => batchNorm({ channels: 2, momentum: 1.5 })).toThrow(/options.momentum must be a number in \[0, 1\]; got 1.5/);
+    expect(() => batchNorm({ channels: 2, activation: 'gelu' as 'relu' })).toThrow(/options.activation must be one of "linear", "relu"; got "gelu"/);
     tf.dispose([one, wrong]);
     bn.dispose();
   });
 
-  it('leaks no tensors in either mode', async () => {
-    const bn = batchNorm({ channels: 2 });
+  it('leaks no tensors in either mode, with or without the ReLU', async () => {
     const x = tf.ones([4, 3, 3, 2]);
-    await expectNoLeak(() => bn.apply(x, { training: true }));
-    await expectNoLeak(() => bn.apply(x));
+    for (const activation of ['linear', 'relu'] as const) {
+      const bn = batchNorm({ channels: 2, activation });
+      await expectNoLeak(() => bn.apply(x, { training: true }));
+      await expectNoLeak(() => bn.apply(x));
+      await expectNoLeak(() => {
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(bn.apply(x, { training: true }))) as tf.Scalar);
+        return [value, ...Object.values(grads)];
+      });
+      bn.dispose();
+    }
     x.dispose();
-    bn.dispose();
   });
 });

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ApplyOptions, NamedVariable } from '@selfsup/tensors';
+import type { ApplyOptions, BatchNormTrainingActivation, NamedVariable } from '@selfsup/tensors';
 import {
   SelfsupError,
   assertInRange,
+  assertOneOf,
   assertOptions,
   assertPositive,
   assertPositiveInteger,
@@ -28,12 +29,20 @@ export interface BatchNormOptions {
   readonly name?: string;
   /** Initial gamma (default 1). 0 makes a residual branch start as the identity (Goyal et al. 2017). */
   readonly gammaInit?: number;
+  /**
+   * `relu`: the layer outputs max(0, batch norm of x), for conv -> BN -> ReLU blocks. In training mode the ReLU runs
+   * inside `batchNormTraining` (one native kernel per direction with the native kernels), which a separate `tf.relu`
+   * after the layer cannot; values and gradients are the same. Default `linear` (no activation).
+   */
+  readonly activation?: BatchNormTrainingActivation;
 }
 
 export interface BatchNorm extends Layer<tf.Tensor, tf.Tensor> {
   readonly channels: number;
   readonly momentum: number;
   readonly epsilon: number;
+  /** What the layer applies after normalising: nothing (`linear`) or a ReLU. */
+  readonly activation: BatchNormTrainingActivation;
   readonly gamma: NamedVariable | undefined;
   readonly beta: NamedVariable | undefined;
   /** Non-trainable state (trainable: false): the optimiser never touches it; checkpoints and EMA copies carry it. */
@@ -49,17 +58,20 @@ export interface BatchNorm extends Layer<tf.Tensor, tf.Tensor> {
  *   elsewhere) and updates the running averages, the variance unbiased (n / (n - 1)), as PyTorch does. The update is a
  *   `variable.assign`, so it may run inside a gradient tape; the gradient flows through the batch statistics.
  * - `apply(x)` (the default, inference and probing): normalises with the running averages, which stay frozen.
+ *
+ * With `activation: 'relu'` both modes end with a ReLU (fused into the training-mode kernels).
  */
 export function batchNorm(options: BatchNormOptions): BatchNorm {
   assertOptions('options', options);
   if (options === undefined) invalidArgument('options', 'an options object', options);
-  const { channels, momentum = 0.1, epsilon = 1e-5, affine = true, name = 'bn', gammaInit = 1 } = options;
+  const { channels, momentum = 0.1, epsilon = 1e-5, affine = true, name = 'bn', gammaInit = 1, activation = 'linear' } = options;
   assertPositiveInteger('options.channels', channels);
   assertInRange('options.momentum', momentum, 0, 1);
   assertPositive('options.epsilon', epsilon);
   assertLayerName('options.name', name);
   if (typeof affine !== 'boolean') invalidArgument('options.affine', 'a boolean', affine);
   if (typeof gammaInit !== 'number' || !Number.isFinite(gammaInit)) invalidArgument('options.gammaInit', 'a finite number', gammaInit);
+  assertOneOf('options.activation', activation, ['linear', 'relu']);
   const gamma = affine ? namedVariable(`${name}/gamma`, tf.fill([channels], gammaInit)) : undefined;
   const beta = affine ? namedVariable(`${name}/beta`, tf.zeros([channels])) : undefined;
   const runningMean = namedVariable(`${name}/runningMean`, tf.zeros([channels]), false);
@@ -84,6 +96,7 @@ export function batchNorm(options: BatchNormOptions): BatchNorm {
     channels,
     momentum,
     epsilon,
+    activation,
     gamma,
     beta,
     runningMean,
@@ -96,7 +109,10 @@ export function batchNorm(options: BatchNormOptions): BatchNorm {
       const scale = (): tf.Tensor => gamma?.variable ?? tf.ones([channels]);
       const offset = (): tf.Tensor => beta?.variable ?? tf.zeros([channels]);
       if (!isTraining(applyOptions)) {
-        return tf.tidy(() => tf.batchNorm(x, runningMean.variable, runningVar.variable, offset(), scale(), epsilon));
+        return tf.tidy(() => {
+          const y = tf.batchNorm(x, runningMean.variable, runningVar.variable, offset(), scale(), epsilon);
+          return activation === 'relu' ? tf.relu(y) : y;
+        });
       }
       const count = x.size / channels;
       if (count < 2) {
@@ -107,7 +123,7 @@ export function batchNorm(options: BatchNormOptions): BatchNorm {
         );
       }
       return tf.tidy(() => {
-        const { y, mean, variance } = batchNormTraining(x, scale(), offset(), epsilon);
+        const { y, mean, variance } = batchNormTraining(x, scale(), offset(), epsilon, { activation });
         updateRunning(mean, variance, count);
         return y;
       });

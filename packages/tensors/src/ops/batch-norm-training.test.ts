@@ -6,17 +6,18 @@ import { initBackend } from '../backend.js';
 import { SelfsupError } from '../errors.js';
 import { type NativeAddon, loadNativeAddon } from '../kernels/native/addon.js';
 import { disableNativeKernels, enableNativeKernels, nativeKernelNames, nativeKernelsActive } from '../kernels/native/kernels.js';
-import { BATCH_NORM_TRAINING_KERNELS, batchNormTraining } from './batch-norm-training.js';
+import { BATCH_NORM_TRAINING_KERNELS, type BatchNormTrainingActivation, type BatchNormTrainingOptions, batchNormTraining } from './batch-norm-training.js';
 
 const load = await loadNativeAddon(process.env);
 const nativeAddon = load.ok ? load.addon : undefined;
-const canRunNative = nativeAddon?.batchNormTraining !== undefined;
+const canRunNative = nativeAddon?.batchNormTraining !== undefined && nativeAddon.batchNormReluTraining !== undefined;
 
 /** One problem: x of `shape` (channels last), per-channel scale and offset, a weight w for the loss sum(y * w). */
 interface Case {
   readonly shape: number[];
   readonly epsilon: number;
   readonly seed: number;
+  readonly activation: BatchNormTrainingActivation;
 }
 
 const cases: fc.Arbitrary<Case> = fc.record({
@@ -26,6 +27,7 @@ const cases: fc.Arbitrary<Case> = fc.record({
   ),
   epsilon: fc.constantFrom(1e-5, 1e-3, 0.1),
   seed: fc.integer({ min: 0, max: 1_000_000 }),
+  activation: fc.constantFrom<BatchNormTrainingActivation>('linear', 'relu'),
 });
 
 interface Data {
@@ -46,7 +48,7 @@ function dataOf(c: Case, shift = 0): Data {
   };
 }
 
-/** Plain reference in float64: per-channel mean, biased variance, y. */
+/** Plain reference in float64: per-channel mean, biased variance, y (before any ReLU). */
 function reference(x: ArrayLike<number>, channels: number, scale: ArrayLike<number>, offset: ArrayLike<number>, epsilon: number) {
   const count = x.length / channels;
   const mean = new Float64Array(channels);
@@ -60,10 +62,26 @@ function reference(x: ArrayLike<number>, channels: number, scale: ArrayLike<numb
   return { y, mean, variance };
 }
 
-/** The gradients of sum(y * w) in x, scale and offset by central differences of the float64 reference. */
-function referenceGradients(d: Data, channels: number, epsilon: number): Float64Array[] {
+const relu = (y: Float64Array): Float64Array => y.map((v) => Math.max(v, 0));
+
+/** The reference output of case `c`: y, after the ReLU for `activation: 'relu'`. */
+function referenceOutput(c: Case, d: Data): Float64Array {
+  const { y } = reference(d.x, c.shape[c.shape.length - 1] as number, d.scale, d.offset, c.epsilon);
+  return c.activation === 'relu' ? relu(y) : y;
+}
+
+/**
+ * The gradients of sum(y * w) in x, scale and offset by central differences of the float64 reference. With the ReLU,
+ * the loss is sum(relu(y) * w), whose gradient is that of sum(y * w * [y > 0]) with the mask held at the unperturbed
+ * y: differencing across the ReLU's kink, where y is within a step of 0, would give neither side's slope.
+ */
+function referenceGradients(c: Case, d: Data): Float64Array[] {
+  const channels = c.shape[c.shape.length - 1] as number;
+  const epsilon = c.epsilon;
+  const unperturbed = reference(d.x, channels, d.scale, d.offset, epsilon).y;
+  const w = Float64Array.from(d.w, (v, i) => (c.activation === 'relu' && !((unperturbed[i] as number) > 0) ? 0 : v));
   const loss = (x: ArrayLike<number>, scale: ArrayLike<number>, offset: ArrayLike<number>) =>
-    reference(x, channels, scale, offset, epsilon).y.reduce((sum, v, i) => sum + v * (d.w[i] as number), 0);
+    reference(x, channels, scale, offset, epsilon).y.reduce((sum, v, i) => sum + v * (w[i] as number), 0);
   const h = 1e-5;
   const partials = (values: Float32Array, at: (moved: Float64Array) => number) =>
     Float64Array.from(values, (_, i) => {
@@ -87,8 +105,13 @@ async function run(c: Case, d: Data): Promise<{ y: Float32Array; mean: Float32Ar
   const scale = tf.tensor1d(d.scale);
   const offset = tf.tensor1d(d.offset);
   const w = tf.tensor(d.w, c.shape);
-  const { y, mean, variance } = batchNormTraining(x, scale, offset, c.epsilon);
-  const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul(batchNormTraining(a, b, o, c.epsilon).y, w)))([x, scale, offset]);
+  const options = { activation: c.activation };
+  const { y, mean, variance } = batchNormTraining(x, scale, offset, c.epsilon, options);
+  const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul(batchNormTraining(a, b, o, c.epsilon, options).y, w)))([
+    x,
+    scale,
+    offset,
+  ]);
   expect(y.shape).toEqual(c.shape);
   expect(mean.shape).toEqual([channels]);
   expect(variance.shape).toEqual([channels]);
@@ -113,21 +136,27 @@ describe.each(backends)('batchNormTraining on $name', (backend) => {
     await backend.init();
   });
 
-  it(`runs ${backend.kernels ? 'its two kernels' : 'as tfjs ops'} (only initBackend with the native kernels registers them)`, async () => {
-    expect(tf.getKernel(BATCH_NORM_TRAINING_KERNELS.forward, tf.getBackend()) !== undefined).toBe(backend.kernels);
-    expect(tf.getKernel(BATCH_NORM_TRAINING_KERNELS.backward, tf.getBackend()) !== undefined).toBe(backend.kernels);
-    const x = tf.tensor(randomValues(5, 40), [2, 5, 4]);
-    const scale = tf.ones([4]);
-    const offset = tf.zeros([4]);
-    const profile = await tf.profile(() => {
-      const g = tf.grad((a: tf.Tensor) => tf.sum(tf.square(batchNormTraining(a, scale, offset, 1e-5).y)))(x);
-      g.dispose();
-    });
-    const names = profile.kernels.map((k) => k.name);
-    const ran = Object.values(BATCH_NORM_TRAINING_KERNELS).map((name) => names.filter((n) => n === name).length);
-    expect(ran).toEqual(backend.kernels ? [1, 1] : [0, 0]);
-    tf.dispose([x, scale, offset]);
-  });
+  it.each<BatchNormTrainingActivation>(['linear', 'relu'])(
+    `activation %s: runs ${backend.kernels ? 'two kernels, the ReLU inside them' : 'as tfjs ops'} (only initBackend with the native kernels registers them)`,
+    async (activation) => {
+      for (const name of Object.values(BATCH_NORM_TRAINING_KERNELS)) expect(tf.getKernel(name, tf.getBackend()) !== undefined).toBe(backend.kernels);
+      const x = tf.tensor(randomValues(5, 40), [2, 5, 4]);
+      const scale = tf.ones([4]);
+      const offset = tf.zeros([4]);
+      const profile = await tf.profile(() => {
+        const g = tf.grad((a: tf.Tensor) => tf.sum(tf.square(batchNormTraining(a, scale, offset, 1e-5, { activation }).y)))(x);
+        g.dispose();
+      });
+      const names = profile.kernels.map((k) => k.name);
+      const count = (name: string) => names.filter((n) => n === name).length;
+      const { forward, backward, reluForward, reluBackward } = BATCH_NORM_TRAINING_KERNELS;
+      const ran = [forward, backward, reluForward, reluBackward, 'Relu', 'Step'].map(count);
+      const relu = activation === 'relu';
+      if (backend.kernels) expect(ran).toEqual(relu ? [0, 0, 1, 1, 0, 0] : [1, 1, 0, 0, 0, 0]);
+      else expect(ran).toEqual(relu ? [0, 0, 0, 0, 1, 1] : [0, 0, 0, 0, 0, 0]);
+      tf.dispose([x, scale, offset]);
+    },
+  );
 
   it('y, mean and the biased variance match a plain reference (ranks 2 and 4)', async () => {
     await fc.assert(
@@ -138,7 +167,8 @@ describe.each(backends)('batchNormTraining on $name', (backend) => {
         const want = reference(d.x, channels, d.scale, d.offset, c.epsilon);
         expectClose(got.mean, want.mean, 1e-5);
         expectClose(got.variance, want.variance, 1e-5);
-        expectClose(got.y, want.y, 1e-4);
+        expectClose(got.y, referenceOutput(c, d), 1e-4);
+        if (c.activation === 'relu') expect(got.y.every((v) => v >= 0)).toBe(true);
       }),
       { numRuns: 30 },
     );
@@ -148,17 +178,36 @@ describe.each(backends)('batchNormTraining on $name', (backend) => {
     await fc.assert(
       fc.asyncProperty(cases, async (c) => {
         const d = dataOf(c);
-        const channels = c.shape[c.shape.length - 1] as number;
         const got = await run(c, d);
-        const want = referenceGradients(d, channels, c.epsilon);
+        const want = referenceGradients(c, d);
         for (let i = 0; i < 3; i++) expectClose(got.grads[i]!, want[i]!, 1e-3);
       }),
       { numRuns: 30 },
     );
   });
 
+  it("activation 'relu' gives tf.relu of the linear op's output, and the same gradients", async () => {
+    await fc.assert(
+      fc.asyncProperty(cases, async (c) => {
+        const d = dataOf(c);
+        const fused = await run({ ...c, activation: 'relu' }, d);
+        const x = tf.tensor(d.x, c.shape);
+        const scale = tf.tensor1d(d.scale);
+        const offset = tf.tensor1d(d.offset);
+        const w = tf.tensor(d.w, c.shape);
+        const loss = (a: tf.Tensor, b: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul(tf.relu(batchNormTraining(a, b, o, c.epsilon).y), w));
+        const separate = tf.grads(loss)([x, scale, offset]);
+        const y = tf.tidy(() => tf.relu(batchNormTraining(x, scale, offset, c.epsilon).y));
+        expectClose(fused.y, await y.data(), 1e-6);
+        for (const [i, g] of separate.entries()) expectClose(fused.grads[i]!, await g.data(), 1e-5);
+        tf.dispose([x, scale, offset, w, y, ...separate]);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
   it('keeps its variance for data far from 0 (no sum of squares minus a squared sum)', async () => {
-    const c: Case = { shape: [64, 4, 4, 3], epsilon: 1e-5, seed: 7 };
+    const c: Case = { shape: [64, 4, 4, 3], epsilon: 1e-5, seed: 7, activation: 'linear' };
     const d = dataOf(c, 1000);
     const want = reference(d.x, 3, d.scale, d.offset, c.epsilon);
     const got = await run(c, d);
@@ -185,13 +234,16 @@ describe.each(backends)('batchNormTraining on $name', (backend) => {
     const offset = tf.variable(tf.tensor1d([0, 1, -1]));
     const probe = () => (tf.getBackend() === 'wasm' ? memoryProbe() : { tensors: tf.memory().numTensors });
     const before = probe();
-    const out = batchNormTraining(x, scale, offset, 1e-5);
-    tf.dispose([out.y, out.mean, out.variance]);
-    const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(batchNormTraining(x, scale, offset, 1e-5).y)) as tf.Scalar, [scale, offset]);
-    tf.dispose([value, ...Object.values(grads)]);
-    tf.tidy(() => {
-      batchNormTraining(x, scale, offset, 1e-5);
-    });
+    for (const activation of ['linear', 'relu'] as const) {
+      const out = batchNormTraining(x, scale, offset, 1e-5, { activation });
+      tf.dispose([out.y, out.mean, out.variance]);
+      const loss = () => tf.sum(tf.square(batchNormTraining(x, scale, offset, 1e-5, { activation }).y)) as tf.Scalar;
+      const { value, grads } = tf.variableGrads(loss, [scale, offset]);
+      tf.dispose([value, ...Object.values(grads)]);
+      tf.tidy(() => {
+        batchNormTraining(x, scale, offset, 1e-5, { activation });
+      });
+    }
     expect(probe()).toEqual(before);
     tf.dispose([x, scale, offset]);
   });
@@ -211,6 +263,11 @@ describe.each(backends)('batchNormTraining on $name', (backend) => {
       [() => batchNormTraining(x, c3, 'offset' as unknown as tf.Tensor, 1e-5), /offset must be a tensor; got "offset"/],
       [() => batchNormTraining(x, c3, c3, 0), /epsilon must be a finite number > 0; got 0/],
       [() => batchNormTraining(x, c3, c3, Number.NaN), /epsilon must be a finite number > 0; got NaN/],
+      [() => batchNormTraining(x, c3, c3, 1e-5, null as unknown as BatchNormTrainingOptions), /options must be an options object; got null/],
+      [
+        () => batchNormTraining(x, c3, c3, 1e-5, { activation: 'gelu' as BatchNormTrainingActivation }),
+        /options.activation must be one of "linear", "relu"; got "gelu"/,
+      ],
     ];
     const before = tf.memory().numTensors;
     for (const [call, message] of bad) {
@@ -256,37 +313,69 @@ describe.skipIf(!canRunNative)('batchNormTraining: native kernels against the tf
 
   it('agree on layer-sized problems (many chunks, the parallel path)', async () => {
     for (const shape of [[32, 16, 16, 8], [512, 96], [8, 7, 7, 130]]) {
-      const c: Case = { shape, epsilon: 1e-5, seed: shape[0]! };
-      const { fallback, native } = await bothWays(c, dataOf(c));
-      expectAgree(native, fallback, 1e-5);
+      for (const activation of ['linear', 'relu'] as const) {
+        const c: Case = { shape, epsilon: 1e-5, seed: shape[0]!, activation };
+        const { fallback, native } = await bothWays(c, dataOf(c));
+        expectAgree(native, fallback, 1e-5);
+      }
     }
   });
 
-  it('an addon built before these kernels keeps the others and runs the op as tfjs ops', async () => {
+  /** The addon without the functions `missing`, as one built before them. */
+  function olderAddon(missing: readonly (keyof NativeAddon)[]): NativeAddon {
+    const addon = nativeAddon as NativeAddon;
+    return Object.fromEntries(
+      Object.getOwnPropertyNames(addon)
+        .filter((name) => !missing.includes(name as keyof NativeAddon))
+        .map((name) => [name, (addon as unknown as Record<string, unknown>)[name]]),
+    ) as unknown as NativeAddon;
+  }
+
+  const { forward, backward, reluForward, reluBackward } = BATCH_NORM_TRAINING_KERNELS;
+  it.each([
+    {
+      built: 'before the batch-norm training kernels: the op runs as tfjs ops',
+      missing: ['batchNormTraining', 'batchNormTrainingGrad', 'batchNormReluTraining', 'batchNormReluTrainingGrad'] as const,
+      registered: [],
+      reluRuns: ['Relu'],
+    },
+    {
+      built: "before the ReLU pair: activation 'relu' runs the plain pair and tfjs' relu",
+      missing: ['batchNormReluTraining', 'batchNormReluTrainingGrad'] as const,
+      registered: [forward, backward],
+      reluRuns: [forward, 'Relu', backward],
+    },
+  ])('an addon built $built; it keeps the other kernels', async ({ missing, registered, reluRuns }) => {
     const addon = nativeAddon as NativeAddon;
     await initBackend({ backend: 'wasm', native: 'on' });
-    const c: Case = { shape: [4, 3, 3, 5], epsilon: 1e-3, seed: 11 };
-    const d = dataOf(c);
-    const current = await run(c, d);
-    // The older addon: every function but the two batch-norm training ones.
-    const { batchNormTraining: _forward, batchNormTrainingGrad: _backward, ...older } = Object.fromEntries(
-      Object.getOwnPropertyNames(addon).map((name) => [name, (addon as unknown as Record<string, unknown>)[name]]),
-    ) as unknown as Required<NativeAddon>;
+    const older = olderAddon(missing);
+    const cs = (['linear', 'relu'] as const).map((activation): Case => ({ shape: [4, 3, 3, 5], epsilon: 1e-3, seed: 11, activation }));
+    const d = dataOf(cs[0]!);
+    const current = await Promise.all(cs.map((c) => run(c, d)));
     expect(typeof older.conv2d).toBe('function');
     disableNativeKernels();
-    enableNativeKernels(older as NativeAddon);
+    enableNativeKernels(older);
     try {
       expect(nativeKernelsActive()).toBe(true);
-      expect(nativeKernelNames(older as NativeAddon)).not.toContain(BATCH_NORM_TRAINING_KERNELS.forward);
-      expect(nativeKernelNames(addon)).toContain(BATCH_NORM_TRAINING_KERNELS.forward);
-      expect(tf.getKernel(BATCH_NORM_TRAINING_KERNELS.forward, 'wasm')).toBeUndefined();
+      const all = Object.values(BATCH_NORM_TRAINING_KERNELS);
+      expect(nativeKernelNames(older).filter((name) => (all as string[]).includes(name))).toEqual(registered);
+      expect(nativeKernelNames(addon)).toEqual(expect.arrayContaining(all));
+      for (const name of all) expect(tf.getKernel(name, 'wasm') !== undefined).toBe((registered as string[]).includes(name));
       expect(tf.getKernel('Conv2D', 'wasm')).toBeDefined();
-      expectAgree(await run(c, d), current, 1e-5);
+      for (const [i, c] of cs.entries()) expectAgree(await run(c, d), current[i]!, 1e-5);
+      const x = tf.tensor(d.x, cs[0]!.shape);
+      const ones = tf.ones([5]);
+      const profile = await tf.profile(() => {
+        tf.grad((a: tf.Tensor) => tf.sum(batchNormTraining(a, ones, ones, 1e-3, { activation: 'relu' }).y))(x).dispose();
+      });
+      const names = profile.kernels.map((k) => k.name).filter((name) => [...all, 'Relu'].includes(name));
+      expect(names).toEqual(reluRuns);
+      tf.dispose([x, ones]);
     } finally {
       disableNativeKernels();
       await initBackend({ backend: 'wasm', native: 'on' });
     }
-    expect(tf.getKernel(BATCH_NORM_TRAINING_KERNELS.forward, 'wasm')).toBeDefined();
+    for (const name of [forward, reluForward, reluBackward]) expect(tf.getKernel(name, 'wasm')).toBeDefined();
   });
 
   it('initBackend reports the kernels with the others', async () => {

@@ -1,20 +1,43 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, NamedAttrMap } from '@tensorflow/tfjs-core';
 import { invalidArgument } from '../errors.js';
-import { assertFloatTensor, assertPositive, assertTensor } from '../validate.js';
+import { assertFloatTensor, assertOneOf, assertOptions, assertPositive, assertTensor } from '../validate.js';
 
 /**
- * The kernel names of {@link batchNormTraining}: a backend that registers both (as `KernelConfig`s) runs the op with
- * them; every other backend runs the same formula as tfjs ops. selfsup's native (oneDNN addon) kernels register them
- * for the wasm backend.
+ * The kernel names of {@link batchNormTraining}: a backend that registers a forward kernel and its backward (as
+ * `KernelConfig`s) runs the op with them; every other backend runs the same formula as tfjs ops. selfsup's native
+ * (oneDNN addon) kernels register all four for the wasm backend.
  * - forward: inputs `x` [..., C], `scale` [C], `offset` [C]; attrs `{ epsilon }`; outputs `[y, mean, variance]`.
  * - backward: inputs `dy`, `x`, `scale`, `mean`, `variance`; attrs `{ epsilon }`; outputs `[dx, dscale, doffset]`.
+ * - reluForward (`activation: 'relu'`): as forward, with y = max(0, batch norm of x).
+ * - reluBackward: inputs `dy` (the gradient of that y), `y`, `x`, `scale`, `mean`, `variance`; attrs `{ epsilon }`;
+ *   outputs `[dx, dscale, doffset]`, the gradient through the ReLU (dy where y > 0) and the batch norm.
+ *
+ * Without the relu pair, `activation: 'relu'` runs the plain pair and tfjs' `relu`.
  */
-export const BATCH_NORM_TRAINING_KERNELS = { forward: 'SelfsupBatchNormTraining', backward: 'SelfsupBatchNormTrainingGrad' } as const;
+export const BATCH_NORM_TRAINING_KERNELS = {
+  forward: 'SelfsupBatchNormTraining',
+  backward: 'SelfsupBatchNormTrainingGrad',
+  reluForward: 'SelfsupBatchNormReluTraining',
+  reluBackward: 'SelfsupBatchNormReluTrainingGrad',
+} as const;
+
+/** What {@link batchNormTraining} may apply to its output: nothing (`linear`, the default) or a ReLU. */
+export type BatchNormTrainingActivation = 'linear' | 'relu';
+const ACTIVATIONS: readonly BatchNormTrainingActivation[] = ['linear', 'relu'];
+
+/** Options of {@link batchNormTraining}. */
+export interface BatchNormTrainingOptions {
+  /**
+   * `relu`: y = max(0, batch norm of x), as `tf.relu` after it would give, value and gradient, but fused where the
+   * backend has the kernels (one pass per direction instead of three more full-size kernels). Default `linear`.
+   */
+  readonly activation?: BatchNormTrainingActivation;
+}
 
 /** What {@link batchNormTraining} returns. */
 export interface BatchNormTrainingResult<T extends tf.Tensor = tf.Tensor> {
-  /** (x - mean) / sqrt(variance + epsilon) * scale + offset, the shape of x. */
+  /** (x - mean) / sqrt(variance + epsilon) * scale + offset, the shape of x (after the ReLU with `activation: 'relu'`). */
   readonly y: T;
   /** The batch mean per channel (over every axis but the last). */
   readonly mean: tf.Tensor1D;
@@ -27,11 +50,12 @@ export interface BatchNormTrainingResult<T extends tf.Tensor = tf.Tensor> {
  * normalises `x` with its own batch mean and biased variance, then scales and shifts per channel. Returns the output
  * and the two statistics (for running averages). Differentiable in `x`, `scale` and `offset` with the textbook
  * gradient dx = scale / std * (dy - mean(dy) - xhat * mean(dy * xhat)); `mean` and `variance` are statistics that
- * carry no gradient (as TensorFlow's fused batch norm).
+ * carry no gradient (as TensorFlow's fused batch norm). With `{ activation: 'relu' }` the output is max(0, y), for the
+ * conv -> batch norm -> ReLU blocks of conv nets.
  *
  * Where the backend has the op's kernels ({@link BATCH_NORM_TRAINING_KERNELS}: the wasm backend with selfsup's native
- * kernels) it is one kernel per direction; elsewhere it runs as tfjs ops, keeping only x, the mean, 1/std and the scale
- * for the backward pass.
+ * kernels) it is one kernel per direction, the ReLU included; elsewhere it runs as tfjs ops, keeping only x, the mean,
+ * 1/std and the scale for the backward pass (and `tf.relu` after it).
  *
  * @example
  * ```ts
@@ -45,10 +69,18 @@ export interface BatchNormTrainingResult<T extends tf.Tensor = tf.Tensor> {
  * const { y, mean, variance } = batchNormTraining(x, scale, offset, 1e-5);
  * console.log(await mean.array(), await variance.array()); // [2, 20] [1, 100]
  * console.log(await y.array()); // about [[-1, -1], [1, 1]]
- * tf.dispose([x, scale, offset, y, mean, variance]);
+ * const activated = batchNormTraining(x, scale, offset, 1e-5, { activation: 'relu' });
+ * console.log(await activated.y.array()); // about [[0, 0], [1, 1]]
+ * tf.dispose([x, scale, offset, y, mean, variance, activated.y, activated.mean, activated.variance]);
  * ```
  */
-export function batchNormTraining<T extends tf.Tensor>(x: T, scale: tf.Tensor, offset: tf.Tensor, epsilon: number): BatchNormTrainingResult<T> {
+export function batchNormTraining<T extends tf.Tensor>(
+  x: T,
+  scale: tf.Tensor,
+  offset: tf.Tensor,
+  epsilon: number,
+  options: BatchNormTrainingOptions = {},
+): BatchNormTrainingResult<T> {
   assertFloatTensor('x', x);
   if (x.rank < 2) invalidArgument('x', 'a tensor of rank 2 or more, channels last', x);
   if (x.size === 0) invalidArgument('x', 'a non-empty tensor', x);
@@ -60,11 +92,26 @@ export function batchNormTraining<T extends tf.Tensor>(x: T, scale: tf.Tensor, o
     }
   }
   assertPositive('epsilon', epsilon);
-  if (tf.getKernel(BATCH_NORM_TRAINING_KERNELS.forward, tf.getBackend()) !== undefined) {
-    const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAINING_KERNELS.forward, { x, scale, offset }, { epsilon }) as tf.Tensor[];
-    return { y: y as T, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
-  }
-  return composite(x, scale, offset, epsilon);
+  assertOptions('options', options);
+  const activation = options.activation ?? 'linear';
+  assertOneOf('options.activation', activation, ACTIVATIONS);
+  const backend = tf.getBackend();
+  const has = (kernel: string): boolean => tf.getKernel(kernel, backend) !== undefined;
+  if (activation === 'relu' && has(BATCH_NORM_TRAINING_KERNELS.reluForward)) return runForward(BATCH_NORM_TRAINING_KERNELS.reluForward, x, scale, offset, epsilon);
+  const result = has(BATCH_NORM_TRAINING_KERNELS.forward)
+    ? runForward(BATCH_NORM_TRAINING_KERNELS.forward, x, scale, offset, epsilon)
+    : composite(x, scale, offset, epsilon);
+  if (activation === 'linear') return result;
+  const y = tf.relu(result.y);
+  // The ReLU's gradient keeps its own reference to its input: the batch-norm output is no longer needed here.
+  result.y.dispose();
+  return { ...result, y };
+}
+
+/** Runs the forward kernel `kernel` (the plain or the ReLU one): [y, mean, variance]. */
+function runForward<T extends tf.Tensor>(kernel: string, x: T, scale: tf.Tensor, offset: tf.Tensor, epsilon: number): BatchNormTrainingResult<T> {
+  const [y, mean, variance] = tf.engine().runKernel(kernel, { x, scale, offset }, { epsilon }) as tf.Tensor[];
+  return { y: y as T, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
 }
 
 /**
@@ -85,13 +132,34 @@ export const batchNormTrainingGradient: GradConfig = {
   },
 };
 
-let gradientRegistered = false;
+/**
+ * The gradient of the ReLU forward kernel: one backward kernel takes dy through the ReLU (where the saved output y > 0)
+ * and the batch norm. Registered by initBackend along with the kernels (never on import).
+ */
+export const batchNormReluTrainingGradient: GradConfig = {
+  kernelName: BATCH_NORM_TRAINING_KERNELS.reluForward,
+  inputsToSave: ['x', 'scale'],
+  outputsToSave: [true, true, true],
+  gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: NamedAttrMap | undefined) => {
+    const dy = Array.isArray(dys) ? (dys[0] as tf.Tensor) : dys;
+    const [x, scale, y, mean, variance] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const inputs = { dy, y, x, scale, mean, variance };
+    const [dx, dscale, doffset] = tf.engine().runKernel(BATCH_NORM_TRAINING_KERNELS.reluBackward, inputs, attrs ?? {}) as tf.Tensor[];
+    return { x: () => dx as tf.Tensor, scale: () => dscale as tf.Tensor, offset: () => doffset as tf.Tensor };
+  },
+};
 
-/** Registers {@link batchNormTrainingGradient} once (tfjs has no way to take a gradient back out; it is inert without the kernels). */
-export function registerBatchNormTrainingGradient(): void {
-  if (gradientRegistered) return;
+let gradientsRegistered = false;
+
+/**
+ * Registers {@link batchNormTrainingGradient} and {@link batchNormReluTrainingGradient} once (tfjs has no way to take a
+ * gradient back out; they are inert without the kernels).
+ */
+export function registerBatchNormTrainingGradients(): void {
+  if (gradientsRegistered) return;
   tf.registerGradient(batchNormTrainingGradient);
-  gradientRegistered = true;
+  tf.registerGradient(batchNormReluTrainingGradient);
+  gradientsRegistered = true;
 }
 
 /**

@@ -56,6 +56,36 @@ export interface NativeAddon {
     params: readonly number[],
     epsilon: number,
   ): void;
+  /** As batchNormTraining, writing y = max(0, batch norm of x) in the same pass. Absent from addons built before it. */
+  batchNormReluTraining?(
+    x: Float32Array,
+    scale: Float32Array,
+    offset: Float32Array,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    params: readonly number[],
+    epsilon: number,
+  ): void;
+  /**
+   * Its gradient: as batchNormTrainingGrad, with dy the gradient of the ReLU's output y (the forward's), taken through
+   * the ReLU (dy where y > 0) inside the same passes. Absent from older addons.
+   */
+  batchNormReluTrainingGrad?(
+    dy: Float32Array,
+    y: Float32Array,
+    x: Float32Array,
+    scale: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    dx: Float32Array,
+    dscale: Float32Array,
+    doffset: Float32Array,
+    params: readonly number[],
+    epsilon: number,
+  ): void;
+  /** dx = dy where x > 0, else 0 (the gradient of ReLU). params: count. Absent from addons built before it. */
+  reluGrad?(dy: Float32Array, x: Float32Array, dx: Float32Array, params: readonly number[]): void;
   setThreads(threads: number): void;
   getThreads(): number;
   version(): string;

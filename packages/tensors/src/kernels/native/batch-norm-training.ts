@@ -6,8 +6,8 @@ import { activeAddon, heap, nativeKernelStats, wasmKernel } from './common.js';
 
 /*
  * The kernels of @selfsup/tensors' batchNormTraining op on the wasm backend, computed by the addon in one reduction and
- * one element-wise pass per direction (native/batch_norm_training.cc). They replace no wasm kernel: without them (an
- * addon built before they existed, or no addon) the op runs as tfjs ops.
+ * one element-wise pass per direction (native/batch_norm_training.cc), with or without a ReLU after the batch norm.
+ * They replace no wasm kernel: without them (an addon built before they existed, or no addon) the op runs as tfjs ops.
  */
 
 type Attrs = { epsilon: number };
@@ -17,9 +17,14 @@ export function hasBatchNormTraining(addon: NativeAddon): boolean {
   return typeof addon.batchNormTraining === 'function' && typeof addon.batchNormTrainingGrad === 'function';
 }
 
-function withAddon(): Required<Pick<NativeAddon, 'batchNormTraining' | 'batchNormTrainingGrad'>> {
+/** Whether the addon has the batch-norm + ReLU training functions (older builds do not). */
+export function hasBatchNormReluTraining(addon: NativeAddon): boolean {
+  return typeof addon.batchNormReluTraining === 'function' && typeof addon.batchNormReluTrainingGrad === 'function';
+}
+
+function withAddon(has: (addon: NativeAddon) => boolean): Required<NativeAddon> {
   const addon = activeAddon();
-  if (addon === undefined || !hasBatchNormTraining(addon)) throw new Error('the native batch-norm kernels ran with no addon that has them');
+  if (addon === undefined || !has(addon)) throw new Error('the native batch-norm kernels ran with no addon that has them');
   return addon as Required<NativeAddon>;
 }
 
@@ -33,26 +38,35 @@ function assertFloat(kernel: string, infos: TensorInfo[]): void {
   if (infos.some((info) => info.dtype !== 'float32')) throw new Error(`${kernel}: every input must be float32`);
 }
 
+/** The forward kernel `kernel`: x, scale, offset -> y (or relu(y) with `relu`), mean, variance (biased). */
+function forwardConfig(kernel: string, relu: boolean): KernelConfig {
+  return wasmKernel<Attrs>(kernel, ({ inputs, backend, attrs }) => {
+    const { x, scale, offset } = inputs as Record<'x' | 'scale' | 'offset', TensorInfo>;
+    assertFloat(kernel, [x, scale, offset]);
+    const addon = withAddon(relu ? hasBatchNormReluTraining : hasBatchNormTraining);
+    const [outer, channels] = rows(x);
+    nativeKernelStats.native++;
+    const y = backend.makeOutput([...x.shape], 'float32');
+    const mean = backend.makeOutput([channels], 'float32');
+    const variance = backend.makeOutput([channels], 'float32');
+    const h = (info: TensorInfo) => heap(backend, info);
+    const run = relu ? addon.batchNormReluTraining : addon.batchNormTraining;
+    run(h(x), h(scale), h(offset), h(y), h(mean), h(variance), [outer, channels], attrs.epsilon);
+    return [y, mean, variance];
+  });
+}
+
 /** x, scale, offset -> y, mean, variance (biased). */
-export const batchNormTrainingConfig: KernelConfig = wasmKernel<Attrs>(BATCH_NORM_TRAINING_KERNELS.forward, ({ inputs, backend, attrs }) => {
-  const { x, scale, offset } = inputs as Record<'x' | 'scale' | 'offset', TensorInfo>;
-  assertFloat(BATCH_NORM_TRAINING_KERNELS.forward, [x, scale, offset]);
-  const addon = withAddon();
-  const [outer, channels] = rows(x);
-  nativeKernelStats.native++;
-  const y = backend.makeOutput([...x.shape], 'float32');
-  const mean = backend.makeOutput([channels], 'float32');
-  const variance = backend.makeOutput([channels], 'float32');
-  const h = (info: TensorInfo) => heap(backend, info);
-  addon.batchNormTraining(h(x), h(scale), h(offset), h(y), h(mean), h(variance), [outer, channels], attrs.epsilon);
-  return [y, mean, variance];
-});
+export const batchNormTrainingConfig: KernelConfig = forwardConfig(BATCH_NORM_TRAINING_KERNELS.forward, false);
+
+/** x, scale, offset -> relu(y), mean, variance (biased). */
+export const batchNormReluTrainingConfig: KernelConfig = forwardConfig(BATCH_NORM_TRAINING_KERNELS.reluForward, true);
 
 /** dy, x, scale, mean, variance -> dx, dscale, doffset. */
 export const batchNormTrainingGradConfig: KernelConfig = wasmKernel<Attrs>(BATCH_NORM_TRAINING_KERNELS.backward, ({ inputs, backend, attrs }) => {
   const { dy, x, scale, mean, variance } = inputs as Record<'dy' | 'x' | 'scale' | 'mean' | 'variance', TensorInfo>;
   assertFloat(BATCH_NORM_TRAINING_KERNELS.backward, [dy, x, scale, mean, variance]);
-  const addon = withAddon();
+  const addon = withAddon(hasBatchNormTraining);
   const [outer, channels] = rows(x);
   nativeKernelStats.native++;
   const dx = backend.makeOutput([...x.shape], 'float32');
@@ -60,5 +74,20 @@ export const batchNormTrainingGradConfig: KernelConfig = wasmKernel<Attrs>(BATCH
   const doffset = backend.makeOutput([channels], 'float32');
   const h = (info: TensorInfo) => heap(backend, info);
   addon.batchNormTrainingGrad(h(dy), h(x), h(scale), h(mean), h(variance), h(dx), h(dscale), h(doffset), [outer, channels], attrs.epsilon);
+  return [dx, dscale, doffset];
+});
+
+/** dy (of the ReLU's output), y (that output), x, scale, mean, variance -> dx, dscale, doffset. */
+export const batchNormReluTrainingGradConfig: KernelConfig = wasmKernel<Attrs>(BATCH_NORM_TRAINING_KERNELS.reluBackward, ({ inputs, backend, attrs }) => {
+  const { dy, y, x, scale, mean, variance } = inputs as Record<'dy' | 'y' | 'x' | 'scale' | 'mean' | 'variance', TensorInfo>;
+  assertFloat(BATCH_NORM_TRAINING_KERNELS.reluBackward, [dy, y, x, scale, mean, variance]);
+  const addon = withAddon(hasBatchNormReluTraining);
+  const [outer, channels] = rows(x);
+  nativeKernelStats.native++;
+  const dx = backend.makeOutput([...x.shape], 'float32');
+  const dscale = backend.makeOutput([channels], 'float32');
+  const doffset = backend.makeOutput([channels], 'float32');
+  const h = (info: TensorInfo) => heap(backend, info);
+  addon.batchNormReluTrainingGrad(h(dy), h(y), h(x), h(scale), h(mean), h(variance), h(dx), h(dscale), h(doffset), [outer, channels], attrs.epsilon);
   return [dx, dscale, doffset];
 });

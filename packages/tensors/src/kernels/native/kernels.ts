@@ -1,14 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.js';
-import { registerBatchNormTrainingGradient } from '../../ops/batch-norm-training.js';
+import { registerBatchNormTrainingGradients } from '../../ops/batch-norm-training.js';
+import { restoreReluGradient, useReluGradKernel } from '../../ops/relu-gradient.js';
 import { fusedBatchNormConfig } from './batch-norm.js';
-import { batchNormTrainingConfig, batchNormTrainingGradConfig, hasBatchNormTraining } from './batch-norm-training.js';
+import {
+  batchNormReluTrainingConfig,
+  batchNormReluTrainingGradConfig,
+  batchNormTrainingConfig,
+  batchNormTrainingGradConfig,
+  hasBatchNormReluTraining,
+  hasBatchNormTraining,
+} from './batch-norm-training.js';
 import { addConfig, multiplyConfig, realDivConfig, squaredDifferenceConfig, subConfig } from './binary.js';
 import { activeAddon, replacedKernels, setActiveAddon } from './common.js';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fusedConv2dConfig } from './conv2d.js';
 import { batchMatMulConfig, fusedMatMulConfig } from './matmul.js';
 import { meanConfig, sumConfig } from './reduce.js';
+import { hasReluGrad, reluGradConfig } from './relu-grad.js';
 
 export { convParams } from './conv2d.js';
 export { elementwiseTuning, nativeKernelStats } from './common.js';
@@ -16,7 +25,7 @@ export { elementwiseTuning, nativeKernelStats } from './common.js';
 /**
  * The wasm kernels the oneDNN addon takes over, one config per kernel (conv2d.ts, matmul.ts, reduce.ts, binary.ts,
  * batch-norm.ts; what they share is in common.ts). Each falls back to the kernel it replaced where the addon cannot
- * serve a case. The kernels it adds (batch-norm-training.ts) are below.
+ * serve a case. The kernels it adds (batch-norm-training.ts, relu-grad.ts) are below.
  */
 export const nativeKernels: readonly KernelConfig[] = [
   conv2dConfig,
@@ -43,6 +52,9 @@ export const nativeKernels: readonly KernelConfig[] = [
 const addedKernels: readonly { config: KernelConfig; available: (addon: NativeAddon) => boolean }[] = [
   { config: batchNormTrainingConfig, available: hasBatchNormTraining },
   { config: batchNormTrainingGradConfig, available: hasBatchNormTraining },
+  { config: batchNormReluTrainingConfig, available: hasBatchNormReluTraining },
+  { config: batchNormReluTrainingGradConfig, available: hasBatchNormReluTraining },
+  { config: reluGradConfig, available: hasReluGrad },
 ];
 
 /** The added kernels registered now (with the active addon). */
@@ -72,7 +84,9 @@ export function enableNativeKernels(addon: NativeAddon): void {
     tf.registerKernel(config);
     added.add(config.kernelName);
   }
-  if (added.size > 0) registerBatchNormTrainingGradient();
+  if (added.size > 0) registerBatchNormTrainingGradients();
+  // tfjs has one gradient per op for every backend: the replacement calls the kernel only where it is registered.
+  if (added.has(reluGradConfig.kernelName)) useReluGradKernel();
   setActiveAddon(addon);
 }
 
@@ -86,6 +100,7 @@ export function disableNativeKernels(): void {
   replacedKernels.clear();
   for (const name of added) tf.unregisterKernel(name, 'wasm');
   added.clear();
+  restoreReluGradient();
   setActiveAddon(undefined);
 }
 
