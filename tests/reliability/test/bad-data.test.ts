@@ -52,8 +52,9 @@ const IDX_FAULTS: Record<string, IdxFault> = {
     await fs.writeFile(file, bytes);
     return { file, message: /bad magic number/ };
   },
+  // pretrain reads the training split only (the test split is for eval and bench), so the fault is in a training file.
   'extra bytes': async (dir) => {
-    const file = path.join(dir, 't10k-images-idx3-ubyte');
+    const file = path.join(dir, 'train-images-idx3-ubyte');
     await fs.appendFile(file, Buffer.alloc(5));
     return { file, message: /wrong size/ };
   },
