@@ -62,32 +62,30 @@ export const batchNormTrainingConfig: KernelConfig = forwardConfig(BATCH_NORM_TR
 /** x, scale, offset -> relu(y), mean, variance (biased). */
 export const batchNormReluTrainingConfig: KernelConfig = forwardConfig(BATCH_NORM_TRAINING_KERNELS.reluForward, true);
 
+/**
+ * The backward kernel `kernel`: dy, x, scale, mean, variance -> dx, dscale, doffset; with `relu`, dy is the gradient of
+ * the ReLU's output and the forward's output y comes first among the inputs after dy (the ReLU mask).
+ */
+function backwardConfig(kernel: string, relu: boolean): KernelConfig {
+  return wasmKernel<Attrs>(kernel, ({ inputs, backend, attrs }) => {
+    const { dy, y, x, scale, mean, variance } = inputs as Record<'dy' | 'y' | 'x' | 'scale' | 'mean' | 'variance', TensorInfo>;
+    assertFloat(kernel, relu ? [dy, y, x, scale, mean, variance] : [dy, x, scale, mean, variance]);
+    const addon = withAddon(relu ? hasBatchNormReluTraining : hasBatchNormTraining);
+    const [outer, channels] = rows(x);
+    nativeKernelStats.native++;
+    const dx = backend.makeOutput([...x.shape], 'float32');
+    const dscale = backend.makeOutput([channels], 'float32');
+    const doffset = backend.makeOutput([channels], 'float32');
+    const h = (info: TensorInfo) => heap(backend, info);
+    const tail = [h(x), h(scale), h(mean), h(variance), h(dx), h(dscale), h(doffset)] as const;
+    if (relu) addon.batchNormReluTrainingGrad(h(dy), h(y), ...tail, [outer, channels], attrs.epsilon);
+    else addon.batchNormTrainingGrad(h(dy), ...tail, [outer, channels], attrs.epsilon);
+    return [dx, dscale, doffset];
+  });
+}
+
 /** dy, x, scale, mean, variance -> dx, dscale, doffset. */
-export const batchNormTrainingGradConfig: KernelConfig = wasmKernel<Attrs>(BATCH_NORM_TRAINING_KERNELS.backward, ({ inputs, backend, attrs }) => {
-  const { dy, x, scale, mean, variance } = inputs as Record<'dy' | 'x' | 'scale' | 'mean' | 'variance', TensorInfo>;
-  assertFloat(BATCH_NORM_TRAINING_KERNELS.backward, [dy, x, scale, mean, variance]);
-  const addon = withAddon(hasBatchNormTraining);
-  const [outer, channels] = rows(x);
-  nativeKernelStats.native++;
-  const dx = backend.makeOutput([...x.shape], 'float32');
-  const dscale = backend.makeOutput([channels], 'float32');
-  const doffset = backend.makeOutput([channels], 'float32');
-  const h = (info: TensorInfo) => heap(backend, info);
-  addon.batchNormTrainingGrad(h(dy), h(x), h(scale), h(mean), h(variance), h(dx), h(dscale), h(doffset), [outer, channels], attrs.epsilon);
-  return [dx, dscale, doffset];
-});
+export const batchNormTrainingGradConfig: KernelConfig = backwardConfig(BATCH_NORM_TRAINING_KERNELS.backward, false);
 
 /** dy (of the ReLU's output), y (that output), x, scale, mean, variance -> dx, dscale, doffset. */
-export const batchNormReluTrainingGradConfig: KernelConfig = wasmKernel<Attrs>(BATCH_NORM_TRAINING_KERNELS.reluBackward, ({ inputs, backend, attrs }) => {
-  const { dy, y, x, scale, mean, variance } = inputs as Record<'dy' | 'y' | 'x' | 'scale' | 'mean' | 'variance', TensorInfo>;
-  assertFloat(BATCH_NORM_TRAINING_KERNELS.reluBackward, [dy, y, x, scale, mean, variance]);
-  const addon = withAddon(hasBatchNormReluTraining);
-  const [outer, channels] = rows(x);
-  nativeKernelStats.native++;
-  const dx = backend.makeOutput([...x.shape], 'float32');
-  const dscale = backend.makeOutput([channels], 'float32');
-  const doffset = backend.makeOutput([channels], 'float32');
-  const h = (info: TensorInfo) => heap(backend, info);
-  addon.batchNormReluTrainingGrad(h(dy), h(y), h(x), h(scale), h(mean), h(variance), h(dx), h(dscale), h(doffset), [outer, channels], attrs.epsilon);
-  return [dx, dscale, doffset];
-});
+export const batchNormReluTrainingGradConfig: KernelConfig = backwardConfig(BATCH_NORM_TRAINING_KERNELS.reluBackward, true);
