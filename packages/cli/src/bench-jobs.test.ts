@@ -1,11 +1,11 @@
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchCommandOptions, BenchResult } from './bench-command.js';
-import { benchUnits, threadsPerJob, unitArguments } from './bench-jobs.js';
+import { benchUnits, runBenchUnits, threadsPerJob, unitArguments } from './bench-jobs.js';
 import { runCli } from './program.js';
 import { captureCli } from '../test/helpers.js';
 
@@ -110,6 +110,30 @@ describe('selfsup bench --jobs 2', () => {
     expect(code).toBe(1);
     expect(c.stderr()).toMatch(/bench job simclr seed 1 exited with 3/);
     expect(c.stderr()).toContain('boom in the child');
+  }, 60_000);
+
+  it('children start and run while the parent keeps its event loop busy (as the baselines\' probes do)', async () => {
+    const out = path.join(tmp, 'busy-parent');
+    const units = benchUnits(['simclr', 'rotnet'], [0], out);
+    // A stand-in for the child bench: marks that it runs, prints plenty (more than a pipe holds), writes its results.
+    const child = [
+      "const fs = require('node:fs'), path = require('node:path');",
+      "const out = process.argv[process.argv.indexOf('--out') + 1];",
+      "fs.writeFileSync(path.join(out, 'started'), '');",
+      "for (let i = 0; i < 2000; i++) console.log('x'.repeat(100));",
+      "fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify({ rows: [], losses: [] }));",
+    ].join(' ');
+    const running = runBenchUnits(options, units, 2, [process.execPath, '-e', child, '--'], () => undefined);
+    // Block synchronously, as a probe does: the children must get going without this process's event loop.
+    const until = Date.now() + 20_000;
+    const written = () => units.every((u) => existsSync(path.join(u.out, 'results.json')));
+    while (!written() && Date.now() < until) {
+      /* busy */
+    }
+    expect(written()).toBe(true);
+    const results = await running;
+    expect(results.map((r) => r.unit.method)).toEqual(['simclr', 'rotnet']);
+    expect((await fs.readFile(path.join(units[0]!.out, 'bench.log'), 'utf8')).length).toBeGreaterThan(200_000);
   }, 60_000);
 
   it('rejects --jobs 0 and --baselines none mixed with a baseline', async () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, promises as fs } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,45 +112,55 @@ export async function runBenchUnits(
       for (const child of running) child.kill('SIGTERM');
       reject(error);
     };
-    const start = async (index: number) => {
+    // Synchronous up to the spawn, with the child's output going straight to its log file: the baselines' probes keep
+    // this process's event loop busy for minutes, and neither starting a child nor draining its pipes may wait for them.
+    const start = (index: number) => {
       const unit = units[index] as BenchUnit;
-      await fs.mkdir(unit.out, { recursive: true });
+      mkdirSync(unit.out, { recursive: true });
       const logFile = path.join(unit.out, 'bench.log');
-      const log = createWriteStream(logFile);
+      const logFd = openSync(logFile, 'w');
       const begun = Date.now();
       report(`[${index + 1}/${units.length}] ${unit.method} seed ${unit.seed}: started (log ${logFile})\n`);
-      const child = spawn(exe, [...prefix, ...unitArguments(options, unit)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let child: ReturnType<typeof spawn>;
+      try {
+        child = spawn(exe, [...prefix, ...unitArguments(options, unit)], { env, stdio: ['ignore', logFd, logFd] });
+      } finally {
+        closeSync(logFd);
+      }
       running.add(child);
-      child.stdout?.pipe(log, { end: false });
-      child.stderr?.pipe(log, { end: false });
       child.on('error', (error) => fail(error));
       child.on('close', (code, signal) => {
         running.delete(child);
-        log.end(() => {
-          if (failed) return;
-          if (code !== 0) {
-            void tail(logFile, 8).then((end) =>
-              fail(new Error(`bench job ${unit.method} seed ${unit.seed} exited with ${code ?? signal}; the end of ${logFile}:\n${end}`)),
-            );
-            return;
-          }
-          readUnit(unit)
-            .then((result) => {
-              results[index] = result;
-              const probes = result.rows.flatMap((r) => r.results.map((x) => `${x.probe} ${(100 * x.top1).toFixed(1)}%`)).join(', ');
-              report(`[${index + 1}/${units.length}] ${unit.method} seed ${unit.seed}: ${probes} (${((Date.now() - begun) / 1000).toFixed(0)} s)\n`);
-              done += 1;
-              if (done === units.length) resolve(results);
-              else if (next < units.length) void start(next++).catch(fail);
-            })
-            .catch(fail);
-        });
+        if (failed) return;
+        if (code !== 0) {
+          void tail(logFile, 8).then((end) =>
+            fail(new Error(`bench job ${unit.method} seed ${unit.seed} exited with ${code ?? signal}; the end of ${logFile}:\n${end}`)),
+          );
+          return;
+        }
+        readUnit(unit)
+          .then((result) => {
+            results[index] = result;
+            const probes = result.rows.flatMap((r) => r.results.map((x) => `${x.probe} ${(100 * x.top1).toFixed(1)}%`)).join(', ');
+            report(`[${index + 1}/${units.length}] ${unit.method} seed ${unit.seed}: ${probes} (${((Date.now() - begun) / 1000).toFixed(0)} s)\n`);
+            done += 1;
+            if (done === units.length) resolve(results);
+            else if (next < units.length) startOrFail(next++);
+          })
+          .catch(fail);
       });
+    };
+    const startOrFail = (index: number) => {
+      try {
+        start(index);
+      } catch (error) {
+        fail(error);
+      }
     };
     if (units.length === 0) {
       resolve([]);
       return;
     }
-    while (next < Math.min(jobs, units.length)) void start(next++).catch(fail);
+    while (next < Math.min(jobs, units.length)) startOrFail(next++);
   });
 }
