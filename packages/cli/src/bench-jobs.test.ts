@@ -1,13 +1,13 @@
 import { existsSync, promises as fs } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import * as os from 'node:os';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureCli } from '../test/helpers.js';
 import type { BenchCommandOptions, BenchResult } from './bench-command.js';
 import { benchUnits, runBenchUnits, threadsPerJob, unitArguments } from './bench-jobs.js';
 import { runCli } from './program.js';
-import { captureCli } from '../test/helpers.js';
 
 // The children run the CLI from its sources (no build needed): Node with the workspace's source condition and tsx.
 const sourceBin = fileURLToPath(new URL('../test/source-bin.ts', import.meta.url));
