@@ -56,6 +56,7 @@ export {
   barlowTwinsPreset,
   byolPreset,
   contrastivePresets,
+  cpcPreset,
   mocoQueueSizeFor,
   mocoV1Preset,
   mocoV2Preset,
