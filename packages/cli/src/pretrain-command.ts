@@ -3,11 +3,11 @@ import * as path from 'node:path';
 import { saveEncoder } from '@selfsup/encoders/node';
 import { lossCurveSvg } from '@selfsup/eval';
 import { writeJson, writeSvg } from '@selfsup/eval/node';
-import { type BackendName, type FitResult, type JsonObject, type MethodPreset, type StepInfo, SelfsupError, fit, initBackend, optionDefaults, trainingFitOptions } from '@selfsup/tensors';
+import { type BackendName, type FitResult, type JsonObject, type MethodPreset, type StepInfo, SelfsupError, fit, initBackend, optionDefaults, presetDataKinds, trainingFitOptions } from '@selfsup/tensors';
 import { checkpointDirectory } from '@selfsup/tensors/node';
 import { backboneConfig, buildBackbone, unreportedArchConfigKeys } from './architectures.js';
 import { checkCommandArguments } from './checks.js';
-import { loadEvalData, parseDataSpec } from './data.js';
+import { dataKindOf, loadEvalData, parseDataSpec } from './data.js';
 import { kebabCase, methodTable, registerPresetArchitectures } from './methods.js';
 import { checkOutDirectory, describeEarlierRun, findEarlierRun, removeEarlierRun } from './out-dir.js';
 import { type MonitorEntry, type MonitorFlags, PretrainMonitor, checkMonitorFlags } from './pretrain-monitor.js';
@@ -233,6 +233,17 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
     ...(options.methodFlags !== undefined ? { methodFlags: options.methodFlags } : {}),
   });
   parseDataSpec(runConfig.data);
+  // Before any backend starts: the method must take what the data holds (images, sequences).
+  const dataKind = dataKindOf(runConfig.data);
+  const methodKinds = presetDataKinds(preset);
+  if (!methodKinds.includes(dataKind)) {
+    const takers = table.presets.filter((p) => presetDataKinds(p).includes(dataKind)).map((p) => p.name);
+    throw new SelfsupError(
+      'INVALID_ARGUMENT',
+      `--method ${preset.name} trains on ${methodKinds.join(' and ')}; --data ${runConfig.data} holds ${dataKind} (methods that train on ${dataKind}: ${takers.join(', ') || 'none'})`,
+      { argument: '--data' },
+    );
+  }
   const methodOptions = runConfig.options;
   const trainingOptions = trainingFitOptions(runConfig.training);
   const { batchSize } = trainingOptions;
@@ -281,7 +292,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       io.stderr(`selfsup pretrain: note: --arch-config key(s) ${unreported.map((k) => JSON.stringify(k)).join(', ')} are not in the built ${arch}'s config (${Object.keys(encoder.config).join(', ')}); misspelt?\n`);
     }
     try {
-      method = preset.build({ encoder, inputShape, seed, batchSize, options: methodOptions });
+      method = preset.build({ encoder, inputShape, seed, batchSize, options: methodOptions, dataKind: data.kind });
       // The run's name, the log's and the checkpoint's must agree: a preset builds the method of its own name.
       if (method.name !== preset.name) {
         throw new SelfsupError(
