@@ -90,7 +90,7 @@ describe('generated help', () => {
     // Methods that need their own encoder or take other data say so.
     expect(help).toContain('; recipes: small, paper; encoder labConvNet {"input":"lightness"}\n');
     expect(help).toContain('; recipes: small, paper; encoder labConvNet {"input":"split","channels":[16,32,64]}\n');
-    expect(help).toContain('; recipes: small, paper; data: images, sequences\n');
+    expect(help).toContain('; recipes: small, paper; encoder convNet {"norm":"group"}; data: images, sequences\n');
     for (const arch of listBackbones()) expect(help).toContain(arch.description);
     expect(listBackbones().map((a) => a.name)).toEqual(describeArchitectures().filter((a) => a.defaultConfig).map((a) => a.name));
     for (const flag of [

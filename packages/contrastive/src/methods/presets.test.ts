@@ -87,6 +87,8 @@ describe('the cpc preset', () => {
   it('trains on images and sequences, and reloads through cpcPieceMean', () => {
     expect(presetDataKinds(cpcPreset)).toEqual(['images', 'sequences']);
     expect(cpcPreset.architectures?.map((a) => a.name)).toEqual(['cpcPieceMean']);
+    // Batch statistics would leak which patches share an image: the default piece encoder normalises per sample.
+    expect(cpcPreset.defaultArchitecture).toEqual({ name: 'convNet', config: { norm: 'group' } });
     expect(resolveOptions(cpcPreset.options, {})).toEqual({ patchSize: 8, window: 16, contextDim: 64, temperature: 1 });
   });
 

@@ -413,11 +413,14 @@ export const cpcPreset: MethodPreset = {
   defaults: adam(CPC_OPTIONS),
   options: CPC_OPTIONS,
   dataKinds: ['images', 'sequences'],
+  // No batch norm in the piece encoder: statistics shared by the patches of a batch leak which patches belong together
+  // (the paper's ResNet has none; CPC v2 replaced it by layer norm). Group norm keeps the default convNet trainable.
+  defaultArchitecture: { name: 'convNet', config: { norm: 'group' } },
   // The probed encoder is the mean of the piece embeddings: a saved run reloads through 'cpcPieceMean'.
   architectures: [cpcPieceMeanArchitecture],
   recipes: {
     small: {
-      description: '28-32 px images on a CPU: Adam, lr 1e-3, cosine, batch 128; 8 px patches every 4 px (6x6 grid on 28 px), GRU context 64, K = 3; sequences: windows of 16 steps',
+      description: '28-32 px images on a CPU: Adam, lr 1e-3, cosine, batch 128; 8 px patches every 4 px (6x6 grid on 28 px), convNet with group norm, GRU context 64, K = 3; sequences: windows of 16 steps',
       reference: PROVISIONAL,
       training: { optimizer: 'adam', learningRate: 1e-3, learningRateScaling: 'none', schedule: 'cosine', warmupSteps: 0, batchSize: 128 },
       options: optionDefaults(CPC_OPTIONS),
@@ -425,7 +428,7 @@ export const cpcPreset: MethodPreset = {
     paper: {
       description: "the paper's vision setting: Adam, lr 2e-4, constant, batch 512; patches overlapping by half, K = 5 rows",
       reference:
-        "van den Oord, Li & Vinyals 2018, Sec. 3.2 (images): 256 px crops cut into a 7x7 grid of 64 px patches overlapping by 32 px, each embedded by a ResNet-v2-101 without batch norm and mean-pooled, a PixelCNN-style context over the rows above that predicts up to 5 rows below, InfoNCE over the patches of the batch; Adam at 2e-4, 32 GPUs with 16 images each (batch 512). Here 8 px patches every 4 px keep the grid at 32 px (7x7), a GRU running down each column of the grid stands in for the PixelCNN, and the piece encoder is --arch's (the paper's has no batch norm: --arch-config '{\"norm\":\"none\"}' or 'group'). Epochs are not set. Sequences (Sec. 3.1, speech): a GRU of 256 predicting K = 12 steps of 10 ms: --context-dim 256 --prediction-steps 12, with --window and --hop for your data.",
+        "van den Oord, Li & Vinyals 2018, Sec. 3.2 (images): 256 px crops cut into a 7x7 grid of 64 px patches overlapping by 32 px, each embedded by a ResNet-v2-101 without batch norm and mean-pooled, a PixelCNN-style context over the rows above that predicts up to 5 rows below, InfoNCE over the patches of the batch; Adam at 2e-4, 32 GPUs with 16 images each (batch 512). Here 8 px patches every 4 px keep the grid at 32 px (7x7), a GRU running down each column of the grid stands in for the PixelCNN, and the piece encoder is --arch's (by default a convNet with group norm: the paper's has no batch norm). Epochs are not set. Sequences (Sec. 3.1, speech): a GRU of 256 predicting K = 12 steps of 10 ms: --context-dim 256 --prediction-steps 12, with --window and --hop for your data.",
       training: { optimizer: 'adam', learningRate: 2e-4, learningRateScaling: 'none', schedule: 'constant', warmupSteps: 0, batchSize: 512 },
       options: { patchSize: 8, patchStride: 4, predictionSteps: 5, temperature: 1 },
     },
