@@ -18,7 +18,7 @@ import {
 } from '@selfsup/tensors';
 import { backboneConfig, buildBackbone } from './architectures.js';
 import { checkCommandArguments } from './checks.js';
-import { checkEvalDataSpec, checkValidation, loadEvalData } from './data.js';
+import { assertLabelledData, checkEvalDataSpec, checkValidation, loadEvalData } from './data.js';
 import { benchUnits, defaultSelfsupCommand, runBenchUnits } from './bench-jobs.js';
 import { methodTable, registerPresetArchitectures } from './methods.js';
 import { type EarlierRun, checkOutDirectory, findEarlierRun } from './out-dir.js';
@@ -253,6 +253,13 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
   const rows: Row[] = [];
   const losses: { name: string; losses: number[]; steps: number[] }[] = [];
   const data = await loadEvalData(options.data, dataOptions);
+  try {
+    assertLabelledData(data, options.data, 'selfsup bench');
+  } catch (error) {
+    data.train.dispose?.();
+    data.test.dispose?.();
+    throw error;
+  }
   const evaluate = async (
     label: string,
     kind: Row['kind'],

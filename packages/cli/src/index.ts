@@ -40,7 +40,10 @@ export type { LoadedPlugin } from './plugins.js';
 // Encoders and data
 export { ENCODER_FORMS, defaultEncoderSource } from './encoder.js';
 export type { EncoderSource } from './encoder.js';
-export { DATA_FORMS, PRETRAIN_DATA_FORMS, VALIDATION_SEED, loadEvalData, loadPretrainData } from './data.js';
+export { DATA_FORMS, PRETRAIN_DATA_FORMS, VALIDATION_SEED, dataKindOf, loadEvalData, loadPretrainData } from './data.js';
 export type { DataOptions, EvalData, PretrainData } from './data.js';
 export { CAPTION_FILES, loadCaptionFolder, parseCaptionFile, readCaptionFolder } from './caption-data.js';
 export type { CaptionEntry, CaptionFolder } from './caption-data.js';
+export { COLOR_SHAPES_CLASSES, COLOR_SHAPES_SIZES, colorShapes } from './color-shapes.js';
+export { SEQUENCE_EXTENSIONS, loadSequenceFolder, parseNpy, parseSequenceJson } from './sequences.js';
+export type { SequenceArray, SequenceDataset, SequenceFolderOptions } from './sequences.js';

@@ -28,11 +28,14 @@ const CLI_METHODS = [
   'barlow-twins',
   'vicreg',
   'clip',
+  'cpc',
   'rotnet',
   'rotation-regression',
   'relative-location',
   'jigsaw',
   'inpainting',
+  'colorization',
+  'split-brain',
 ];
 
 describe('the method table', () => {
@@ -46,14 +49,14 @@ describe('the method table', () => {
   it('rejects a second method of the same name, and names an unknown one', () => {
     const simclr = BUILT_IN_PRESETS[0]!;
     expect(() => methodTable([{ ...simclr }], new Map())).toThrow(/--plugin: method names must be unique; "simclr" is the name of one from selfsup and of one from selfsup/);
-    expect(() => methodTable().find('swav')).toThrow(/--method must be one of simclr, moco-v1, .*inpainting; got "swav"/);
+    expect(() => methodTable().find('swav')).toThrow(/--method must be one of simclr, moco-v1, .*inpainting, colorization, split-brain; got "swav"/);
   });
 
   it('turns schema keys into flags, generically', () => {
     expect(kebabCase('queueSize')).toBe('queue-size');
     const flags = methodFlags(BUILT_IN_PRESETS, new Set(['seed']));
     const temperature = flags.find((f) => f.flag === '--temperature');
-    expect(temperature?.presets.map((p) => p.preset.name)).toEqual(['simclr', 'moco-v1', 'moco-v2']);
+    expect(temperature?.presets.map((p) => p.preset.name)).toEqual(['simclr', 'moco-v1', 'moco-v2', 'cpc', 'colorization']);
     expect(flags.map((f) => f.flag)).toContain('--base-momentum');
     expect(flags.map((f) => f.flag)).toContain('--hidden-dims');
   });
@@ -84,7 +87,11 @@ describe('generated help', () => {
     const help = c.stdout();
     for (const name of CLI_METHODS) expect(help).toContain(`  ${name} `);
     // Every built-in method has its paper's setting by name: `--recipe paper`.
-    expect(help.match(/; recipes: small, paper\n/g)).toHaveLength(CLI_METHODS.length);
+    expect(help.match(/; recipes: small, paper(; encoder [^\n]*|; data: [^\n]*)?\n/g)).toHaveLength(CLI_METHODS.length);
+    // Methods that need their own encoder or take other data say so.
+    expect(help).toContain('; recipes: small, paper; encoder labConvNet {"input":"lightness"}\n');
+    expect(help).toContain('; recipes: small, paper; encoder labConvNet {"input":"split","channels":[16,32,64]}\n');
+    expect(help).toContain('; recipes: small, paper; encoder convNet {"norm":"group"}; data: images, sequences\n');
     for (const arch of listBackbones()) expect(help).toContain(arch.description);
     expect(listBackbones().map((a) => a.name)).toEqual(describeArchitectures().filter((a) => a.defaultConfig).map((a) => a.name));
     for (const flag of [
@@ -96,6 +103,12 @@ describe('generated help', () => {
       '--projector-layers <value>',
       '--predictor-hidden-dim <value>',
       '--permutations <value>',
+      '--soft-encoding-sigma <value>',
+      '--rebalancing-lambda <value>',
+      '--lightness-bins <value>',
+      '--patch-size <value>',
+      '--window <value>',
+      '--prediction-steps <value>',
       '--config <file>',
       '--plugin <module>',
     ]) {

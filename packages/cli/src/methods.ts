@@ -1,7 +1,7 @@
 import { contrastivePresets } from '@selfsup/contrastive';
 import { describeArchitectures, hasArchitecture, registerArchitecture } from '@selfsup/encoders';
 import { pretextPresets } from '@selfsup/pretext';
-import { type MethodPreset, SelfsupError, assertMethodPreset, describeOptionSpec, invalidArgument } from '@selfsup/tensors';
+import { type MethodPreset, SelfsupError, assertMethodPreset, describeOptionSpec, invalidArgument, presetDataKinds } from '@selfsup/tensors';
 
 /** The methods selfsup ships: every preset of @selfsup/contrastive and @selfsup/pretext. */
 export const BUILT_IN_PRESETS: readonly MethodPreset[] = [...contrastivePresets, ...pretextPresets];
@@ -94,7 +94,10 @@ export function methodHelp(table: MethodTable): string {
         return `${' '.repeat(width + 4)}--${kebabCase(key)}: ${spec.description} (${describeOptionSpec(spec)}${fallback})`;
       });
       const recipes = [...new Set(['small', ...Object.keys(p.recipes ?? {})])].join(', ');
-      const lr = `${' '.repeat(width + 4)}optimizer ${p.defaults.optimizer.type}, lr ${p.defaults.learningRate}; recipes: ${recipes}`;
+      const encoder = p.defaultArchitecture !== undefined ? `; encoder ${p.defaultArchitecture.name}${p.defaultArchitecture.config !== undefined ? ` ${JSON.stringify(p.defaultArchitecture.config)}` : ''}` : '';
+      const kinds = presetDataKinds(p);
+      const data = kinds.length !== 1 || kinds[0] !== 'images' ? `; data: ${kinds.join(', ')}` : '';
+      const lr = `${' '.repeat(width + 4)}optimizer ${p.defaults.optimizer.type}, lr ${p.defaults.learningRate}; recipes: ${recipes}${encoder}${data}`;
       return [`  ${p.name.padEnd(width)}  ${p.description}`, lr, ...options].join('\n');
     })
     .join('\n');

@@ -52,7 +52,7 @@ describe('--plugin', () => {
     const c = capture();
     expect(await runCli(['pretrain', '--plugin', fixture, '--help'], c.io)).toBe(0);
     const help = c.stdout();
-    expect(help.replace(/\s+/g, ' ')).toMatch(/--method <name> method: simclr, .*inpainting, toy-shrink/);
+    expect(help.replace(/\s+/g, ' ')).toMatch(/--method <name> method: simclr, .*inpainting, colorization, split-brain, toy-shrink/);
     expect(help).toContain('  toy-shrink ');
     expect(help).toContain('toy method of the test plugin');
     expect(help).toContain('a linear map of the pixels (test plugin)');

@@ -108,7 +108,7 @@ describe('selfsup pretrain', () => {
 
   it.each([
     [['pretrain', '--method', 'nope', '--data', 'mnist'], /--method must be one of simclr, .*; got "nope"/],
-    [['pretrain', '--method', 'simclr', '--data', 'mnist', '--arch', 'vgg'], /--arch must be one of mlp, convNet, resnet .*; got "vgg"/],
+    [['pretrain', '--method', 'simclr', '--data', 'mnist', '--arch', 'vgg'], /--arch must be one of mlp, convNet, resnet, cpcPieceMean, labConvNet .*; got "vgg"/],
     [['pretrain', '--method', 'simclr', '--data', 'mnist', '--limit', '10', '--batch-size', '32'], /--batch-size must be at most the training set size \(10\); got 32/],
     [['pretrain', '--method', 'simclr', '--data', 'idx:/no/such/dir'], /no such directory: \/no\/such\/dir/],
     [['pretrain', '--method', 'simclr', '--data', 'mnist', '--epochs', '0'], /expected an integer >= 1/],

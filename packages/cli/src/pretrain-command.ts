@@ -3,11 +3,11 @@ import * as path from 'node:path';
 import { saveEncoder } from '@selfsup/encoders/node';
 import { lossCurveSvg } from '@selfsup/eval';
 import { writeJson, writeSvg } from '@selfsup/eval/node';
-import { type BackendName, type FitResult, type JsonObject, type MethodPreset, type StepInfo, SelfsupError, fit, initBackend, optionDefaults, trainingFitOptions } from '@selfsup/tensors';
+import { type BackendName, type FitResult, type JsonObject, type MethodPreset, type StepInfo, SelfsupError, fit, initBackend, optionDefaults, presetDataKinds, trainingFitOptions } from '@selfsup/tensors';
 import { checkpointDirectory } from '@selfsup/tensors/node';
 import { backboneConfig, buildBackbone, unreportedArchConfigKeys } from './architectures.js';
 import { checkCommandArguments } from './checks.js';
-import { loadPretrainData, parseDataSpec } from './data.js';
+import { dataKindOf, loadPretrainData, parseDataSpec } from './data.js';
 import { kebabCase, methodTable, registerPresetArchitectures } from './methods.js';
 import { checkOutDirectory, describeEarlierRun, findEarlierRun, removeEarlierRun } from './out-dir.js';
 import { type MonitorEntry, type MonitorFlags, PretrainMonitor, checkMonitorFlags } from './pretrain-monitor.js';
@@ -237,6 +237,17 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
     ...(options.methodFlags !== undefined ? { methodFlags: options.methodFlags } : {}),
   });
   parseDataSpec(runConfig.data);
+  // Before any backend starts: the method must take what the data holds (images, sequences).
+  const dataKind = dataKindOf(runConfig.data);
+  const methodKinds = presetDataKinds(preset);
+  if (!methodKinds.includes(dataKind)) {
+    const takers = table.presets.filter((p) => presetDataKinds(p).includes(dataKind)).map((p) => p.name);
+    throw new SelfsupError(
+      'INVALID_ARGUMENT',
+      `--method ${preset.name} trains on ${methodKinds.join(' and ')}; --data ${runConfig.data} holds ${dataKind} (methods that train on ${dataKind}: ${takers.join(', ') || 'none'})`,
+      { argument: '--data' },
+    );
+  }
   const methodOptions = runConfig.options;
   const trainingOptions = trainingFitOptions(runConfig.training);
   const { batchSize } = trainingOptions;
@@ -294,6 +305,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
         seed,
         batchSize,
         options: methodOptions,
+        dataKind: data.kind,
         ...(captions !== undefined ? { captions } : {}),
         ...(classNames !== undefined ? { classNames } : {}),
       });

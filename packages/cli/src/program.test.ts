@@ -66,7 +66,7 @@ describe('selfsup eval', () => {
   });
 
   const badInputs: [string, string[], RegExp][] = [
-    ['an unknown data set', ['--encoder', 'pixels', '--data', 'cifar'], /--data must be one of mnist, fashion-mnist\[:<dir>\], idx:<dir>, images:<dir>; got "cifar"/],
+    ['an unknown data set', ['--encoder', 'pixels', '--data', 'cifar'], /--data must be one of mnist, fashion-mnist\[:<dir>\], idx:<dir>, images:<dir>, color-shapes, sequences:<dir>; got "cifar"/],
     ['a missing --encoder', ['--data', 'mnist'], /required option '--encoder <spec>' not specified/],
     ['k = 0', ['--encoder', 'pixels', '--data', 'mnist', '--k', '0'], /option '--k <n>' argument '0' is invalid\. expected an integer >= 1/],
     ['a word for a number', ['--encoder', 'pixels', '--data', 'mnist', '--temperature', 'hot'], /argument 'hot' is invalid\. expected a number > 0/],

@@ -190,7 +190,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .description('Pretrain an encoder with a self-supervised method; checkpoints, a JSON log and a loss-curve picture go to --out.')
     .option('--method <name>', `method: ${methods.names.join(', ')} (described below; required here or in --config)`)
     .option('--data <spec>', `data set: ${PRETRAIN_DATA_FORMS} (only the training split is used; labels only by the online monitor; required here or in --config)`)
-    .option('--arch <name>', `backbone: ${backbones.join(', ')} (described below; default convNet)`)
+    .option('--arch <name>', `backbone: ${backbones.join(', ')} (described below; default: the method's encoder where it names one, else convNet)`)
     .option('--arch-config <json>', ARCH_CONFIG_HELP, parseArchConfig)
     .option('--recipe <name>', "the method's recipe: small (default: 28-32 px images on a CPU) or paper (the paper's setting)")
     .option('--epochs <n>', "passes over the data (default: the recipe's, else 1)", integer(1))

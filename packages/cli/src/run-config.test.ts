@@ -34,6 +34,23 @@ describe('run config files', () => {
     expect(() => resolve('simclr', { file, fileName: 'run.json' })).toThrow(/--config run\.json options \(simclr\): unknown option "temprature" is not allowed; expected one of: temperature, projectorHiddenDim, projectorOutputDim, projectorLayers, cropScale/);
   });
 
+  it("takes a method's own encoder when the run names none, its config keys under the run's", () => {
+    expect(resolve('simclr')).toMatchObject({ arch: 'convNet' });
+    expect(resolve('simclr')['archConfig']).toBeUndefined();
+    expect(resolve('split-brain')).toMatchObject({ arch: 'labConvNet', archConfig: { input: 'split', channels: [16, 32, 64] } });
+    expect(resolve('split-brain', { run: { data: 'color-shapes', archConfig: { channels: [8, 16], strides: [1, 2] } } })).toMatchObject({
+      arch: 'labConvNet',
+      archConfig: { input: 'split', channels: [8, 16], strides: [1, 2] },
+    });
+    // Named explicitly, the method's architecture still gets its keys; another architecture does not.
+    const file = checkRunConfig({ arch: 'labConvNet' }, 'run.json');
+    expect(resolve('colorization', { file, fileName: 'run.json' })).toMatchObject({ arch: 'labConvNet', archConfig: { input: 'lightness' } });
+    const other = resolve('colorization', { run: { data: 'color-shapes', arch: 'convNet' } });
+    expect(other['arch']).toBe('convNet');
+    expect(other['archConfig']).toBeUndefined();
+    expect(resolve('cpc')).toMatchObject({ arch: 'convNet', archConfig: { norm: 'group' } });
+  });
+
   it('takes "validation", a fraction in (0, 1); the flag wins over the file', () => {
     const file = checkRunConfig({ method: 'simclr', validation: 0.2 }, 'run.json');
     expect(file.validation).toBe(0.2);

@@ -130,7 +130,8 @@ export interface RunConfigSources {
 /**
  * Resolves a run's configuration for `preset`: preset defaults < recipe (`--recipe`, default `small`) < config file <
  * the caller's values < flags, for the training settings and the method options alike. Returns it with every value
- * filled in, and the recipe used.
+ * filled in, and the recipe used. The architecture is the run's, else the preset's `defaultArchitecture`, else
+ * convNet; the preset's config for its architecture sits under the run's `archConfig`.
  */
 export function resolveRunConfig(preset: MethodPreset, sources: RunConfigSources): { config: ResolvedRunConfig; recipe: MethodRecipe } {
   assertMethodPreset('preset', preset as unknown);
@@ -168,7 +169,11 @@ export function resolveRunConfig(preset: MethodPreset, sources: RunConfigSources
   if (data === undefined) throw new SelfsupError('INVALID_ARGUMENT', '--data is required (or "data" in the --config file)', { argument: '--data' });
   const limit = run.limit ?? file.limit;
   // The flag replaces the file's object whole (as every other key); an empty object changes nothing and is not recorded.
-  const archConfig = run.archConfig !== undefined ? checkArchConfig(run.archConfig) : file.archConfig;
+  const givenArchConfig = run.archConfig !== undefined ? checkArchConfig(run.archConfig) : file.archConfig;
+  // A method that trains a particular encoder (colorization's labConvNet) names it; its config keys sit under the run's.
+  const arch = run.arch ?? file.arch ?? preset.defaultArchitecture?.name ?? 'convNet';
+  const presetArchConfig = preset.defaultArchitecture?.name === arch ? preset.defaultArchitecture.config : undefined;
+  const archConfig = presetArchConfig !== undefined ? { ...presetArchConfig, ...givenArchConfig } : givenArchConfig;
   const validation = run.validation ?? file.validation;
   if (validation !== undefined) checkValidation(validation);
   const imageSize = run.imageSize ?? file.imageSize;
@@ -177,7 +182,7 @@ export function resolveRunConfig(preset: MethodPreset, sources: RunConfigSources
     method: preset.name,
     recipe: recipeName,
     data,
-    arch: run.arch ?? file.arch ?? 'convNet',
+    arch,
     ...(archConfig !== undefined && Object.keys(archConfig).length > 0 ? { archConfig: { ...archConfig } } : {}),
     seed: run.seed ?? file.seed ?? 0,
     ...(limit !== undefined ? { limit } : {}),

@@ -22,6 +22,10 @@ const methods = BUILT_IN_PRESETS.map((p) => p.name);
  */
 const PRETRAIN_DATA: Readonly<Record<string, string>> = { clip: `captions:${path.resolve(import.meta.dirname, 'fixtures/captions')}` };
 
+/** Data each method can train on: the color methods get the generated color set (they refuse grey digits), the rest MNIST. */
+const COLOR_METHODS = ['colorization', 'split-brain'];
+const dataFor = (method: string) => (COLOR_METHODS.includes(method) ? 'color-shapes' : 'mnist');
+
 let tmp: string;
 beforeAll(async () => {
   await fs.access(bin).catch(() => {
@@ -51,16 +55,21 @@ describe('every CLI method: pretrain, then eval of the saved encoder in a new pr
     expect(methods.length).toBeGreaterThan(0);
   });
 
+  it('gives every color method color data, and names only methods that exist', () => {
+    for (const method of COLOR_METHODS) expect(methods).toContain(method);
+  });
+
   it.each(methods)('%s', async (method) => {
     const out = path.join(tmp, method);
+    const data = dataFor(method);
     // Two steps of 16 images: enough to save a trained encoder, small enough for the whole list to run in a minute or two.
-    const pretrain = await selfsup(['pretrain', '--method', method, '--data', PRETRAIN_DATA[method] ?? 'mnist', '--limit', '32', '--batch-size', '16', '--no-monitor', '--quiet', '--out', out]);
+    const pretrain = await selfsup(['pretrain', '--method', method, '--data', PRETRAIN_DATA[method] ?? data, '--limit', '32', '--batch-size', '16', '--no-monitor', '--quiet', '--out', out]);
     expect(pretrain.stderr).toBe('');
     expect(pretrain.code).toBe(0);
     expect(pretrain.stdout).toMatch(new RegExp(`^${method}: 2 steps \\(completed\\)`));
     const encoder = path.join(out, 'encoder');
     const evaluation = await selfsup([
-      'eval', '--encoder', encoder, '--data', 'mnist', '--limit', '40', '--probe', 'knn,linear', '--k', '5', '--epochs', '3', '--lr', '0.1',
+      'eval', '--encoder', encoder, '--data', data, '--limit', '40', '--probe', 'knn,linear', '--k', '5', '--epochs', '3', '--lr', '0.1',
       '--no-metrics', '--plot', 'none', '--quiet', '--out', path.join(tmp, `${method}-eval`),
     ]);
     expect(evaluation.stderr).toBe('');
@@ -68,5 +77,36 @@ describe('every CLI method: pretrain, then eval of the saved encoder in a new pr
     const rows = evaluation.stdout.split('\n').filter((line) => line.startsWith(encoder));
     expect(rows.find((line) => / knn /.test(line))).toMatch(/ knn +\d+\.\d\d%/);
     expect(rows.find((line) => / linear /.test(line))).toMatch(/ linear +\d+\.\d\d%/);
+  }, 120_000);
+
+  it('cpc on sequences (sequences:<dir>): pretrain, then eval on pooled sequence embeddings, random init and raw values beside it', async () => {
+    // Two classes of 2-channel sequences, 24 steps: a slow and a fast sine, with phases from the file's index.
+    const dir = path.join(tmp, 'sequences');
+    for (const [split, count] of [['train', 16], ['test', 8]] as const) {
+      for (const [label, speed] of [['slow', 0.3], ['fast', 1.1]] as const) {
+        await fs.mkdir(path.join(dir, split, label), { recursive: true });
+        for (let i = 0; i < count; i++) {
+          const steps = Array.from({ length: 24 }, (_, t) => [Math.sin(speed * t + i), Math.cos(speed * t + 2 * i)]);
+          await fs.writeFile(path.join(dir, split, label, `${i}.json`), JSON.stringify(steps));
+        }
+      }
+    }
+    const out = path.join(tmp, 'cpc-sequences');
+    const pretrain = await selfsup(['pretrain', '--method', 'cpc', '--data', `sequences:${dir}`, '--window', '4', '--batch-size', '16', '--no-monitor', '--quiet', '--out', out]);
+    expect(pretrain.stderr).toBe('');
+    expect(pretrain.code).toBe(0);
+    expect(pretrain.stdout).toMatch(/^cpc: 2 steps \(completed\)/);
+    const encoder = path.join(out, 'encoder');
+    // The saved encoder is the windows' mean: its front end cuts sequences.
+    expect(JSON.stringify(JSON.parse(await fs.readFile(path.join(encoder, 'model.json'), 'utf8')))).toContain('"frontEnd":{"kind":"sequence","window":4,"hop":4}');
+    const evaluation = await selfsup([
+      'eval', '--encoder', encoder, '--data', `sequences:${dir}`, '--probe', 'knn,linear', '--k', '5', '--epochs', '3', '--baselines', 'random,pixels',
+      '--no-metrics', '--plot', 'none', '--quiet', '--out', path.join(tmp, 'cpc-sequences-eval'),
+    ]);
+    expect(evaluation.stderr).toBe('');
+    expect(evaluation.code).toBe(0);
+    for (const label of [encoder, 'random cpcPieceMean', 'raw pixels']) {
+      expect(evaluation.stdout.split('\n').filter((line) => line.startsWith(label))).toHaveLength(2);
+    }
   }, 120_000);
 });

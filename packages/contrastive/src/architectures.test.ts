@@ -53,6 +53,21 @@ describe('contrastive architectures', () => {
     expect(contrastiveArchitectures.map((a) => a.name)).toEqual(['cpcPieceMean', 'clipImageTower', 'textTransformer']);
   });
 
+  it("gives CPC's whole-sample encoder a default config (what a random baseline starts from), for images and for sequences", () => {
+    registerContrastiveArchitectures();
+    const image = cpcPieceMeanArchitecture.defaultConfig?.([28, 28, 1], 3);
+    expect(image).toMatchObject({ pieceEncoder: 'convNet', pieceConfig: { inputShape: [8, 8, 1], seed: 3 }, frontEnd: { kind: 'image', patchSize: 8, stride: 4 }, inputShape: [28, 28, 1] });
+    const sequence = cpcPieceMeanArchitecture.defaultConfig?.([1, 12, 2], 0);
+    expect(sequence).toMatchObject({ pieceConfig: { inputShape: [1, 12, 2] }, frontEnd: { kind: 'sequence', window: 12 }, inputShape: [1, 12, 2] });
+    for (const [config, shape] of [[image, [2, 28, 28, 1]], [sequence, [2, 1, 12, 2]]] as const) {
+      const encoder = cpcPieceMeanArchitecture.factory(config!);
+      const out = tf.tidy(() => encoder.apply(tf.zeros([...shape])));
+      expect(out.shape[0]).toBe(2);
+      out.dispose();
+      encoder.dispose();
+    }
+  });
+
   it("reloads CPC's whole-sample encoder, with an image and a sequence front end", async () => {
     registerContrastiveArchitectures();
     const images = seededImages(1, 3, 16, 16, 1);

@@ -1,4 +1,4 @@
-import { type Head, buildEncoder, hasArchitecture, projectionHead, registerArchitecture } from '@selfsup/encoders';
+import { type Head, buildEncoder, defaultArchitectureConfig, hasArchitecture, projectionHead, registerArchitecture } from '@selfsup/encoders';
 import { type Encoder, type JsonObject, type PresetArchitecture, disposeAll, invalidArgument } from '@selfsup/tensors';
 import { cpcFrontEndFromConfig } from './cpc/front-ends.js';
 import { clipImageTowerEncoder } from './methods/clip.js';
@@ -23,10 +23,20 @@ function sampleShape(value: unknown): [number, number, number] {
   return value as [number, number, number];
 }
 
-/** 'cpcPieceMean': CPC's whole-sample encoder, the mean of its piece embeddings (the `encoder` of `cpc(...)`). */
+/**
+ * 'cpcPieceMean': CPC's whole-sample encoder, the mean of its piece embeddings (the `encoder` of `cpc(...)`). Its
+ * default config (the random baseline of a saved one starts from it) is a convNet over 8 px patches every 4 px, or over
+ * windows of up to 16 steps of samples one row high (sequences).
+ */
 export const cpcPieceMeanArchitecture: PresetArchitecture = {
   name: 'cpcPieceMean',
-  description: "CPC's whole-sample encoder: the mean of the piece encoder's embeddings over the front end's grid; not a backbone",
+  description: "CPC's whole-sample encoder: the mean of a piece encoder's embeddings over a grid (default: convNet on 8 px patches every 4 px; 1-row samples: windows of 16 steps)",
+  defaultConfig: (inputShape, seed) => {
+    const [h, w, c] = inputShape;
+    const frontEnd = h === 1 ? { kind: 'sequence', window: Math.min(16, w) } : { kind: 'image', patchSize: Math.min(8, h, w), stride: Math.max(1, Math.floor(Math.min(8, h, w) / 2)) };
+    const pieceShape = h === 1 ? [1, Math.min(16, w), c] : [frontEnd.patchSize as number, frontEnd.patchSize as number, c];
+    return { pieceEncoder: 'convNet', pieceConfig: defaultArchitectureConfig('convNet', pieceShape as [number, number, number], seed), frontEnd, inputShape: [...inputShape] };
+  },
   factory: (config) => {
     const inputShape = sampleShape(config['inputShape']);
     const frontEnd = cpcFrontEndFromConfig(config['frontEnd'], 'config.frontEnd');
@@ -112,6 +122,11 @@ export const contrastiveArchitectures: readonly PresetArchitecture[] = [cpcPiece
  */
 export function registerContrastiveArchitectures(): void {
   for (const a of contrastiveArchitectures) {
-    if (!hasArchitecture(a.name)) registerArchitecture(a.name, a.factory, { ...(a.description !== undefined ? { description: a.description } : {}) });
+    if (!hasArchitecture(a.name)) {
+      registerArchitecture(a.name, a.factory, {
+        ...(a.description !== undefined ? { description: a.description } : {}),
+        ...(a.defaultConfig !== undefined ? { defaultConfig: a.defaultConfig } : {}),
+      });
+    }
   }
 }

@@ -62,6 +62,7 @@ export {
   barlowTwinsPreset,
   byolPreset,
   contrastivePresets,
+  cpcPreset,
   mocoQueueSizeFor,
   mocoV1Preset,
   mocoV2Preset,

@@ -16,12 +16,14 @@ export type { SplitBrain, SplitBrainOptions } from './methods/split-brain.js';
 
 // Presets (training defaults + JSON option schema per method: what `selfsup pretrain --method` trains)
 export {
+  colorizationPreset,
   inpaintingPreset,
   jigsawPreset,
   pretextPresets,
   relativeLocationPreset,
   rotNetPreset,
   rotationRegressionPreset,
+  splitBrainPreset,
 } from './methods/presets.js';
 
 // Networks
@@ -36,7 +38,7 @@ export type { ImageDecoder, ImageDecoderOptions } from './nets/image-decoder.js'
 export { denseHead } from './nets/dense-head.js';
 export type { DenseHead, DenseHeadOptions } from './nets/dense-head.js';
 export { pretextHead } from './nets/classifier-head.js';
-export { labConvNetArchitecture, pretextArchitectures, registerPretextArchitectures, wholeImageArchitecture } from './nets/register.js';
+export { LAB_CONV_NET_DEFAULT, labConvNetArchitecture, pretextArchitectures, registerPretextArchitectures, wholeImageArchitecture } from './nets/register.js';
 
 // Samples (label generation)
 export { relativeLocationSamples } from './samples/relative-location-samples.js';

@@ -96,6 +96,7 @@ export type { CheckpointStore, FitCallbacks, FitOptions, FitResult, ScheduleConf
 
 // Method presets (ready-to-train recipes: defaults, JSON option schema, build)
 export {
+  DATA_KINDS,
   DEFAULT_RECIPE,
   OPTIMIZER_SETTINGS,
   OPTION_TYPES,
@@ -105,12 +106,14 @@ export {
   isMethodPreset,
   optionDefaults,
   parseOptionValue,
+  presetDataKinds,
   presetRecipe,
   resolveOptions,
   resolveTraining,
   trainingFitOptions,
 } from './preset.js';
 export type {
+  DataKind,
   MethodPreset,
   MethodRecipe,
   OptionSchema,
@@ -120,6 +123,7 @@ export type {
   PresetArchitecture,
   PresetBuildContext,
   PresetDefaults,
+  PresetEncoderDefault,
   ResolveOptionsOptions,
   TrainingFitOptions,
   TrainingLayer,

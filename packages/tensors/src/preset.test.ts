@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SelfsupError } from './errors.js';
-import { type MethodPreset, type OptionSchema, assertMethodPreset, isMethodPreset, optionDefaults, parseOptionValue, resolveOptions } from './preset.js';
+import { type MethodPreset, type OptionSchema, assertMethodPreset, isMethodPreset, optionDefaults, parseOptionValue, presetDataKinds, resolveOptions } from './preset.js';
 
 const schema: OptionSchema = {
   temperature: { type: 'number', description: 'tau', default: 0.5, min: 0, exclusiveMin: true },
@@ -75,8 +75,20 @@ describe('assertMethodPreset', () => {
     [{ ...preset, options: { x: { type: 'float', description: 'x' } } }, /preset.options.x.type must be one of/],
     [{ ...preset, options: { x: { type: 'number', description: 'x', default: 'a' } } }, /preset.options.x.default must be a number/],
     [{ ...preset, options: { 'bad-key': { type: 'number', description: 'x' } } }, /camelCase option keys/],
+    [{ ...preset, defaultArchitecture: 'labConvNet' }, /preset.defaultArchitecture must be an architecture \{ name, config\? \}; got "labConvNet"/],
+    [{ ...preset, defaultArchitecture: { name: 'labConvNet', config: [1] } }, /preset.defaultArchitecture.config must be a JSON object of config keys; got \[1\]/],
+    [{ ...preset, dataKinds: [] }, /preset.dataKinds must be a non-empty array of "images", "sequences"; got \[\]/],
+    [{ ...preset, dataKinds: ['images', 'audio'] }, /preset.dataKinds must be a non-empty array of "images", "sequences"/],
     [null, /preset must be a MethodPreset/],
   ])('rejects a malformed preset (%#)', (value, message) => {
     expect(() => assertMethodPreset('preset', value)).toThrow(message);
+  });
+
+  it('takes an encoder default and data kinds; without them a preset trains on images', () => {
+    const withBoth = { ...preset, defaultArchitecture: { name: 'labConvNet', config: { input: 'split' } }, dataKinds: ['images', 'sequences'] as const };
+    expect(() => assertMethodPreset('preset', withBoth)).not.toThrow();
+    expect(presetDataKinds(withBoth)).toEqual(['images', 'sequences']);
+    expect(presetDataKinds(preset)).toEqual(['images']);
+    expect(() => presetDataKinds({ ...preset, dataKinds: 'images' } as unknown as MethodPreset)).toThrow(/preset.dataKinds must be/);
   });
 });

@@ -49,6 +49,14 @@ export interface PresetDefaults {
   readonly options: JsonObject;
 }
 
+/**
+ * What a method trains on: `images` ([H, W, C] in [0, 1]) or `sequences` (L steps of C channels, stored as samples of
+ * [1, L, C] so that they batch like images).
+ */
+export type DataKind = 'images' | 'sequences';
+
+export const DATA_KINDS: readonly DataKind[] = ['images', 'sequences'];
+
 /** What `build` gets: the encoder to train, the data's image shape, the run's seed and batch size, resolved options. */
 export interface PresetBuildContext {
   readonly encoder: Encoder;
@@ -64,6 +72,18 @@ export interface PresetBuildContext {
    * built from (CLIP). Each batch carries its own in `batch.captions`.
    */
   readonly captions?: readonly string[];
+  /** What the samples are (one of the preset's `dataKinds`). Absent: images. */
+  readonly dataKind?: DataKind;
+}
+
+/**
+ * The encoder a method trains when the run names no architecture: a registered architecture and overrides of its
+ * default config (e.g. colorization's `{ name: 'labConvNet', config: { input: 'lightness' } }`).
+ */
+export interface PresetEncoderDefault {
+  readonly name: string;
+  /** Keys over the architecture's default config, under the run's own `--arch-config`. */
+  readonly config?: JsonObject;
 }
 
 /** An encoder architecture the method's saved encoders need registered (to be rebuilt by `loadEncoder`). */
@@ -91,6 +111,14 @@ export interface MethodPreset {
   readonly build: (context: PresetBuildContext) => SSLMethod;
   /** Architectures to register before loading this method's saved encoders. */
   readonly architectures?: readonly PresetArchitecture[];
+  /**
+   * The encoder the method trains when the run names none (`--arch`), for methods that need a particular one (the Lab
+   * networks of colorization and split-brain). Its `config` also applies when the run names that architecture itself.
+   * Absent: the caller's default (the command line's convNet).
+   */
+  readonly defaultArchitecture?: PresetEncoderDefault;
+  /** What the method trains on ({@link DataKind}). Absent: images only. */
+  readonly dataKinds?: readonly DataKind[];
   /**
    * Named value sets layered over `defaults` (`--recipe <name>`): conventionally `small` (the default: 28-32 px
    * images on a CPU) and `paper` (the paper's setting). A preset without `small` gets an empty one ({@link presetRecipe}).
@@ -201,6 +229,26 @@ export function assertMethodPreset(name: string, value: unknown): asserts value 
       }
     });
   }
+  const encoderDefault = p['defaultArchitecture'] as { name?: unknown; config?: unknown } | null | undefined;
+  if (encoderDefault !== undefined) {
+    if (typeof encoderDefault !== 'object' || encoderDefault === null || Array.isArray(encoderDefault) || typeof encoderDefault.name !== 'string' || encoderDefault.name === '') {
+      invalidArgument(`${name}.defaultArchitecture`, 'an architecture { name, config? }', encoderDefault);
+    }
+    const config = encoderDefault.config;
+    if (config !== undefined && (typeof config !== 'object' || config === null || Array.isArray(config))) {
+      invalidArgument(`${name}.defaultArchitecture.config`, 'a JSON object of config keys', config);
+    }
+  }
+  const kinds = p['dataKinds'];
+  if (kinds !== undefined && (!Array.isArray(kinds) || kinds.length === 0 || kinds.some((k) => !DATA_KINDS.includes(k as DataKind)))) {
+    invalidArgument(`${name}.dataKinds`, `a non-empty array of ${DATA_KINDS.map((k) => `"${k}"`).join(', ')}`, kinds);
+  }
+}
+
+/** The data kinds a preset trains on: its `dataKinds`, else images only. */
+export function presetDataKinds(preset: MethodPreset): readonly DataKind[] {
+  assertMethodPreset('preset', preset as unknown);
+  return preset.dataKinds ?? ['images'];
 }
 
 /** True when `value` looks like a MethodPreset (name, defaults, options, build); {@link assertMethodPreset} says what is wrong. */

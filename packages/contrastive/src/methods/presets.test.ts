@@ -1,26 +1,30 @@
-import { type JsonObject, type MethodPreset, type SSLMethod, assertMethodPreset, createRng, presetRecipe, resolveOptions } from '@selfsup/tensors';
+import { type JsonObject, type MethodPreset, type SSLMethod, assertMethodPreset, createRng, presetDataKinds, presetRecipe, resolveOptions, resolveTraining } from '@selfsup/tensors';
 import {
   type Head,
   byolPredictionHead,
   byolProjectionHead,
   convNet,
+  mlp,
   mocoV2ProjectionHead,
   projectionHead,
   simclrProjectionHead,
   simSiamPredictionHead,
   simSiamProjectionHead,
 } from '@selfsup/encoders';
+import { seededImages } from '@selfsup/test-utils';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { MocoQueue } from '../queue/moco-queue.js';
+import type { CpcMethod } from './cpc.js';
 import { byol } from './byol.js';
 import { mocoV1 } from './moco.js';
-import { byolPreset, contrastivePresets, mocoQueueSizeFor, mocoV1Preset, mocoV2Preset, simclrPreset, simSiamPreset } from './presets.js';
+import { byolPreset, contrastivePresets, cpcPreset, mocoQueueSizeFor, mocoV1Preset, mocoV2Preset, simclrPreset, simSiamPreset } from './presets.js';
 import { simclr } from './simclr.js';
 import { simSiam } from './simsiam.js';
 
 describe('contrastive presets', () => {
   it('lists every image method once, each a valid preset', () => {
-    expect(contrastivePresets.map((p) => p.name)).toEqual(['simclr', 'moco-v1', 'moco-v2', 'byol', 'simsiam', 'barlow-twins', 'vicreg', 'clip']);
+    expect(contrastivePresets.map((p) => p.name)).toEqual(['simclr', 'moco-v1', 'moco-v2', 'byol', 'simsiam', 'barlow-twins', 'vicreg', 'clip', 'cpc']);
     for (const preset of contrastivePresets) {
       assertMethodPreset(preset.name, preset);
       expect(preset.defaults.learningRate).toBe(preset.name === 'clip' ? 5e-4 : 1e-3);
@@ -75,6 +79,70 @@ describe('contrastive presets', () => {
       expect(method.name).toBe(preset.name);
       method.dispose();
     }
+  });
+});
+
+describe('the cpc preset', () => {
+  const build = (encoder: ReturnType<typeof convNet>, inputShape: [number, number, number], options: JsonObject = {}, dataKind?: 'images' | 'sequences') =>
+    cpcPreset.build({ encoder, inputShape, seed: 0, batchSize: 8, options: resolveOptions(cpcPreset.options, options), ...(dataKind !== undefined ? { dataKind } : {}) }) as CpcMethod;
+
+  it('trains on images and sequences, and reloads through cpcPieceMean', () => {
+    expect(presetDataKinds(cpcPreset)).toEqual(['images', 'sequences']);
+    expect(cpcPreset.architectures?.map((a) => a.name)).toEqual(['cpcPieceMean']);
+    // Batch statistics would leak which patches share an image: the default piece encoder normalises per sample.
+    expect(cpcPreset.defaultArchitecture).toEqual({ name: 'convNet', config: { norm: 'group' } });
+    expect(resolveOptions(cpcPreset.options, {})).toEqual({ patchSize: 8, window: 16, contextDim: 64, temperature: 1 });
+  });
+
+  it('cuts images into patches, rebuilding the whole-image backbone (same architecture and seed) for them', () => {
+    const before = tf.memory().numTensors;
+    const method = build(convNet({ inputShape: [28, 28, 1], channels: [4, 8], seed: 5 }), [28, 28, 1]);
+    expect(method.frontEnd.config).toEqual({ kind: 'image', patchSize: 8, stride: 4 });
+    expect(method.config).toMatchObject({ grid: [6, 6], predictionSteps: 3, contextDim: 64, temperature: 1, seed: 1 });
+    expect(method.pieceEncoder.config).toMatchObject({ inputShape: [8, 8, 1], channels: [4, 8], seed: 5 });
+    expect(method.encoder.architecture).toBe('cpcPieceMean');
+    const images = seededImages(2, 4, 28, 28, 1);
+    const embeddings = method.encoder.apply(images);
+    expect(embeddings.shape).toEqual([4, 8]);
+    tf.dispose([images, embeddings]);
+    method.dispose();
+    // The backbone built for whole images was released: nothing is left once the method is gone.
+    expect(tf.memory().numTensors).toBe(before);
+    const paper = build(convNet({ inputShape: [32, 32, 3], channels: [4], seed: 0 }), [32, 32, 3], presetRecipe(cpcPreset, 'paper').options);
+    expect(paper.config).toMatchObject({ grid: [7, 7], predictionSteps: 5 });
+    paper.dispose();
+  });
+
+  it('cuts sequences into windows; a piece encoder that fits is used as it is', () => {
+    const encoder = mlp({ inputShape: [1, 4, 2], hiddenDims: [8], outputDim: 6, seed: 0 });
+    const method = build(encoder as ReturnType<typeof convNet>, [1, 20, 2], { window: 4, hop: 2, predictionSteps: 2, contextDim: 8 }, 'sequences');
+    expect(method.frontEnd.config).toEqual({ kind: 'sequence', window: 4, hop: 2 });
+    expect(method.config).toMatchObject({ grid: [9, 1], predictionSteps: 2, contextDim: 8 });
+    expect(method.pieceEncoder).toBe(encoder);
+    method.dispose();
+  });
+
+  it.each([
+    [[12, 12, 1], { patchSize: 16 }, undefined, /^--patch-size must be at most the images' side \(12 x 12\); got 16$/],
+    [[12, 12, 1], { patchSize: 8, patchStride: 8 }, undefined, /^--patch-size 8: cpc needs at least 2 rows of patches to predict along; samples of \[12, 12, 1\] give 1$/],
+    [[28, 28, 1], { predictionSteps: 6 }, undefined, /^--prediction-steps must be at most 5 \(samples of \[28, 28, 1\] give 6 rows of patches with --patch-size 8\); got 6$/],
+    [[1, 10, 1], { window: 12 }, 'sequences', /^--window must be at most the sequences' length \(10 steps\); got 12$/],
+    [[1, 10, 1], { window: 8 }, 'sequences', /^--window 8: cpc needs at least 2 windows to predict along; samples of \[1, 10, 1\] give 1$/],
+  ] as const)('refuses a grid it cannot predict along, naming the flag (%#)', (shape, options, kind, message) => {
+    const before = tf.memory().numTensors;
+    const encoder = convNet({ inputShape: [...shape], channels: [4], seed: 0 });
+    expect(() => build(encoder, [...shape], options, kind)).toThrow(message);
+    // The caller still owns the encoder it passed.
+    encoder.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('the paper recipe: Adam at 2e-4, constant, batch 512, K = 5, citing the paper', () => {
+    const paper = presetRecipe(cpcPreset, 'paper');
+    expect(resolveTraining(cpcPreset, paper)).toMatchObject({ optimizer: 'adam', learningRate: 2e-4, schedule: 'constant', batchSize: 512 });
+    expect(paper.options).toEqual({ patchSize: 8, patchStride: 4, predictionSteps: 5, temperature: 1 });
+    expect(paper.reference).toMatch(/van den Oord, Li & Vinyals 2018, Sec\. 3\.2/);
+    expect(presetRecipe(cpcPreset, 'small').options).toEqual(resolveOptions(cpcPreset.options, {}));
   });
 });
 

@@ -1,8 +1,26 @@
 import { VIEW_PARAMETER_KEYS, type ViewParameters, checkViewParameters, viewOptionSchema, viewTransforms } from '@selfsup/augment';
-import { type JsonObject, type MethodPreset, type MethodRecipe, type OptionSchema, type OptionSpec, type PresetBuildContext, type PresetDefaults, assertPositiveInteger, optionDefaults, assertObject, invalidArgument } from '@selfsup/tensors';
+import { buildEncoder } from '@selfsup/encoders';
+import {
+  type Encoder,
+  type JsonObject,
+  type MethodPreset,
+  type MethodRecipe,
+  type OptionSchema,
+  type OptionSpec,
+  type PresetBuildContext,
+  type PresetDefaults,
+  SelfsupError,
+  assertPositiveInteger,
+  optionDefaults,
+  assertObject,
+  invalidArgument,
+} from '@selfsup/tensors';
+import { cpcPieceMeanArchitecture } from '../architectures.js';
+import { type CpcFrontEnd, cpcImage, cpcSequence } from '../cpc/front-ends.js';
 import { barlowTwins } from './barlow-twins.js';
 import { byol } from './byol.js';
 import { clipPreset } from './clip-preset.js';
+import { cpc } from './cpc.js';
 import { mocoV1, mocoV2 } from './moco.js';
 import { simSiam } from './simsiam.js';
 import { simclr } from './simclr.js';
@@ -347,5 +365,114 @@ export const vicregPreset: MethodPreset = {
     }),
 };
 
-/** Every method of this package the command line runs, as a preset, in the order it lists them. */
-export const contrastivePresets: readonly MethodPreset[] = [simclrPreset, mocoV1Preset, mocoV2Preset, byolPreset, simSiamPreset, barlowTwinsPreset, vicregPreset, clipPreset];
+// ---- CPC: images as grids of patches (the paper's vision experiments) or sequences as runs of windows.
+
+const CPC_OPTIONS: OptionSchema = {
+  patchSize: { type: 'integer', description: 'images: side of the square patches (the paper: 64 of 256 px; 8 gives a 6x6 grid on 28 px, 7x7 on 32 px)', default: 8, min: 1 },
+  patchStride: { type: 'integer', description: 'images: step between patches (default: half the patch, the paper\'s 50% overlap)', min: 1 },
+  window: { type: 'integer', description: 'sequences: steps in one piece the encoder embeds', default: 16, min: 1 },
+  hop: { type: 'integer', description: 'sequences: steps between the starts of pieces (default: the window, no overlap)', min: 1 },
+  contextDim: { type: 'integer', description: 'width of the GRU context c_t', default: 64, min: 1 },
+  predictionSteps: { type: 'integer', description: 'K: rows (steps) ahead predicted, one linear map W_k each (default: 3, at most rows - 1)', min: 1 },
+  temperature: { type: 'number', description: "divides the scores z^T W_k c_t (1: the paper's log-bilinear model)", default: 1, min: 0, exclusiveMin: true },
+};
+
+/** The front end of a CPC run: patches of images, windows of sequences; checked against the samples' shape. */
+function cpcFrontEnd({ inputShape, options, dataKind }: PresetBuildContext): CpcFrontEnd {
+  const [h, w] = inputShape;
+  if (dataKind === 'sequences') {
+    const window = options['window'] as number;
+    if (window > w) throw new SelfsupError('INVALID_ARGUMENT', `--window must be at most the sequences' length (${w} steps); got ${window}`, { argument: '--window' });
+    return cpcSequence({ window, ...(options['hop'] !== undefined ? { hop: options['hop'] as number } : {}) });
+  }
+  const patchSize = options['patchSize'] as number;
+  if (patchSize > Math.min(h, w)) throw new SelfsupError('INVALID_ARGUMENT', `--patch-size must be at most the images' side (${h} x ${w}); got ${patchSize}`, { argument: '--patch-size' });
+  return cpcImage({ patchSize, ...(options['patchStride'] !== undefined ? { stride: options['patchStride'] as number } : {}) });
+}
+
+/**
+ * The piece encoder for pieces of `pieceShape`: `encoder` itself when it takes them, else the same architecture and
+ * config (seed included) rebuilt for that input shape (the command line builds its backbone for the whole sample).
+ */
+function cpcPieceEncoder(encoder: Encoder, pieceShape: readonly [number, number, number]): Encoder {
+  if (encoder.architecture === cpcPieceMeanArchitecture.name) {
+    invalidArgument('--arch', 'the architecture of the piece encoder (e.g. convNet): cpc builds its cpcPieceMean around it', encoder.architecture);
+  }
+  const shape = encoder.inputShape;
+  if (shape.length === 3 && shape.every((d, i) => d === -1 || d === pieceShape[i])) return encoder;
+  if (!Array.isArray(encoder.config['inputShape'])) {
+    invalidArgument('encoder', `an encoder of pieces [${pieceShape.join(', ')}], or one whose config has an inputShape to rebuild it with`, `${encoder.architecture} of [${shape.join(', ')}]`);
+  }
+  return buildEncoder(encoder.architecture, { ...encoder.config, inputShape: [...pieceShape] });
+}
+
+/** CPC on patch grids or sequences; probes see the mean of the piece embeddings. */
+export const cpcPreset: MethodPreset = {
+  name: 'cpc',
+  description: 'CPC (van den Oord, Li & Vinyals 2018): a GRU over the rows of a patch grid (or the windows of a sequence) predicts the embeddings of the next K, InfoNCE',
+  paper: { authors: 'van den Oord, Li & Vinyals', title: 'Representation Learning with Contrastive Predictive Coding', year: 2018, url: 'https://arxiv.org/abs/1807.03748' },
+  defaults: adam(CPC_OPTIONS),
+  options: CPC_OPTIONS,
+  dataKinds: ['images', 'sequences'],
+  // No batch norm in the piece encoder: statistics shared by the patches of a batch leak which patches belong together
+  // (the paper's ResNet has none; CPC v2 replaced it by layer norm). Group norm keeps the default convNet trainable.
+  defaultArchitecture: { name: 'convNet', config: { norm: 'group' } },
+  // The probed encoder is the mean of the piece embeddings: a saved run reloads through 'cpcPieceMean'.
+  architectures: [cpcPieceMeanArchitecture],
+  recipes: {
+    small: {
+      description: '28-32 px images on a CPU: Adam, lr 1e-3, cosine, batch 128; 8 px patches every 4 px (6x6 grid on 28 px), convNet with group norm, GRU context 64, K = 3; sequences: windows of 16 steps',
+      reference: PROVISIONAL,
+      training: { optimizer: 'adam', learningRate: 1e-3, learningRateScaling: 'none', schedule: 'cosine', warmupSteps: 0, batchSize: 128 },
+      options: optionDefaults(CPC_OPTIONS),
+    },
+    paper: {
+      description: "the paper's vision setting: Adam, lr 2e-4, constant, batch 512; patches overlapping by half, K = 5 rows",
+      reference:
+        "van den Oord, Li & Vinyals 2018, Sec. 3.2 (images): 256 px crops cut into a 7x7 grid of 64 px patches overlapping by 32 px, each embedded by a ResNet-v2-101 without batch norm and mean-pooled, a PixelCNN-style context over the rows above that predicts up to 5 rows below, InfoNCE over the patches of the batch; Adam at 2e-4, 32 GPUs with 16 images each (batch 512). Here 8 px patches every 4 px keep the grid at 32 px (7x7), a GRU running down each column of the grid stands in for the PixelCNN, and the piece encoder is --arch's (by default a convNet with group norm: the paper's has no batch norm). Epochs are not set. Sequences (Sec. 3.1, speech): a GRU of 256 predicting K = 12 steps of 10 ms: --context-dim 256 --prediction-steps 12, with --window and --hop for your data.",
+      training: { optimizer: 'adam', learningRate: 2e-4, learningRateScaling: 'none', schedule: 'constant', warmupSteps: 0, batchSize: 512 },
+      options: { patchSize: 8, patchStride: 4, predictionSteps: 5, temperature: 1 },
+    },
+  },
+  build: (context) => {
+    const { encoder, inputShape, seed, options } = context;
+    const frontEnd = cpcFrontEnd(context);
+    const { rows, pieceShape } = frontEnd.grid(inputShape);
+    const sequences = context.dataKind === 'sequences';
+    // What the grid's rows are and the flags that size them, for the messages.
+    const unit = sequences ? 'windows' : 'rows of patches';
+    const sizing = sequences ? `--window ${String(options['window'])}` : `--patch-size ${String(options['patchSize'])}`;
+    if (rows < 2) {
+      throw new SelfsupError('INVALID_ARGUMENT', `${sizing}: cpc needs at least 2 ${unit} to predict along; samples of [${inputShape.join(', ')}] give ${rows}`, {
+        argument: sequences ? '--window' : '--patch-size',
+      });
+    }
+    const steps = options['predictionSteps'] as number | undefined;
+    if (steps !== undefined && steps > rows - 1) {
+      throw new SelfsupError('INVALID_ARGUMENT', `--prediction-steps must be at most ${rows - 1} (samples of [${inputShape.join(', ')}] give ${rows} ${unit} with ${sizing}); got ${steps}`, {
+        argument: '--prediction-steps',
+      });
+    }
+    const pieceEncoder = cpcPieceEncoder(encoder, pieceShape);
+    try {
+      const method = cpc({
+        encoder: pieceEncoder,
+        frontEnd,
+        inputShape,
+        contextDim: options['contextDim'] as number,
+        ...(steps !== undefined ? { predictionSteps: steps } : {}),
+        temperature: num(options, 'temperature'),
+        seed: seed + 1,
+      });
+      // Rebuilt for the pieces: the encoder built for whole samples is ours to release (the method owns the new one).
+      if (pieceEncoder !== encoder) encoder.dispose();
+      return method;
+    } catch (error) {
+      if (pieceEncoder !== encoder) pieceEncoder.dispose();
+      throw error;
+    }
+  },
+};
+
+/** Every method of this package that the command line trains, as a preset, in the order it lists them. */
+export const contrastivePresets: readonly MethodPreset[] = [simclrPreset, mocoV1Preset, mocoV2Preset, byolPreset, simSiamPreset, barlowTwinsPreset, vicregPreset, clipPreset, cpcPreset];

@@ -1,14 +1,27 @@
-import { type JsonObject, assertMethodPreset, presetRecipe, resolveOptions, resolveTraining, trainingFitOptions } from '@selfsup/tensors';
-import { convNet, describeArchitectures } from '@selfsup/encoders';
+import { type Encoder, type JsonObject, type MethodPreset, assertMethodPreset, createRng, presetRecipe, resolveOptions, resolveTraining, trainingFitOptions } from '@selfsup/tensors';
+import { buildEncoder, convNet, defaultArchitectureConfig, describeArchitectures, hasArchitecture } from '@selfsup/encoders';
 import { maxAbsDiff, seededImages } from '@selfsup/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { type LabConvNetOptions, labConvNet } from '../nets/lab-conv-net.js';
+import { labConvNetArchitecture, registerPretextArchitectures } from '../nets/register.js';
+import type { Colorization } from './colorization.js';
 import type { Inpainting } from './inpainting.js';
-import { inpaintingPreset, jigsawPreset, pretextPresets, relativeLocationPreset, rotNetPreset } from './presets.js';
+import { colorizationPreset, inpaintingPreset, jigsawPreset, pretextPresets, relativeLocationPreset, rotNetPreset, splitBrainPreset } from './presets.js';
+import type { SplitBrain } from './split-brain.js';
+
+/** A small encoder of what each preset trains: its default architecture (a Lab net, on color images) or a convNet on grey ones. */
+function smallEncoderFor(preset: MethodPreset): { encoder: Encoder; inputShape: [number, number, number] } {
+  const lab = preset.defaultArchitecture;
+  if (lab?.name === 'labConvNet') {
+    return { encoder: labConvNet({ ...(lab.config as unknown as LabConvNetOptions), channels: [4, 8], strides: [1, 2], seed: 0 }), inputShape: [24, 24, 3] };
+  }
+  return { encoder: convNet({ inputShape: [24, 24, 1], channels: [4], seed: 0 }), inputShape: [24, 24, 1] };
+}
 
 describe('pretext presets', () => {
   it('lists every task that trains any image encoder once, each a valid preset', () => {
-    expect(pretextPresets.map((p) => p.name)).toEqual(['rotnet', 'rotation-regression', 'relative-location', 'jigsaw', 'inpainting']);
+    expect(pretextPresets.map((p) => p.name)).toEqual(['rotnet', 'rotation-regression', 'relative-location', 'jigsaw', 'inpainting', 'colorization', 'split-brain']);
     for (const preset of pretextPresets) assertMethodPreset(preset.name, preset);
   });
 
@@ -66,8 +79,8 @@ describe('pretext presets', () => {
 
   it('builds, for every preset, a method whose name is the preset name (the CLI name)', () => {
     for (const preset of pretextPresets) {
-      const encoder = convNet({ inputShape: [24, 24, 1], channels: [4], seed: 0 });
-      const method = preset.build({ encoder, inputShape: [24, 24, 1], seed: 0, batchSize: 8, options: resolveOptions(preset.options, {}) });
+      const { encoder, inputShape } = smallEncoderFor(preset);
+      const method = preset.build({ encoder, inputShape, seed: 0, batchSize: 8, options: resolveOptions(preset.options, {}) });
       expect(method.name).toBe(preset.name);
       method.dispose();
     }
@@ -77,10 +90,10 @@ describe('pretext presets', () => {
     const builtIn = describeArchitectures()
       .filter((a) => a.builtIn)
       .map((a) => a.name);
-    const images = seededImages(3, 2, 24, 24, 1);
     for (const preset of pretextPresets) {
-      const encoder = convNet({ inputShape: [24, 24, 1], channels: [4], seed: 0 });
-      const method = preset.build({ encoder, inputShape: [24, 24, 1], seed: 0, batchSize: 8, options: resolveOptions(preset.options, {}) });
+      const { encoder, inputShape } = smallEncoderFor(preset);
+      const images = seededImages(3, 2, 24, 24, inputShape[2]);
+      const method = preset.build({ encoder, inputShape, seed: 0, batchSize: 8, options: resolveOptions(preset.options, {}) });
       const trained = method.encoder;
       const declared = preset.architectures?.find((a) => a.name === trained.architecture);
       if (declared === undefined) {
@@ -97,9 +110,95 @@ describe('pretext presets', () => {
         rebuilt.dispose();
       }
       method.dispose();
+      images.dispose();
     }
     expect(jigsawPreset.architectures?.map((a) => a.name)).toEqual(['wholeImage']);
     expect(relativeLocationPreset.architectures?.map((a) => a.name)).toEqual(['wholeImage']);
+    expect(colorizationPreset.architectures?.map((a) => a.name)).toEqual(['labConvNet']);
+    expect(splitBrainPreset.architectures?.map((a) => a.name)).toEqual(['labConvNet']);
+  });
+});
+
+describe('colorization and split-brain presets', () => {
+  const colorImages = () => seededImages(5, 4, 16, 16, 3);
+
+  it('train a labConvNet by default (split-brain: two halves of half the width), which the registry builds from a default config', () => {
+    expect(colorizationPreset.defaultArchitecture).toEqual({ name: 'labConvNet', config: { input: 'lightness' } });
+    expect(splitBrainPreset.defaultArchitecture).toEqual({ name: 'labConvNet', config: { input: 'split', channels: [16, 32, 64] } });
+    registerPretextArchitectures();
+    expect(hasArchitecture('labConvNet')).toBe(true);
+    const config = defaultArchitectureConfig('labConvNet', [32, 32, 3], 4);
+    expect(config).toEqual({ input: 'lightness', channels: [32, 64, 128], strides: [1, 2, 2], seed: 4 });
+    expect(labConvNetArchitecture.defaultConfig?.([32, 32, 3], 4)).toEqual(config);
+    const split = buildEncoder('labConvNet', { ...config, ...splitBrainPreset.defaultArchitecture?.config });
+    expect(split.outputDim).toBe(128);
+    split.dispose();
+  });
+
+  it.each([
+    [colorizationPreset, 'lightness'],
+    [splitBrainPreset, 'split'],
+  ] as const)('%s refuses grey images and any encoder but its labConvNet, naming the flag', (preset, input) => {
+    const options = resolveOptions(preset.options, {});
+    const grey = labConvNet({ input, channels: [4], seed: 0 });
+    expect(() => preset.build({ encoder: grey, inputShape: [28, 28, 1], seed: 0, batchSize: 4, options })).toThrow(
+      new RegExp(`^--data: ${preset.name} needs color images \\(RGB, 3 channels\\), e\\.g\\. --data images:<dir> or --data color-shapes; got grey images of \\[28, 28, 1\\]$`),
+    );
+    grey.dispose();
+    const conv = convNet({ inputShape: [16, 16, 3], channels: [4], seed: 0 });
+    expect(() => preset.build({ encoder: conv, inputShape: [16, 16, 3], seed: 0, batchSize: 4, options })).toThrow(
+      new RegExp(`--arch: ${preset.name} trains a labConvNet reading "${input}" \\(its default architecture\\); got --arch convNet`),
+    );
+    conv.dispose();
+    const other = labConvNet({ input: input === 'split' ? 'lightness' : 'split', channels: [4], seed: 0 });
+    expect(() => preset.build({ encoder: other, inputShape: [16, 16, 3], seed: 0, batchSize: 4, options })).toThrow(/set --arch-config '\{"input":"/);
+    other.dispose();
+  });
+
+  it('hand every option to the method', () => {
+    const lab = labConvNet({ input: 'lightness', channels: [4, 8], strides: [1, 2], seed: 0 });
+    const options = resolveOptions(colorizationPreset.options, { objective: 'regression', rebalancing: false, softEncodingSigma: 3, softEncodingNeighbours: 2, chromaThreshold: 2, temperature: 0.5, headChannels: 0 });
+    const method = colorizationPreset.build({ encoder: lab, inputShape: [16, 16, 3], seed: 2, batchSize: 4, options }) as Colorization;
+    expect(method.config).toMatchObject({ objective: 'regression', rebalancing: false, softEncoding: { sigma: 3, neighbours: 2 }, chromaThreshold: 2, temperature: 0.5, seed: 3 });
+    expect(method.head.variables.some((v) => v.name.includes('hidden'))).toBe(false);
+    method.dispose();
+    const rebalanced = colorizationPreset.build({
+      encoder: labConvNet({ input: 'lightness', channels: [4], seed: 0 }),
+      inputShape: [16, 16, 3],
+      seed: 0,
+      batchSize: 4,
+      options: resolveOptions(colorizationPreset.options, { rebalancingLambda: 0.25, rebalancingSigma: 0 }),
+    });
+    expect(rebalanced.config['rebalancing']).toEqual({ lambda: 0.25, sigma: 0 });
+    rebalanced.dispose();
+    const split = splitBrainPreset.build({
+      encoder: labConvNet({ input: 'split', channels: [4], seed: 0 }),
+      inputShape: [16, 16, 3],
+      seed: 0,
+      batchSize: 4,
+      options: resolveOptions(splitBrainPreset.options, { lightnessBins: 20, lightnessLossWeight: 0.5, chromaThreshold: 1 }),
+    }) as SplitBrain;
+    expect(split.config).toMatchObject({ lightnessBins: 20, lightnessLossWeight: 0.5, chromaThreshold: 1, seed: 1 });
+    expect(split.lightnessBins).toHaveLength(20);
+    split.dispose();
+  });
+
+  it('build methods whose loss on color images is finite and leaks nothing', () => {
+    const images = colorImages();
+    for (const preset of [colorizationPreset, splitBrainPreset]) {
+      // The method owns the encoder and the tensors it keeps between steps (metrics): disposing it frees them all.
+      const before = tf.memory().numTensors;
+      const { encoder } = smallEncoderFor(preset);
+      const method = preset.build({ encoder, inputShape: [16, 16, 3], seed: 0, batchSize: 4, options: resolveOptions(preset.options, {}) });
+      const context = { step: 0, epoch: 0, totalSteps: 1, rng: createRng(0) };
+      const batch = { images, indices: [0, 1, 2, 3] };
+      const loss = method.loss(batch, context);
+      expect(Number.isFinite(loss.dataSync()[0])).toBe(true);
+      loss.dispose();
+      method.afterStep?.(batch, context);
+      method.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    }
     images.dispose();
   });
 });
@@ -116,6 +215,22 @@ const ROTNET_PAPER = {
   finalLearningRate: 8e-4,
   batchSize: 128,
   epochs: 100,
+};
+
+const ZHANG_SOLVER = {
+  optimizer: 'adam',
+  learningRate: 3e-5,
+  learningRateScaling: 'none',
+  beta1: 0.9,
+  beta2: 0.99,
+  epsilon: 1e-8,
+  weightDecay: 1e-3,
+  decoupledWeightDecay: false,
+  schedule: 'cosine',
+  warmupSteps: 0,
+  finalLearningRate: 3e-6,
+  batchSize: 40,
+  epochs: 14,
 };
 
 // preset name, the paper recipe's resolved training settings, its option values (the documented ones)
@@ -137,6 +252,12 @@ const PAPER: readonly [string, JsonObject, JsonObject][] = [
     { optimizer: 'adam', learningRate: 2e-3, learningRateScaling: 'none', beta1: 0.5, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, decoupledWeightDecay: false, schedule: 'constant', warmupSteps: 0, batchSize: 64, epochs: 1 },
     { reconstructionWeight: 0.999, adversarialWeight: 0.001, overlapWeight: 10 },
   ],
+  [
+    'colorization',
+    ZHANG_SOLVER,
+    { objective: 'classification', softEncodingSigma: 5, softEncodingNeighbours: 5, rebalancing: true, rebalancingLambda: 0.5, rebalancingSigma: 5, chromaThreshold: 5, temperature: 0.38 },
+  ],
+  ['split-brain', ZHANG_SOLVER, { lightnessBins: 100, lightnessLossWeight: 1, chromaThreshold: 5 }],
 ];
 
 describe('pretext recipes', () => {
@@ -184,6 +305,8 @@ describe('pretext recipes', () => {
     expect(reference(jigsawPreset)).toMatch(/Noroozi & Favaro 2016/);
     expect(reference(jigsawPreset)).toMatch(/approximated by a cosine/);
     expect(reference(inpaintingPreset)).toMatch(/Pathak, Krähenbühl, Donahue, Darrell & Efros 2016/);
+    expect(reference(colorizationPreset)).toMatch(/Zhang, Isola & Efros 2016, Sec\. 2 .* approximated by a cosine/);
+    expect(reference(splitBrainPreset)).toMatch(/Zhang, Isola & Efros 2017, Sec\. 3 .* an assumption/);
   });
 
   it("relative location: the code's summed-loss rate of 1e-5 per pair, at any batch", () => {
@@ -198,9 +321,9 @@ describe('pretext recipes', () => {
 
   it('builds every preset with its paper options', () => {
     for (const preset of pretextPresets) {
-      const encoder = convNet({ inputShape: [24, 24, 1], channels: [4], seed: 0 });
+      const { encoder, inputShape } = smallEncoderFor(preset);
       const options = resolveOptions(preset.options, presetRecipe(preset, 'paper').options);
-      const method = preset.build({ encoder, inputShape: [24, 24, 1], seed: 0, batchSize: 8, options });
+      const method = preset.build({ encoder, inputShape, seed: 0, batchSize: 8, options });
       expect(method.name).toBe(preset.name);
       method.dispose();
     }

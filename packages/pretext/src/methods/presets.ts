@@ -1,14 +1,17 @@
 import { DOWN_UP_SAMPLE_PROBABILITY, JIGSAW_TILE_SLACK, PATCH_LAYOUT_GUARDS } from '@selfsup/augment';
-import { type JsonObject, type MethodPreset, type MethodRecipe, type OptionSchema, type PresetDefaults, optionDefaults } from '@selfsup/tensors';
-import { wholeImageArchitecture } from '../nets/register.js';
+import { type JsonObject, type MethodPreset, type MethodRecipe, type OptionSchema, type PresetBuildContext, type PresetDefaults, SelfsupError, optionDefaults } from '@selfsup/tensors';
+import type { LabConvNet, LabInput } from '../nets/lab-conv-net.js';
+import { LAB_CONV_NET_DEFAULT, labConvNetArchitecture, wholeImageArchitecture } from '../nets/register.js';
+import { colorization } from './colorization.js';
 import { inpainting } from './inpainting.js';
+import { splitBrain } from './split-brain.js';
 import { jigsaw } from './jigsaw.js';
 import { relativePatchLocation } from './relative-patch-location.js';
 import { rotationRegression } from './rotation-regression.js';
 import { rotNet } from './rotnet.js';
 
-// Presets of the pretext tasks that train any image encoder (colorization and split-brain need a Lab encoder: use the
-// library). Defaults suit 28x28 / 32x32 images on a CPU; heads are seeded from seed + 1. Each preset carries two
+// Presets of the pretext tasks. Colorization and split-brain train a Lab encoder (their `defaultArchitecture`) on color
+// images; the others train any image encoder. Defaults suit 28x28 / 32x32 images on a CPU; heads are seeded from seed + 1. Each preset carries two
 // recipes (`selfsup pretrain --recipe`): `small`, its defaults written out, and `paper`, the paper's setting as far as
 // the training settings and the method's options can state it (what they cannot is said in the recipe's reference).
 
@@ -273,5 +276,154 @@ export const inpaintingPreset: MethodPreset = {
     }),
 };
 
-/** Every pretext task of this package that trains any image encoder, as a preset. */
-export const pretextPresets: readonly MethodPreset[] = [rotNetPreset, rotationRegressionPreset, relativeLocationPreset, jigsawPreset, inpaintingPreset];
+// ---- Colorization and split-brain: Lab networks on color images.
+
+/**
+ * The Lab encoder a color preset trains, checked against the data: color images (a grey image has no chroma to
+ * predict, so every image would be left out of the loss) and a labConvNet reading `input`. The errors name the flag
+ * to change.
+ */
+function labEncoder(method: string, input: LabInput, { encoder, inputShape }: PresetBuildContext): LabConvNet {
+  if (inputShape[2] !== 3) {
+    throw new SelfsupError(
+      'INVALID_ARGUMENT',
+      `--data: ${method} needs color images (RGB, 3 channels), e.g. --data images:<dir> or --data color-shapes; got ${inputShape[2] === 1 ? 'grey' : `${inputShape[2]}-channel`} images of [${inputShape.join(', ')}]`,
+      { argument: '--data', expected: 'color images', got: [...inputShape] },
+    );
+  }
+  const lab = encoder as Partial<LabConvNet>;
+  if (encoder.architecture !== 'labConvNet' || lab.input !== input) {
+    const got = encoder.architecture === 'labConvNet' ? `a labConvNet reading "${String(lab.input)}" (set --arch-config '{"input":"${input}"}')` : `--arch ${encoder.architecture}`;
+    throw new SelfsupError('INVALID_ARGUMENT', `--arch: ${method} trains a labConvNet reading "${input}" (its default architecture); got ${got}`, {
+      argument: '--arch',
+      expected: `labConvNet with input "${input}"`,
+    });
+  }
+  return encoder as LabConvNet;
+}
+
+const SMALL_COLOR_REFERENCE =
+  'The CPU defaults for 28-32 px images, here color ones: Adam at 1e-3, cosine, batch 128 as the other pretext presets, the trunk at 1/4 of the side as the paper predicts, the task options the paper\'s. Provisional: to be chosen on a validation split.';
+
+/** Zhang et al.'s released colorization solver (richzhang/colorization train/solver.prototxt and train_val.prototxt). */
+const ZHANG_TRAINING: JsonObject = {
+  optimizer: 'adam',
+  learningRate: 3e-5,
+  learningRateScaling: 'none',
+  beta1: 0.9,
+  beta2: 0.99,
+  weightDecay: 1e-3,
+  decoupledWeightDecay: false,
+  schedule: 'cosine',
+  warmupSteps: 0,
+  finalLearningRate: 3e-6,
+  batchSize: 40,
+  epochs: 14,
+};
+
+const headChannels = (what: string): OptionSchema[string] => ({
+  type: 'integer',
+  description: `channels of the hidden 3x3 conv of ${what} (0: none; default: the trunk's output channels)`,
+  min: 0,
+});
+
+const COLORIZATION_OPTIONS: OptionSchema = {
+  objective: { type: 'string', description: 'classification over the quantised ab bins (the paper) or regression (L2 on ab)', default: 'classification', choices: ['classification', 'regression'] },
+  softEncodingSigma: { type: 'number', description: 'width (ab units) of the Gaussian that spreads each target over its nearest bins', default: 5, min: 0, exclusiveMin: true },
+  softEncodingNeighbours: { type: 'integer', description: 'nearest bins each target is spread over', default: 5, min: 1, max: 262 },
+  rebalancing: { type: 'boolean', description: 'class rebalancing: positions of rare colors weigh more', default: true },
+  rebalancingLambda: { type: 'number', description: 'lambda: share of the uniform distribution mixed into the smoothed color prior', default: 0.5, min: 0, max: 1 },
+  rebalancingSigma: { type: 'number', description: 'Gaussian smoothing (ab units) of the color prior', default: 5, min: 0 },
+  chromaThreshold: { type: 'number', description: 'images whose chroma stays below this everywhere (grey ones) are left out of the loss', default: 5, min: 0 },
+  temperature: { type: 'number', description: 'annealed-mean temperature of the decoded colors (pictures; not the loss)', default: 0.38, min: 0, exclusiveMin: true },
+  headChannels: headChannels('the head'),
+};
+
+/** Colorization (Zhang et al. 2016): a labConvNet on L* classifies the quantised ab of every position at 1/4 resolution. */
+export const colorizationPreset: MethodPreset = {
+  name: 'colorization',
+  description: 'colorization (Zhang, Isola & Efros 2016): from L*, classify the quantised ab of every position, class-rebalanced; color images only',
+  paper: { authors: 'Zhang, Isola & Efros', title: 'Colorful Image Colorization', year: 2016, venue: 'ECCV', url: 'https://arxiv.org/abs/1603.08511' },
+  defaults: adam(COLORIZATION_OPTIONS),
+  options: COLORIZATION_OPTIONS,
+  defaultArchitecture: { name: 'labConvNet', config: { input: 'lightness' } },
+  architectures: [labConvNetArchitecture],
+  recipes: {
+    small: smallRecipe(
+      COLORIZATION_OPTIONS,
+      `32 px color images on a CPU: Adam, lr 1e-3, cosine, batch 128; labConvNet on L* (channels ${LAB_CONV_NET_DEFAULT.channels.join(', ')}, strides ${LAB_CONV_NET_DEFAULT.strides.join(', ')}: ab predicted at 1/4 of the side), 262 ab bins, soft encoding 5 / sigma 5, rebalancing lambda 0.5`,
+      smallTraining(),
+      SMALL_COLOR_REFERENCE,
+    ),
+    paper: {
+      description: 'the paper: Adam, lr 3e-5, beta2 0.99, weight decay 1e-3, batch 40, ~14 epochs, cosine to 3e-6; soft encoding 5 / sigma 5, rebalancing lambda 0.5 / sigma 5, T 0.38',
+      reference:
+        "Zhang, Isola & Efros 2016, Sec. 2 (soft encoding over the 5 nearest bins with sigma 5, class rebalancing with lambda 1/2 and a prior smoothed with sigma 5, annealed mean at T = 0.38; grey images left out) and Sec. 3 (training: Adam with beta1 .9, beta2 .99, weight decay 1e-3, lr 3e-5 dropped to 1e-5 and 3e-6 as the loss plateaued, about 450k iterations); batch 40 and the 176 px mirrored crops come from the authors' train_val.prototxt (richzhang/colorization). The drops are approximated by a cosine from 3e-5 to 3e-6 (no step schedule here); 450k iterations of 40 images are about 14 ImageNet epochs. Not reproduced: the 313 bins of their gamut (here the 262 the sRGB gamut reaches), their VGG-style network with dilated convolutions and a deconvolution back to 1/4 resolution (here --arch's labConvNet), and their 176 px crops (the data's size).",
+      training: ZHANG_TRAINING,
+      options: { objective: 'classification', softEncodingSigma: 5, softEncodingNeighbours: 5, rebalancing: true, rebalancingLambda: 0.5, rebalancingSigma: 5, chromaThreshold: 5, temperature: 0.38 },
+    },
+  },
+  build: (context) => {
+    const { seed, options } = context;
+    const encoder = labEncoder('colorization', 'lightness', context);
+    return colorization({
+      encoder,
+      objective: options['objective'] as 'classification' | 'regression',
+      softEncoding: { sigma: options['softEncodingSigma'] as number, neighbours: options['softEncodingNeighbours'] as number },
+      rebalancing: options['rebalancing'] === false ? false : { lambda: options['rebalancingLambda'] as number, sigma: options['rebalancingSigma'] as number },
+      chromaThreshold: options['chromaThreshold'] as number,
+      temperature: options['temperature'] as number,
+      ...(options['headChannels'] !== undefined ? { headChannels: options['headChannels'] as number } : {}),
+      seed: seed + 1,
+    });
+  },
+};
+
+const SPLIT_BRAIN_OPTIONS: OptionSchema = {
+  lightnessBins: { type: 'integer', description: 'equal-width L* bins the ab half classifies into (the paper: 100)', default: 50, min: 2, max: 1000 },
+  lightnessLossWeight: { type: 'number', description: 'weight of the ab -> L loss relative to the L -> ab loss', default: 1, min: 0 },
+  chromaThreshold: { type: 'number', description: 'grey images (chroma below this everywhere) are left out of the L -> ab loss', default: 5, min: 0 },
+  headChannels: headChannels('each head'),
+};
+
+/** Split-brain autoencoders (Zhang et al. 2017): two halves of a labConvNet predict ab from L and L from ab. */
+export const splitBrainPreset: MethodPreset = {
+  name: 'split-brain',
+  description: 'split-brain autoencoders (Zhang, Isola & Efros 2017): one half classifies ab from L*, the other L* from ab; color images only',
+  paper: { authors: 'Zhang, Isola & Efros', title: 'Split-Brain Autoencoders: Unsupervised Learning by Cross-Channel Prediction', year: 2017, venue: 'CVPR', url: 'https://arxiv.org/abs/1611.09842' },
+  defaults: adam(SPLIT_BRAIN_OPTIONS),
+  options: SPLIT_BRAIN_OPTIONS,
+  // Each half half as wide as colorization's trunk: the paper splits one network's channels in two.
+  defaultArchitecture: { name: 'labConvNet', config: { input: 'split', channels: LAB_CONV_NET_DEFAULT.channels.map((c) => c / 2) } },
+  architectures: [labConvNetArchitecture],
+  recipes: {
+    small: smallRecipe(
+      SPLIT_BRAIN_OPTIONS,
+      `32 px color images on a CPU: Adam, lr 1e-3, cosine, batch 128; labConvNet split in two halves (channels ${LAB_CONV_NET_DEFAULT.channels.map((c) => c / 2).join(', ')} each), 262 ab bins and 50 L* bins, the two losses weighted equally`,
+      smallTraining(),
+      SMALL_COLOR_REFERENCE,
+    ),
+    paper: {
+      description: "the colorization paper's solver (Adam, lr 3e-5, beta2 0.99, weight decay 1e-3, batch 40, ~14 epochs, cosine to 3e-6); 100 L* bins, the two cross-entropies weighted equally",
+      reference:
+        "Zhang, Isola & Efros 2017, Sec. 3 (a network split in half along its channels; L -> ab classified over the quantised ab of Zhang et al. 2016, ab -> L over 100 L bins, cross-entropy for both, summed; the representation concatenates the halves). The split-brain release has trained models only (richzhang/splitbrainauto), no solver: the training settings here are the colorization solver (richzhang/colorization train/solver.prototxt: Adam, beta2 .99, weight decay 1e-3, lr 3e-5 with drops, batch 40; the drops approximated by a cosine to 3e-6), an assumption. Not reproduced: the 313 ab bins (here 262, the sRGB gamut) and the split AlexNet (here --arch's labConvNet, input 'split').",
+      training: ZHANG_TRAINING,
+      options: { lightnessBins: 100, lightnessLossWeight: 1, chromaThreshold: 5 },
+    },
+  },
+  build: (context) => {
+    const { seed, options } = context;
+    const encoder = labEncoder('split-brain', 'split', context);
+    return splitBrain({
+      encoder,
+      lightnessBins: options['lightnessBins'] as number,
+      lightnessLossWeight: options['lightnessLossWeight'] as number,
+      chromaThreshold: options['chromaThreshold'] as number,
+      ...(options['headChannels'] !== undefined ? { headChannels: options['headChannels'] as number } : {}),
+      seed: seed + 1,
+    });
+  },
+};
+
+/** Every pretext task of this package as a preset, in the order the command line lists them. */
+export const pretextPresets: readonly MethodPreset[] = [rotNetPreset, rotationRegressionPreset, relativeLocationPreset, jigsawPreset, inpaintingPreset, colorizationPreset, splitBrainPreset];

@@ -30,11 +30,19 @@ export const wholeImageArchitecture: PresetArchitecture = {
   },
 };
 
-/** 'labConvNet': the Lab-space encoder of colorization and split-brain ({@link labConvNet}). */
+/** The trunk of a `labConvNet` the command line builds: three blocks down to 1/4 of the side, where colorization predicts. */
+export const LAB_CONV_NET_DEFAULT: { readonly channels: readonly number[]; readonly strides: readonly number[] } = { channels: [32, 64, 128], strides: [1, 2, 2] };
+
+/**
+ * 'labConvNet': the Lab-space encoder of colorization and split-brain ({@link labConvNet}). Its default config (what
+ * `selfsup pretrain --arch labConvNet` and the random baseline of a saved one start from) reads the lightness through
+ * {@link LAB_CONV_NET_DEFAULT}'s blocks; `input: 'split'` (split-brain) gives each half those blocks.
+ */
 export const labConvNetArchitecture: PresetArchitecture = {
   name: 'labConvNet',
-  description: 'conv net on CIE Lab channels (colorization, split-brain); rebuilt from a saved config only',
+  description: "conv net on CIE Lab channels, global average pooling (default: input 'lightness', channels 32, 64, 128, strides 1, 2, 2: 1/4 of the side); colorization's and split-brain's encoder",
   factory: (config) => labConvNet(config as unknown as LabConvNetOptions),
+  defaultConfig: (_inputShape, seed) => ({ input: 'lightness', channels: [...LAB_CONV_NET_DEFAULT.channels], strides: [...LAB_CONV_NET_DEFAULT.strides], seed }),
 };
 
 /** Every encoder architecture of this package, as a preset's `architectures` or a plugin's `selfsupArchitectures` list them. */
@@ -47,6 +55,11 @@ export const pretextArchitectures: readonly PresetArchitecture[] = [wholeImageAr
  */
 export function registerPretextArchitectures(): void {
   for (const a of pretextArchitectures) {
-    if (!hasArchitecture(a.name)) registerArchitecture(a.name, a.factory, { ...(a.description !== undefined ? { description: a.description } : {}) });
+    if (!hasArchitecture(a.name)) {
+      registerArchitecture(a.name, a.factory, {
+        ...(a.description !== undefined ? { description: a.description } : {}),
+        ...(a.defaultConfig !== undefined ? { defaultConfig: a.defaultConfig } : {}),
+      });
+    }
   }
 }
