@@ -8,6 +8,12 @@
 //
 //   node bench/time-to-accuracy.mjs [--budget 600] [--seeds 3] [--seed 0] [--limit N] [--epochs 1000]
 //       [--data DIR] [--cores 0,1] [--python /usr/bin/python3] [--name time-to-accuracy] [--work DIR] [-- <selfsup pretrain flags>]
+//       [--runs <selfsup bench --out>]
+//
+// --runs reuses the SimCLR runs of a `selfsup bench --seeds n` (with or without --jobs) instead of pretraining selfsup
+// again: the twin of each seed follows that run's run.json (the bench's cosine spans 1000 planned epochs too) and the
+// run's encoder is probed by `selfsup eval` as usual, so the table's selfsup row is the bench's SimCLR. Only the twin
+// then trains here (it waits for each run's run.json, and the probe for its encoder).
 //
 // Flags after `--` go to `selfsup pretrain` (e.g. `-- --lr 3e-3 --batch-size 256 --crop-scale 0.2,1`); the twin follows
 // whatever recipe that run resolved. --epochs sets the planned steps the cosine schedule spans (as `selfsup bench`:
@@ -41,6 +47,7 @@ const [coreSelfsup, coreTwin] = option('cores', '0,1').split(',');
 const python = option('python', existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const name = option('name', 'time-to-accuracy');
 const work = resolve(option('work', join(tmpdir(), `selfsup-${name}`)));
+const benchRuns = option('runs') !== undefined ? resolve(option('runs')) : undefined;
 const resultsDir = join(root, 'bench', 'results');
 if (!(budget > 0) || !(seeds >= 1)) throw new Error('--budget must be > 0 and --seeds >= 1');
 if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npx -y pnpm@10 --filter "@selfsup/cli..." build)`);
@@ -78,25 +85,44 @@ const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const lastMean = (xs, n = 10) => mean(xs.slice(-n));
 
+/** The SimCLR run of `selfsup bench --out <benchRuns>` at this seed: its --jobs layout, else its sequential one. */
+function benchRun(seed) {
+  const candidates = [join(benchRuns, 'jobs', `simclr-seed-${seed}`, 'simclr'), join(benchRuns, 'simclr', `seed-${seed}`), join(benchRuns, 'simclr')];
+  const found = candidates.find((dir) => existsSync(dir)) ?? candidates[0];
+  return found;
+}
+
+/** Waits (polling) for a file another process writes: here a bench's run, which may still be training. */
+async function waitFor(file) {
+  while (!existsSync(file)) await new Promise((r) => setTimeout(r, 2000));
+}
+
 async function oneSeed(seed) {
   const dir = join(work, `seed${seed}`);
-  const runDir = join(dir, 'selfsup');
+  const runDir = benchRuns !== undefined ? benchRun(seed) : join(dir, 'selfsup');
   const twinDir = join(dir, 'pytorch');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const limitArgs = limit !== undefined ? ['--limit', limit] : [];
-  console.error(`seed ${seed}: selfsup on core ${coreSelfsup}, PyTorch twin on core ${coreTwin}, ${budget} CPU-s each (${dir})`);
-  const selfsup = run('selfsup', coreSelfsup, process.execPath, [
-    cli, 'pretrain', '--method', 'simclr', '--data', dataSpec, '--time-budget', String(budget), '--budget-clock', 'cpu',
-    '--epochs', epochs, '--seed', String(seed), '--no-monitor', '--checkpoint-every', '1000000000', '--out', runDir, '--quiet',
-    ...limitArgs, ...pretrainExtra,
-  ]);
-  // The twin starts once selfsup has written its resolved recipe (before its first step).
-  await waitForFile(join(runDir, 'run.json'), selfsup, 'selfsup pretrain');
+  let selfsup;
+  if (benchRuns !== undefined) {
+    console.error(`seed ${seed}: PyTorch twin on core ${coreTwin}, ${budget} CPU-s, of the bench's run ${runDir}`);
+    await waitFor(join(runDir, 'run.json'));
+  } else {
+    console.error(`seed ${seed}: selfsup on core ${coreSelfsup}, PyTorch twin on core ${coreTwin}, ${budget} CPU-s each (${dir})`);
+    selfsup = run('selfsup', coreSelfsup, process.execPath, [
+      cli, 'pretrain', '--method', 'simclr', '--data', dataSpec, '--time-budget', String(budget), '--budget-clock', 'cpu',
+      '--epochs', epochs, '--seed', String(seed), '--no-monitor', '--checkpoint-every', '1000000000', '--out', runDir, '--quiet',
+      ...limitArgs, ...pretrainExtra,
+    ]);
+    // The twin starts once selfsup has written its resolved recipe (before its first step).
+    await waitForFile(join(runDir, 'run.json'), selfsup, 'selfsup pretrain');
+  }
   const twin = run('twin', coreTwin, python, [twinScript, '--run', runDir, '--budget', String(budget), '--seed', String(seed), '--out', twinDir, '--quiet', ...limitArgs, ...(dataDir !== undefined ? ['--data', dataDir] : [])]);
-  await Promise.all([selfsup.done, twin.done]);
+  await Promise.all([selfsup?.done, twin.done]);
+  if (benchRuns !== undefined) await waitFor(join(runDir, 'log.json'));
   console.error(`seed ${seed}: probing both`);
-  const evalDir = join(runDir, 'eval');
+  const evalDir = benchRuns !== undefined ? join(dir, 'selfsup-eval') : join(runDir, 'eval');
   const probes = [
     run('selfsup eval', coreSelfsup, process.execPath, [cli, 'eval', '--encoder', join(runDir, 'encoder'), '--data', dataSpec, '--seed', String(seed), '--no-metrics', '--plot', 'none', '--out', evalDir, '--quiet', ...limitArgs]),
     run('twin probe', coreTwin, process.execPath, [probeScript, '--features', twinDir, '--seed', String(seed), '--out', join(twinDir, 'probe.json')]),
