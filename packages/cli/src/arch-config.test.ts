@@ -151,4 +151,22 @@ describe('selfsup pretrain --arch-config', () => {
     expect(b.stderr()).toMatch(/^selfsup: --arch-config \{"strides":\[1\]\} does not give a valid convNet: strides must be/);
     expect(b.stdout()).toBe('');
   });
+
+  it("bench without --arch: each method trains its own encoder (cpc's convNet with group norm) beside a random baseline of each", async () => {
+    const out = path.join(tmp, 'bench-own');
+    const args = ['bench', '--data', 'mnist', '--limit', '30', '--methods', 'rotnet,cpc', '--budget', '0.3', '--batch-size', '8', '--seeds', '1', '--probe', 'knn', '--quiet'];
+    const c = capture();
+    expect(await runCli([...args, '--arch-config', JSON.stringify(small), '--out', out], c.io)).toBe(0);
+    const result = c.result() as BenchResult;
+    expect(result.rows.map((r) => r.label)).toEqual(['random convNet', 'random convNet {"norm":"group"}', 'raw pixels', 'rotnet', 'cpc']);
+    const cpcRun = JSON.parse(await fs.readFile(path.join(out, 'cpc', 'run.json'), 'utf8'));
+    expect(cpcRun.config.archConfig).toEqual({ norm: 'group', ...small });
+    const rotnetRun = JSON.parse(await fs.readFile(path.join(out, 'rotnet', 'run.json'), 'utf8'));
+    expect(rotnetRun.config.archConfig).toEqual(small);
+    expect(c.stdout()).toContain('convNet, convNet {"norm":"group"} {"channels":[8,16],"strides":[1,2]}');
+    // --arch names one backbone for all: one random baseline, the preset's own config only where it names that architecture.
+    const d = capture();
+    expect(await runCli([...args, '--arch', 'mlp', '--out', path.join(tmp, 'bench-mlp')], d.io)).toBe(0);
+    expect((d.result() as BenchResult).rows.map((r) => r.label)).toEqual(['random mlp', 'raw pixels', 'rotnet', 'cpc']);
+  });
 });

@@ -28,7 +28,11 @@ import { PRETRAIN_FILES, type PretrainResult, runPretrain } from './pretrain-com
 export interface BenchCommandOptions {
   readonly methods: readonly string[];
   readonly data: string;
-  readonly arch: string;
+  /**
+   * The backbone of every method and of the random baseline (`--arch`). Absent: each method trains its own encoder (its
+   * preset's `defaultArchitecture`, else convNet), and each distinct one gets its random baseline.
+   */
+  readonly arch?: string;
   /** Overrides of the backbone's default config (`--arch-config`), for every method's encoder and the random baseline. */
   readonly archConfig?: JsonObject;
   readonly budget: number;
@@ -200,13 +204,36 @@ export function benchMarkdown(rows: readonly BenchSummaryRow[], probes: readonly
   return `${lines.join('\n')}\n`;
 }
 
+/** The encoder a bench trains for a method: `--arch` if given, else the preset's own, else convNet. */
+interface BenchEncoder {
+  readonly arch: string;
+  /** The preset's config keys under `--arch-config` (as `selfsup pretrain` resolves them). */
+  readonly archConfig?: JsonObject;
+  /** How the table names it: the architecture, with the preset's config keys where it has some. */
+  readonly label: string;
+}
+
+function benchEncoder(options: BenchCommandOptions, preset: MethodPreset | undefined): BenchEncoder {
+  const arch = options.arch ?? preset?.defaultArchitecture?.name ?? 'convNet';
+  const own = preset?.defaultArchitecture?.name === arch ? preset.defaultArchitecture.config : undefined;
+  const archConfig = own !== undefined ? { ...own, ...options.archConfig } : options.archConfig;
+  return { arch, ...(archConfig !== undefined ? { archConfig } : {}), label: own !== undefined ? `${arch} ${JSON.stringify(own)}` : arch };
+}
+
+function uniqueEncoders(encoders: readonly BenchEncoder[]): BenchEncoder[] {
+  const seen = new Map<string, BenchEncoder>();
+  for (const e of encoders) if (!seen.has(e.label)) seen.set(e.label, e);
+  return [...seen.values()];
+}
+
 /**
  * Runs `selfsup bench`: pretrains each method for the same time budget on the training split, then probes each encoder
  * next to the same architecture at random initialisation and raw pixels. Writes results.md, results.json, accuracy.svg
  * and losses.svg.
  */
 export async function runBench(options: BenchCommandOptions, io: BenchIo): Promise<BenchResult> {
-  checkCommandArguments(options, io, ['data', 'arch', 'out']);
+  checkCommandArguments(options, io, ['data', 'out']);
+  if (options.arch !== undefined && typeof options.arch !== 'string') invalidArgument('options.arch', 'a string (or absent: each method\'s own encoder)', options.arch);
   if (!Array.isArray(options.methods) || options.methods.some((m) => typeof m !== 'string')) invalidArgument('options.methods', 'an array of method names', options.methods);
   const numSeeds = options.seeds ?? 1;
   assertInteger('--seeds', numSeeds, 1);
@@ -219,6 +246,9 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
   const table = methodTable(io.presets ?? []);
   registerPresetArchitectures(table.presets);
   for (const m of options.methods) table.find(m);
+  // What each method trains: --arch for all, else the method's own encoder; the random baselines are the distinct ones.
+  const methodEncoders = new Map(options.methods.map((m) => [m, benchEncoder(options, table.find(m))]));
+  const encoders = uniqueEncoders(options.methods.length > 0 ? [...methodEncoders.values()] : [benchEncoder(options, undefined)]);
   const selfsupCommand = jobs > 1 ? (io.selfsupCommand ?? defaultSelfsupCommand()) : [];
   checkEvalDataSpec(options.data);
   if (options.validation !== undefined) checkValidation(options.validation);
@@ -286,24 +316,28 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
   };
   try {
     const imageShape = data.train.imageShape;
-    backboneConfig(options.arch, imageShape, options.seed, options.archConfig);
-    if (layerSpec !== EMBEDDING_LAYER || options.archConfig !== undefined) {
-      // Check --arch-config and --layer against the architecture before anything is trained.
-      const probe = buildBackbone(options.arch, imageShape, options.seed, options.archConfig);
-      try {
-        resolveLayers('--layer', probe, layerSpec);
-      } finally {
-        probe.dispose();
+    for (const { arch, archConfig } of encoders) {
+      backboneConfig(arch, imageShape, options.seed, archConfig);
+      if (layerSpec !== EMBEDDING_LAYER || archConfig !== undefined) {
+        // Check --arch-config and --layer against each architecture before anything is trained.
+        const probe = buildBackbone(arch, imageShape, options.seed, archConfig);
+        try {
+          resolveLayers('--layer', probe, layerSpec);
+        } finally {
+          probe.dispose();
+        }
       }
     }
     let pixelKnn: readonly ProbeResult[] = [];
     const probeBaselines = async (seed: number) => {
       if (baselines.includes('random')) {
-        const random = buildBackbone(options.arch, imageShape, seed, options.archConfig);
-        try {
-          await evaluate(`random ${options.arch}`, 'baseline', random, seed);
-        } finally {
-          random.dispose();
+        for (const { arch, archConfig, label } of encoders) {
+          const random = buildBackbone(arch, imageShape, seed, archConfig);
+          try {
+            await evaluate(`random ${label}`, 'baseline', random, seed);
+          } finally {
+            random.dispose();
+          }
         }
       }
       if (baselines.includes('pixels')) {
@@ -344,7 +378,8 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
           {
             method: name,
             data: options.data,
-            arch: options.arch,
+            // Without --arch, pretrain resolves the method's own encoder as benchEncoder did.
+            ...(options.arch !== undefined ? { arch: options.arch } : {}),
             ...(options.archConfig !== undefined ? { archConfig: options.archConfig } : {}),
             epochs: 1000,
             batchSize: options.batchSize,
@@ -386,7 +421,7 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
   const seedText = numSeeds > 1 ? `seeds ${seeds[0]}..${seeds[seeds.length - 1]} (mean ± sd)` : `seed ${options.seed}`;
   const layerText = layerSpec !== EMBEDDING_LAYER ? `, layer ${layerSpec}` : '';
   const archText = options.archConfig !== undefined ? ` ${JSON.stringify(options.archConfig)}` : '';
-  const title = `${data.source}: ${options.arch}${archText}${layerText}, ${options.budget} ${clock}s of pretraining per method, batch ${options.batchSize}, ${seedText}`;
+  const title = `${data.source}: ${encoders.map((e) => e.label).join(', ')}${archText}${layerText}, ${options.budget} ${clock}s of pretraining per method, batch ${options.batchSize}, ${seedText}`;
   const markdown = benchMarkdown(summary, options.probe, title);
   io.stdout(`\n${markdown}`);
   await fs.mkdir(out, { recursive: true });

@@ -34,7 +34,8 @@ export function benchUnits(methods: readonly string[], seeds: readonly number[],
 
 /** The child's command line: `selfsup bench` for one method and seed, no baselines, quiet, into the unit's folder. */
 export function unitArguments(options: BenchCommandOptions, unit: BenchUnit): string[] {
-  const args = ['bench', '--data', options.data, '--methods', unit.method, '--arch', options.arch];
+  const args = ['bench', '--data', options.data, '--methods', unit.method];
+  if (options.arch !== undefined) args.push('--arch', options.arch);
   if (options.archConfig !== undefined) args.push('--arch-config', JSON.stringify(options.archConfig));
   args.push('--budget', String(options.budget), '--budget-clock', options.budgetClock ?? 'wall', '--batch-size', String(options.batchSize));
   args.push('--probe', options.probe.join(','), '--seeds', '1', '--seed', String(unit.seed), '--baselines', 'none', '--jobs', '1');

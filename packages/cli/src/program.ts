@@ -258,7 +258,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .description('Pretrain each method for a fixed time budget and probe it next to random initialisation and raw pixels; writes results.md and pictures.')
     .requiredOption('--data <spec>', `data set: ${DATA_FORMS}`)
     .option('--methods <list>', `methods to compare: ${methods.names.join(', ')}`, choiceList(methods.names), ['simclr', 'moco-v2', 'byol'])
-    .option('--arch <name>', `backbone: ${backbones.join(', ')}`, 'convNet')
+    .option('--arch <name>', `backbone of every method and the random baseline: ${backbones.join(', ')} (default: each method's own encoder where it names one, else convNet)`)
     .option('--arch-config <json>', ARCH_CONFIG_HELP, parseArchConfig)
     .option('--budget <seconds>', 'pretraining time per method', positiveNumber, 600)
     .addOption(new Option('--budget-clock <clock>', 'what --budget counts: wall time, or CPU time of this process (comparable on a busy machine)').choices(['wall', 'cpu']).default('wall'))
