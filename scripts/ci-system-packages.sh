@@ -2,11 +2,13 @@
 # Installs the optional Debian packages that some tests use, when they are missing and we may use apt-get:
 #   chromium     headless browser for examples/browser (playwright-core drives /usr/bin/chromium)
 #   libdnnl-dev  oneDNN, for the optional native kernels of @selfsup/tensors
+#   libgloo-dev  Gloo, for the optional collectives of @selfsup/tensors (data-parallel training)
 # Nothing in the default install needs them.
 set -euo pipefail
 want=()
 command -v chromium >/dev/null 2>&1 || want+=(chromium)
 [ -e /usr/include/dnnl.h ] || want+=(libdnnl-dev)
+[ -e /usr/include/gloo/allreduce.h ] || want+=(libgloo-dev)
 [ ${#want[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "ci: not root or no apt-get; skipping ${want[*]}"

@@ -1,3 +1,4 @@
+import type { ProcessGroup } from './distributed/process-group.js';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from './rng.js';
 
@@ -110,6 +111,12 @@ export interface StepContext {
    * module of its own (a GAN discriminator) sets that module's rate relative to it. Undefined outside `fit`.
    */
   readonly learningRate?: number;
+  /**
+   * The data-parallel group `fit` runs in (`FitOptions.processGroup`), when there is one: a loss that needs every
+   * rank's embeddings (global negatives, batch statistics) gathers them with `allGatherWithGradient`. Undefined in a
+   * single process.
+   */
+  readonly processGroup?: ProcessGroup;
 }
 
 /** Scalars a method may report besides its loss (accuracy of a pretext head, a temperature, ...). */

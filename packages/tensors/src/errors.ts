@@ -6,7 +6,9 @@ export type SelfsupErrorCode =
   | 'CHECKPOINT_MISMATCH'
   | 'CHECKPOINT_MISSING'
   | 'NON_FINITE_LOSS'
-  | 'UNSUPPORTED';
+  | 'UNSUPPORTED'
+  /** A collective of a data-parallel run failed: a peer was lost, or timed out. */
+  | 'DISTRIBUTED';
 
 /**
  * The one error class every selfsup package throws for a fault the caller can act on.

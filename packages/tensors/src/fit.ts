@@ -1,4 +1,6 @@
 import type { ImageDataset, SSLMethod, StepContext } from './contracts.js';
+import type { ProcessGroup } from './distributed/process-group.js';
+import { type Rng, createRng } from './rng.js';
 import { createOptimizer } from './optim/create.js';
 import { BatchReader } from './fit/batches.js';
 import { startTimeBudget } from './fit/budget.js';
@@ -54,10 +56,22 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
   const store = options.checkpoint?.store;
   const resumedFromStep = options.resume && store !== undefined ? await resumeLoop(store, variables, progress) : 0;
   const weights = params.filter((p) => p.variable.dtype === 'float32').map((p) => p.variable);
-  const checkpoint: CheckpointJob = { store, variables, weights, progress, method, optimizer };
-  const step: StepJob = { method, trainable: plan.trainable, weights, optimizer, gradientClipNorm: options.gradientClipNorm, hasCheckpoint: store !== undefined };
+  const { group } = plan;
+  const parallel = group.worldSize > 1;
+  if (parallel) broadcastWeights(group, params);
+  // Rank 0 alone writes checkpoints (every rank resumes from them) and shows progress.
+  const checkpoint: CheckpointJob = { store: group.rank === 0 ? store : undefined, variables, weights, progress, method, optimizer };
+  const step: StepJob = {
+    method,
+    trainable: plan.trainable,
+    weights,
+    optimizer,
+    gradientClipNorm: options.gradientClipNorm,
+    hasCheckpoint: store !== undefined,
+    group,
+  };
 
-  const reporter = await startProgress(options.progress, totalSteps, method.name);
+  const reporter = await startProgress(group.rank === 0 ? options.progress : false, totalSteps, method.name);
   const losses: number[] = [];
   const history: StepInfo[] = [];
   const started = performance.now();
@@ -66,7 +80,10 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
   const everySteps = options.checkpoint?.everySteps ?? 0;
   // Callbacks run with the budget's clock stopped when asked to (an online monitor is not training time).
   const callback = options.timeBudgetExcludesCallbacks === true ? (work: () => unknown) => budget.excluding(work) : async (work: () => unknown) => work();
-  const reader = new BatchReader(dataset, options.batchSize, plan.prefetch, stepsPerEpoch);
+  const reader = new BatchReader(dataset, options.batchSize, plan.prefetch, stepsPerEpoch, group.rank * options.batchSize, plan.globalBatchSize);
+  // What every rank must agree on each step when a clock or a signal can end the run: the schedule's position (the
+  // furthest rank's) before the step, and whether any rank must stop after it.
+  const agree = parallel && (options.timeBudgetSeconds !== undefined || options.signal !== undefined);
   try {
     outer: while (loop.step < totalSteps) {
       if (loop.position === 0) loop.epochSeed = dataRng.nextUint32();
@@ -76,8 +93,15 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
       while (loop.position < stepsPerEpoch && loop.step < totalSteps) {
         const t0 = performance.now();
         const batch = await reader.take(loop.position, loop.step, totalSteps);
-        const lr = plan.schedule(budget.scheduleStep(loop.step));
-        const context: StepContext = { step: loop.step, epoch: loop.epoch, totalSteps, rng: methodRng, learningRate: lr };
+        const lr = plan.schedule(agree ? (maxOverRanks(group, [budget.scheduleStep(loop.step)])[0] as number) : budget.scheduleStep(loop.step));
+        const context: StepContext = {
+          step: loop.step,
+          epoch: loop.epoch,
+          totalSteps,
+          rng: parallel ? rankStepRng(plan.seed, group.rank, loop.step) : methodRng,
+          learningRate: lr,
+          ...(parallel ? { processGroup: group } : {}),
+        };
         const loss = await trainStep(step, batch, context, lr);
         const seconds = (performance.now() - t0) / 1000;
         const info: StepInfo = {
@@ -85,7 +109,7 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
           epoch: loop.epoch,
           loss,
           lr,
-          imagesPerSecond: options.batchSize / Math.max(seconds, 1e-9),
+          imagesPerSecond: plan.globalBatchSize / Math.max(seconds, 1e-9),
           metrics: method.metrics?.() ?? {},
         };
         losses.push(loss);
@@ -97,11 +121,14 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
         reportStep(reporter, loop.step, info);
         await callback(() => options.callbacks?.onStepEnd?.(info));
         if (everySteps > 0 && loop.step % everySteps === 0) await saveCheckpoint(checkpoint);
-        if (options.signal?.aborted) {
+        const [aborted, exhausted] = agree
+          ? maxOverRanks(group, [options.signal?.aborted ? 1 : 0, budget.exhausted() ? 1 : 0]).map((v) => v > 0)
+          : [options.signal?.aborted === true, budget.exhausted()];
+        if (aborted) {
           stoppedBy = 'signal';
           break outer;
         }
-        if (budget.exhausted()) {
+        if (exhausted) {
           stoppedBy = 'timeBudget';
           break outer;
         }
@@ -137,4 +164,32 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
     stoppedBy,
     resumedFromStep,
   };
+}
+
+/** Every rank starts from rank 0's weights (float variables: trainable or not, e.g. batch-norm statistics, momentum copies). */
+function broadcastWeights(group: ProcessGroup, params: SSLMethod['variables']): void {
+  for (const p of params) {
+    if (p.variable.dtype !== 'float32') continue;
+    const root = group.broadcast(p.variable, 0);
+    p.variable.assign(root);
+    root.dispose();
+  }
+}
+
+/** The element-wise maximum of `values` over the ranks. */
+function maxOverRanks(group: ProcessGroup, values: readonly number[]): number[] {
+  const data = Float32Array.from(values);
+  group.allReduceArrays([data], { op: 'max' });
+  return Array.from(data);
+}
+
+/**
+ * A data-parallel rank's generator for one step, drawn from (seed, rank, step): ranks draw different views, and a run
+ * resumed from rank 0's checkpoint draws on every rank what it would have drawn uninterrupted.
+ */
+function rankStepRng(seed: number, rank: number, step: number): Rng {
+  let h = Math.imul((seed | 0) ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ Math.imul(rank + 1, 0xc2b2ae35), 0x27d4eb2f);
+  h = Math.imul(h ^ (h >>> 15) ^ Math.imul(step + 1, 0x165667b1), 0x85ebca6b);
+  return createRng((h ^ (h >>> 16)) >>> 0);
 }

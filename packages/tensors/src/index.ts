@@ -92,6 +92,9 @@ export type { CosineScheduleOptions, LearningRateSchedule } from './optim/schedu
 
 // Training loop
 export { fit } from './fit.js';
+// Data-parallel training: the process group and its collectives (the Gloo engine is in ./node)
+export { allGatherWithGradient, createProcessGroup, singleProcessGroup } from './distributed/process-group.js';
+export type { CollectiveEngine, ProcessGroup, ReduceOp } from './distributed/process-group.js';
 export type { CheckpointStore, FitCallbacks, FitOptions, FitResult, ScheduleConfig, StepInfo } from './fit.js';
 
 // Method presets (ready-to-train recipes: defaults, JSON option schema, build)

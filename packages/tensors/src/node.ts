@@ -17,3 +17,6 @@ export { decodeImage, encodePng, loadFrames, loadImageFiles, loadImageFolder, re
 export type { DecodedImage, FolderDataset, ImageFilesOptions, ImageFolderOptions } from './data/images.js';
 // Running tfjs-core from source under plain Node (tsx scripts): the resolve hook its extensionless ESM imports need.
 export { registerTfjsEsmResolver } from './backend/tfjs-esm-resolver.js';
+// Data-parallel training over Gloo (the optional native/gloo addon)
+export { GLOO_ADDON_FILE, initProcessGroup, loadGlooAddon } from './distributed/gloo.js';
+export type { GlooAddon, ProcessGroupOptions } from './distributed/gloo.js';

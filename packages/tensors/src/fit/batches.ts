@@ -18,11 +18,17 @@ export class BatchReader {
   private readonly pending = new Map<number, Promise<Batch>>();
   private order: number[] = [];
 
+  /**
+   * `batchSize` samples per step from `offset` within each global batch of `stride` samples: a data-parallel rank r of
+   * W reads [r x batchSize, (r + 1) x batchSize) of every batch of W x batchSize (one process: offset 0, stride batchSize).
+   */
   constructor(
     private readonly dataset: ImageDataset,
     private readonly batchSize: number,
     private readonly readAhead: number,
     private readonly stepsPerEpoch: number,
+    private readonly offset = 0,
+    private readonly stride = batchSize,
   ) {}
 
   /** Orders the epoch's samples by a permutation drawn from `epochSeed`. */
@@ -57,7 +63,8 @@ export class BatchReader {
   }
 
   private fetch(position: number): Promise<Batch> {
-    const promise = this.dataset.getBatch(this.order.slice(position * this.batchSize, (position + 1) * this.batchSize));
+    const start = position * this.stride + this.offset;
+    const promise = this.dataset.getBatch(this.order.slice(start, start + this.batchSize));
     promise.catch(() => undefined);
     return promise;
   }

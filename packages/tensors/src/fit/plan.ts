@@ -1,4 +1,5 @@
 import type { ImageDataset, NamedVariable, SSLMethod } from '../contracts.js';
+import { type ProcessGroup, singleProcessGroup } from '../distributed/process-group.js';
 import { invalidArgument } from '../errors.js';
 import type { LearningRateSchedule } from '../optim/schedule.js';
 import { assertDataset, assertInteger, assertMethod, assertOptions, assertPositive, assertPositiveInteger } from '../validate.js';
@@ -18,6 +19,10 @@ export interface FitPlan {
   readonly schedule: LearningRateSchedule;
   /** The method's trainable variables (at least one, all float32). */
   readonly trainable: readonly NamedVariable[];
+  /** The data-parallel group (a single process without one). */
+  readonly group: ProcessGroup;
+  /** Samples per step over all ranks: batchSize x worldSize. */
+  readonly globalBatchSize: number;
 }
 
 /** Checks fit's arguments (each error names the argument) and plans the run. */
@@ -39,10 +44,20 @@ export function planFit(method: SSLMethod, dataset: ImageDataset, options: FitOp
   const prefetch = options.prefetchBatches ?? 0;
   assertInteger('options.prefetchBatches', prefetch, 0, 16);
   const budgetClock = clockSeconds(options.timeBudgetClock ?? 'wall');
-  if (options.batchSize > dataset.size) {
-    invalidArgument('options.batchSize', `at most the dataset size (${dataset.size})`, options.batchSize);
+  const group = options.processGroup ?? singleProcessGroup();
+  if (group === null || typeof group !== 'object' || typeof group.allReduceArrays !== 'function') {
+    invalidArgument('options.processGroup', 'a ProcessGroup (initProcessGroup of @selfsup/tensors/node)', group);
   }
-  const stepsPerEpoch = Math.floor(dataset.size / options.batchSize);
+  const globalBatchSize = options.batchSize * group.worldSize;
+  if (globalBatchSize > dataset.size) {
+    invalidArgument(
+      'options.batchSize',
+      group.worldSize > 1 ? `at most the dataset size over the ranks (${dataset.size} / ${group.worldSize})` : `at most the dataset size (${dataset.size})`,
+      options.batchSize,
+    );
+  }
+  // A step consumes one global batch: every rank's share of it.
+  const stepsPerEpoch = Math.floor(dataset.size / globalBatchSize);
   const totalSteps = Math.min(epochs * stepsPerEpoch, options.maxSteps ?? Number.POSITIVE_INFINITY);
   const schedule = fitSchedule(options, totalSteps, stepsPerEpoch);
   const trainable = method.variables.filter((p) => p.trainable);
@@ -51,5 +66,5 @@ export function planFit(method: SSLMethod, dataset: ImageDataset, options: FitOp
   for (const p of trainable) {
     if (p.variable.dtype !== 'float32') invalidArgument(`method variable "${p.name}"`, 'float32 (training runs in full precision)', p.variable);
   }
-  return { epochs, seed, prefetch, stepsPerEpoch, totalSteps, budgetClock, schedule, trainable };
+  return { epochs, seed, prefetch, stepsPerEpoch, totalSteps, budgetClock, schedule, trainable, group, globalBatchSize };
 }

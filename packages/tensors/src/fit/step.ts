@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, NamedVariable, SSLMethod, StepContext } from '../contracts.js';
+import type { ProcessGroup } from '../distributed/process-group.js';
 import { invalidArgument } from '../errors.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { clipByGlobalNorm } from './clip.js';
@@ -16,6 +17,23 @@ export interface StepJob {
   readonly gradientClipNorm: number | undefined;
   /** Whether a checkpoint store is set (the errors then say the last checkpoint is kept). */
   readonly hasCheckpoint: boolean;
+  /** The data-parallel group: gradients and loss are averaged over it before the update. */
+  readonly group: ProcessGroup;
+}
+
+/**
+ * The ranks' mean of the gradients and of the loss, in one bucketed all-reduce (the loss rides in the first bucket, so
+ * it costs no extra round trip). Disposes what it replaces. A non-finite loss or gradient on any rank makes the mean
+ * non-finite on every rank, so that all of them stop at the same step.
+ */
+function averageOverRanks(group: ProcessGroup, loss: tf.Tensor, gradients: tf.Tensor[]): { loss: tf.Tensor; gradients: tf.Tensor[] } {
+  const lossValue = Float32Array.of(loss.dataSync()[0] ?? Number.NaN);
+  const arrays = gradients.map((g) => Float32Array.from(g.dataSync()));
+  group.allReduceArrays([lossValue, ...arrays], { op: 'mean' });
+  const averaged = arrays.map((a, i) => tf.tensor(a, (gradients[i] as tf.Tensor).shape, 'float32'));
+  tf.dispose(gradients);
+  loss.dispose();
+  return { loss: tf.scalar(lossValue[0] as number), gradients: averaged };
 }
 
 /**
@@ -32,7 +50,14 @@ export async function trainStep(job: StepJob, batch: Batch, context: StepContext
       return loss;
     }, trainable.map((p) => p.variable));
     let list = trainable.map((p) => grads[p.variable.name] ?? tf.zerosLike(p.variable));
-    const health = await readStepHealth(value, list, job.weights);
+    let lossTensor: tf.Tensor = value;
+    if (job.group.worldSize > 1) {
+      // The local gradients (grads' and any zeros in list) are disposed here; disposing grads again below is a no-op.
+      const averaged = averageOverRanks(job.group, value, list);
+      lossTensor = averaged.loss;
+      list = averaged.gradients;
+    }
+    const health = await readStepHealth(lossTensor, list, job.weights);
     const problem = stepProblem(health);
     if (!health.weightsFinite || problem !== undefined) {
       tf.dispose(list);

@@ -1,3 +1,4 @@
+import type { ProcessGroup } from '../distributed/process-group.js';
 import type { JsonObject, NamedVariable } from '../contracts.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
 import type { ProgressReporter } from '../progress.js';
@@ -77,6 +78,17 @@ export interface FitOptions {
    * the last step of an epoch, which has nothing to read ahead).
    */
   readonly prefetchBatches?: number;
+  /**
+   * Data-parallel training over this group (`initProcessGroup` of `@selfsup/tensors/node`). Every rank calls `fit`
+   * with the same method, data, options and seed; `batchSize` is per rank, so a step sees worldSize x batchSize
+   * samples. The ranks start from rank 0's weights (broadcast), each reads its share of every global batch of the
+   * epoch's seeded order, and the gradients (and the reported loss) are averaged over the ranks in buckets before every
+   * optimizer step, so the update equals one process's on the concatenated batch for a loss that is a mean over
+   * samples. Rank 0 alone writes checkpoints and shows progress; all ranks resume from the same store; a time budget
+   * or an abort signal on any rank stops every rank at the same step; a non-finite loss on any rank stops all of them.
+   * The method's random choices are drawn per rank and per step, so that ranks do not draw the same views.
+   */
+  readonly processGroup?: ProcessGroup;
 }
 
 export interface FitResult {
