@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertOptions, assertRank, invalidArgument, l2Normalize } from '@selfsup/tensors';
+import { type ProcessGroup, allGatherWithGradient, assertOptions, assertRank, invalidArgument, l2Normalize } from '@selfsup/tensors';
 import { assertPairedEmbeddings } from '../ops/checks.js';
 
 export interface ClipLossOptions {
@@ -9,6 +9,12 @@ export interface ClipLossOptions {
    * initial value).
    */
   readonly logitScale?: number | tf.Scalar;
+  /**
+   * Data-parallel training (`StepContext.processGroup`): each rank's images are scored against every rank's texts and
+   * its texts against every rank's images (gathered with their gradient), so that the mean over the ranks is the
+   * single-process loss on the concatenated batch (equal N on every rank), as CLIP itself was trained.
+   */
+  readonly processGroup?: ProcessGroup;
 }
 
 /**
@@ -29,6 +35,17 @@ export function clipLoss(a: tf.Tensor2D, b: tf.Tensor2D, options: ClipLossOption
     assertRank('options.logitScale', scale, 0);
   }
   const n = a.shape[0];
+  const group = options.processGroup;
+  if (group !== undefined && group.worldSize > 1) {
+    return tf.tidy(() => {
+      const [na, nb] = [l2Normalize(a), l2Normalize(b)];
+      // This rank's pairs sit at rows rank x N .. of the gathered batch: its one-hot targets are those columns.
+      const targets = tf.oneHot(tf.tensor1d(Int32Array.from({ length: n }, (_, i) => group.rank * n + i), 'int32'), group.worldSize * n);
+      const rows = tf.sum(tf.mul(tf.logSoftmax(tf.mul(tf.matMul(na, allGatherWithGradient(group, nb), false, true), scale)), targets));
+      const columns = tf.sum(tf.mul(tf.logSoftmax(tf.mul(tf.matMul(nb, allGatherWithGradient(group, na), false, true), scale)), targets));
+      return tf.div(tf.neg(tf.add(rows, columns)), 2 * n) as tf.Scalar;
+    });
+  }
   return tf.tidy(() => {
     const logits = tf.mul(tf.matMul(l2Normalize(a), l2Normalize(b), false, true), scale);
     const eye = tf.eye(n);

@@ -149,7 +149,7 @@ export function clip(options: ClipOptions): ClipMethod {
           const b = textEncoder.apply(paired, { training: true });
           if (b.shape[0] !== a.shape[0]) invalidArgument('pairedInputs', `one item per image (${a.shape[0]})`, b);
           const scale = logitScale !== undefined ? logitScale.value() : (fixedScale as number);
-          const loss = clipLoss(a, b, { logitScale: scale });
+          const loss = clipLoss(a, b, { logitScale: scale, ...(context.processGroup !== undefined ? { processGroup: context.processGroup } : {}) });
           const hits = tf.equal(tf.argMax(tf.matMul(a, b, false, true), 1), tf.range(0, a.shape[0], 1, 'int32'));
           metrics.record({ logitScale: scale, imageToTextTop1: tf.mean(tf.cast(hits, 'float32')) as tf.Scalar });
           return loss;

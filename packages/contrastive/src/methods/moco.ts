@@ -119,7 +119,13 @@ export function moco(version: 'v1' | 'v2', options: MocoOptions): MocoMethod {
     variables,
     loss(batch, context) {
       const n = batch.images.shape[0];
-      if (queueSize % n !== 0) invalidArgument('batch', `a batch whose size divides options.queueSize (${queueSize})`, `a batch of ${n}`);
+      // Data-parallel: every rank enqueues the keys of all ranks (in rank order, as one process holding the
+      // concatenated batch would), so the ranks' queues stay identical and hold worldSize x N keys per step.
+      const group = context.processGroup !== undefined && context.processGroup.worldSize > 1 ? context.processGroup : undefined;
+      const enqueued = n * (group?.worldSize ?? 1);
+      if (queueSize % enqueued !== 0) {
+        invalidArgument('batch', `a batch whose size${group !== undefined ? ` x ${group.worldSize} ranks` : ''} divides options.queueSize (${queueSize})`, `a batch of ${n}`);
+      }
       pendingKeys?.dispose();
       pendingKeys = undefined;
       return tf.tidy(() => {
@@ -137,7 +143,7 @@ export function moco(version: 'v1' | 'v2', options: MocoOptions): MocoMethod {
         const unshuffle = tf.cast(tf.oneHot(tf.tensor1d(inverse, 'int32'), n), 'float32') as tf.Tensor2D;
         const k = stopGradient(l2Normalize(tf.matMul(unshuffle, keysShuffled) as tf.Tensor2D));
         const loss = infoNCE(q, k, queue.keys(), { temperature, normalize: false });
-        pendingKeys = tf.keep(tf.clone(k));
+        pendingKeys = tf.keep(group !== undefined ? (group.allGather(k) as tf.Tensor2D) : tf.clone(k));
         metrics.record({ positiveCosine: tf.mean(tf.sum(tf.mul(q, k), 1)) as tf.Scalar });
         return loss;
       });

@@ -91,7 +91,8 @@ export function simclr(options: SimclrOptions): SimclrMethod {
       return tf.tidy(() => {
         const [v1, v2] = drawViews(views, batch.images, context.rng);
         const [z1, z2] = embedBoth(v1, v2, encoder, [projectionHead]);
-        const loss = ntXent(z1, z2, { temperature });
+        // In a data-parallel run every rank's views are negatives (global negatives, as SimCLR's TPU pods had).
+        const loss = ntXent(z1, z2, { temperature, ...(context.processGroup !== undefined ? { processGroup: context.processGroup } : {}) });
         metrics.record({ positiveCosine: tf.mean(cosineSimilarity(z1, z2)) as tf.Scalar });
         return loss;
       });

@@ -1,0 +1,35 @@
+// What the data-parallel tests train, shared by the worker processes and the single-process reference: small methods
+// whose results can be compared exactly, i.e. with deterministic views and no batch norm (batch statistics are still
+// per rank; synchronised batch norm is not there yet).
+import * as tf from '@tensorflow/tfjs-core';
+import { convNet, projectionHead } from '@selfsup/encoders';
+import { type SSLMethod, createRng } from '@selfsup/tensors';
+import { mocoV2 } from '../src/methods/moco.js';
+import { simclr } from '../src/methods/simclr.js';
+
+/** Two views that do not depend on the run's generator: the image, and the image mirrored left-right. */
+const fixedViews = [(x: tf.Tensor4D) => tf.clone(x), (x: tf.Tensor4D) => tf.reverse(x, 2)] as const;
+
+export const SCENARIO_FIT = { batchSize: 4, maxSteps: 4, epochs: 1, learningRate: 1e-2, seed: 3, progress: false } as const;
+/** The single process's batch: what 2 ranks of SCENARIO_FIT.batchSize see together. */
+export const SCENARIO_SINGLE_BATCH = 8;
+
+export function scenarioImages(): tf.Tensor4D {
+  return tf.tensor4d(createRng(9).uniformArray(32 * 8 * 8), [32, 8, 8, 1]);
+}
+
+export function scenarioEmbeddings(rank: number): [tf.Tensor2D, tf.Tensor2D] {
+  const rng = createRng(50 + rank);
+  return [tf.tensor2d(rng.normalArray(3 * 5), [3, 5]), tf.tensor2d(rng.normalArray(3 * 5), [3, 5])];
+}
+
+export function buildScenario(name: string, seed: number): { method: SSLMethod; images: tf.Tensor4D } {
+  const encoder = convNet({ inputShape: [8, 8, 1], channels: [4, 8], strides: [1, 2], norm: 'none', seed });
+  const head = () => projectionHead([{ inputDim: encoder.outputDim, outputDim: 6, activation: 'relu' }, { inputDim: 6, outputDim: 5 }], { seed: seed + 10 });
+  const images = scenarioImages();
+  if (name === 'simclr') return { method: simclr({ encoder, projectionHead: head(), views: fixedViews, temperature: 0.5, seed }), images };
+  if (name === 'moco-v2') {
+    return { method: mocoV2({ encoder, projectionHead: head(), views: fixedViews, queueSize: 16, momentum: 0.9, temperature: 0.2, seed }), images };
+  }
+  throw new Error(`unknown scenario ${name}`);
+}
