@@ -54,7 +54,7 @@ export function unitArguments(options: BenchCommandOptions, unit: BenchUnit): st
 export function defaultSelfsupCommand(): string[] {
   const bin = fileURLToPath(new URL('./cli.js', import.meta.url));
   if (!existsSync(bin)) {
-    throw new SelfsupError('INVALID_ARGUMENT', `--jobs runs each method in a child selfsup process, but the selfsup bin is missing (${bin}): build @selfsup/cli first`, {
+    throw new SelfsupError('INVALID_ARGUMENT', `bench --jobs and pretrain --nproc run selfsup in child processes, but the selfsup bin is missing (${bin}): build @selfsup/cli first`, {
       argument: '--jobs',
     });
   }

@@ -4,9 +4,10 @@ import { saveEncoder } from '@selfsup/encoders/node';
 import { lossCurveSvg } from '@selfsup/eval';
 import { writeJson, writeSvg } from '@selfsup/eval/node';
 import { type BackendName, type FitResult, type JsonObject, type MethodPreset, type StepInfo, SelfsupError, fit, initBackend, optionDefaults, presetDataKinds, trainingFitOptions } from '@selfsup/tensors';
-import { checkpointDirectory } from '@selfsup/tensors/node';
+import { checkpointDirectory, initProcessGroup } from '@selfsup/tensors/node';
 import { backboneConfig, buildBackbone, unreportedArchConfigKeys } from './architectures.js';
 import { checkCommandArguments } from './checks.js';
+import { checkWorkerFlags } from './pretrain-launch.js';
 import { dataKindOf, loadPretrainData, parseDataSpec } from './data.js';
 import { kebabCase, methodTable, registerPresetArchitectures } from './methods.js';
 import { checkOutDirectory, describeEarlierRun, findEarlierRun, removeEarlierRun } from './out-dir.js';
@@ -73,6 +74,14 @@ export interface PretrainCommandOptions extends MonitorFlags {
   readonly methodFlags?: Readonly<Record<string, string>>;
   /** The --plugin modules the methods came from (recorded in run.json). */
   readonly plugin?: readonly string[];
+  /**
+   * Data-parallel worker (`--rank`, `--world-size`, `--rendezvous`; what `--nproc` gives each worker): this process is
+   * rank `rank` of `worldSize`, joined over Gloo through the directory `rendezvous`. Rank 0 writes the run; `batchSize`
+   * is per worker. All three or none.
+   */
+  readonly rank?: number;
+  readonly worldSize?: number;
+  readonly rendezvous?: string;
 }
 
 export interface PretrainIo {
@@ -206,6 +215,10 @@ async function checkResume(runFile: string, config: ResolvedRunConfig, preset: M
 export async function runPretrain(options: PretrainCommandOptions, io: PretrainIo): Promise<PretrainResult> {
   checkCommandArguments(options, io, ['out']);
   checkMonitorFlags(options);
+  checkWorkerFlags(options);
+  const worldSize = options.worldSize ?? 1;
+  // Rank 0 of a data-parallel run (or a single process) owns --out: checks, run.json, encoder, log, pictures.
+  const leader = (options.rank ?? 0) === 0;
   const file: RunConfigFile | undefined = options.config !== undefined ? await readRunConfig(options.config) : undefined;
   const methodName = options.method ?? file?.method;
   if (methodName === undefined) throw new SelfsupError('INVALID_ARGUMENT', '--method is required (or "method" in the --config file)', { argument: '--method' });
@@ -260,11 +273,11 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
   const channels = runConfig['channels'] as 1 | 3 | undefined;
   const out = path.resolve(options.out);
   const runFile = path.join(out, PRETRAIN_FILES.run);
-  await checkOutDirectory('--out', options.out);
+  if (leader) await checkOutDirectory('--out', options.out);
   if (options.resume && options.overwrite === true) {
     throw new SelfsupError('INVALID_ARGUMENT', '--resume continues the run in --out and --overwrite replaces it: give one of them', { argument: '--overwrite' });
   }
-  const earlier = options.resume ? undefined : await findEarlierRun(out, Object.values(PRETRAIN_FILES), PRETRAIN_FILES.run);
+  const earlier = options.resume || !leader ? undefined : await findEarlierRun(out, Object.values(PRETRAIN_FILES), PRETRAIN_FILES.run);
   if (earlier !== undefined && options.overwrite !== true) {
     throw new SelfsupError(
       'INVALID_ARGUMENT',
@@ -274,6 +287,10 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
   }
   if (options.resume) await checkResume(runFile, runConfig, preset);
   const backend = await initBackend(options.backend !== undefined ? { backend: options.backend } : {});
+  const group =
+    worldSize > 1
+      ? await initProcessGroup({ rank: options.rank as number, worldSize, rendezvous: options.rendezvous as string, prefix: 'pretrain' })
+      : undefined;
   const data = await loadPretrainData(runConfig.data, {
     ...(limit !== undefined ? { limit } : {}),
     ...(validation !== undefined ? { validation } : {}),
@@ -330,8 +347,8 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       await removeEarlierRun(earlier);
       io.stderr(`selfsup pretrain: --overwrite: replaced the earlier run in ${out}: removed ${describeEarlierRun(earlier)}\n`);
     }
-    await fs.mkdir(out, { recursive: true });
-    await writeJson(runFile, {
+    if (leader) await fs.mkdir(out, { recursive: true });
+    await writeRunFile(leader, runFile, {
       command: 'selfsup pretrain',
       // Everything that defines the run (what --resume compares); the rest of this file describes it.
       config: runConfig,
@@ -346,6 +363,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       encoder: { architecture: encoder.architecture, config: encoder.config },
       plugins: [...(options.plugin ?? [])],
       backend: backend.backend,
+      ...(group !== undefined ? { dataParallel: { worldSize, batchPerWorker: batchSize, globalBatch: batchSize * worldSize, engine: group.description } } : {}),
       startedAt: new Date().toISOString(),
     });
     const history: StepInfo[] = [];
@@ -353,13 +371,14 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       io.stderr(`selfsup pretrain: ${preset.description}\n`);
       io.stderr(`  data ${data.source} (${data.train.size} images ${inputShape.join('x')}), encoder ${arch}, backend ${backend.description}\n`);
       io.stderr(`  recipe ${runConfig.recipe}: optimizer ${optimizer.type}, lr ${learningRate}, batch ${batchSize}, ${runConfig.training['epochs']} epoch(s)\n`);
+      if (group !== undefined) io.stderr(`  data parallel: ${worldSize} workers of batch ${batchSize} (${batchSize * worldSize} per step), ${group.description}\n`);
     }
-    const monitor = PretrainMonitor.create({
+    const monitor = !leader ? undefined : PretrainMonitor.create({
       flags: options,
       encoder: method.encoder,
       train: data.train,
       seed,
-      plannedSteps: trainingOptions.epochs * Math.floor(data.train.size / batchSize),
+      plannedSteps: trainingOptions.epochs * Math.floor(data.train.size / (batchSize * worldSize)),
       ...(!options.quiet && !io.interactive ? { write: io.stderr } : {}),
     });
     // A fresh run's first reading is the random initialisation: the reference the training should beat.
@@ -380,6 +399,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       // The monitor's readings are not training time (log.json reports their time apart).
       ...(monitor !== undefined ? { timeBudgetExcludesCallbacks: true } : {}),
       checkpoint: { store: checkpointDirectory(path.join(out, PRETRAIN_FILES.checkpoint)), everySteps: options.checkpointEvery },
+      ...(group !== undefined ? { processGroup: group } : {}),
       resume: options.resume,
       // Streaming folders read the next batch's files while a step computes.
       prefetchBatches: 1,
@@ -408,6 +428,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       );
     }
     const encoderDir = path.join(out, PRETRAIN_FILES.encoder);
+    if (!leader) return workerResult(out, encoderDir, result, preset.name, method, methodOptions);
     await saveEncoder(encoderDir, method.encoder);
     const companionDirs: Record<string, string> = {};
     for (const [name, companion] of Object.entries(method.companions ?? {})) {
@@ -469,7 +490,36 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
     method?.dispose();
     data.train.dispose?.();
     data.test?.dispose?.();
+    group?.destroy();
   }
+}
+
+/** run.json, written by rank 0 alone. */
+async function writeRunFile(leader: boolean, file: string, value: Record<string, unknown>): Promise<void> {
+  if (leader) await writeJson(file, value as JsonObject);
+}
+
+/** What a data-parallel worker other than rank 0 returns: it trained the same model, and rank 0 wrote it. */
+function workerResult(
+  out: string,
+  encoderDir: string,
+  result: FitResult,
+  presetName: string,
+  method: NonNullable<ReturnType<MethodPreset['build']>>,
+  methodOptions: JsonObject,
+): PretrainResult {
+  return {
+    runDir: out,
+    encoderDir,
+    steps: result.steps,
+    resumedFromStep: result.resumedFromStep,
+    stoppedBy: result.stoppedBy,
+    seconds: result.seconds,
+    cpuSeconds: 0,
+    history: [],
+    method: { name: presetName, options: methodOptions, config: method.config },
+    encoder: { architecture: method.encoder.architecture, config: method.encoder.config },
+  };
 }
 
 function monitorSummary(monitor: PretrainMonitor | undefined): string {

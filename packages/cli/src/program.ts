@@ -11,6 +11,8 @@ import { type MethodTable, methodHelp, methodTable, registerPresetArchitectures 
 import { pathErrorMessage } from './out-dir.js';
 import { type LoadedPlugin, loadPlugins, pluginArguments } from './plugins.js';
 import { type PretrainCommandOptions, type PretrainResult, runPretrain } from './pretrain-command.js';
+import { defaultSelfsupCommand } from './bench-jobs.js';
+import { checkWorkerFlags, launchPretrain } from './pretrain-launch.js';
 import { monitorOptions } from './pretrain-monitor.js';
 import { TRAINING_FLAGS } from './run-config.js';
 import {
@@ -62,6 +64,8 @@ export type CliResult =
 export interface ProgramContext {
   readonly methods: MethodTable;
   readonly plugins: readonly LoadedPlugin[];
+  /** The arguments being parsed (`selfsup pretrain --nproc` hands them on to its workers). */
+  readonly argv?: readonly string[];
 }
 
 const BAD_INPUT_CODES = new Set(['INVALID_ARGUMENT', 'BAD_DATA', 'CHECKPOINT_MISSING', 'CHECKPOINT_MISMATCH', 'UNSUPPORTED', 'BACKEND_UNAVAILABLE']);
@@ -212,7 +216,11 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .option('--seed <n>', 'seed of every random choice (default 0)', integer(0))
     .addOption(new Option('--backend <name>', 'compute backend (default: best available)').choices(['tensorflow', 'wasm', 'cpu']))
     .option('--quiet', 'no progress output', false)
-    .option('--plugin <module>', PLUGIN_HELP, collect, []);
+    .option('--plugin <module>', PLUGIN_HELP, collect, [])
+    .option('--nproc <n>', 'data-parallel on n local workers (processes joined over Gloo; needs the Gloo addon): --batch-size is per worker, rank 0 writes --out', integer(1))
+    .option('--rank <r>', 'with --world-size and --rendezvous: join a data-parallel run as worker r (what --nproc gives its workers; on several machines, start one per rank)', integer(0))
+    .option('--world-size <n>', 'the number of workers of the data-parallel run', integer(1))
+    .option('--rendezvous <dir>', 'a directory every worker reaches (a shared file system across machines), new to the run');
   for (const option of monitorOptions()) pretrain.addOption(option);
   // The training settings without a hand-written flag above: text flags, parsed and checked against TRAINING_OPTIONS.
   const handWritten = new Set(pretrain.options.map((o) => o.long));
@@ -245,6 +253,13 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
         const value = parsed[flag.key];
         delete options[flag.key];
         if (typeof value === 'string') methodFlagTexts[flag.key] = value;
+      }
+      const nproc = options['nproc'];
+      delete options['nproc'];
+      if (typeof nproc === 'number' && nproc > 1) {
+        checkWorkerFlags({ ...options, nproc });
+        setExitCode(await launchPretrain(context.argv ?? [], nproc, io.selfsupCommand ?? defaultSelfsupCommand(), io));
+        return;
       }
       const result = await runPretrain(
         { ...(options as unknown as PretrainCommandOptions), methodFlags: methodFlagTexts, trainingFlags: trainingFlagTexts, plugin: pluginSpecs },
@@ -419,7 +434,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       (code) => {
         exitCode = code;
       },
-      { methods, plugins },
+      { methods, plugins, argv },
     );
     if (argv.length === 0) {
       program.outputHelp();
