@@ -82,6 +82,8 @@ export interface PretrainCommandOptions extends MonitorFlags {
   readonly rank?: number;
   readonly worldSize?: number;
   readonly rendezvous?: string;
+  /** Data parallel: batch norm over every worker's samples (`fit`'s syncBatchNorm). */
+  readonly syncBatchNorm?: boolean;
 }
 
 export interface PretrainIo {
@@ -363,7 +365,9 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       encoder: { architecture: encoder.architecture, config: encoder.config },
       plugins: [...(options.plugin ?? [])],
       backend: backend.backend,
-      ...(group !== undefined ? { dataParallel: { worldSize, batchPerWorker: batchSize, globalBatch: batchSize * worldSize, engine: group.description } } : {}),
+      ...(group !== undefined
+        ? { dataParallel: { worldSize, batchPerWorker: batchSize, globalBatch: batchSize * worldSize, syncBatchNorm: options.syncBatchNorm === true, engine: group.description } }
+        : {}),
       startedAt: new Date().toISOString(),
     });
     const history: StepInfo[] = [];
@@ -399,7 +403,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       // The monitor's readings are not training time (log.json reports their time apart).
       ...(monitor !== undefined ? { timeBudgetExcludesCallbacks: true } : {}),
       checkpoint: { store: checkpointDirectory(path.join(out, PRETRAIN_FILES.checkpoint)), everySteps: options.checkpointEvery },
-      ...(group !== undefined ? { processGroup: group } : {}),
+      ...(group !== undefined ? { processGroup: group, syncBatchNorm: options.syncBatchNorm === true } : {}),
       resume: options.resume,
       // Streaming folders read the next batch's files while a step computes.
       prefetchBatches: 1,

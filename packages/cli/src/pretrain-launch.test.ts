@@ -29,15 +29,15 @@ describe('selfsup pretrain --nproc', () => {
     expect(workerArguments(argv, 1, 2, '/rdv')).toEqual(['pretrain', '--method', 'simclr', '--out', 'r', '--rank', '1', '--world-size', '2', '--rendezvous', '/rdv', '--quiet']);
   });
 
-  it.skipIf(!gloo.ok)('trains one model on 2 workers: rank 0 writes the run, with twice the batch per step', async () => {
+  it.skipIf(!gloo.ok)('trains one model on 2 workers (batch norm synchronised): rank 0 writes the run, with twice the batch per step', async () => {
     const out = path.join(tmp, 'run');
     const c = captureCli({ selfsupCommand: fromSources });
-    const args = ['pretrain', '--method', 'simclr', '--data', 'mnist', '--limit', '64', '--batch-size', '8', '--epochs', '1', '--arch-config', '{"channels":[8,16],"strides":[1,2]}', '--no-monitor', '--nproc', '2', '--out', out];
+    const args = ['pretrain', '--method', 'simclr', '--data', 'mnist', '--limit', '64', '--batch-size', '8', '--epochs', '1', '--arch-config', '{"channels":[8,16],"strides":[1,2]}', '--no-monitor', '--sync-batch-norm', '--nproc', '2', '--out', out];
     const code = await runCli(args, c.io);
     expect(code, c.stderr()).toBe(0);
     expect(c.stdout()).toMatch(/^simclr: 4 steps \(completed\)/);
     const run = JSON.parse(await fs.readFile(path.join(out, 'run.json'), 'utf8'));
-    expect(run.dataParallel).toMatchObject({ worldSize: 2, batchPerWorker: 8, globalBatch: 16 });
+    expect(run.dataParallel).toMatchObject({ worldSize: 2, batchPerWorker: 8, globalBatch: 16, syncBatchNorm: true });
     const log = JSON.parse(await fs.readFile(path.join(out, 'log.json'), 'utf8'));
     expect(log.steps).toBe(4);
     await expect(fs.access(path.join(out, 'encoder', 'model.json'))).resolves.toBeUndefined();

@@ -11,7 +11,7 @@ const tf = await import('@tensorflow/tfjs-core');
 const { fit, initBackend, tensorDataset } = await import('@selfsup/tensors');
 const { initProcessGroup } = await import('@selfsup/tensors/node');
 const { clipLoss, ntXent } = await import('../src/index.js');
-const { buildScenario, scenarioEmbeddings, SCENARIO_FIT } = await import('./distributed-scenarios.js');
+const { buildScenario, scenarioEmbeddings, SCENARIO_FIT, SYNC_BATCH_NORM_SCENARIOS } = await import('./distributed-scenarios.js');
 
 const [scenario, rankText, worldText, dir] = process.argv.slice(2) as [string, string, string, string];
 const rank = Number(rankText);
@@ -42,7 +42,7 @@ if (scenario === 'nt-xent') {
   // Each rank builds the method from another seed: fit broadcasts rank 0's weights.
   const { method, images } = buildScenario(scenario, 1 + rank);
   const data = tensorDataset(images);
-  const result = await fit(method, data, { ...SCENARIO_FIT, processGroup: group });
+  const result = await fit(method, data, { ...SCENARIO_FIT, processGroup: group, syncBatchNorm: SYNC_BATCH_NORM_SCENARIOS.includes(scenario) });
   out['losses'] = result.losses;
   out['weights'] = method.variables.filter((v) => v.variable.dtype === 'float32').map((v) => Array.from(v.variable.dataSync()));
   method.dispose();

@@ -1,5 +1,6 @@
 import type { ImageDataset, SSLMethod, StepContext } from './contracts.js';
 import type { ProcessGroup } from './distributed/process-group.js';
+import { withSyncBatchNorm } from './distributed/sync-batch-norm.js';
 import { type Rng, createRng } from './rng.js';
 import { createOptimizer } from './optim/create.js';
 import { BatchReader } from './fit/batches.js';
@@ -58,6 +59,7 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
   const weights = params.filter((p) => p.variable.dtype === 'float32').map((p) => p.variable);
   const { group } = plan;
   const parallel = group.worldSize > 1;
+  const syncBatchNorm = parallel && options.syncBatchNorm === true;
   if (parallel) broadcastWeights(group, params);
   // Rank 0 alone writes checkpoints (every rank resumes from them) and shows progress.
   const checkpoint: CheckpointJob = { store: group.rank === 0 ? store : undefined, variables, weights, progress, method, optimizer };
@@ -102,7 +104,7 @@ export async function fit(method: SSLMethod, dataset: ImageDataset, options: Fit
           learningRate: lr,
           ...(parallel ? { processGroup: group } : {}),
         };
-        const loss = await trainStep(step, batch, context, lr);
+        const loss = syncBatchNorm ? await withSyncBatchNorm(group, () => trainStep(step, batch, context, lr)) : await trainStep(step, batch, context, lr);
         const seconds = (performance.now() - t0) / 1000;
         const info: StepInfo = {
           step: loop.step,

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ApplyOptions, BatchNormTrainingActivation, NamedVariable } from '@selfsup/tensors';
 import {
+  type ProcessGroup,
   SelfsupError,
+  allReduceWithGradient,
   assertInRange,
   assertOneOf,
   assertOptions,
@@ -10,6 +12,7 @@ import {
   batchNormTraining,
   invalidArgument,
   namedVariable,
+  syncBatchNormGroup,
 } from '@selfsup/tensors';
 import { type Layer, assertChannelsLastInput, assertLayerName, isTraining } from './layer.js';
 
@@ -122,6 +125,15 @@ export function batchNorm(options: BatchNormOptions): BatchNorm {
           { argument: `${name} input` },
         );
       }
+      // fit's syncBatchNorm: the statistics of every rank's samples (each rank holds a batch of the same size).
+      const group = syncBatchNormGroup();
+      if (group !== undefined) {
+        return tf.tidy(() => {
+          const { y, mean, variance } = syncedBatchNorm(group, x, scale(), offset(), epsilon, count);
+          updateRunning(mean, variance, count * group.worldSize);
+          return activation === 'relu' ? tf.relu(y) : y;
+        });
+      }
       return tf.tidy(() => {
         const { y, mean, variance } = batchNormTraining(x, scale(), offset(), epsilon, { activation });
         updateRunning(mean, variance, count);
@@ -132,4 +144,27 @@ export function batchNorm(options: BatchNormOptions): BatchNorm {
       for (const v of variables) if (!v.variable.isDisposed) v.variable.dispose();
     },
   };
+}
+
+/**
+ * Training-mode batch norm with the statistics of every rank's samples, in two passes as one process computes them:
+ * the per-channel sum of x summed over the ranks gives the mean, then the sum of (x - mean)^2 the biased variance
+ * (one all-reduce more than summing x and x^2 together, which loses digits to cancellation). Both sums are
+ * differentiable, so the gradient reaches every rank's samples as in one process holding the concatenated batch.
+ */
+function syncedBatchNorm(
+  group: ProcessGroup,
+  x: tf.Tensor,
+  scale: tf.Tensor,
+  offset: tf.Tensor,
+  epsilon: number,
+  count: number,
+): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
+  const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
+  const total = count * group.worldSize;
+  const mean = tf.div(allReduceWithGradient(group, tf.sum(x, axes)), total);
+  const centered = tf.sub(x, mean);
+  const variance = tf.div(allReduceWithGradient(group, tf.sum(tf.square(centered), axes)), total);
+  const y = tf.add(tf.mul(tf.mul(centered, tf.rsqrt(tf.add(variance, epsilon))), scale), offset);
+  return { y, mean, variance };
 }

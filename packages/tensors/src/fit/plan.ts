@@ -48,6 +48,7 @@ export function planFit(method: SSLMethod, dataset: ImageDataset, options: FitOp
   if (group === null || typeof group !== 'object' || typeof group.allReduceArrays !== 'function') {
     invalidArgument('options.processGroup', 'a ProcessGroup (initProcessGroup of @selfsup/tensors/node)', group);
   }
+  if (options.syncBatchNorm !== undefined && typeof options.syncBatchNorm !== 'boolean') invalidArgument('options.syncBatchNorm', 'a boolean', options.syncBatchNorm);
   const globalBatchSize = options.batchSize * group.worldSize;
   if (globalBatchSize > dataset.size) {
     invalidArgument(

@@ -89,6 +89,12 @@ export interface FitOptions {
    * The method's random choices are drawn per rank and per step, so that ranks do not draw the same views.
    */
   readonly processGroup?: ProcessGroup;
+  /**
+   * With a `processGroup`: batch norm in training mode takes its statistics over every rank's samples (PyTorch's
+   * `SyncBatchNorm`; one small all-reduce per batch-norm layer and direction), so the update equals one process's on
+   * the concatenated batch for encoders with batch norm too. Default false: per-rank statistics, as PyTorch's DDP.
+   */
+  readonly syncBatchNorm?: boolean;
 }
 
 export interface FitResult {
