@@ -111,5 +111,5 @@ export function checkWorkerFlags(options: { rank?: unknown; worldSize?: unknown;
   if (nproc !== undefined) throw new SelfsupError('INVALID_ARGUMENT', '--nproc starts local workers itself: give either --nproc or --rank/--world-size/--rendezvous', { argument: '--nproc' });
   if (typeof worldSize !== 'number') invalidArgument('--world-size', 'the number of workers (with --rank and --rendezvous)', worldSize);
   if (typeof rank !== 'number' || rank < 0 || rank >= worldSize) invalidArgument('--rank', `this worker's rank, 0..${worldSize - 1}`, rank);
-  if (typeof rendezvous !== 'string' || rendezvous === '') invalidArgument('--rendezvous', 'a directory every worker can reach (a shared file system across machines)', rendezvous);
+  if (typeof rendezvous !== 'string' || rendezvous === '') invalidArgument('--rendezvous', "a directory every worker can reach, or rank 0's tcp://host:port", rendezvous);
 }

@@ -220,7 +220,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .option('--nproc <n>', 'data-parallel on n local workers (processes joined over Gloo; needs the Gloo addon): --batch-size is per worker, rank 0 writes --out', integer(1))
     .option('--rank <r>', 'with --world-size and --rendezvous: join a data-parallel run as worker r (what --nproc gives its workers; on several machines, start one per rank)', integer(0))
     .option('--world-size <n>', 'the number of workers of the data-parallel run', integer(1))
-    .option('--rendezvous <dir>', 'a directory every worker reaches (a shared file system across machines), new to the run')
+    .option('--rendezvous <dir|tcp://host:port>', "where the workers meet: a directory every worker reaches (new to the run), or rank 0's tcp://host:port")
     .option('--sync-batch-norm', "data parallel: batch statistics over every worker's images (PyTorch's SyncBatchNorm), not each worker's own", false);
   for (const option of monitorOptions()) pretrain.addOption(option);
   // The training settings without a hand-written flag above: text flags, parsed and checked against TRAINING_OPTIONS.

@@ -21,9 +21,17 @@ const extra = (extraText !== undefined ? JSON.parse(extraText) : {}) as {
   batchSize?: number;
   prefix?: string;
   store?: string;
+  /** Meet through MASTER_ADDR / MASTER_PORT (set in the environment by the test) instead of a directory. */
+  tcp?: boolean;
 };
 await initBackend({ backend: 'cpu' });
-const group = await initProcessGroup({ rank, worldSize, rendezvous: path.join(dir, 'rendezvous'), prefix: extra.prefix ?? scenario, timeoutMs: 20_000 });
+const group = await initProcessGroup({
+  rank,
+  worldSize,
+  ...(extra.tcp === true ? {} : { rendezvous: path.join(dir, 'rendezvous') }),
+  prefix: extra.prefix ?? scenario,
+  timeoutMs: 20_000,
+});
 const out: Record<string, unknown> = { rank };
 
 if (scenario === 'collectives') {

@@ -16,6 +16,8 @@
 #include <gloo/rendezvous/prefix_store.h>
 #include <gloo/transport/tcp/device.h>
 
+#include "tcp_store.h"
+
 #include <chrono>
 #include <cstring>
 #include <exception>
@@ -25,6 +27,8 @@
 namespace {
 
 struct Group {
+  // Rank 0's rendezvous server with a tcp: store; kept until the group closes (other ranks may still be reading).
+  std::unique_ptr<selfsup_gloo::TcpStoreServer> server;
   std::shared_ptr<gloo::transport::Device> device;
   std::shared_ptr<gloo::rendezvous::Context> context;
   std::chrono::milliseconds timeout{0};
@@ -92,8 +96,9 @@ napi_value undefinedValue(napi_env env) {
 
 void finalizeGroup(napi_env, void* data, void*) { delete static_cast<Group*>(data); }
 
-// connect(rank, size, storePath, prefix, timeoutMs, hostname) -> handle. Every rank calls it with the same storePath
-// and prefix; it returns once all `size` ranks are connected to each other (a full mesh of TCP pairs).
+// connect(rank, size, store, prefix, timeoutMs, hostname) -> handle. Every rank calls it with the same store and prefix:
+// "file:<directory>" (Gloo's FileStore, a shared file system) or "tcp:<host>:<port>" (rank 0 serves the keys, see
+// tcp_store.h). It returns once all `size` ranks are connected to each other (a full mesh of TCP pairs).
 napi_value Connect(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
@@ -103,9 +108,9 @@ napi_value Connect(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   int64_t rank = 0, size = 0, timeoutMs = 0;
-  std::string storePath, prefix, hostname;
+  std::string storeSpec, prefix, hostname;
   if (!getInt(env, argv[0], &rank, "rank: expected an integer") || !getInt(env, argv[1], &size, "size: expected an integer") ||
-      !getString(env, argv[2], &storePath, "storePath: expected a string") || !getString(env, argv[3], &prefix, "prefix: expected a string") ||
+      !getString(env, argv[2], &storeSpec, "store: expected a string") || !getString(env, argv[3], &prefix, "prefix: expected a string") ||
       !getInt(env, argv[4], &timeoutMs, "timeoutMs: expected an integer") || !getString(env, argv[5], &hostname, "hostname: expected a string")) {
     return nullptr;
   }
@@ -115,8 +120,21 @@ napi_value Connect(napi_env env, napi_callback_info info) {
     attr.hostname = hostname;
     group->device = gloo::transport::tcp::CreateDevice(attr);
     group->timeout = std::chrono::milliseconds(timeoutMs);
-    gloo::rendezvous::FileStore fileStore(storePath);
-    gloo::rendezvous::PrefixStore store(prefix, fileStore);
+    std::unique_ptr<gloo::rendezvous::Store> base;
+    if (storeSpec.rfind("file:", 0) == 0) {
+      base = std::make_unique<gloo::rendezvous::FileStore>(storeSpec.substr(5));
+    } else if (storeSpec.rfind("tcp:", 0) == 0) {
+      const std::string hostPort = storeSpec.substr(4);
+      const auto colon = hostPort.rfind(':');
+      if (colon == std::string::npos) throw std::runtime_error("store: expected tcp:<host>:<port>, got " + storeSpec);
+      const std::string host = hostPort.substr(0, colon);
+      const int port = std::stoi(hostPort.substr(colon + 1));
+      if (rank == 0) group->server = std::make_unique<selfsup_gloo::TcpStoreServer>(port);
+      base = std::make_unique<selfsup_gloo::TcpStore>(host, port, group->timeout);
+    } else {
+      throw std::runtime_error("store: expected file:<directory> or tcp:<host>:<port>, got " + storeSpec);
+    }
+    gloo::rendezvous::PrefixStore store(prefix, *base);
     auto context = std::make_shared<gloo::rendezvous::Context>(static_cast<int>(rank), static_cast<int>(size));
     context->setTimeout(group->timeout);
     context->connectFullMesh(store, group->device);
@@ -228,6 +246,7 @@ napi_value Close(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
     group->context.reset();
     group->device.reset();
+    group->server.reset();
     return undefinedValue(env);
   });
 }

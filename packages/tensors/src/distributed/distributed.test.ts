@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,13 +36,20 @@ interface RankRun {
 }
 
 /** Runs `scenario` on ranks 0..worldSize-1, each its own process; resolves when all have exited. */
-async function runRanks(scenario: string, dir: string, extra: Record<string, unknown> = {}, worldSize = 2): Promise<RankRun[]> {
+async function runRanks(
+  scenario: string,
+  dir: string,
+  extra: Record<string, unknown> = {},
+  worldSize = 2,
+  env: Readonly<Record<string, string>> = {},
+): Promise<RankRun[]> {
   await fs.mkdir(dir, { recursive: true });
   const started = performance.now();
   return Promise.all(
     Array.from({ length: worldSize }, (_, rank) => {
       const child = spawn(process.execPath, ['--import', 'tsx', worker, scenario, String(rank), String(worldSize), dir, JSON.stringify(extra)], {
         stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, ...env },
       });
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
@@ -55,6 +63,15 @@ async function runRanks(scenario: string, dir: string, extra: Record<string, unk
       });
     }),
   );
+}
+
+/** A TCP port nobody listens on now (the OS picks it). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 const maxAbsDiff = (a: readonly number[], b: readonly number[]) => {
@@ -78,6 +95,17 @@ describe.skipIf(!gloo.ok)('data parallel over Gloo, 2 local processes', () => {
       expect(r['broadcast']).toEqual([11, 11, 11]);
       expect(r['arrays']).toEqual([[1], [1, 2], [3, 6, 9, 12, 15], [14]]);
       expect(r['tensors']).toBe(0);
+    }
+  }, 60_000);
+
+  it('meets over TCP too (MASTER_ADDR / MASTER_PORT: rank 0 serves the rendezvous), with the same results', async () => {
+    const port = await freePort();
+    const runs = await runRanks('collectives', path.join(tmp, 'tcp'), { tcp: true }, 2, { MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) });
+    for (const run of runs) {
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.result['sum']).toEqual([3, 6, -1, 1]);
+      expect(run.result['gather']).toEqual([1, 2, 0, 0.5, 2, 4, -1, 0.5]);
+      expect(run.result['arrays']).toEqual([[1], [1, 2], [3, 6, 9, 12, 15], [14]]);
     }
   }, 60_000);
 

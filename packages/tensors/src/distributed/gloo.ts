@@ -1,7 +1,8 @@
 /**
  * Gloo as the collective engine of a {@link ProcessGroup}, through the optional addon native/gloo (built where
- * libgloo-dev is installed: `node native/build.mjs --target gloo`). Rendezvous through Gloo's file store: a directory
- * every rank can reach (one machine, or a shared file system across machines), as PyTorch's `file://` init method.
+ * libgloo-dev is installed: `node native/build.mjs --target gloo`). Rendezvous, as PyTorch's init methods: a directory
+ * every rank can reach (Gloo's file store; one machine, or a shared file system), or `tcp://host:port` where rank 0
+ * serves the few keys of the rendezvous (the addon's TCP store, PyTorch's TCPStore's part; MASTER_ADDR / MASTER_PORT).
  */
 import { promises as fs, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,7 +15,8 @@ import { type CollectiveEngine, type ProcessGroup, createProcessGroup } from './
 
 /** The addon's functions (native/gloo/selfsup_gloo.cc). */
 export interface GlooAddon {
-  connect(rank: number, size: number, storePath: string, prefix: string, timeoutMs: number, hostname: string): unknown;
+  /** `store`: `file:<directory>` or `tcp:<host>:<port>` (rank 0 serves it). */
+  connect(rank: number, size: number, store: string, prefix: string, timeoutMs: number, hostname: string): unknown;
   allReduce(handle: unknown, data: Float32Array, op: number): void;
   allGather(handle: unknown, input: Float32Array, output: Float32Array): void;
   broadcast(handle: unknown, data: Float32Array, root: number): void;
@@ -56,15 +58,19 @@ export interface ProcessGroupOptions {
   /** How many processes (default: `WORLD_SIZE`). */
   readonly worldSize?: number;
   /**
-   * Where the ranks meet: a directory all of them can reach (default: `SELFSUP_RENDEZVOUS`, a path or a `file://`
-   * URL). It must be new to this run, or the `prefix` must be: Gloo's file store keeps its keys as files.
+   * Where the ranks meet: a directory all of them can reach, as a path or a `file://` URL (it must be new to this run,
+   * or the `prefix` must be: Gloo's file store keeps its keys as files), or `tcp://<host>:<port>` of rank 0, which
+   * serves the rendezvous there. Default: `SELFSUP_RENDEZVOUS`, else `tcp://$MASTER_ADDR:$MASTER_PORT`.
    */
   readonly rendezvous?: string;
   /** Keys of this group in the store (default `selfsup`); a second group in the same directory needs another. */
   readonly prefix?: string;
   /** How long connecting and each collective may wait for the other ranks, in ms (default 300 000, as PyTorch's 30 min is too long to notice a dead peer; `SELFSUP_DIST_TIMEOUT_MS`). */
   readonly timeoutMs?: number;
-  /** The address this rank listens on (default: 127.0.0.1 for a group on one machine, else this host's name; `SELFSUP_DIST_HOST`). */
+  /**
+   * The address this rank listens on for the other ranks (default `SELFSUP_DIST_HOST`, else 127.0.0.1 for a file
+   * rendezvous or a TCP one on localhost, else this host's name).
+   */
   readonly hostname?: string;
   /** Where to read the defaults (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -85,12 +91,19 @@ function envInteger(env: Readonly<Record<string, string | undefined>>, key: stri
   return n;
 }
 
-function rendezvousPath(value: string): string {
-  if (value.startsWith('file://')) return fileURLToPath(value);
-  if (/^[a-z]+:\/\//i.test(value)) {
-    invalidArgument('rendezvous', 'a directory path or a file:// URL (Gloo\'s file store; TCP rendezvous is not supported yet: use a shared directory)', value);
+/** Where the ranks meet: a directory (Gloo's file store) or rank 0's host and port. */
+type Rendezvous = { readonly kind: 'file'; readonly dir: string } | { readonly kind: 'tcp'; readonly host: string; readonly port: number };
+
+function parseRendezvous(value: string): Rendezvous {
+  const tcp = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/i.exec(value);
+  if (tcp !== null) {
+    const port = Number(tcp[2]);
+    if (!(port > 0 && port < 65536)) invalidArgument('options.rendezvous', 'tcp://<host>:<port> with a port in 1..65535', value);
+    return { kind: 'tcp', host: (tcp[1] as string).replace(/^\[|\]$/g, ''), port };
   }
-  return path.resolve(value);
+  if (value.startsWith('file://')) return { kind: 'file', dir: fileURLToPath(value) };
+  if (/^[a-z]+:\/\//i.test(value)) invalidArgument('options.rendezvous', 'a directory path, a file:// URL or tcp://<host>:<port>', value);
+  return { kind: 'file', dir: path.resolve(value) };
 }
 
 /**
@@ -107,29 +120,35 @@ export async function initProcessGroup(options: ProcessGroupOptions = {}): Promi
   assertInteger('options.worldSize', worldSize, 1);
   if (rank === undefined) invalidArgument('options.rank', 'this process\'s rank (or RANK in the environment)', rank);
   assertInteger('options.rank', rank, 0, worldSize - 1);
-  const given = options.rendezvous ?? env['SELFSUP_RENDEZVOUS'];
+  const master = env['MASTER_ADDR'] !== undefined && env['MASTER_PORT'] !== undefined ? `tcp://${env['MASTER_ADDR']}:${env['MASTER_PORT']}` : undefined;
+  const given = options.rendezvous ?? (env['SELFSUP_RENDEZVOUS'] || undefined) ?? master;
   if (given === undefined || given === '') {
-    const tcp = env['MASTER_ADDR'] !== undefined ? ` (MASTER_ADDR=${env['MASTER_ADDR']} is set, but TCP rendezvous is not supported yet)` : '';
-    invalidArgument('options.rendezvous', `a directory every rank can reach (or SELFSUP_RENDEZVOUS in the environment)${tcp}`, given);
+    invalidArgument('options.rendezvous', 'a directory every rank can reach or tcp://<rank 0 host>:<port> (or SELFSUP_RENDEZVOUS, or MASTER_ADDR and MASTER_PORT, in the environment)', given);
   }
-  if (typeof given !== 'string') invalidArgument('options.rendezvous', 'a directory path or a file:// URL', given);
-  const dir = rendezvousPath(given);
+  if (typeof given !== 'string') invalidArgument('options.rendezvous', 'a directory path, a file:// URL or tcp://<host>:<port>', given);
+  const rendezvous = parseRendezvous(given);
   const prefix = options.prefix ?? 'selfsup';
   if (typeof prefix !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(prefix)) invalidArgument('options.prefix', 'letters, digits, ".", "_" or "-"', prefix);
   const timeoutMs = options.timeoutMs ?? envInteger(env, 'SELFSUP_DIST_TIMEOUT_MS') ?? 300_000;
   assertInteger('options.timeoutMs', timeoutMs, 1);
-  const hostname = options.hostname ?? env['SELFSUP_DIST_HOST'] ?? '127.0.0.1';
+  const local = rendezvous.kind === 'file' || ['localhost', '127.0.0.1', '::1'].includes(rendezvous.host);
+  const hostname = options.hostname ?? env['SELFSUP_DIST_HOST'] ?? (local ? '127.0.0.1' : osHostname());
   if (typeof hostname !== 'string' || hostname === '') invalidArgument('options.hostname', 'a host name or address to listen on', hostname);
 
   const loaded = loadGlooAddon(env);
   if (!loaded.ok) throw new SelfsupError('UNSUPPORTED', `data-parallel training needs Gloo: ${loaded.why}`);
   const { addon } = loaded;
-  await fs.mkdir(dir, { recursive: true });
-  const record: RankRecord = { rank, host: osHostname(), pid: process.pid };
-  await fs.writeFile(path.join(dir, `${prefix}.rank-${rank}.json`), JSON.stringify(record));
+  // Who each rank is, beside a file rendezvous, so that a survivor can name a lost peer (a TCP one has no shared place).
+  const dir = rendezvous.kind === 'file' ? rendezvous.dir : undefined;
+  if (dir !== undefined) {
+    await fs.mkdir(dir, { recursive: true });
+    const record: RankRecord = { rank, host: osHostname(), pid: process.pid };
+    await fs.writeFile(path.join(dir, `${prefix}.rank-${rank}.json`), JSON.stringify(record));
+  }
+  const store = rendezvous.kind === 'file' ? `file:${rendezvous.dir}` : `tcp:${rendezvous.host}:${rendezvous.port}`;
   let handle: unknown;
   try {
-    handle = addon.connect(rank, worldSize, dir, prefix, timeoutMs, hostname);
+    handle = addon.connect(rank, worldSize, store, prefix, timeoutMs, hostname);
   } catch (error) {
     throw collectiveError(error, 'connecting', rank, worldSize, dir, prefix);
   }
@@ -143,7 +162,7 @@ export async function initProcessGroup(options: ProcessGroupOptions = {}): Promi
   const engine: CollectiveEngine = {
     rank,
     worldSize,
-    description: `Gloo (tcp on ${hostname}, rendezvous ${dir}, rank ${rank} of ${worldSize})`,
+    description: `Gloo (tcp on ${hostname}, rendezvous ${store}, rank ${rank} of ${worldSize})`,
     allReduce: (data, op) => guard('all-reduce', () => addon.allReduce(handle, data, op === 'max' ? 1 : op === 'min' ? 2 : 0)),
     allGather: (input, output) => guard('all-gather', () => addon.allGather(handle, input, output)),
     broadcast: (data, root) => guard('broadcast', () => addon.broadcast(handle, data, root)),
@@ -157,8 +176,9 @@ export async function initProcessGroup(options: ProcessGroupOptions = {}): Promi
  * A collective failed: Gloo names an address; the ranks' records name the rank. A peer on this machine whose process
  * is gone is named as lost; otherwise every peer is listed with where it ran.
  */
-function collectiveError(error: unknown, what: string, rank: number, worldSize: number, dir: string, prefix: string): SelfsupError {
+function collectiveError(error: unknown, what: string, rank: number, worldSize: number, dir: string | undefined, prefix: string): SelfsupError {
   const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+  if (dir === undefined) return new SelfsupError('DISTRIBUTED', `rank ${rank} of ${worldSize}: ${what} failed: a peer failed or timed out; Gloo: ${reason}`, { rank, lost: [] });
   const peers: RankRecord[] = [];
   for (let r = 0; r < worldSize; r++) {
     if (r === rank) continue;
