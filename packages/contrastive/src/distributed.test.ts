@@ -110,7 +110,8 @@ describe.skipIf(!gloo.ok)('global negatives on 2 processes', () => {
     tf.dispose([...a, ...b, images, texts, reference, g1, g2]);
   }, 60_000);
 
-  it.each(['simclr', 'moco-v2', 'simclr-sync-bn'])('%s on 2 ranks of 4 equals one process of 8: losses and every weight (MoCo: its queue too; sync-bn: running statistics too)', async (scenario) => {
+  it.each(['simclr', 'moco-v2', 'barlow-twins', 'vicreg', 'simclr-sync-bn'])(
+    '%s on 2 ranks of 4 equals one process of 8: losses and every weight (MoCo: its queue too; sync-bn: running statistics too)', async (scenario) => {
     const runs = await runRanks(scenario);
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
     const { method, images } = buildScenario(scenario, 1);

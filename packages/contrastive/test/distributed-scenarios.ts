@@ -4,7 +4,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { convNet, projectionHead } from '@selfsup/encoders';
 import { type SSLMethod, createRng } from '@selfsup/tensors';
+import { barlowTwins } from '../src/methods/barlow-twins.js';
 import { mocoV2 } from '../src/methods/moco.js';
+import { vicreg } from '../src/methods/vicreg.js';
 import { simclr } from '../src/methods/simclr.js';
 
 /** Two views that do not depend on the run's generator: the image, and the image mirrored left-right. */
@@ -40,5 +42,7 @@ export function buildScenario(name: string, seed: number): { method: SSLMethod; 
   if (name === 'moco-v2') {
     return { method: mocoV2({ encoder, projectionHead: head(), views: fixedViews, queueSize: 16, momentum: 0.9, temperature: 0.2, seed }), images };
   }
+  if (name === 'barlow-twins') return { method: barlowTwins({ encoder, projector: head(), views: fixedViews, lambda: 0.05, seed }), images };
+  if (name === 'vicreg') return { method: vicreg({ encoder, expander: head(), views: fixedViews, seed }), images };
   throw new Error(`unknown scenario ${name}`);
 }

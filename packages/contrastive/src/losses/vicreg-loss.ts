@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertNonNegative, assertOptions, assertPositive } from '@selfsup/tensors';
+import { type ProcessGroup, assertNonNegative, assertOptions, assertPositive } from '@selfsup/tensors';
+import { batchCount, batchSum } from '../ops/batch-sums.js';
 import { assertPairedEmbeddings } from '../ops/checks.js';
 
 export interface VicregOptions {
@@ -13,6 +14,12 @@ export interface VicregOptions {
   readonly gamma?: number;
   /** Added to the variance under the square root. Default 1e-4. */
   readonly epsilon?: number;
+  /**
+   * Data-parallel training (`StepContext.processGroup`): the mean squared error, the variances and the covariances
+   * are taken over every rank's samples (the official implementation gathers the embeddings), so each rank's loss is
+   * the single-process loss on the concatenated batch.
+   */
+  readonly processGroup?: ProcessGroup;
 }
 
 /** The three unweighted VICReg terms (for logging), each a scalar. */
@@ -25,19 +32,24 @@ export interface VicregTerms {
   readonly covariance: tf.Scalar;
 }
 
+/** z minus its mean over the whole batch (every rank's samples with a group). */
+function centre(z: tf.Tensor2D, group: ProcessGroup | undefined): tf.Tensor2D {
+  return tf.sub(z, tf.div(batchSum(z, 0, group), batchCount(z.shape[0], group)));
+}
+
 /** v(Z) = mean_j max(0, gamma - sqrt(Var(z^j) + eps)), Var unbiased. */
-function varianceTerm(z: tf.Tensor2D, gamma: number, epsilon: number): tf.Scalar {
-  const n = z.shape[0];
-  const centered = tf.sub(z, tf.mean(z, 0));
-  const variance = tf.div(tf.sum(tf.square(centered), 0), n - 1);
+function varianceTerm(z: tf.Tensor2D, gamma: number, epsilon: number, group: ProcessGroup | undefined): tf.Scalar {
+  const n = batchCount(z.shape[0], group);
+  const variance = tf.div(batchSum(tf.square(centre(z, group)), 0, group), n - 1);
   return tf.mean(tf.relu(tf.sub(gamma, tf.sqrt(tf.add(variance, epsilon))))) as tf.Scalar;
 }
 
 /** c(Z) = (1 / d) sum_{i != j} C(Z)_ij^2, C the unbiased covariance matrix. */
-function covarianceTerm(z: tf.Tensor2D): tf.Scalar {
-  const [n, d] = z.shape;
-  const centered = tf.sub(z, tf.mean(z, 0));
-  const cov = tf.div(tf.matMul(centered, centered, true, false), n - 1);
+function covarianceTerm(z: tf.Tensor2D, group: ProcessGroup | undefined): tf.Scalar {
+  const d = z.shape[1];
+  const n = batchCount(z.shape[0], group);
+  const centered = centre(z, group);
+  const cov = tf.div(batchSum(tf.expandDims(tf.matMul(centered, centered, true, false), 0), 0, group), n - 1);
   return tf.div(tf.sum(tf.square(tf.mul(cov, tf.sub(1, tf.eye(d))))), d) as tf.Scalar;
 }
 
@@ -65,10 +77,11 @@ function readOptions(options: VicregOptions) {
 export function vicregTerms(z1: tf.Tensor2D, z2: tf.Tensor2D, options: VicregOptions = {}): VicregTerms {
   assertPairedEmbeddings('z1', z1, 'z2', z2, 2);
   const o = readOptions(options);
+  const group = options.processGroup;
   return tf.tidy(() => ({
-    invariance: tf.mean(tf.square(tf.sub(z1, z2))) as tf.Scalar,
-    variance: tf.add(varianceTerm(z1, o.gamma, o.epsilon), varianceTerm(z2, o.gamma, o.epsilon)) as tf.Scalar,
-    covariance: tf.add(covarianceTerm(z1), covarianceTerm(z2)) as tf.Scalar,
+    invariance: tf.div(batchSum(tf.square(tf.sub(z1, z2)), [0, 1], group), batchCount(z1.shape[0], group) * z1.shape[1]) as tf.Scalar,
+    variance: tf.add(varianceTerm(z1, o.gamma, o.epsilon, group), varianceTerm(z2, o.gamma, o.epsilon, group)) as tf.Scalar,
+    covariance: tf.add(covarianceTerm(z1, group), covarianceTerm(z2, group)) as tf.Scalar,
   }));
 }
 

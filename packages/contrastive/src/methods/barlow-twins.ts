@@ -55,7 +55,8 @@ export function barlowTwins(options: BarlowTwinsMethodOptions): BarlowTwinsMetho
       return tf.tidy(() => {
         const [v1, v2] = drawViews(views, batch.images, context.rng);
         const [z1, z2] = embedBoth(v1, v2, encoder, [projector]);
-        return barlowTwinsLoss(z1, z2, { lambda });
+        // Data parallel: standardisation and cross-correlation over every rank's samples.
+        return barlowTwinsLoss(z1, z2, { lambda, ...(context.processGroup !== undefined ? { processGroup: context.processGroup } : {}) });
       });
     },
     dispose() {

@@ -68,7 +68,8 @@ export function vicreg(options: VicregMethodOptions): VicregMethod {
       return tf.tidy(() => {
         const [v1, v2] = drawViews(views, batch.images, context.rng);
         const [z1, z2] = embedBoth(v1, v2, encoder, [expander]);
-        const terms = vicregTerms(z1, z2, lossOptions);
+        // Data parallel: statistics over every rank's samples.
+        const terms = vicregTerms(z1, z2, { ...lossOptions, ...(context.processGroup !== undefined ? { processGroup: context.processGroup } : {}) });
         metrics.record({ invariance: terms.invariance, variance: terms.variance, covariance: terms.covariance });
         return tf.addN([
           tf.mul(terms.invariance, weights.invariance),
