@@ -1,7 +1,7 @@
 import { mocoV1Transform, mocoV2Transform } from '@selfsup/augment';
 import { type Head, assertHead, emaUpdate, mocoV2ProjectionHead, momentumCopy, projectionHead as buildHead } from '@selfsup/encoders';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Encoder, type SSLMethod, assertInRange, assertInteger, assertOptions, invalidArgument, l2Normalize, KeptTensors, disposeAll, copyWeights, methodVariables } from '@selfsup/tensors';
+import { type Encoder, type ProcessGroup, type Rng, type SSLMethod, assertInRange, assertInteger, assertOptions, invalidArgument, l2Normalize, KeptTensors, disposeAll, copyWeights, methodVariables } from '@selfsup/tensors';
 import { infoNCE } from '../losses/info-nce.js';
 import { assertTemperature } from '../ops/checks.js';
 import { stopGradient } from '../ops/stop-gradient.js';
@@ -55,6 +55,47 @@ function chunkSizes(n: number, groups: number): number[] {
 function embedInGroups(x: tf.Tensor4D, encoder: Encoder, head: Head, groups: number): tf.Tensor2D {
   const parts = tf.split(x, chunkSizes(x.shape[0], groups), 0) as tf.Tensor4D[];
   return tf.concat(parts.map((p) => head.apply(encoder.apply(p, { training: true }), { training: true })), 0) as tf.Tensor2D;
+}
+
+/** The inverse of a permutation. */
+function inverseOf(order: readonly number[]): number[] {
+  const inverse = new Array<number>(order.length);
+  order.forEach((o, i) => {
+    inverse[o] = i;
+  });
+  return inverse;
+}
+
+/** Rows `rows` of x as a matMul with a one-hot matrix, not a gather: its gradient is a matMul (wasm has no UnsortedSegmentSum). */
+function pickRows(x: tf.Tensor2D, rows: readonly number[]): tf.Tensor2D {
+  return tf.matMul(tf.cast(tf.oneHot(tf.tensor1d(rows as number[], 'int32'), x.shape[0]), 'float32') as tf.Tensor2D, x);
+}
+
+/**
+ * Keys in one process: shuffle the batch, encode it in `groups` (each with batch statistics of its own, as separate
+ * GPUs would have), unshuffle, so that batch norm cannot tell a query's key by its statistics.
+ */
+function shuffledKeys(v2: tf.Tensor4D, order: readonly number[], encoder: Encoder, head: Head, groups: number): tf.Tensor2D {
+  const shuffled = tf.gather(v2, tf.tensor1d(order as number[], 'int32'));
+  return pickRows(embedInGroups(shuffled, encoder, head, groups), inverseOf(order));
+}
+
+/**
+ * Keys in a data-parallel run, as the official implementation's batch_shuffle_ddp: every rank's key views are gathered,
+ * shuffled by one permutation (rank 0's, broadcast), each rank encodes its share of the shuffled batch (batch norm over
+ * ranks' mixed samples), and the keys are gathered back and unshuffled; each rank keeps the keys of its own samples.
+ */
+function shuffledKeysAcrossRanks(v2: tf.Tensor4D, group: ProcessGroup, rng: Rng, encoder: Encoder, head: Head): tf.Tensor2D {
+  const n = v2.shape[0];
+  const total = n * group.worldSize;
+  const everyView = group.allGather(v2) as tf.Tensor4D;
+  // Rank 0's permutation, drawn from its step's generator, for every rank (indices < 2^24 are exact in float32).
+  const drawn = tf.tensor1d(group.rank === 0 ? rng.permutation(total) : new Array<number>(total).fill(0), 'float32');
+  const order = Array.from(group.broadcast(drawn, 0).dataSync(), Math.round);
+  const mine = tf.gather(everyView, tf.tensor1d(order.slice(group.rank * n, (group.rank + 1) * n), 'int32'));
+  const everyKey = group.allGather(head.apply(encoder.apply(mine, { training: true }), { training: true })) as tf.Tensor2D;
+  const inverse = inverseOf(order);
+  return pickRows(everyKey, inverse.slice(group.rank * n, (group.rank + 1) * n));
 }
 
 /** MoCo, both versions: `mocoV1` and `mocoV2` fill in their defaults. */
@@ -131,17 +172,13 @@ export function moco(version: 'v1' | 'v2', options: MocoOptions): MocoMethod {
       return tf.tidy(() => {
         const [v1, v2] = drawViews(views, batch.images, context.rng);
         const q = l2Normalize(embedInGroups(v1, encoder, projectionHead, shuffleGroups));
-        // Keys: shuffle, encode per group, unshuffle.
-        const order = context.rng.permutation(n);
-        const inverse = new Array<number>(n);
-        order.forEach((o, i) => {
-          inverse[o] = i;
-        });
-        const shuffled = tf.gather(v2, tf.tensor1d(order, 'int32'));
-        const keysShuffled = embedInGroups(shuffled, momentumEncoder, momentumHead, shuffleGroups);
-        // Unshuffle with a permutation matrix, not a gather: its gradient is a matMul (wasm has no UnsortedSegmentSum).
-        const unshuffle = tf.cast(tf.oneHot(tf.tensor1d(inverse, 'int32'), n), 'float32') as tf.Tensor2D;
-        const k = stopGradient(l2Normalize(tf.matMul(unshuffle, keysShuffled) as tf.Tensor2D));
+        const k = stopGradient(
+          l2Normalize(
+            group !== undefined
+              ? shuffledKeysAcrossRanks(v2, group, context.rng, momentumEncoder, momentumHead)
+              : shuffledKeys(v2, context.rng.permutation(n), momentumEncoder, momentumHead, shuffleGroups),
+          ),
+        );
         const loss = infoNCE(q, k, queue.keys(), { temperature, normalize: false });
         pendingKeys = tf.keep(group !== undefined ? (group.allGather(k) as tf.Tensor2D) : tf.clone(k));
         metrics.record({ positiveCosine: tf.mean(tf.sum(tf.mul(q, k), 1)) as tf.Scalar });
