@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { saveEncoder } from '@selfsup/encoders/node';
 import { lossCurveSvg } from '@selfsup/eval';
 import { writeJson, writeSvg } from '@selfsup/eval/node';
-import { type BackendName, type FitResult, type JsonObject, type MethodPreset, type StepInfo, SelfsupError, fit, initBackend, optionDefaults, presetDataKinds, trainingFitOptions } from '@selfsup/tensors';
+import { type BackendName, type FitResult, type JsonObject, type MethodPreset, type StepInfo, SelfsupError, fit, invalidArgument, initBackend, optionDefaults, presetDataKinds, trainingFitOptions } from '@selfsup/tensors';
 import { checkpointDirectory, initProcessGroup } from '@selfsup/tensors/node';
 import { backboneConfig, buildBackbone, unreportedArchConfigKeys } from './architectures.js';
 import { checkCommandArguments } from './checks.js';
@@ -82,6 +82,8 @@ export interface PretrainCommandOptions extends MonitorFlags {
   readonly rank?: number;
   readonly worldSize?: number;
   readonly rendezvous?: string;
+  /** Rank 0's `host:port`: the same as `rendezvous: tcp://host:port` (torchrun's --master_addr / --master_port). */
+  readonly master?: string;
   /** Data parallel: batch norm over every worker's samples (`fit`'s syncBatchNorm). */
   readonly syncBatchNorm?: boolean;
 }
@@ -89,6 +91,8 @@ export interface PretrainCommandOptions extends MonitorFlags {
 export interface PretrainIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** Where RANK, WORLD_SIZE, MASTER_ADDR / MASTER_PORT and SELFSUP_RENDEZVOUS are read when no flag gives them (default process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   readonly interactive: boolean;
   /** Methods besides the built-in ones (plugins' presets). */
   readonly presets?: readonly MethodPreset[];
@@ -217,10 +221,10 @@ async function checkResume(runFile: string, config: ResolvedRunConfig, preset: M
 export async function runPretrain(options: PretrainCommandOptions, io: PretrainIo): Promise<PretrainResult> {
   checkCommandArguments(options, io, ['out']);
   checkMonitorFlags(options);
-  checkWorkerFlags(options);
-  const worldSize = options.worldSize ?? 1;
+  const worker = workerSettings(options, io.env ?? process.env);
+  const worldSize = worker?.worldSize ?? 1;
   // Rank 0 of a data-parallel run (or a single process) owns --out: checks, run.json, encoder, log, pictures.
-  const leader = (options.rank ?? 0) === 0;
+  const leader = (worker?.rank ?? 0) === 0;
   const file: RunConfigFile | undefined = options.config !== undefined ? await readRunConfig(options.config) : undefined;
   const methodName = options.method ?? file?.method;
   if (methodName === undefined) throw new SelfsupError('INVALID_ARGUMENT', '--method is required (or "method" in the --config file)', { argument: '--method' });
@@ -291,7 +295,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
   const backend = await initBackend(options.backend !== undefined ? { backend: options.backend } : {});
   const group =
     worldSize > 1
-      ? await initProcessGroup({ rank: options.rank as number, worldSize, rendezvous: options.rendezvous as string, prefix: 'pretrain' })
+      ? await initProcessGroup({ rank: worker?.rank as number, worldSize, rendezvous: worker?.rendezvous as string, prefix: 'pretrain' })
       : undefined;
   const data = await loadPretrainData(runConfig.data, {
     ...(limit !== undefined ? { limit } : {}),
@@ -496,6 +500,29 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
     data.test?.dispose?.();
     group?.destroy();
   }
+}
+
+/**
+ * This worker's place in a data-parallel run, from the flags, else the environment (`RANK`, `WORLD_SIZE`, and
+ * `SELFSUP_RENDEZVOUS` or `MASTER_ADDR` / `MASTER_PORT`, as torchrun sets them); undefined for a single process.
+ */
+function workerSettings(
+  options: PretrainCommandOptions,
+  env: Readonly<Record<string, string | undefined>>,
+): { rank: number; worldSize: number; rendezvous: string } | undefined {
+  const fromEnv = (key: string) => (env[key] !== undefined && env[key] !== '' ? Number(env[key]) : undefined);
+  const worldSize = options.worldSize ?? fromEnv('WORLD_SIZE');
+  const flagged = options.worldSize !== undefined || options.rank !== undefined || options.rendezvous !== undefined || options.master !== undefined;
+  if (!flagged && (worldSize === undefined || worldSize <= 1)) return undefined;
+  if (options.master !== undefined && (typeof options.master !== 'string' || !/^[^:\s]+:\d+$/.test(options.master))) {
+    invalidArgument('--master', "rank 0's host:port", options.master);
+  }
+  const master = options.master ?? (env['MASTER_ADDR'] && env['MASTER_PORT'] ? `${env['MASTER_ADDR']}:${env['MASTER_PORT']}` : undefined);
+  const rendezvous = options.rendezvous ?? (env['SELFSUP_RENDEZVOUS'] || undefined) ?? (master !== undefined ? `tcp://${master}` : undefined);
+  const settings = { rank: options.rank ?? fromEnv('RANK'), worldSize, rendezvous };
+  checkWorkerFlags(settings);
+  if (settings.worldSize === undefined || settings.worldSize <= 1) return undefined;
+  return settings as { rank: number; worldSize: number; rendezvous: string };
 }
 
 /** run.json, written by rank 0 alone. */

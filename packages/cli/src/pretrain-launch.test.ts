@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +44,33 @@ describe('selfsup pretrain --nproc', () => {
     expect(log.steps).toBe(4);
     await expect(fs.access(path.join(out, 'encoder', 'model.json'))).resolves.toBeUndefined();
   }, 180_000);
+
+  it.skipIf(!gloo.ok)("joins from the environment as torchrun sets it (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT: TCP rendezvous)", async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const out = path.join(tmp, 'env-run');
+    const args = ['pretrain', '--method', 'rotnet', '--data', 'mnist', '--limit', '32', '--batch-size', '8', '--epochs', '1', '--arch-config', '{"channels":[8],"strides":[1]}', '--no-monitor', '--quiet', '--out', out];
+    const codes = await Promise.all(
+      [0, 1].map((rank) => {
+        const child = spawn(fromSources[0] as string, [...fromSources.slice(1), ...args], {
+          env: { ...process.env, RANK: String(rank), WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let output = '';
+        child.stdout.on('data', (d) => (output += d));
+        child.stderr.on('data', (d) => (output += d));
+        return new Promise<{ code: number | null; output: string }>((resolve) => child.on('close', (code) => resolve({ code, output })));
+      }),
+    );
+    for (const c of codes) expect(c.code, c.output).toBe(0);
+    expect(codes[0]?.output).toMatch(/^rotnet: 2 steps \(completed\)/);
+    expect(codes[1]?.output).toBe('');
+    const run = JSON.parse(await fs.readFile(path.join(out, 'run.json'), 'utf8'));
+    expect(run.dataParallel).toMatchObject({ worldSize: 2, globalBatch: 16 });
+    expect(run.dataParallel.engine).toMatch(/rendezvous tcp:127\.0\.0\.1:\d+/);
+  }, 120_000);
 
   it('a failing worker stops the others; the launcher names its rank and shows the end of its output', async () => {
     // Stand-in workers: rank 1 fails at once, rank 0 would run for a minute.

@@ -221,6 +221,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .option('--rank <r>', 'with --world-size and --rendezvous: join a data-parallel run as worker r (what --nproc gives its workers; on several machines, start one per rank)', integer(0))
     .option('--world-size <n>', 'the number of workers of the data-parallel run', integer(1))
     .option('--rendezvous <dir|tcp://host:port>', "where the workers meet: a directory every worker reaches (new to the run), or rank 0's tcp://host:port")
+    .option('--master <host:port>', "rank 0's address: the same as --rendezvous tcp://host:port (the environment's RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT are read when no flag gives them)")
     .option('--sync-batch-norm', "data parallel: batch statistics over every worker's images (PyTorch's SyncBatchNorm), not each worker's own", false);
   for (const option of monitorOptions()) pretrain.addOption(option);
   // The training settings without a hand-written flag above: text flags, parsed and checked against TRAINING_OPTIONS.
@@ -264,7 +265,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
       }
       const result = await runPretrain(
         { ...(options as unknown as PretrainCommandOptions), methodFlags: methodFlagTexts, trainingFlags: trainingFlagTexts, plugin: pluginSpecs },
-        { stdout: io.stdout, stderr: io.stderr, interactive: io.interactive ?? false, presets: methods.presets },
+        { stdout: io.stdout, stderr: io.stderr, interactive: io.interactive ?? false, presets: methods.presets, ...(io.env !== undefined ? { env: io.env } : {}) },
       );
       io.onResult?.({ command: 'pretrain', result });
       setExitCode(EXIT_OK);
