@@ -83,9 +83,10 @@ describe('selfsup pretrain --nproc', () => {
     const started = performance.now();
     const code = await runCli(['pretrain', '--method', 'simclr', '--data', 'mnist', '--nproc', '2', '--out', path.join(tmp, 'failing')], c.io);
     expect(code).toBe(1);
-    expect(performance.now() - started).toBeLessThan(20_000);
+    // Stopped, not waited for: the stand-in rank 0 would run for a minute.
+    expect(performance.now() - started).toBeLessThan(45_000);
     expect(c.stderr()).toMatch(/selfsup pretrain --nproc 2: rank 1 exited with code 3; the other workers were stopped\. The end of its output:\nworker 1: out of memory/);
-  }, 60_000);
+  }, 120_000);
 
   it('rejects incomplete worker flags and --nproc mixed with them, naming the flag', async () => {
     const base = ['pretrain', '--method', 'simclr', '--data', 'mnist', '--out', path.join(tmp, 'bad')];

@@ -17,7 +17,7 @@ const [scenario, rankText, worldText, dir] = process.argv.slice(2) as [string, s
 const rank = Number(rankText);
 const worldSize = Number(worldText);
 await initBackend({ backend: 'cpu' });
-const group = await initProcessGroup({ rank, worldSize, rendezvous: path.join(dir, 'rendezvous'), prefix: scenario, timeoutMs: 20_000 });
+const group = await initProcessGroup({ rank, worldSize, rendezvous: path.join(dir, 'rendezvous'), prefix: scenario, timeoutMs: 90_000 });
 const out: Record<string, unknown> = { rank };
 
 if (scenario === 'nt-xent') {

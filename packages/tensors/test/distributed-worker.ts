@@ -30,7 +30,7 @@ const group = await initProcessGroup({
   worldSize,
   ...(extra.tcp === true ? {} : { rendezvous: path.join(dir, 'rendezvous') }),
   prefix: extra.prefix ?? scenario,
-  timeoutMs: 20_000,
+  timeoutMs: 90_000,
 });
 const out: Record<string, unknown> = { rank };
 

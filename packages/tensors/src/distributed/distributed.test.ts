@@ -96,7 +96,7 @@ describe.skipIf(!gloo.ok)('data parallel over Gloo, 2 local processes', () => {
       expect(r['arrays']).toEqual([[1], [1, 2], [3, 6, 9, 12, 15], [14]]);
       expect(r['tensors']).toBe(0);
     }
-  }, 60_000);
+  }, 240_000);
 
   it('meets over TCP too (MASTER_ADDR / MASTER_PORT: rank 0 serves the rendezvous), with the same results', async () => {
     const port = await freePort();
@@ -107,7 +107,7 @@ describe.skipIf(!gloo.ok)('data parallel over Gloo, 2 local processes', () => {
       expect(run.result['gather']).toEqual([1, 2, 0, 0.5, 2, 4, -1, 0.5]);
       expect(run.result['arrays']).toEqual([[1], [1, 2], [3, 6, 9, 12, 15], [14]]);
     }
-  }, 60_000);
+  }, 240_000);
 
   it("allGatherWithGradient: each rank's gradient equals the single-process gradient of the summed losses at its rows", async () => {
     const runs = await runRanks('gather-gradient', path.join(tmp, 'gather'));
@@ -131,7 +131,7 @@ describe.skipIf(!gloo.ok)('data parallel over Gloo, 2 local processes', () => {
       expect(run.result['tensors']).toBe(0);
     });
     tf.dispose([...rows, all, grad]);
-  }, 60_000);
+  }, 240_000);
 
   it('fit on 2 ranks of 6 equals fit on one process of 12: losses and weights, from different initial weights (rank 0 broadcasts)', async () => {
     const runs = await runRanks('fit', path.join(tmp, 'fit'));
@@ -151,7 +151,7 @@ describe.skipIf(!gloo.ok)('data parallel over Gloo, 2 local processes', () => {
     }
     // Both ranks hold the very same weights: they apply the same averaged gradients.
     expect(runs[0]?.result['weights']).toEqual(runs[1]?.result['weights']);
-  }, 120_000);
+  }, 240_000);
 
   it('a rank that dies stops the other within seconds, naming it; --resume on 2 ranks then ends bit-identical to an uninterrupted run', async () => {
     const uninterrupted = await runRanks('fit', path.join(tmp, 'whole'), { store: path.join(tmp, 'whole', 'ckpt') });
@@ -165,7 +165,8 @@ describe.skipIf(!gloo.ok)('data parallel over Gloo, 2 local processes', () => {
     const error = survivor.result['error'] as { message: string; code: string };
     expect(error.code).toBe('DISTRIBUTED');
     expect(error.message).toMatch(/^rank 0 of 2: all-reduce failed: lost rank 1 \(pid \d+ has exited\)/);
-    expect(survivor.seconds - lost.seconds).toBeLessThan(5);
+    // Seconds, not the 90 s collective timeout: the closed connection is noticed at once (slack for a loaded CI machine).
+    expect(survivor.seconds - lost.seconds).toBeLessThan(15);
 
     const resumed = await runRanks('fit', path.join(tmp, 'cut'), { store, resume: true, prefix: 'fit-resumed' });
     for (const run of resumed) expect(run.code, run.stderr).toBe(0);
@@ -174,5 +175,5 @@ describe.skipIf(!gloo.ok)('data parallel over Gloo, 2 local processes', () => {
       expect(run.result['steps']).toBe(12);
       expect(run.result['weights']).toEqual(uninterrupted[rank]?.result['weights']);
     }
-  }, 180_000);
+  }, 240_000);
 });
