@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { fit, initBackend, tensorDataset } from '@selfsup/tensors';
 import { clipLoss } from './losses/clip-loss.js';
+import { infoNCE } from './losses/info-nce.js';
+import { infoNCEOverTargets } from './losses/info-nce-over-targets.js';
 import { loadGlooAddon } from '@selfsup/tensors/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCENARIO_FIT, SCENARIO_SINGLE_BATCH, buildScenario, scenarioEmbeddings } from '../test/distributed-scenarios.js';
@@ -108,6 +110,27 @@ describe.skipIf(!gloo.ok)('global negatives on 2 processes', () => {
       expect(maxAbsDiff(r2, e2.slice(rank * 15, rank * 15 + 15).map((v) => 2 * v))).toBeLessThan(1e-5);
     });
     tf.dispose([...a, ...b, images, texts, reference, g1, g2]);
+  }, 180_000);
+
+  it("InfoNCE (shared negatives gathered) and InfoNCE over targets (CPC's): the ranks' mean loss and each rank's gradients are the single process's", async () => {
+    const runs = await runRanks('info-nce');
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    const [a, b] = [scenarioEmbeddings(0), scenarioEmbeddings(1)];
+    const [na, nb] = [scenarioEmbeddings(10)[0], scenarioEmbeddings(11)[0]];
+    const q = tf.concat([a[0], b[0]], 0) as tf.Tensor2D;
+    const k = tf.concat([a[1], b[1]], 0) as tf.Tensor2D;
+    const negatives = tf.concat([na, nb], 0) as tf.Tensor2D;
+    const f = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) =>
+      tf.add(infoNCE(x as tf.Tensor2D, y as tf.Tensor2D, z as tf.Tensor2D, { temperature: 0.3 }), infoNCEOverTargets(x as tf.Tensor2D, y as tf.Tensor2D, { temperature: 0.7 }));
+    const reference = f(q, k, negatives);
+    const meanLoss = ((runs[0]?.result['loss'] as number) + (runs[1]?.result['loss'] as number)) / 2;
+    expect(Math.abs(meanLoss - (reference.dataSync()[0] as number))).toBeLessThan(1e-5);
+    const grads = (tf.grads(f)([q, k, negatives]) as tf.Tensor[]).map((g) => Array.from(g.dataSync()));
+    runs.forEach((run, rank) => {
+      const got = run.result['grads'] as number[][];
+      got.forEach((g, i) => expect(maxAbsDiff(g, (grads[i] as number[]).slice(rank * 15, rank * 15 + 15).map((v) => 2 * v))).toBeLessThan(1e-5));
+    });
+    tf.dispose([...a, ...b, na, nb, q, k, negatives, reference]);
   }, 180_000);
 
   it.each(['simclr', 'moco-v2', 'barlow-twins', 'vicreg', 'simclr-sync-bn'])(

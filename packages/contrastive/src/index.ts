@@ -2,6 +2,7 @@
 export { infoNCE } from './losses/info-nce.js';
 export type { InfoNCEOptions } from './losses/info-nce.js';
 export { infoNCEOverTargets } from './losses/info-nce-over-targets.js';
+export type { InfoNCEOverTargetsOptions } from './losses/info-nce-over-targets.js';
 export { ntXent } from './losses/nt-xent.js';
 export type { NtXentOptions } from './losses/nt-xent.js';
 export { clipLoss } from './losses/clip-loss.js';

@@ -10,7 +10,7 @@ await registerTfjsEsmResolver();
 const tf = await import('@tensorflow/tfjs-core');
 const { fit, initBackend, tensorDataset } = await import('@selfsup/tensors');
 const { initProcessGroup } = await import('@selfsup/tensors/node');
-const { clipLoss, ntXent } = await import('../src/index.js');
+const { clipLoss, infoNCE, infoNCEOverTargets, ntXent } = await import('../src/index.js');
 const { buildScenario, scenarioEmbeddings, SCENARIO_FIT, SYNC_BATCH_NORM_SCENARIOS } = await import('./distributed-scenarios.js');
 
 const [scenario, rankText, worldText, dir] = process.argv.slice(2) as [string, string, string, string];
@@ -29,6 +29,18 @@ if (scenario === 'nt-xent') {
   out['loss'] = loss.dataSync()[0];
   out['grads'] = grads.map((g) => Array.from(g.dataSync()));
   tf.dispose([z1, z2, loss, ...grads]);
+} else if (scenario === 'info-nce') {
+  // Queries, positives and shared negatives of this rank: infoNCE gathers the negatives, infoNCEOverTargets the targets.
+  const [q, k] = scenarioEmbeddings(rank);
+  const negatives = scenarioEmbeddings(10 + rank)[0];
+  type T2 = import('@tensorflow/tfjs-core').Tensor2D;
+  const f = (a: import('@tensorflow/tfjs-core').Tensor, b: import('@tensorflow/tfjs-core').Tensor, c: import('@tensorflow/tfjs-core').Tensor) =>
+    tf.add(infoNCE(a as T2, b as T2, c as T2, { temperature: 0.3, processGroup: group }), infoNCEOverTargets(a as T2, b as T2, { temperature: 0.7, processGroup: group }));
+  const grads = tf.grads(f)([q, k, negatives]);
+  const loss = f(q, k, negatives);
+  out['loss'] = loss.dataSync()[0];
+  out['grads'] = grads.map((g) => Array.from(g.dataSync()));
+  tf.dispose([q, k, negatives, loss, ...grads]);
 } else if (scenario === 'clip-loss') {
   const [a, b] = scenarioEmbeddings(rank);
   type T2 = import('@tensorflow/tfjs-core').Tensor2D;

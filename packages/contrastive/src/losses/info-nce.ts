@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertOptions, assertRank, invalidArgument, l2Normalize } from '@selfsup/tensors';
+import { type ProcessGroup, allGatherWithGradient, assertOptions, assertRank, invalidArgument, l2Normalize } from '@selfsup/tensors';
 import { assertPairedEmbeddings, assertTemperature } from '../ops/checks.js';
 
 export interface InfoNCEOptions {
@@ -7,6 +7,12 @@ export interface InfoNCEOptions {
   readonly temperature?: number;
   /** L2-normalise query, positive and negatives first, so logits are cosine similarities / T. Default true. */
   readonly normalize?: boolean;
+  /**
+   * Data-parallel training: shared negatives `[M, D]` of every rank are gathered (with their gradient) and serve every
+   * rank's queries, so the mean over the ranks is the single-process loss on the concatenated queries and negatives.
+   * Leave it out for negatives that are already global (MoCo's queue holds every rank's keys).
+   */
+  readonly processGroup?: ProcessGroup;
 }
 
 /**
@@ -36,7 +42,10 @@ export function infoNCE(query: tf.Tensor2D, positive: tf.Tensor2D, negatives: tf
   return tf.tidy(() => {
     const q = normalize ? l2Normalize(query) : query;
     const kPos = normalize ? l2Normalize(positive) : positive;
-    const kNeg = normalize ? l2Normalize(negatives as tf.Tensor) : (negatives as tf.Tensor);
+    const group = options.processGroup !== undefined && options.processGroup.worldSize > 1 ? options.processGroup : undefined;
+    if (group !== undefined && negatives.rank !== 2) invalidArgument('negatives', 'shared [M, D] negatives with options.processGroup (per-query negatives are not gathered)', negatives);
+    const shared = group !== undefined ? allGatherWithGradient(group, negatives) : (negatives as tf.Tensor);
+    const kNeg = normalize ? l2Normalize(shared) : shared;
     const positiveLogits = tf.sum(tf.mul(q, kPos), 1, true); // [N, 1]
     const negativeLogits =
       kNeg.rank === 2

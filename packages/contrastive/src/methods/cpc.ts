@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   type ApplyOptions,
   type Batch,
+  type StepContext,
   type Encoder,
   type SSLMethod,
   type StepMetrics,
@@ -139,8 +140,9 @@ export function cpc(options: CpcOptions): CpcMethod {
     frontEnd,
     config: { method: 'cpc', frontEnd: frontEnd.config, contextDim, predictionSteps: steps, temperature, grid: [rows, cols], ...seedConfig },
     variables,
-    loss(batch: Batch) {
+    loss(batch: Batch, step?: StepContext) {
       assertRank('batch.images', batch.images, 4);
+      const group = step?.processGroup;
       const n = batch.images.shape[0];
       return tf.tidy(() => {
         const z = embedPieces(batch.images, { training: true }); // [N, R, Q, D]
@@ -153,7 +155,8 @@ export function cpc(options: CpcOptions): CpcMethod {
           const contexts = tf.reshape(tf.slice(c, [0, 0, 0], [n * cols, rows - k, contextDim]), [m, contextDim]);
           const targets = tf.reshape(tf.slice(columns, [0, k, 0], [n * cols, rows - k, d]), [m, d]) as tf.Tensor2D;
           const predictions = tf.matMul(contexts, w.variable as tf.Tensor2D) as tf.Tensor2D;
-          return infoNCEOverTargets(predictions, targets, { temperature });
+          // Data parallel: every rank's targets are candidates (global negatives).
+          return infoNCEOverTargets(predictions, targets, { temperature, ...(group !== undefined ? { processGroup: group } : {}) });
         });
         perStep.forEach((s, i) => metrics.set(`infoNCE_k${i + 1}`, s));
         return tf.div(tf.addN(perStep), steps) as tf.Scalar;
