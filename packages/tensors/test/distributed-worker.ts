@@ -15,7 +15,8 @@ const [scenario, rankText, worldText, dir, extraText] = process.argv.slice(2) as
 const rank = Number(rankText);
 const worldSize = Number(worldText);
 const extra = (extraText !== undefined ? JSON.parse(extraText) : {}) as {
-  exitAtStep?: number;
+  /** Rank 1 kills itself (SIGKILL) at the end of this step. */
+  killAtStep?: number;
   resume?: boolean;
   steps?: number;
   batchSize?: number;
@@ -90,7 +91,8 @@ if (scenario === 'collectives') {
       ...(store !== undefined ? { checkpoint: { store, everySteps: 1 }, resume: extra.resume === true } : {}),
       callbacks: {
         onStepEnd: (info) => {
-          if (extra.exitAtStep !== undefined && rank === 1 && info.step === extra.exitAtStep) process.exit(7);
+          // Killed outright mid-run, as the OOM killer or a lost machine would: no exit handlers, sockets dropped by the OS.
+          if (extra.killAtStep !== undefined && rank === 1 && info.step === extra.killAtStep) process.kill(process.pid, 'SIGKILL');
         },
       },
     });

@@ -30,6 +30,7 @@ afterAll(async () => {
 
 interface RankRun {
   readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
   readonly seconds: number;
   readonly result: Record<string, unknown>;
   readonly stderr: string;
@@ -55,10 +56,10 @@ async function runRanks(
       child.stderr.on('data', (d) => (stderr += d));
       return new Promise<RankRun>((resolve, reject) => {
         child.on('error', reject);
-        child.on('close', async (code) => {
+        child.on('close', async (code, signal) => {
           const seconds = (performance.now() - started) / 1000;
           const text = await fs.readFile(path.join(dir, `${scenario}-${rank}.json`), 'utf8').catch(() => '{}');
-          resolve({ code, seconds, result: JSON.parse(text) as Record<string, unknown>, stderr });
+          resolve({ code, signal, seconds, result: JSON.parse(text) as Record<string, unknown>, stderr });
         });
       });
     }),
@@ -153,14 +154,14 @@ describe.skipIf(!gloo.ok)('data parallel over Gloo, 2 local processes', () => {
     expect(runs[0]?.result['weights']).toEqual(runs[1]?.result['weights']);
   }, 240_000);
 
-  it('a rank that dies stops the other within seconds, naming it; --resume on 2 ranks then ends bit-identical to an uninterrupted run', async () => {
+  it('a rank killed mid-run (SIGKILL) stops the other within seconds, naming it; --resume on 2 ranks then ends bit-identical to an uninterrupted run', async () => {
     const uninterrupted = await runRanks('fit', path.join(tmp, 'whole'), { store: path.join(tmp, 'whole', 'ckpt') });
     for (const run of uninterrupted) expect(run.code, run.stderr).toBe(0);
 
     const store = path.join(tmp, 'cut', 'ckpt');
-    const cut = await runRanks('fit', path.join(tmp, 'cut'), { store, exitAtStep: 4 });
+    const cut = await runRanks('fit', path.join(tmp, 'cut'), { store, killAtStep: 4 });
     const [survivor, lost] = cut as [RankRun, RankRun];
-    expect(lost.code).toBe(7);
+    expect(lost.signal).toBe('SIGKILL');
     expect(survivor.code).toBe(3);
     const error = survivor.result['error'] as { message: string; code: string };
     expect(error.code).toBe('DISTRIBUTED');
