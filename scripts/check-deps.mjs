@@ -14,7 +14,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const loadedByName = {
   // initBackend() loads these by a computed specifier (optional peers, looked for only when asked).
   // The platform package (optional dependency) is resolved by a name computed from the platform (src/kernels/native/locate.ts).
-  '@selfsup/tensors': ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@selfsup/tensors-linux-x64-gnu'],
+  '@selfsup/tensors': ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-backend-webgpu', 'webgpu', '@selfsup/tensors-linux-x64-gnu'],
 };
 
 const isTest = (file) => /\.test\.ts$/.test(file) || /(^|\/)(test|bench|scripts)\//.test(file);

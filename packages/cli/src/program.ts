@@ -172,7 +172,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .addOption(new Option('--plot <method>', '2-D picture of the test embedding').choices(['pca', 'umap', 'none']).default('pca'))
     .option('--out <dir>', 'where report.json and the SVG pictures go', 'selfsup-eval')
     .option('--seed <n>', 'seed of every random choice', integer(0), 0)
-    .addOption(new Option('--backend <name>', 'compute backend (default: best available)').choices(['tensorflow', 'wasm', 'cpu']))
+    .addOption(new Option('--backend <name>', 'compute backend (default: best available)').choices(['tensorflow', 'webgpu', 'wasm', 'cpu']))
     .option('--quiet', 'no progress output', false)
     .option('--plugin <module>', PLUGIN_HELP, collect, [])
     .action(async (options: EvalCommandOptions) => {
@@ -214,7 +214,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .option('--overwrite', 'replace an earlier run in --out (its run.json, checkpoint, encoder, log.json, loss.svg); without it or --resume, such a directory is refused', false)
     .option('--out <dir>', 'run directory', 'selfsup-run')
     .option('--seed <n>', 'seed of every random choice (default 0)', integer(0))
-    .addOption(new Option('--backend <name>', 'compute backend (default: best available)').choices(['tensorflow', 'wasm', 'cpu']))
+    .addOption(new Option('--backend <name>', 'compute backend (default: best available)').choices(['tensorflow', 'webgpu', 'wasm', 'cpu']))
     .option('--quiet', 'no progress output', false)
     .option('--plugin <module>', PLUGIN_HELP, collect, [])
     .option('--nproc <n>', 'data-parallel on n local workers (processes joined over Gloo; needs the Gloo addon): --batch-size is per worker, rank 0 writes --out', integer(1))
@@ -288,7 +288,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .option('--out <dir>', 'where results and runs go', 'selfsup-bench')
     .option('--overwrite', "replace the runs an earlier bench left in --out; without it, such a directory is refused before anything trains", false)
     .option('--seed <n>', 'seed of every random choice', integer(0), 0)
-    .addOption(new Option('--backend <name>', 'compute backend (default: best available)').choices(['tensorflow', 'wasm', 'cpu']))
+    .addOption(new Option('--backend <name>', 'compute backend (default: best available)').choices(['tensorflow', 'webgpu', 'wasm', 'cpu']))
     .option('--quiet', 'no progress output', false)
     .option('--plugin <module>', PLUGIN_HELP, collect, [])
     .option('--baselines <list>', 'baselines probed at every seed: random (the architecture at random initialisation), pixels, or none', choiceList(['random', 'pixels', 'none'] as const), ['random', 'pixels'])
@@ -345,7 +345,7 @@ function addVideoCommands(program: Command, io: CliIo, setExitCode: (code: numbe
       .option('--resolution <name>', 'DAVIS root: the resolution folder (default 480p, else the only one)')
       .option('--image-size <HxW>', 'resize every frame (sides are rounded down to multiples of the stride; by default the frames keep their size, so rounded)', imageSize)
       .option('--overwrite', 'replace what an earlier run left in --out; without it, such a directory is refused', false)
-      .addOption(new Option('--backend <name>', 'compute backend (default: best available)').choices(['tensorflow', 'wasm', 'cpu']))
+      .addOption(new Option('--backend <name>', 'compute backend (default: best available)').choices(['tensorflow', 'webgpu', 'wasm', 'cpu']))
       .option('--quiet', 'no progress output', false);
   common(
     video

@@ -51,7 +51,7 @@ describe('initBackend', () => {
     await expect(initBackend({ backend: 'tensorflow', loader: missing })).rejects.toThrow(
       /backend "tensorflow" is not available .* install @tensorflow\/tfjs-node-gpu or @tensorflow\/tfjs-node/,
     );
-    await expect(initBackend({ env: { SELFSUP_BACKEND: 'gpu' } })).rejects.toThrow(/SELFSUP_BACKEND must be one of "tensorflow", "wasm", "cpu"; got "gpu"/);
+    await expect(initBackend({ env: { SELFSUP_BACKEND: 'gpu' } })).rejects.toThrow(/SELFSUP_BACKEND must be one of "tensorflow", "webgpu", "wasm", "cpu"; got "gpu"/);
     await initBackend({ backend: 'wasm' });
   });
 

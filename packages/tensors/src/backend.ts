@@ -17,14 +17,15 @@ import { BACKENDS, type BackendName, type BackendReport, type Env, type InitBack
  */
 
 export { BACKENDS, NATIVE_MODES } from './backend/types.js';
-export type { BackendName, BackendReport, InitBackendOptions, ModuleLoader, NativeKernelsReport, NativeMode } from './backend/types.js';
+export type { BackendName, BackendReport, InitBackendOptions, ModuleLoader, NativeKernelsReport, NativeMode, WebGpuAdapterReport, WebGpuOptions } from './backend/types.js';
 
 let current: BackendReport | undefined;
 
 /**
  * Chooses and initialises the compute backend: `tensorflow` (tfjs-node-gpu, then tfjs-node, optional peers detected
- * at run time), then `wasm` (the default install; selfsup registers the conv-gradient kernels stock wasm lacks), then
- * `cpu`. `SELFSUP_BACKEND` or `options.backend` force one; a forced backend that cannot load is an error that says how
+ * at run time), then `webgpu` (optional peers `webgpu`, Dawn for Node, and @tensorflow/tfjs-backend-webgpu; taken
+ * automatically only on a real GPU adapter, see backend/webgpu.ts), then `wasm` (the default install; selfsup registers
+ * the conv-gradient kernels stock wasm lacks), then `cpu`. `SELFSUP_BACKEND` or `options.backend` force one; a forced backend that cannot load is an error that says how
  * to get it. Idempotent: a second call with the same choice returns the first report.
  *
  * @example
@@ -59,7 +60,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   const threads = requestedThreads(options.threads, env) ?? (order.includes('wasm') ? await defaultWasmThreads(nativeMode, env) : 1);
   const skipped: { backend: BackendName; package: string; why: string }[] = [];
   for (const name of order) {
-    const result = await tryBackend(name, loader, threads);
+    const result = await tryBackend(name, loader, threads, { options: options.webgpu ?? {}, env, forced: forced !== undefined });
     if (!result.ok) {
       skipped.push({ backend: name, package: result.pkg, why: result.why });
       continue;
@@ -74,8 +75,17 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     const notes = [result.note, accel.note].filter((n): n is string => n !== undefined);
     const reason = notes.length === 0 ? chosen : `${chosen} (${notes.join('; ')})`;
     const threadCount = backendThreads(name);
-    const description = describeBackend(name, result.pkg, threadCount, accel.report);
-    current = { backend: name, description, package: result.pkg, reason, skipped, threads: threadCount, ...(accel.report ? { native: accel.report } : {}) };
+    const description = describeBackend(name, result.pkg, threadCount, accel.report, result.adapter);
+    current = {
+      backend: name,
+      description,
+      package: result.pkg,
+      reason,
+      skipped,
+      threads: threadCount,
+      ...(accel.report ? { native: accel.report } : {}),
+      ...(result.adapter !== undefined ? { adapter: result.adapter } : {}),
+    };
     if (options.verbose) process.stderr.write(`selfsup backend: ${description}: ${reason}\n`);
     return current;
   }

@@ -50,7 +50,7 @@ export {
 
 // Backend
 export { BACKENDS, NATIVE_MODES, currentBackend, initBackend, withBackend } from './backend.js';
-export type { BackendName, BackendReport, InitBackendOptions, ModuleLoader, NativeKernelsReport, NativeMode } from './backend.js';
+export type { BackendName, BackendReport, InitBackendOptions, ModuleLoader, NativeKernelsReport, NativeMode, WebGpuAdapterReport, WebGpuOptions } from './backend.js';
 export type { AddonSource } from './kernels/native/locate.js';
 export { registerWasmKernels } from './kernels/register.js';
 

@@ -1,3 +1,5 @@
+import type { WebGpuAdapterReport } from './types.js';
+import { adapterName } from './webgpu.js';
 /** The one-line name of what computes, for reports and CLI output: `wasm + oneDNN 2.6.3 (2 threads)`, `wasm (1 thread)`. */
 
 const plural = (n: number) => `${n} thread${n === 1 ? '' : 's'}`;
@@ -11,6 +13,7 @@ export function describeBackend(
   pkg: string,
   threads: number,
   native?: { readonly library: string; readonly threads: number },
+  adapter?: WebGpuAdapterReport,
 ): string {
   if (backend === 'wasm') {
     if (native !== undefined) {
@@ -20,5 +23,6 @@ export function describeBackend(
     return `wasm (${plural(threads)})`;
   }
   if (backend === 'tensorflow') return `tensorflow (${pkg})`;
+  if (backend === 'webgpu') return adapter !== undefined ? `webgpu (${adapterName(adapter)})` : 'webgpu';
   return threads > 0 ? `${backend} (${plural(threads)})` : backend;
 }

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerWasmKernels } from '../kernels/register.js';
 import { isNode, useThreadedWasm } from '../kernels/wasm-threads.js';
-import type { BackendName, ModuleLoader } from './types.js';
+import type { BackendName, Env, ModuleLoader, WebGpuAdapterReport, WebGpuOptions } from './types.js';
+import { WEBGPU_HOW_TO, installNavigatorGpu, probeWebGpu } from './webgpu.js';
 
 /** The npm packages that provide each backend, in the order they are tried. */
 export const PACKAGES: Record<BackendName, readonly string[]> = {
   tensorflow: ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'],
+  webgpu: ['@tensorflow/tfjs-backend-webgpu'],
   wasm: ['@tensorflow/tfjs-backend-wasm'],
   cpu: ['@tensorflow/tfjs-backend-cpu'],
 };
@@ -14,6 +16,7 @@ export const PACKAGES: Record<BackendName, readonly string[]> = {
 export const HOW_TO_GET: Record<BackendName, string> = {
   tensorflow:
     'install @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node (their installer downloads libtensorflow, which needs network access to the TensorFlow binaries host)',
+  webgpu: WEBGPU_HOW_TO,
   wasm: 'install @tensorflow/tfjs-backend-wasm@^4.22.0 (npm i @tensorflow/tfjs-backend-wasm)',
   cpu: 'install @tensorflow/tfjs-backend-cpu@^4.22.0 (npm i @tensorflow/tfjs-backend-cpu)',
 };
@@ -27,14 +30,31 @@ export function errorText(error: unknown): string {
   return text.split('\n')[0]?.slice(0, 200) ?? text;
 }
 
-export type BackendAttempt = { ok: true; pkg: string; note?: string } | { ok: false; pkg: string; why: string };
+export type BackendAttempt = { ok: true; pkg: string; note?: string; adapter?: WebGpuAdapterReport } | { ok: false; pkg: string; why: string };
+
+/** What trying the webgpu backend needs besides the loader. */
+export interface WebGpuAttempt {
+  readonly options: WebGpuOptions;
+  readonly env: Env;
+  /** Chosen by name: a software adapter is taken (auto refuses it). */
+  readonly forced: boolean;
+}
 
 /**
  * Loads the packages of backend `name` in turn until one registers it and it initialises (wasm: with selfsup's
  * kernels, and `threads` XNNPACK threads when more than 1 under Node); says which package, or why none.
  */
-export async function tryBackend(name: BackendName, loader: ModuleLoader, threads = 1): Promise<BackendAttempt> {
+export async function tryBackend(name: BackendName, loader: ModuleLoader, threads = 1, webgpu?: WebGpuAttempt): Promise<BackendAttempt> {
   const errors: string[] = [];
+  // WebGPU: the adapter first (tfjs's backend registers itself only where navigator.gpu exists), then the package.
+  let adapter: WebGpuAdapterReport | undefined;
+  let undoNavigator: (() => void) | undefined;
+  if (name === 'webgpu') {
+    const probe = await probeWebGpu(webgpu?.options ?? {}, loader, webgpu?.env ?? {}, webgpu?.forced ?? false);
+    if (!probe.ok) return { ok: false, pkg: PACKAGES.webgpu.join(' / '), why: probe.why };
+    adapter = probe.adapter;
+    undoNavigator = installNavigatorGpu(probe.gpu);
+  }
   for (const pkg of PACKAGES[name]) {
     try {
       await loader(pkg);
@@ -60,8 +80,9 @@ export async function tryBackend(name: BackendName, loader: ModuleLoader, thread
       errors.push(`${pkg}: ${errorText(error)}`);
       continue;
     }
-    return note === undefined ? { ok: true, pkg } : { ok: true, pkg, note };
+    return { ok: true, pkg, ...(note !== undefined ? { note } : {}), ...(adapter !== undefined ? { adapter } : {}) };
   }
+  undoNavigator?.();
   return { ok: false, pkg: PACKAGES[name].join(' / '), why: errors.join('; ') };
 }
 

@@ -1,6 +1,6 @@
 import type { AddonSource } from '../kernels/native/locate.js';
 /** The backends selfsup can run on, in order of preference. */
-export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 /** What {@link initBackend} chose, and why. */
@@ -18,6 +18,28 @@ export interface BackendReport {
   readonly threads: number;
   /** The native (oneDNN) kernels serving the wasm backend's heavy ops, when in use. */
   readonly native?: NativeKernelsReport;
+  /** The GPU the webgpu backend computes on. */
+  readonly adapter?: WebGpuAdapterReport;
+}
+
+/** A WebGPU adapter: its names (as the driver gives them; any may be empty), whether it is software, its limits. */
+export interface WebGpuAdapterReport {
+  readonly vendor: string;
+  readonly architecture: string;
+  readonly device: string;
+  readonly description: string;
+  /** Dawn's null backend or a software rasteriser (SwiftShader, llvmpipe, lavapipe): `auto` does not pick it. */
+  readonly software: boolean;
+  /** maxBufferSize, maxStorageBufferBindingSize, maxComputeWorkgroupStorageSize, ... (those the adapter reports). */
+  readonly limits: Readonly<Record<string, number>>;
+}
+
+/** How the webgpu backend finds its GPU. */
+export interface WebGpuOptions {
+  /** A WebGPU `GPU` object to use (default: `navigator.gpu`, else the `webgpu` package's `create()`). Tests inject one. */
+  readonly gpu?: unknown;
+  /** Dawn's toggles for `create()`, e.g. `['backend=vulkan']` (default: `SELFSUP_DAWN_OPTIONS`, comma-separated). */
+  readonly dawnOptions?: readonly string[];
 }
 
 /** The optional native kernels: which library, how many threads, which kernels they took over. */
@@ -73,4 +95,6 @@ export interface InitBackendOptions {
   readonly nativeThreads?: number;
   /** Environment to read `SELFSUP_BACKEND`, `SELFSUP_WASM_THREADS`, `SELFSUP_NATIVE*` from (default: `process.env`). */
   readonly env?: Env;
+  /** The webgpu backend's GPU (see {@link WebGpuOptions}). */
+  readonly webgpu?: WebGpuOptions;
 }
