@@ -25,12 +25,9 @@ interface UsearchModule {
   }) => UsearchIndex;
 }
 
-/** Imports a module by name; tests replace it to see what a missing package does. */
-export type ModuleImporter = (specifier: string) => Promise<unknown>;
-
 // A computed specifier: bundlers (esbuild, vite) leave it alone instead of trying to pack a native addon for a page.
 const USEARCH = 'usearch';
-const importModule: ModuleImporter = (specifier) => import(/* @vite-ignore */ specifier);
+const importModule = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ specifier);
 
 let loaded: UsearchModule | undefined;
 let loadFailure: string | undefined;
@@ -46,11 +43,11 @@ export function usearchLoaded(): boolean {
  * `knnClassify`, `knnEvaluate` or `probeFeatures` with an approximate index. Throws a `SelfsupError`
  * (`BACKEND_UNAVAILABLE`) naming `options.index` when the package is missing or its binary does not load here.
  */
-export async function loadUsearch(importer: ModuleImporter = importModule): Promise<void> {
+export async function loadUsearch(): Promise<void> {
   if (loaded !== undefined) return;
   let module: unknown;
   try {
-    module = await importer(USEARCH);
+    module = await importModule(USEARCH);
   } catch (error) {
     loadFailure = error instanceof Error ? error.message.split('\n')[0] : describeValue(error);
     throw missingUsearch(loadFailure);
@@ -100,12 +97,16 @@ export interface HnswIndex {
   search(normalisedQueries: Float32Array, qn: number, k: number): NeighbourArrays;
 }
 
+/** Rows normalised and added per call: fixed, because usearch's level draws restart when it grows its capacity. */
+const ADD_ROWS = 4096;
+
 /**
- * Builds the index: rows are l2-normalised like the exact path's, then added in bank order with one thread, so the
- * graph depends on the bank alone (usearch draws each node's level from its own default-seeded generator, per
- * thread; in order and single-threaded the draws and the insertions repeat exactly).
+ * Builds the index: rows are l2-normalised like the exact path's, then added in bank order, 4096 at a time, with one
+ * thread, so the graph depends on the bank alone. (usearch draws each node's level from its own default-seeded
+ * generator, one per thread, restarted when its capacity grows; in order, single-threaded and in fixed blocks the draws
+ * and the insertions repeat exactly. That generator is not selfsup's seeded one: there is no seed to give it.)
  */
-export function buildHnswIndex(bank: tf.Tensor2D, settings: HnswSettings, chunkRows: number): HnswIndex {
+export function buildHnswIndex(bank: tf.Tensor2D, settings: HnswSettings): HnswIndex {
   const { Index } = usearch();
   const [n, d] = bank.shape;
   const index = new Index({
@@ -117,9 +118,9 @@ export function buildHnswIndex(bank: tf.Tensor2D, settings: HnswSettings, chunkR
     expansion_search: settings.expansionSearch,
     multi: false,
   });
-  // Chunked: only one normalised block is copied out of tfjs at a time (usearch keeps its own copy of the rows).
-  for (let r0 = 0; r0 < n; r0 += chunkRows) {
-    const rn = Math.min(chunkRows, n - r0);
+  // In blocks: only one normalised block is copied out of tfjs at a time (usearch keeps its own copy of the rows).
+  for (let r0 = 0; r0 < n; r0 += ADD_ROWS) {
+    const rn = Math.min(ADD_ROWS, n - r0);
     const block = tf.tidy(() => l2Normalize(tf.slice(bank, [r0, 0], [rn, -1])));
     const rows = block.dataSync() as Float32Array;
     block.dispose();

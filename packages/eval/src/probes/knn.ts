@@ -27,7 +27,7 @@ export interface KnnOptions {
   readonly numClasses?: number;
   /** Queries per chunk. Default: as many as keep the [queries, k, classes] vote tensor under 8M values, at most 256. */
   readonly queryChunkSize?: number;
-  /** Bank rows compared per step (exact), or normalised and added to the graph per step (approximate). Default 4096. */
+  /** Bank rows compared per step (exact search). Default 4096. */
   readonly bankChunkSize?: number;
   /**
    * How neighbours are found; the vote on them is the same code either way. `exact` compares every query with every
@@ -92,6 +92,14 @@ function checkQueries(bank: tf.Tensor2D, queries: tf.Tensor2D): void {
   if (queries.shape[1] !== bank.shape[1]) invalidArgument('queries', `a [M, ${bank.shape[1]}] tensor (same D as bank)`, queries);
 }
 
+/**
+ * The search a k-NN with `index` runs on this many bank rows and queries: `auto` is approximate above
+ * {@link KNN_AUTO} when usearch is loaded, else exact. Not exported from the package (tests read it).
+ */
+export function resolveKnnIndex(index: KnnIndex, bankSize: number, queryCount: number): 'exact' | 'approximate' {
+  return index === 'approximate' || (index === 'auto' && autoWantsApproximate(bankSize, queryCount) && usearchLoaded()) ? 'approximate' : 'exact';
+}
+
 /** Whether `auto` would search approximately for this many bank rows and queries, usearch aside. */
 function autoWantsApproximate(bankSize: number, queryCount: number): boolean {
   return bankSize >= KNN_AUTO.minBankSize && queryCount >= KNN_AUTO.minQueries;
@@ -113,8 +121,7 @@ function planSearch(bankSize: number, queryCount: number, options: KnnOptions, k
   assertPositiveInteger('options.expansionSearch', expansionSearch);
   const bankChunk = options.bankChunkSize ?? 4096;
   assertPositiveInteger('options.bankChunkSize', bankChunk);
-  const approximate = index === 'approximate' || (index === 'auto' && autoWantsApproximate(bankSize, queryCount) && usearchLoaded());
-  return { k, index: approximate ? 'approximate' : 'exact', hnsw: { connectivity, expansionAdd, expansionSearch }, bankChunk };
+  return { k, index: resolveKnnIndex(index, bankSize, queryCount), hnsw: { connectivity, expansionAdd, expansionSearch }, bankChunk };
 }
 
 /**
@@ -182,7 +189,7 @@ function exactSearch(bank: tf.Tensor2D, k: number, bankChunk: number): Neighbour
 
 /** The HNSW graph of the bank (usearch), searched for the same k; its answers become the same tensors. */
 function approximateSearch(bank: tf.Tensor2D, k: number, plan: SearchPlan): NeighbourSearch & { readonly graph: HnswIndex } {
-  const graph = buildHnswIndex(bank, plan.hnsw, plan.bankChunk);
+  const graph = buildHnswIndex(bank, plan.hnsw);
   return {
     graph,
     find(q) {
@@ -357,7 +364,7 @@ export interface KnnRecallOptions {
   readonly connectivity?: number;
   readonly expansionAdd?: number;
   readonly expansionSearch?: number;
-  /** Bank rows per step of either search. Default 4096. */
+  /** Bank rows per step of the exact search. Default 4096. */
   readonly bankChunkSize?: number;
   /** Queries per step. Default 256. */
   readonly queryChunkSize?: number;
