@@ -118,7 +118,7 @@ describe('knnClassify', () => {
   it('has the documented presets', () => {
     expect(KNN_DEFAULT).toEqual({ k: 200, temperature: 0.1 });
     expect(KNN_INSTDISC).toEqual({ k: 20, temperature: 0.07 });
-    expect(KNN_AUTO).toEqual({ minBankSize: 100_000, minQueries: 10_000 });
+    expect(KNN_AUTO).toEqual({ minBankSize: 100_000, minQueries: 20_000 });
     expect(KNN_HNSW_DEFAULT).toEqual({ connectivity: 16, expansionAdd: 128, expansionSearch: 64 });
   });
 });
