@@ -15,6 +15,9 @@ const loadedByName = {
   // initBackend() loads these by a computed specifier (optional peers, looked for only when asked).
   // The platform package (optional dependency) is resolved by a name computed from the platform (src/kernels/native/locate.ts).
   '@selfsup/tensors': ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-backend-webgpu', 'webgpu', '@selfsup/tensors-linux-x64-gnu'],
+  // The approximate k-NN index (optional dependency, prebuilt N-API binaries) is imported by a computed specifier
+  // (src/probes/knn-index.ts) so that bundlers leave it out of browser builds.
+  '@selfsup/eval': ['usearch'],
 };
 
 const isTest = (file) => /\.test\.ts$/.test(file) || /(^|\/)(test|bench|scripts)\//.test(file);

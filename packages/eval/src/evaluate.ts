@@ -10,7 +10,7 @@ import {
 } from '@selfsup/tensors';
 import { type FeatureSet, assertFeatures, extractFeatures } from './features.js';
 import { embeddingMetrics } from './metrics/representation.js';
-import { type KnnOptions, knnEvaluate } from './probes/knn.js';
+import { type KnnOptions, knnEvaluate, prepareKnnIndex } from './probes/knn.js';
 import { type LinearSweepOptions, linearEvaluate } from './probes/linear-probe.js';
 
 export type ProbeName = 'knn' | 'linear';
@@ -104,6 +104,8 @@ export async function evaluateEncoder(encoder: Encoder, train: ImageDataset, tes
   const probes = options.probes ?? ['knn', 'linear'];
   if (!Array.isArray(probes)) invalidArgument('options.probes', 'an array of "knn" / "linear"', probes);
   for (const p of probes) if (p !== 'knn' && p !== 'linear') invalidArgument('options.probes[i]', '"knn" or "linear"', p);
+  // An approximate k-NN index needs usearch loaded before the (synchronous) probes run.
+  if (probes.includes('knn')) await prepareKnnIndex(options.knn, train?.size ?? 0, test?.size ?? 0);
   const batchSize = options.batchSize ?? 256;
   const layer = options.layer ?? EMBEDDING_LAYER;
   const layerOptions = { layer, ...(options.layerDim !== undefined ? { layerDim: options.layerDim } : {}) };

@@ -5,8 +5,10 @@ export { rawPixelEncoder } from './raw-pixel-encoder.js';
 export { DEFAULT_LAYER_DIM, adaptiveAvgPool2d, poolLayerFeatures, poolingGrid } from './layer-features.js';
 
 // k-NN probe
-export { KNN_DEFAULT, KNN_INSTDISC, knnClassify, knnEvaluate, knnProbe } from './probes/knn.js';
-export type { KnnOptions, KnnPredictions, KnnProbeOptions } from './probes/knn.js';
+export { KNN_AUTO, KNN_DEFAULT, KNN_HNSW_DEFAULT, KNN_INSTDISC, knnClassify, knnEvaluate, knnProbe, knnRecall } from './probes/knn.js';
+export type { KnnIndex, KnnOptions, KnnPredictions, KnnProbeOptions, KnnRecall, KnnRecallOptions } from './probes/knn.js';
+export { loadUsearch } from './probes/knn-index.js';
+export type { HnswSettings } from './probes/knn-index.js';
 export { rankScores, topKAccuracy } from './probes/top-k.js';
 export type { ClassRanking } from './probes/top-k.js';
 

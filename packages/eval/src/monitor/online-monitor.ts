@@ -12,7 +12,7 @@ import {
 import { extractFeatures } from '../features.js';
 import { effectiveRank } from '../metrics/effective-rank.js';
 import { embeddingStd, embeddingStdReference } from '../metrics/embedding-std.js';
-import { KNN_INSTDISC, type KnnOptions, knnEvaluate } from '../probes/knn.js';
+import { KNN_INSTDISC, type KnnOptions, knnEvaluate, prepareKnnIndex } from '../probes/knn.js';
 
 export interface MonitorSubsetsOptions {
   /** Images in the k-NN bank. Default 1000 (fewer when the dataset is smaller: see {@link monitorSubsets}). */
@@ -121,6 +121,7 @@ export async function monitorEncoder(encoder: Encoder, bank: ImageDataset, heldO
   const { batchSize, ...rest } = options;
   const knn: KnnOptions = { k: KNN_INSTDISC.k, temperature: KNN_INSTDISC.temperature, ...rest };
   const extract = batchSize !== undefined ? { batchSize } : {};
+  await prepareKnnIndex(knn, bank.size, heldOut.size);
   const bankFeatures = await extractFeatures(encoder, bank, extract);
   try {
     const heldOutFeatures = await extractFeatures(encoder, heldOut, extract);

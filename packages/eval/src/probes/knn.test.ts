@@ -2,28 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SelfsupError, createRng } from '@selfsup/tensors';
-import { blobs, randomProjectionEncoder, vectorDataset } from '../../test/helpers.js';
+import { blobs, randomProjectionEncoder, referenceKnn, vectorDataset } from '../../test/helpers.js';
 import { rawPixelEncoder } from '../raw-pixel-encoder.js';
-import { KNN_DEFAULT, KNN_INSTDISC, knnClassify, knnEvaluate, knnProbe } from './knn.js';
-
-/** Loop-based reference: cosine similarities, k largest (ties to the lower index), votes exp(sim / T), argmax. */
-function referenceKnn(bank: number[][], labels: number[], queries: number[][], k: number, t: number, c: number): number[] {
-  const norm = (v: number[]) => {
-    const n = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-    return v.map((x) => x / Math.max(n, 1e-12));
-  };
-  const nb = bank.map(norm);
-  return queries.map((q0) => {
-    const q = norm(q0);
-    const sims = nb.map((b, i) => ({ i, s: b.reduce((s, x, j) => s + x * (q[j] as number), 0) }));
-    sims.sort((a, b) => b.s - a.s || a.i - b.i);
-    const votes = new Array<number>(c).fill(0);
-    for (const { i, s } of sims.slice(0, k)) votes[labels[i]!]! += Math.exp(s / t);
-    let best = 0;
-    for (let j = 1; j < c; j++) if ((votes[j] as number) > (votes[best] as number)) best = j;
-    return best;
-  });
-}
+import { KNN_AUTO, KNN_DEFAULT, KNN_HNSW_DEFAULT, KNN_INSTDISC, knnClassify, knnEvaluate, knnProbe, knnRecall } from './knn.js';
 
 describe('knnClassify', () => {
   // Bank: [1, 0] class 0, [0, 1] class 1, [0.8, 0.6] class 1, [-1, 0] class 2. Query [1, 0.1], k = 3.
@@ -119,9 +100,26 @@ describe('knnClassify', () => {
     b.dispose();
   });
 
+  it('rejects bad index options with messages that name them', async () => {
+    const b = tf.tensor2d(bank);
+    expect(() => knnClassify(b, bankLabels, b, { index: 'fast' as 'auto' })).toThrow(/options\.index must be one of "exact", "approximate", "auto"; got "fast"/);
+    expect(() => knnClassify(b, bankLabels, b, { connectivity: 1 })).toThrow(/options\.connectivity must be an integer in \[2, 1024\]; got 1/);
+    expect(() => knnClassify(b, bankLabels, b, { expansionAdd: 0 })).toThrow(/options\.expansionAdd must be/);
+    expect(() => knnClassify(b, bankLabels, b, { expansionSearch: 1.5 })).toThrow(/options\.expansionSearch must be .*; got 1\.5/);
+    await expect(knnRecall('bank' as unknown as tf.Tensor2D, b)).rejects.toThrow(/bank must be a \[N, D\] tensor; got "bank"/);
+    const wrongDim = tf.zeros([2, 3]) as tf.Tensor2D;
+    await expect(knnRecall(b, wrongDim)).rejects.toThrow(/queries must be a \[M, 2\] tensor/);
+    await expect(knnRecall(b, b, { k: 0 })).rejects.toThrow(/options\.k must be/);
+    await expect(knnRecall(b, b, { queryChunkSize: -1 })).rejects.toThrow(/options\.queryChunkSize must be/);
+    wrongDim.dispose();
+    b.dispose();
+  });
+
   it('has the documented presets', () => {
     expect(KNN_DEFAULT).toEqual({ k: 200, temperature: 0.1 });
     expect(KNN_INSTDISC).toEqual({ k: 20, temperature: 0.07 });
+    expect(KNN_AUTO).toEqual({ minBankSize: 100_000, minQueries: 20_000 });
+    expect(KNN_HNSW_DEFAULT).toEqual({ connectivity: 16, expansionAdd: 128, expansionSearch: 64 });
   });
 });
 
@@ -137,7 +135,7 @@ describe('knnEvaluate / knnProbe', () => {
     expect(result.top5).toBe(1);
     expect(result.numTrain).toBe(80);
     expect(result.numTest).toBe(24);
-    expect(result.config).toMatchObject({ k: 20, temperature: 0.07, numClasses: 8, featureDim: 6 });
+    expect(result.config).toMatchObject({ k: 20, temperature: 0.07, numClasses: 8, featureDim: 6, index: 'exact' });
     trainSet.features.dispose();
     testSet.features.dispose();
   });
