@@ -8,7 +8,7 @@
  * Workloads: simclr-resnet18 (ResNet-18 CIFAR stem + SimCLR head, two views of `batch` 32x32x3 images, NT-Xent,
  * SGD), simclr-convnet (the CLI's default convNet on 28x28x1), embed-resnet18 (forward only, `batch` images per call,
  * `--images` in all). Peers: cpu, wasm-stock (tfjs-backend-wasm without selfsup's kernels), wasm (selfsup's default
- * wasm kernels, native off), wasm-native (oneDNN kernels). `--export DIR` writes the initial weights, the inputs and
+ * wasm kernels, native off), wasm-native (oneDNN kernels), webgpu (a GPU through Dawn; bench/gpu/run.sh). `--export DIR` writes the initial weights, the inputs and
  * the loss for bench/peers/simclr_peer.py's equal-work check.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ntXent } from '@selfsup/contrastive';
 import { buildEncoder, simclrProjectionHead } from '@selfsup/encoders';
 import { type Encoder, type NamedVariable, countParameters, createRng, initBackend } from '@selfsup/tensors';
+import { gpuPackLoader } from './gpu/loader.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback?: string): string => {
@@ -33,7 +34,7 @@ const integer = (name: string, fallback: number): number => {
 
 const WORKLOADS = ['simclr-resnet18', 'simclr-convnet', 'embed-resnet18'] as const;
 type Workload = (typeof WORKLOADS)[number];
-const PEERS = ['cpu', 'wasm-stock', 'wasm', 'wasm-native'] as const;
+const PEERS = ['cpu', 'wasm-stock', 'wasm', 'wasm-native', 'webgpu'] as const;
 type Peer = (typeof PEERS)[number];
 
 const workload = option('workload') as Workload;
@@ -53,6 +54,11 @@ const LEARNING_RATE = 0.01;
 async function selectBackend(): Promise<string> {
   if (peer === 'cpu') return (await initBackend({ backend: 'cpu' })).reason;
   if (peer === 'wasm') return (await initBackend({ backend: 'wasm', native: 'off' })).reason;
+  // WebGPU (a GPU machine: bench/gpu/run.sh): the adapter's name goes into the reason.
+  if (peer === 'webgpu') {
+    const report = await initBackend({ backend: 'webgpu', loader: gpuPackLoader });
+    return `${report.description}: ${report.reason}`;
+  }
   if (peer === 'wasm-native') {
     const report = await initBackend({ backend: 'wasm', native: 'on' });
     return report.reason;

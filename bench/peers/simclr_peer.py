@@ -5,7 +5,10 @@ Reads the state that bench/simclr.ts --export wrote (state.json + state.bin: the
 views and the loss there), loads it into the PyTorch model, checks equal work (same trainable parameter count, same
 loss / embedding mean to 1e-3 relative) and only then times SGD steps (or embedding passes).
 
-  python3 bench/peers/simclr_peer.py --state DIR --threads 2 --steps 3 --warmup 1 --out result.json
+  python3 bench/peers/simclr_peer.py --state DIR --threads 2 --steps 3 --warmup 1 --out result.json [--device cuda]
+
+With --device cuda (bench/gpu/run.sh) the model and inputs live on the GPU and every timed step ends with
+torch.cuda.synchronize(), so the times are of finished work.
 
 Prints nothing but progress on stderr; writes a JSON result (or {"error": ...}). Exit 3 if torch is absent.
 """
@@ -130,8 +133,8 @@ def nt_xent(z1, z2, temperature):
     """As @selfsup/contrastive ntXent: L2-normalise [z1; z2], mask self-similarity with -1e9, cross-entropy to the twin."""
     n = z1.shape[0]
     z = F.normalize(torch.cat([z1, z2], 0), dim=1, eps=1e-12)
-    logits = z @ z.t() / temperature - torch.eye(2 * n) * 1e9
-    targets = (torch.arange(2 * n) + n) % (2 * n)
+    logits = z @ z.t() / temperature - torch.eye(2 * n, device=z.device) * 1e9
+    targets = (torch.arange(2 * n, device=z.device) + n) % (2 * n)
     return F.cross_entropy(logits, targets)
 
 
@@ -143,7 +146,17 @@ def main():
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--out", required=True)
     parser.add_argument("--channels-last", action="store_true", help="NHWC memory format (PyTorch default is NCHW)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
     args = parser.parse_args()
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        print(json.dumps({"error": "--device cuda: torch.cuda.is_available() is false"}))
+        sys.exit(3)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    if device.type == "cuda":
+        # float32 as webgpu computes, not TF32 (PyTorch's default for cuDNN convolutions): the same work.
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
     torch.set_num_threads(args.threads)
     meta = json.load(open(os.path.join(args.state, "state.json")))
     flat = np.fromfile(os.path.join(args.state, "state.bin"), dtype=np.float32)
@@ -174,10 +187,11 @@ def main():
     parameter_count = sum(p.numel() for p in params)
     memory_format = torch.channels_last if args.channels_last else torch.contiguous_format
     for m in modules:
-        m.to(memory_format=memory_format)
-    to_nchw = lambda a: torch.from_numpy(a.copy()).permute(0, 3, 1, 2).contiguous(memory_format=memory_format)
+        m.to(device=device, memory_format=memory_format)
+    to_nchw = lambda a: torch.from_numpy(a.copy()).permute(0, 3, 1, 2).contiguous(memory_format=memory_format).to(device)
     result = {"peer": "pytorch", "workload": workload, "torch": torch.__version__, "threads": torch.get_num_threads(),
-              "parameters": parameter_count, "batch": meta["batch"], "memoryFormat": "NHWC" if args.channels_last else "NCHW"}
+              "parameters": parameter_count, "batch": meta["batch"], "memoryFormat": "NHWC" if args.channels_last else "NCHW",
+              "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"}
     wall, cpu = [], []
     if head is not None:
         v = torch.cat([to_nchw(tensors["input0"]), to_nchw(tensors["input1"])], 0)
@@ -194,7 +208,7 @@ def main():
         result["tfjsCheck"] = meta["check"]
         relative = abs(check - meta["check"]) / max(abs(meta["check"]), 1e-12)
         result["checkRelativeError"] = relative
-        if relative > 1e-3:
+        if not relative <= 1e-3:  # NaN fails too
             result["error"] = f"equal-work check failed: loss {check} vs tfjs {meta['check']} (relative {relative:.2e})"
             json.dump(result, open(args.out, "w"))
             return
@@ -207,6 +221,7 @@ def main():
             loss.backward()
             optimizer.step()
             losses.append(float(loss.item()))
+            sync()
             if i >= args.warmup:
                 wall.append(time.perf_counter() - start)
                 cpu.append(time.process_time() - start_cpu)
@@ -222,16 +237,18 @@ def main():
             result["tfjsCheck"] = meta["check"]
             relative = abs(check - meta["check"]) / max(abs(meta["check"]), 1e-12)
             result["checkRelativeError"] = relative
-            if relative > 1e-3:
+            if not relative <= 1e-3:  # NaN fails too
                 result["error"] = f"equal-work check failed: embedding mean {check} vs tfjs {meta['check']} (relative {relative:.2e})"
                 json.dump(result, open(args.out, "w"))
                 return
             for _ in range(args.warmup):  # single calls, as bench/simclr.ts
                 encoder(x)
+            sync()
             for i in range(args.steps):
                 start, start_cpu = time.perf_counter(), time.process_time()
                 for _ in range(calls):
                     encoder(x)
+                sync()
                 wall.append(time.perf_counter() - start)
                 cpu.append(time.process_time() - start_cpu)
                 print(f"  pytorch {workload} pass {i + 1}/{args.steps}: {time.perf_counter() - start:.2f} s", file=sys.stderr)

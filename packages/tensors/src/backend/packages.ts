@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { SelfsupError } from '../errors.js';
 import { registerWasmKernels } from '../kernels/register.js';
 import { isNode, useThreadedWasm } from '../kernels/wasm-threads.js';
 import type { BackendName, Env, ModuleLoader, WebGpuAdapterReport, WebGpuOptions } from './types.js';
@@ -76,6 +77,7 @@ export async function tryBackend(name: BackendName, loader: ModuleLoader, thread
         continue;
       }
       await tf.ready();
+      if (name === 'webgpu' && isNode()) explainSyncReads();
     } catch (error) {
       errors.push(`${pkg}: ${errorText(error)}`);
       continue;
@@ -102,4 +104,28 @@ async function tryThreadedWasm(threads: number): Promise<string | undefined> {
     restore?.();
     return `${threads} wasm threads requested, 1 used: ${errorText(error)}`;
   }
+}
+
+/**
+ * tfjs's webgpu backend reads GPU tensors synchronously (`dataSync`, `arraySync`) through an OffscreenCanvas, which
+ * only browsers have: in Node it fails with "OffscreenCanvas is not defined", far from the cause. Under Node the
+ * backend's readSync says what happened and what to use instead (`await tensor.data()`).
+ */
+function explainSyncReads(): void {
+  const backend = tf.backend() as { readSync?: (dataId: unknown) => unknown };
+  if (typeof backend.readSync !== 'function' || (backend.readSync as { selfsup?: boolean }).selfsup === true) return;
+  const original = backend.readSync.bind(backend);
+  const readSync = (dataId: unknown) => {
+    try {
+      return original(dataId);
+    } catch (error) {
+      if (!/OffscreenCanvas/.test(errorText(error))) throw error;
+      throw new SelfsupError(
+        'UNSUPPORTED',
+        'a synchronous read (dataSync, arraySync) of a tensor on the webgpu backend: Node has no OffscreenCanvas, which tfjs-backend-webgpu reads through; read with await tensor.data() (or array()) instead',
+      );
+    }
+  };
+  Object.assign(readSync, { selfsup: true });
+  backend.readSync = readSync;
 }

@@ -100,6 +100,21 @@ describe('webgpu backend: initBackend', () => {
     sum.dispose();
   });
 
+  it("a synchronous read, which tfjs's webgpu backend does through a browser-only OffscreenCanvas, says what to do in Node", async () => {
+    // A stand-in whose synchronous read fails as tfjs-backend-webgpu's does under Node.
+    class NoCanvasBackend extends MathBackendCPU {
+      override readSync(): never {
+        throw new ReferenceError('OffscreenCanvas is not defined');
+      }
+    }
+    tf.removeBackend('webgpu');
+    tf.registerBackend('webgpu', () => new NoCanvasBackend());
+    await initBackend({ backend: 'webgpu', webgpu: { gpu: gpuWith(h100) }, loader: standInLoader });
+    const x = tf.tensor1d([1, 2]);
+    expect(() => x.dataSync()).toThrow(/a synchronous read \(dataSync, arraySync\) of a tensor on the webgpu backend: Node has no OffscreenCanvas.*await tensor\.data\(\)/);
+    x.dispose();
+  });
+
   it('a forced webgpu without an adapter is an error that says why and how to get one; auto passes over it', async () => {
     await expect(initBackend({ backend: 'webgpu', webgpu: { gpu: gpuWith(null) }, loader: standInLoader })).rejects.toThrow(
       /backend "webgpu" is not available \(no WebGPU adapter .*\); to use it, install the optional peers webgpu \(Dawn for Node, prebuilt\) and @tensorflow\/tfjs-backend-webgpu/,
