@@ -150,17 +150,31 @@ napi_value Connect(napi_env env, napi_callback_info info) {
   });
 }
 
-// allReduce(handle, data: Float32Array, op: 0 sum | 1 max | 2 min): in place, the same result on every rank.
-napi_value AllReduce(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  if (!check(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "bad arguments")) return nullptr;
-  Group* group = getGroup(env, argv[0]);
-  if (group == nullptr) return nullptr;
+// The arguments of the in-place collectives: (handle, data: Float32Array, an integer: the op or the root).
+struct InPlaceArgs {
+  Group* group = nullptr;
   float* data = nullptr;
   size_t length = 0;
-  int64_t op = 0;
-  if (!getFloats(env, argv[1], &data, &length, "data: expected a Float32Array") || !getInt(env, argv[2], &op, "op: expected 0, 1 or 2")) return nullptr;
+  int64_t number = 0;
+};
+
+bool readInPlaceArgs(napi_env env, napi_callback_info info, const char* numberWhat, InPlaceArgs* args) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (!check(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "bad arguments")) return false;
+  args->group = getGroup(env, argv[0]);
+  if (args->group == nullptr) return false;
+  return getFloats(env, argv[1], &args->data, &args->length, "data: expected a Float32Array") && getInt(env, argv[2], &args->number, numberWhat);
+}
+
+// allReduce(handle, data: Float32Array, op: 0 sum | 1 max | 2 min): in place, the same result on every rank.
+napi_value AllReduce(napi_env env, napi_callback_info info) {
+  InPlaceArgs args;
+  if (!readInPlaceArgs(env, info, "op: expected 0, 1 or 2", &args)) return nullptr;
+  Group* group = args.group;
+  float* data = args.data;
+  const size_t length = args.length;
+  const int64_t op = args.number;
   return guarded(env, [&]() -> napi_value {
     if (length == 0) return undefinedValue(env);
     gloo::AllreduceOptions opts(group->context);
@@ -201,15 +215,12 @@ napi_value AllGather(napi_env env, napi_callback_info info) {
 
 // broadcast(handle, data: Float32Array, root): in place; afterwards every rank holds the root's values.
 napi_value Broadcast(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  if (!check(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "bad arguments")) return nullptr;
-  Group* group = getGroup(env, argv[0]);
-  if (group == nullptr) return nullptr;
-  float* data = nullptr;
-  size_t length = 0;
-  int64_t root = 0;
-  if (!getFloats(env, argv[1], &data, &length, "data: expected a Float32Array") || !getInt(env, argv[2], &root, "root: expected an integer")) return nullptr;
+  InPlaceArgs args;
+  if (!readInPlaceArgs(env, info, "root: expected an integer", &args)) return nullptr;
+  Group* group = args.group;
+  float* data = args.data;
+  const size_t length = args.length;
+  const int64_t root = args.number;
   return guarded(env, [&]() -> napi_value {
     if (length == 0) return undefinedValue(env);
     gloo::BroadcastOptions opts(group->context);
