@@ -93,7 +93,7 @@ export type { CosineScheduleOptions, LearningRateSchedule } from './optim/schedu
 // Training loop
 export { fit } from './fit.js';
 // Data-parallel training: the process group and its collectives (the Gloo engine is in ./node)
-export { allGatherWithGradient, createProcessGroup, singleProcessGroup } from './distributed/process-group.js';
+export { allGatherWithGradient, assertProcessGroup, createProcessGroup, singleProcessGroup } from './distributed/process-group.js';
 export type { CollectiveEngine, ProcessGroup, ReduceOp } from './distributed/process-group.js';
 export { allReduceWithGradient, syncBatchNormGroup, withSyncBatchNorm } from './distributed/sync-batch-norm.js';
 export type { CheckpointStore, FitCallbacks, FitOptions, FitResult, ScheduleConfig, StepInfo } from './fit.js';

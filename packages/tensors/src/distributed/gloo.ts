@@ -28,6 +28,7 @@ export const GLOO_ADDON_FILE = 'selfsup_gloo.node';
 
 /** The addon, or why there is none: `SELFSUP_GLOO_ADDON` when set, else the local build beside src/ or dist/. */
 export function loadGlooAddon(env: Readonly<Record<string, string | undefined>> = process.env): { ok: true; addon: GlooAddon; path: string } | { ok: false; why: string } {
+  if (env === null || typeof env !== 'object') invalidArgument('env', 'an environment object (like process.env)', env);
   const explicit = env['SELFSUP_GLOO_ADDON'];
   const candidates =
     explicit !== undefined && explicit !== ''

@@ -6,6 +6,7 @@ import { initBackend } from '../backend.js';
 import { tensorDataset } from '../data/tensor-dataset.js';
 import { fit } from '../fit.js';
 import { type CollectiveEngine, allGatherWithGradient, createProcessGroup, singleProcessGroup } from './process-group.js';
+import { allReduceWithGradient, withSyncBatchNorm } from './sync-batch-norm.js';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
@@ -82,7 +83,7 @@ describe('process group', () => {
     tf.dispose([x, gathered, w, g]);
   });
 
-  it('rejects bad arguments naming them', () => {
+  it('rejects bad arguments naming them', async () => {
     const group = singleProcessGroup();
     expect(() => createProcessGroup({ ...mirroredEngine(), rank: 2 })).toThrow(/engine\.rank/);
     expect(() => group.allReduce(tf.tensor1d([1, 2], 'int32'))).toThrow(/x must be a float32 tensor/);
@@ -91,6 +92,11 @@ describe('process group', () => {
     expect(() => group.broadcast(x, 1)).toThrow(/root/);
     expect(() => group.allReduceArrays([[1, 2] as unknown as Float32Array])).toThrow(/arrays must be an array of Float32Array/);
     expect(() => allGatherWithGradient(group, tf.scalar(1))).toThrow(/x must be a tensor of rank >= 1/);
+    expect(() => allGatherWithGradient({} as never, x)).toThrow(/group must be a ProcessGroup/);
+    expect(() => allReduceWithGradient(undefined as never, x)).toThrow(/group must be a ProcessGroup/);
+    expect(() => allReduceWithGradient(group, tf.tensor1d([1], 'int32'))).toThrow(/x must be a live float32 tensor/);
+    await expect(withSyncBatchNorm(group, 'work' as never)).rejects.toThrow(/work must be a function/);
+    await expect(withSyncBatchNorm(3 as never, async () => 1)).rejects.toThrow(/group must be a ProcessGroup/);
     group.destroy();
     expect(() => group.barrier()).toThrow(/processGroup must be an open process group/);
     x.dispose();

@@ -64,6 +64,22 @@ function checkTensor(name: string, x: unknown): tf.Tensor {
   return x;
 }
 
+/** Checks that `value` is a {@link ProcessGroup} (an open one is checked when it is used). */
+export function assertProcessGroup(name: string, value: unknown): asserts value is ProcessGroup {
+  const g = value as Partial<ProcessGroup> | null;
+  if (
+    g === null ||
+    typeof g !== 'object' ||
+    typeof g.allGather !== 'function' ||
+    typeof g.allReduce !== 'function' ||
+    typeof g.allReduceArrays !== 'function' ||
+    typeof g.rank !== 'number' ||
+    typeof g.worldSize !== 'number'
+  ) {
+    invalidArgument(name, 'a ProcessGroup (initProcessGroup of @selfsup/tensors/node, or createProcessGroup)', value);
+  }
+}
+
 /** A {@link ProcessGroup} over an engine: tensors in and out of its Float32Arrays. */
 export function createProcessGroup(engine: CollectiveEngine): ProcessGroup {
   if (engine === null || typeof engine !== 'object') invalidArgument('engine', 'a CollectiveEngine', engine);
@@ -178,6 +194,7 @@ export function singleProcessGroup(): ProcessGroup {
  * concatenated batch for a loss that is the mean of the ranks' losses.
  */
 export function allGatherWithGradient(group: ProcessGroup, x: tf.Tensor): tf.Tensor {
+  assertProcessGroup('group', group);
   const t = checkTensor('x', x);
   if (t.rank === 0) invalidArgument('x', 'a tensor of rank >= 1 (rows are gathered along axis 0)', t);
   const rows = t.shape[0] as number;

@@ -6,7 +6,8 @@
  * statistics need.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ProcessGroup } from './process-group.js';
+import { invalidArgument } from '../errors.js';
+import { type ProcessGroup, assertProcessGroup } from './process-group.js';
 
 let active: ProcessGroup | undefined;
 
@@ -17,6 +18,8 @@ export function syncBatchNormGroup(): ProcessGroup | undefined {
 
 /** Runs `work` with batch norm synchronised over `group` (`fit` does this for each step when asked). */
 export async function withSyncBatchNorm<T>(group: ProcessGroup | undefined, work: () => Promise<T>): Promise<T> {
+  if (group !== undefined) assertProcessGroup('group', group);
+  if (typeof work !== 'function') invalidArgument('work', 'a function returning a promise (the step)', work);
   const previous = active;
   active = group !== undefined && group.worldSize > 1 ? group : undefined;
   try {
@@ -31,6 +34,8 @@ export async function withSyncBatchNorm<T>(group: ProcessGroup | undefined, work
  * of each input is the sum over the ranks of the output's gradient.
  */
 export function allReduceWithGradient(group: ProcessGroup, x: tf.Tensor): tf.Tensor {
+  assertProcessGroup('group', group);
+  if (!(x instanceof tf.Tensor) || x.isDisposed || x.dtype !== 'float32') invalidArgument('x', 'a live float32 tensor', x);
   const sum = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
     value: group.allReduce(args[0] as tf.Tensor, { op: 'sum' }),
     gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [group.allReduce(Array.isArray(dy) ? (dy[0] as tf.Tensor) : dy, { op: 'sum' })],

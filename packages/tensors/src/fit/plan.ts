@@ -1,5 +1,5 @@
 import type { ImageDataset, NamedVariable, SSLMethod } from '../contracts.js';
-import { type ProcessGroup, singleProcessGroup } from '../distributed/process-group.js';
+import { type ProcessGroup, assertProcessGroup, singleProcessGroup } from '../distributed/process-group.js';
 import { invalidArgument } from '../errors.js';
 import type { LearningRateSchedule } from '../optim/schedule.js';
 import { assertDataset, assertInteger, assertMethod, assertOptions, assertPositive, assertPositiveInteger } from '../validate.js';
@@ -45,9 +45,7 @@ export function planFit(method: SSLMethod, dataset: ImageDataset, options: FitOp
   assertInteger('options.prefetchBatches', prefetch, 0, 16);
   const budgetClock = clockSeconds(options.timeBudgetClock ?? 'wall');
   const group = options.processGroup ?? singleProcessGroup();
-  if (group === null || typeof group !== 'object' || typeof group.allReduceArrays !== 'function') {
-    invalidArgument('options.processGroup', 'a ProcessGroup (initProcessGroup of @selfsup/tensors/node)', group);
-  }
+  assertProcessGroup('options.processGroup', group);
   if (options.syncBatchNorm !== undefined && typeof options.syncBatchNorm !== 'boolean') invalidArgument('options.syncBatchNorm', 'a boolean', options.syncBatchNorm);
   const globalBatchSize = options.batchSize * group.worldSize;
   if (globalBatchSize > dataset.size) {
