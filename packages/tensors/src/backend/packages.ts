@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SelfsupError } from '../errors.js';
 import { registerWasmKernels } from '../kernels/register.js';
 import { isNode, useThreadedWasm } from '../kernels/wasm-threads.js';
 import type { BackendName, Env, ModuleLoader, WebGpuAdapterReport, WebGpuOptions } from './types.js';
-import { WEBGPU_HOW_TO, installNavigatorGpu, probeWebGpu } from './webgpu.js';
+import { errorText } from './error-text.js';
+import { WEBGPU_HOW_TO, explainSyncReads, installNavigatorGpu, probeWebGpu } from './webgpu.js';
 
 /** The npm packages that provide each backend, in the order they are tried. */
 export const PACKAGES: Record<BackendName, readonly string[]> = {
@@ -25,11 +25,6 @@ export const HOW_TO_GET: Record<BackendName, string> = {
 /** A dynamic `import()`: optional peers are looked for only when asked. */
 export const defaultLoader: ModuleLoader = (specifier) => import(/* @vite-ignore */ specifier);
 
-/** The first line of an error's message, at most 200 characters. */
-export function errorText(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n')[0]?.slice(0, 200) ?? text;
-}
 
 export type BackendAttempt = { ok: true; pkg: string; note?: string; adapter?: WebGpuAdapterReport } | { ok: false; pkg: string; why: string };
 
@@ -104,28 +99,4 @@ async function tryThreadedWasm(threads: number): Promise<string | undefined> {
     restore?.();
     return `${threads} wasm threads requested, 1 used: ${errorText(error)}`;
   }
-}
-
-/**
- * tfjs's webgpu backend reads GPU tensors synchronously (`dataSync`, `arraySync`) through an OffscreenCanvas, which
- * only browsers have: in Node it fails with "OffscreenCanvas is not defined", far from the cause. Under Node the
- * backend's readSync says what happened and what to use instead (`await tensor.data()`).
- */
-function explainSyncReads(): void {
-  const backend = tf.backend() as { readSync?: (dataId: unknown) => unknown };
-  if (typeof backend.readSync !== 'function' || (backend.readSync as { selfsup?: boolean }).selfsup === true) return;
-  const original = backend.readSync.bind(backend);
-  const readSync = (dataId: unknown) => {
-    try {
-      return original(dataId);
-    } catch (error) {
-      if (!/OffscreenCanvas/.test(errorText(error))) throw error;
-      throw new SelfsupError(
-        'UNSUPPORTED',
-        'a synchronous read (dataSync, arraySync) of a tensor on the webgpu backend: Node has no OffscreenCanvas, which tfjs-backend-webgpu reads through; read with await tensor.data() (or array()) instead',
-      );
-    }
-  };
-  Object.assign(readSync, { selfsup: true });
-  backend.readSync = readSync;
 }

@@ -5,7 +5,9 @@
  * when that exists at import time (tfjs#8066). `auto` takes an adapter only when it is a real one: Dawn's null backend
  * and software rasterisers (SwiftShader, llvmpipe, lavapipe) run, but no faster than the CPU, or compute nothing.
  */
-import { errorText } from './packages.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { SelfsupError } from '../errors.js';
+import { errorText } from './error-text.js';
 import type { Env, ModuleLoader, WebGpuAdapterReport, WebGpuOptions } from './types.js';
 
 /** The parts of a WebGPU `GPU` object this module uses (an injected one in tests). */
@@ -127,4 +129,28 @@ export function installNavigatorGpu(gpu: GpuLike): () => void {
     if (before !== undefined) Object.defineProperty(holder.navigator as object, 'gpu', before);
     else delete (holder.navigator as { gpu?: unknown }).gpu;
   };
+}
+
+/**
+ * tfjs's webgpu backend reads GPU tensors synchronously (`dataSync`, `arraySync`) through an OffscreenCanvas, which
+ * only browsers have: in Node it fails with "OffscreenCanvas is not defined", far from the cause. Under Node the
+ * backend's readSync says what happened and what to use instead (`await tensor.data()`).
+ */
+export function explainSyncReads(): void {
+  const backend = tf.backend() as { readSync?: (dataId: unknown) => unknown };
+  if (typeof backend.readSync !== 'function' || (backend.readSync as { selfsup?: boolean }).selfsup === true) return;
+  const original = backend.readSync.bind(backend);
+  const readSync = (dataId: unknown) => {
+    try {
+      return original(dataId);
+    } catch (error) {
+      if (!/OffscreenCanvas/.test(errorText(error))) throw error;
+      throw new SelfsupError(
+        'UNSUPPORTED',
+        'a synchronous read (dataSync, arraySync) of a tensor on the webgpu backend: Node has no OffscreenCanvas, which tfjs-backend-webgpu reads through; read with await tensor.data() (or array()) instead',
+      );
+    }
+  };
+  Object.assign(readSync, { selfsup: true });
+  backend.readSync = readSync;
 }
