@@ -67,6 +67,9 @@ describe('--data', () => {
     const data = await loadEvalData(`images:${dir}`, { limit: 4, imageSize: [3, 3] });
     expect(data.train.size).toBe(4);
     expect(data.test.size).toBe(4);
+    // The folders list the classes one after the other: the limit takes them in turn, so both classes stay.
+    expect(Array.from(await data.train.labels!())).toEqual([0, 0, 1, 1]);
+    expect(Array.from(await data.test.labels!())).toEqual([0, 0, 1, 1]);
     expect(data.train.imageShape).toEqual([3, 3, 3]);
     expect(data.train.classNames).toEqual(['cat', 'dog']);
     await expect(loadEvalData(`images:${path.join(dir, 'train')}`)).rejects.toThrow(/expected .*train\/<class>\/<image>/);

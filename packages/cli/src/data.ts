@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { type DataKind, type ImageDataset, SelfsupError, assertOptions, describeValue, invalidArgument, subsetDataset, trainTestSplit } from '@selfsup/tensors';
 import { loadFashionMnist, loadImageFolder, loadMnist, loadMnistFormat } from '@selfsup/tensors/node';
 import { loadCaptionFolder } from './caption-data.js';
+import { classSpreadIndices } from './class-spread.js';
 import { colorShapes } from './color-shapes.js';
 import { loadSequenceFolder } from './sequences.js';
 
@@ -18,7 +19,7 @@ export interface EvalData {
 }
 
 export interface DataOptions {
-  /** Keep the first n samples of each split (a class-balanced prefix for mnist). */
+  /** Keep n samples of each split: the first n (a class-balanced prefix for mnist; class folders: the classes in turn). */
   readonly limit?: number;
   /** images:<dir> only: resize to [H, W]. */
   readonly imageSize?: readonly [number, number];
@@ -101,13 +102,12 @@ async function validationSplit(train: ImageDataset, fraction: number): Promise<{
   };
 }
 
-function limited(dataset: ImageDataset, limit: number | undefined): ImageDataset {
+/** `limit` samples of a folder data set: with labels the classes in turn (a folder lists them class by class), else the first. */
+async function limited(dataset: ImageDataset, limit: number | undefined): Promise<ImageDataset> {
   if (limit === undefined || limit >= dataset.size) return dataset;
-  return subsetDataset(
-    dataset,
-    Array.from({ length: limit }, (_, i) => i),
-    `${dataset.name}[:${limit}]`,
-  );
+  const labels = await dataset.labels?.();
+  const indices = labels !== undefined ? classSpreadIndices(labels, limit) : Array.from({ length: limit }, (_, i) => i);
+  return subsetDataset(dataset, indices, `${dataset.name}[${limit} of ${dataset.size}]`);
 }
 
 /**
@@ -212,7 +212,7 @@ async function loadSplits(
         ...(options.channels !== undefined ? { channels: options.channels } : {}),
         ...(options.skipBad === true ? { skipBad: true } : {}),
       });
-      return { kind: 'images', train: limited(train, limit), source: `captions:${arg}`, skipped: () => train.skipped() };
+      return { kind: 'images', train: await limited(train, limit), source: `captions:${arg}`, skipped: () => train.skipped() };
     }
     case 'images': {
       if (arg === undefined) return bad('--data images:<dir> needs a directory');
@@ -244,8 +244,8 @@ async function loadSplits(
       }
       return {
         kind: 'images',
-        train: limited(train, limit),
-        ...(test !== undefined ? { test: limited(test, limit) } : {}),
+        train: await limited(train, limit),
+        ...(test !== undefined ? { test: await limited(test, limit) } : {}),
         source: `images:${arg}`,
         skipped: () => [...train.skipped(), ...(test?.skipped() ?? [])],
       };

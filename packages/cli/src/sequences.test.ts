@@ -138,9 +138,10 @@ describe('loadSequenceFolder', () => {
     tf.dispose([batch.images, batch.labels]);
     data.dispose?.();
     expect(tf.memory().numTensors).toBe(before);
-    // A test split labels by the training split's classes.
+    // A test split labels by the training split's classes; a limit takes the classes in turn, so both stay.
     const test = await loadSequenceFolder(dir, { classNames: ['b', 'a'], limit: 2 });
-    expect(Array.from(await test.labels!())).toEqual([1, 1]);
+    expect(Array.from(await test.labels!())).toEqual([1, 0]);
+    expect(test.files.map((f) => path.relative(dir, f))).toEqual([path.join('a', '1.json'), path.join('b', '1.json')]);
     test.dispose?.();
   });
 

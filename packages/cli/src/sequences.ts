@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type ImageDataset, SelfsupError, assertOptions, invalidArgument, tensorDataset } from '@selfsup/tensors';
+import { classSpreadIndices } from './class-spread.js';
 
 /** One sequence read from a file: `steps` time steps of `channels` values, step-major. */
 export interface SequenceArray {
@@ -135,7 +136,7 @@ export interface SequenceFolderOptions {
   readonly classNames?: readonly string[];
   /** [steps, channels] every sequence must have (a test split takes its training split's). Default: the first file's. */
   readonly shape?: readonly [number, number];
-  /** Keep the first n files (in class order, then by name). */
+  /** Keep n files: with class folders, the classes in turn (every class kept, in class order, then by name); else the first n. */
   readonly limit?: number;
 }
 
@@ -183,7 +184,13 @@ export async function loadSequenceFolder(dir: string, options: SequenceFolderOpt
     files.push(...loose.map((f) => path.join(dir, f)));
   }
   if (files.length === 0) bad(dir, `no sequences found (${SEQUENCE_EXTENSIONS.join(' or ')} files, directly or in class sub-folders)`);
-  const kept = files.slice(0, options.limit ?? files.length);
+  const keptIndices =
+    options.limit === undefined
+      ? files.map((_, i) => i)
+      : classNames !== undefined
+        ? classSpreadIndices(labels, options.limit)
+        : files.slice(0, options.limit).map((_, i) => i);
+  const kept = keptIndices.map((i) => files[i] as string);
   let shape = options.shape;
   const values: Float32Array[] = [];
   for (const file of kept) {
@@ -197,7 +204,7 @@ export async function loadSequenceFolder(dir: string, options: SequenceFolderOpt
   const [steps, channels] = shape as readonly [number, number];
   const all = new Float32Array(kept.length * steps * channels);
   values.forEach((v, i) => all.set(v, i * steps * channels));
-  const dataset = tensorDataset(tf.tensor4d(all, [kept.length, 1, steps, channels]), classNames !== undefined ? labels.slice(0, kept.length) : undefined, {
+  const dataset = tensorDataset(tf.tensor4d(all, [kept.length, 1, steps, channels]), classNames !== undefined ? keptIndices.map((i) => labels[i] as number) : undefined, {
     name: `${path.basename(path.resolve(dir))}${kept.length < files.length ? `[:${kept.length}]` : ''}`,
     ...(classNames !== undefined ? { classNames } : {}),
   });

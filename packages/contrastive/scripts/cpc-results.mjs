@@ -1,13 +1,14 @@
-// The README result of `selfsup pretrain --method cpc` on Fashion-MNIST patch grids: CPC pretrains for a budget of CPU
-// seconds, then `selfsup eval` probes the saved encoder (the mean of its patch embeddings) with k-NN and a linear probe
-// next to the same architecture at its random initialisation and the raw pixels. Everything goes through the built
-// `selfsup` bin, one process per command, exactly as the printed commands read.
+// The README results of `selfsup pretrain --method cpc`, on Fashion-MNIST patch grids and on sequences: CPC pretrains
+// for a budget of CPU seconds, then `selfsup eval` probes the saved encoder (the mean of its patch or window
+// embeddings) with k-NN and a linear probe next to the same architecture at its random initialisation and the raw
+// pixels (the raw values of a sequence). Everything goes through the built `selfsup` bin, one process per command,
+// exactly as the printed commands read.
 //
 //   node packages/contrastive/scripts/cpc-results.mjs [--data fashion-mnist] [--limit 10000] [--eval-limit 5000]
-//     [--budget 300] [--batch-size 32] [--out runs/cpc-results] [--publish]
+//     [--budget 300] [--batch-size 32] [--window 4 --hop 2] [--out runs/cpc-results] [--publish] [--name cpc-fashion-mnist]
 //
-// Writes <out>/results.json and results.md (and packages/contrastive/scripts/results/cpc-fashion-mnist.{json,md} with
-// --publish). Needs the built packages (`npx -y pnpm@10 --filter "@selfsup/cli..." build`).
+// Sequences: `--data sequences:<dir>` with `--window` and `--hop` (e.g. the folder of sequential-fashion-mnist.mjs).
+// Writes <out>/results.json and results.md (and packages/contrastive/scripts/results/<name>.{json,md} with --publish). Needs the built packages (`npx -y pnpm@10 --filter "@selfsup/cli..." build`).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,8 +25,11 @@ const { values } = parseArgs({
     // Smaller batches, more updates: the patch encoder's cost per image is the same (about 47 images per CPU second here).
     'batch-size': { type: 'string', default: '32' },
     seed: { type: 'string', default: '0' },
+    window: { type: 'string' },
+    hop: { type: 'string' },
     out: { type: 'string', default: 'runs/cpc-results' },
     publish: { type: 'boolean', default: false },
+    name: { type: 'string', default: 'cpc-fashion-mnist' },
   },
 });
 
@@ -40,8 +44,9 @@ function selfsup(args) {
   return r.stdout;
 }
 
+const sequenceArgs = [...(values.window ? ['--window', values.window] : []), ...(values.hop ? ['--hop', values.hop] : [])];
 const run = join(values.out, 'cpc');
-const pretrain = ['pretrain', '--method', 'cpc', '--data', values.data, '--limit', values.limit, '--batch-size', values['batch-size'], '--epochs', '1000', '--time-budget', values.budget, '--budget-clock', 'cpu', '--seed', values.seed, '--no-monitor', '--quiet', '--overwrite', '--out', run];
+const pretrain = ['pretrain', '--method', 'cpc', '--data', values.data, '--limit', values.limit, '--batch-size', values['batch-size'], ...sequenceArgs, '--epochs', '1000', '--time-budget', values.budget, '--budget-clock', 'cpu', '--seed', values.seed, '--no-monitor', '--quiet', '--overwrite', '--out', run];
 const evaluate = ['eval', '--encoder', join(run, 'encoder'), '--data', values.data, '--limit', values['eval-limit'], '--probe', 'knn,linear', '--baselines', 'random,pixels', '--seed', values.seed, '--plot', 'none', '--quiet', '--out', `${run}-eval`];
 selfsup(pretrain);
 process.stdout.write(selfsup(evaluate));
@@ -80,10 +85,14 @@ const summary = {
   commands,
 };
 const pct = (x) => (x === undefined ? '-' : `${(100 * x).toFixed(1)} %`);
+const sequences = frontEnd.kind === 'sequence';
+const pieces = sequences
+  ? `windows of ${frontEnd.window} steps every ${frontEnd.hop} steps (${grid[0]} windows)`
+  : `${frontEnd.patchSize} px patches every ${frontEnd.stride} px (a ${grid[0]}x${grid[1]} grid)`;
 const md = [
-  `CPC on \`${values.data}\` (${values.limit} training images for pretraining; probes on the first ${values['eval-limit']} of each split), ${summary.steps} steps of ${values['batch-size']} in ${summary.cpuSeconds} CPU seconds (budget ${values.budget}), seed ${values.seed}: ${frontEnd.patchSize} px patches every ${frontEnd.stride} px (a ${grid[0]}x${grid[1]} grid), ${summary.pieceEncoder} piece encoder, GRU context ${contextDim}, K = ${predictionSteps}; InfoNCE, mean of first → last 10 steps, ${summary.lossFirst.toFixed(3)} → ${summary.lossLast.toFixed(3)}.`,
+  `CPC on \`${values.data}\` (${values.limit} training ${sequences ? 'sequences' : 'images'} for pretraining; probes on the first ${values['eval-limit']} of each split), ${summary.steps} steps of ${values['batch-size']} in ${summary.cpuSeconds} CPU seconds (budget ${values.budget}), seed ${values.seed}: ${pieces}, ${summary.pieceEncoder} piece encoder, GRU context ${contextDim}, K = ${predictionSteps}; InfoNCE, mean of first → last 10 steps, ${summary.lossFirst.toFixed(3)} → ${summary.lossLast.toFixed(3)}.`,
   '',
-  '| probe | CPC (mean of patch embeddings) | random init (same architecture) | raw pixels |',
+  `| probe | CPC (mean of ${sequences ? 'window' : 'patch'} embeddings) | random init (same architecture) | raw ${sequences ? 'values' : 'pixels'} |`,
   '| --- | --- | --- | --- |',
   ...rows.map((r) => `| ${r.probe} | ${pct(r.pretrained)} | ${pct(r.random)} | ${pct(r.pixels)} |`),
   '',
@@ -100,7 +109,7 @@ writeFileSync(join(values.out, 'results.json'), json);
 writeFileSync(join(values.out, 'results.md'), md);
 if (values.publish) {
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
-  writeFileSync(join(dir, 'cpc-fashion-mnist.json'), json);
-  writeFileSync(join(dir, 'cpc-fashion-mnist.md'), md);
+  writeFileSync(join(dir, `${values.name}.json`), json);
+  writeFileSync(join(dir, `${values.name}.md`), md);
 }
 console.log(`\n${md}`);

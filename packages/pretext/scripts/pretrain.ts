@@ -203,15 +203,17 @@ const SETUPS: Record<string, TaskSetup> = {
     probes: async () => [mnistProbe],
   },
   relativePatchLocation: {
-    describe: 'convNet [32, 64, 128] (strides 2, 2, 1) on 7x7 patches of MNIST (gap 2, jitter 1); probe: whole 28x28 digits',
+    describe:
+      'convNet [32, 64, 128] (strides 2, 2, 1) on 6x6 patches of MNIST (the guards at 28 px: gap 3, jitter 1, patches normalised, down-up sampled with p 0.33); probe: whole 28x28 digits',
     encoder: greyConvNet,
-    method: (encoder) => P.relativePatchLocation({ encoder, patchSize: 7, gap: 2, jitter: 1 }),
+    method: (encoder) => P.relativePatchLocation({ encoder }),
     data: async () => mnistTrain,
     fit: { batchSize: 64, learningRate: 1e-3 },
     probes: async () => [mnistProbe],
   },
   jigsaw: {
-    describe: 'convNet [32, 64, 128] (strides 2, 2, 1) on 8x8 tiles of MNIST, 100 permutations; probe: whole standardised digits',
+    describe:
+      'convNet [32, 64, 128] (strides 2, 2, 1) on 7x7 tiles at random offsets in 9x9 cells of MNIST (the guards at 28 px), normalised, 100 permutations; probe: whole standardised digits',
     encoder: greyConvNet,
     method: (encoder) => P.jigsaw({ encoder, permutations: 100 }),
     data: async () => mnistTrain,
