@@ -90,7 +90,7 @@ const pieces = sequences
   ? `windows of ${frontEnd.window} steps every ${frontEnd.hop} steps (${grid[0]} windows)`
   : `${frontEnd.patchSize} px patches every ${frontEnd.stride} px (a ${grid[0]}x${grid[1]} grid)`;
 const md = [
-  `CPC on \`${values.data}\` (${values.limit} training ${sequences ? 'sequences' : 'images'} for pretraining; probes on the first ${values['eval-limit']} of each split), ${summary.steps} steps of ${values['batch-size']} in ${summary.cpuSeconds} CPU seconds (budget ${values.budget}), seed ${values.seed}: ${pieces}, ${summary.pieceEncoder} piece encoder, GRU context ${contextDim}, K = ${predictionSteps}; InfoNCE, mean of first → last 10 steps, ${summary.lossFirst.toFixed(3)} → ${summary.lossLast.toFixed(3)}.`,
+  `CPC on \`${values.data}\` (${values.limit} training ${sequences ? 'sequences' : 'images'} for pretraining; probes on ${values['eval-limit']} of each split: the first, or from class folders the classes in turn), ${summary.steps} steps of ${values['batch-size']} in ${summary.cpuSeconds} CPU seconds (budget ${values.budget}), seed ${values.seed}: ${pieces}, ${summary.pieceEncoder} piece encoder, GRU context ${contextDim}, K = ${predictionSteps}; InfoNCE, mean of first → last 10 steps, ${summary.lossFirst.toFixed(3)} → ${summary.lossLast.toFixed(3)}.`,
   '',
   `| probe | CPC (mean of ${sequences ? 'window' : 'patch'} embeddings) | random init (same architecture) | raw ${sequences ? 'values' : 'pixels'} |`,
   '| --- | --- | --- | --- |',
