@@ -38,7 +38,8 @@ export interface BenchCommandOptions {
   readonly budget: number;
   /** What the budget counts: wall time (default) or this process's CPU time (comparable on a busy machine). */
   readonly budgetClock?: 'wall' | 'cpu';
-  readonly batchSize: number;
+  /** Images per pretraining step for every method. Absent: each method's recipe's (pretrain's default), else 128. */
+  readonly batchSize?: number;
   readonly probe: readonly ProbeName[];
   readonly limit?: number;
   /**
@@ -94,6 +95,8 @@ export interface BenchRow {
   readonly layer: string;
   readonly results: readonly ProbeResult[];
   readonly steps?: number;
+  /** Methods: images per pretraining step. */
+  readonly batchSize?: number;
   readonly seconds?: number;
   /** Methods: what pretraining returned. */
   readonly pretrain?: PretrainResult;
@@ -114,8 +117,9 @@ export interface BenchSummaryRow {
   readonly seeds: readonly number[];
   /** Top-1 per probe. */
   readonly top1: Readonly<Record<string, SeedStatistics>>;
-  /** Methods: mean pretraining steps and seconds over seeds. */
+  /** Methods: mean pretraining steps and seconds over seeds, and the batch (images per step). */
   readonly steps?: number;
+  readonly batchSize?: number;
   readonly seconds?: number;
 }
 
@@ -175,6 +179,7 @@ export function summarizeBench(rows: readonly BenchRow[]): BenchSummaryRow[] {
       seeds: group.map((r) => r.seed),
       top1,
       ...(steps.length > 0 ? { steps: mean(steps) } : {}),
+      ...(first.batchSize !== undefined ? { batchSize: first.batchSize } : {}),
       ...(seconds.length > 0 ? { seconds: mean(seconds) } : {}),
     };
   });
@@ -197,7 +202,8 @@ export function benchMarkdown(rows: readonly BenchSummaryRow[], probes: readonly
     `| ${header.map(() => '---').join(' | ')} |`,
     ...rows.map((r) => {
       const cells = probes.map((p) => meanSd(r.top1[p]));
-      const pre = r.kind === 'baseline' ? '-' : `${Math.round(r.steps ?? 0)} steps, ${(r.seconds ?? 0).toFixed(0)} s`;
+      const of = r.batchSize !== undefined ? ` of ${r.batchSize}` : '';
+      const pre = r.kind === 'baseline' ? '-' : `${Math.round(r.steps ?? 0)} steps${of}, ${(r.seconds ?? 0).toFixed(0)} s`;
       return `| ${[r.label, ...(withLayers ? [r.layer] : []), ...cells, pre].join(' | ')} |`;
     }),
   ];
@@ -382,7 +388,7 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
             ...(options.arch !== undefined ? { arch: options.arch } : {}),
             ...(options.archConfig !== undefined ? { archConfig: options.archConfig } : {}),
             epochs: 1000,
-            batchSize: options.batchSize,
+            ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
             seed,
             out: dir,
             resume: false,
@@ -406,7 +412,7 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
         });
         const encoder = await loadEncoder(pretrained.encoderDir);
         try {
-          await evaluate(name, 'method', encoder, seed, { steps: pretrained.steps, seconds: pretrained.seconds, pretrain: pretrained });
+          await evaluate(name, 'method', encoder, seed, { steps: pretrained.steps, batchSize: pretrained.batchSize, seconds: pretrained.seconds, pretrain: pretrained });
         } finally {
           encoder.dispose();
         }
@@ -421,7 +427,7 @@ export async function runBench(options: BenchCommandOptions, io: BenchIo): Promi
   const seedText = numSeeds > 1 ? `seeds ${seeds[0]}..${seeds[seeds.length - 1]} (mean ± sd)` : `seed ${options.seed}`;
   const layerText = layerSpec !== EMBEDDING_LAYER ? `, layer ${layerSpec}` : '';
   const archText = options.archConfig !== undefined ? ` ${JSON.stringify(options.archConfig)}` : '';
-  const title = `${data.source}: ${encoders.map((e) => e.label).join(', ')}${archText}${layerText}, ${options.budget} ${clock}s of pretraining per method, batch ${options.batchSize}, ${seedText}`;
+  const title = `${data.source}: ${encoders.map((e) => e.label).join(', ')}${archText}${layerText}, ${options.budget} ${clock}s of pretraining per method, ${options.batchSize !== undefined ? `batch ${options.batchSize}` : "each method's recipe's batch"}, ${seedText}`;
   const markdown = benchMarkdown(summary, options.probe, title);
   io.stdout(`\n${markdown}`);
   await fs.mkdir(out, { recursive: true });

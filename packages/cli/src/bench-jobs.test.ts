@@ -62,6 +62,9 @@ describe('bench --jobs: units and their command lines', () => {
     expect([value('--limit'), value('--validation'), value('--layer'), value('--out')]).toEqual(['60', '0.25', 'block1', path.join('/r', 'jobs', 'simclr-seed-5')]);
     expect(args.filter((a, i) => args[i - 1] === '--plugin')).toEqual(['./a', 'b']);
     expect(args).toContain('--quiet');
+    // Without --batch-size each method trains at its recipe's batch: the child is not given one either.
+    const { batchSize: _, ...recipeBatch } = options;
+    expect(unitArguments(recipeBatch, unit as NonNullable<typeof unit>)).not.toContain('--batch-size');
   });
 
   it('each child gets cores / jobs native threads unless SELFSUP_NATIVE_THREADS says', () => {

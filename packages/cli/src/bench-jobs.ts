@@ -37,7 +37,8 @@ export function unitArguments(options: BenchCommandOptions, unit: BenchUnit): st
   const args = ['bench', '--data', options.data, '--methods', unit.method];
   if (options.arch !== undefined) args.push('--arch', options.arch);
   if (options.archConfig !== undefined) args.push('--arch-config', JSON.stringify(options.archConfig));
-  args.push('--budget', String(options.budget), '--budget-clock', options.budgetClock ?? 'wall', '--batch-size', String(options.batchSize));
+  args.push('--budget', String(options.budget), '--budget-clock', options.budgetClock ?? 'wall');
+  if (options.batchSize !== undefined) args.push('--batch-size', String(options.batchSize));
   args.push('--probe', options.probe.join(','), '--seeds', '1', '--seed', String(unit.seed), '--baselines', 'none', '--jobs', '1');
   if (options.layer !== undefined) args.push('--layer', options.layer);
   if (options.limit !== undefined) args.push('--limit', String(options.limit));

@@ -189,6 +189,19 @@ describe('--validation', () => {
     expect(run.config).toMatchObject({ limit: 40, validation: 0.25 });
   });
 
+  it("selfsup bench: without --batch-size each method trains at its recipe's batch, and the table says which", async () => {
+    const c = captureCli();
+    const out = path.join(tmp, 'bench-recipe-batch');
+    const code = await runCli(['bench', '--data', 'mnist', '--limit', '300', '--methods', 'simclr', '--budget', '0.3', '--seeds', '1', '--probe', 'knn', '--baselines', 'none', '--quiet', '--out', out], c.io);
+    expect(c.stderr()).toBe('');
+    expect(code).toBe(0);
+    const run = JSON.parse(await fs.readFile(path.join(out, 'simclr', 'run.json'), 'utf8'));
+    expect(run.config.training.batchSize).toBe(128);
+    const markdown = (c.result() as { markdown: string }).markdown;
+    expect(markdown).toContain("each method's recipe's batch");
+    expect(markdown).toMatch(/\| \d+ steps of 128, /);
+  });
+
   it('selfsup eval: the same held-out images whatever --seed, and bad values exit 2', async () => {
     const top1 = async (seed: string) => {
       const c = captureCli();

@@ -128,6 +128,8 @@ export interface PretrainResult {
   readonly companionDirs?: Readonly<Record<string, string>>;
   /** Steps done in total (a resumed run counts the earlier ones). */
   readonly steps: number;
+  /** Images per step (per worker in a data-parallel run): `--batch-size`, else the recipe's. */
+  readonly batchSize: number;
   /** The step a resumed run continued from (0: a fresh run). */
   readonly resumedFromStep: number;
   readonly stoppedBy: FitResult['stoppedBy'];
@@ -436,7 +438,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       );
     }
     const encoderDir = path.join(out, PRETRAIN_FILES.encoder);
-    if (!leader) return workerResult(out, encoderDir, result, preset.name, method, methodOptions);
+    if (!leader) return workerResult(out, encoderDir, result, batchSize, preset.name, method, methodOptions);
     await saveEncoder(encoderDir, method.encoder);
     const companionDirs: Record<string, string> = {};
     for (const [name, companion] of Object.entries(method.companions ?? {})) {
@@ -449,6 +451,7 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
       encoderDir,
       ...(Object.keys(companionDirs).length > 0 ? { companionDirs } : {}),
       steps: result.steps,
+      batchSize,
       resumedFromStep: result.resumedFromStep,
       stoppedBy: result.stoppedBy,
       seconds: result.seconds,
@@ -535,6 +538,7 @@ function workerResult(
   out: string,
   encoderDir: string,
   result: FitResult,
+  batchSize: number,
   presetName: string,
   method: NonNullable<ReturnType<MethodPreset['build']>>,
   methodOptions: JsonObject,
@@ -543,6 +547,7 @@ function workerResult(
     runDir: out,
     encoderDir,
     steps: result.steps,
+    batchSize,
     resumedFromStep: result.resumedFromStep,
     stoppedBy: result.stoppedBy,
     seconds: result.seconds,

@@ -279,7 +279,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .option('--arch-config <json>', ARCH_CONFIG_HELP, parseArchConfig)
     .option('--budget <seconds>', 'pretraining time per method', positiveNumber, 600)
     .addOption(new Option('--budget-clock <clock>', 'what --budget counts: wall time, or CPU time of this process (comparable on a busy machine)').choices(['wall', 'cpu']).default('wall'))
-    .option('--batch-size <n>', 'images per pretraining step', integer(2), 128)
+    .option('--batch-size <n>', "images per pretraining step, for every method (default: each method's recipe's, else 128)", integer(2))
     .option('--probe <list>', 'probes to run: knn, linear', choiceList(['knn', 'linear'] as const), ['knn', 'linear'])
     .option('--seeds <n>', 'pretrain and probe each method (and the baselines) with seeds seed..seed+n-1; the table shows mean ± sd', integer(1), 3)
     .option('--layer <name|all>', `probe this layer of every encoder, random init included (e.g. ${LAYER_EXAMPLES}), or all of them (default: the embedding)`)
