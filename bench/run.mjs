@@ -33,8 +33,8 @@ const WORKLOADS = {
 };
 const PEERS = {
   pytorch: 'PyTorch CPU (reference)',
-  'wasm-native': 'selfsup wasm + oneDNN kernels (optional native addon)',
-  wasm: 'selfsup wasm (default install)',
+  'wasm-native': 'selfsup default install: wasm + oneDNN kernels (platform package)',
+  wasm: 'selfsup wasm without the native kernels (SELFSUP_NATIVE=off)',
   'wasm-stock': 'stock tfjs-backend-wasm 4.22',
   cpu: 'stock tfjs-backend-cpu 4.22',
 };

@@ -283,6 +283,9 @@ describe('pretext recipes', () => {
       expect(small.options).toEqual(preset.defaults.options);
     }
     expect(resolveTraining(inpaintingPreset, presetRecipe(inpaintingPreset, 'small'))).toMatchObject({ optimizer: 'adam', learningRate: 2e-3, beta1: 0.5, batchSize: 128 });
+    // RotNet's batch was chosen on a validation split: 32 images, each in its four rotations.
+    expect(resolveTraining(rotNetPreset, presetRecipe(rotNetPreset, 'small'))).toMatchObject({ optimizer: 'adam', learningRate: 1e-3, batchSize: 32 });
+    expect(rotNetPreset.defaults.batchSize).toBe(32);
   });
 
   it.each(PAPER)('%s: the paper recipe carries the documented values', (name, training, options) => {
