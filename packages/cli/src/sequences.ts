@@ -184,12 +184,8 @@ export async function loadSequenceFolder(dir: string, options: SequenceFolderOpt
     files.push(...loose.map((f) => path.join(dir, f)));
   }
   if (files.length === 0) bad(dir, `no sequences found (${SEQUENCE_EXTENSIONS.join(' or ')} files, directly or in class sub-folders)`);
-  const keptIndices =
-    options.limit === undefined
-      ? files.map((_, i) => i)
-      : classNames !== undefined
-        ? classSpreadIndices(labels, options.limit)
-        : files.slice(0, options.limit).map((_, i) => i);
+  // Unlabelled files count as one class (-1): the first n.
+  const keptIndices = options.limit === undefined ? files.map((_, i) => i) : classSpreadIndices(classNames !== undefined ? labels : files.map(() => -1), options.limit);
   const kept = keptIndices.map((i) => files[i] as string);
   let shape = options.shape;
   const values: Float32Array[] = [];

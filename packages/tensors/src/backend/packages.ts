@@ -25,7 +25,6 @@ export const HOW_TO_GET: Record<BackendName, string> = {
 /** A dynamic `import()`: optional peers are looked for only when asked. */
 export const defaultLoader: ModuleLoader = (specifier) => import(/* @vite-ignore */ specifier);
 
-
 export type BackendAttempt = { ok: true; pkg: string; note?: string; adapter?: WebGpuAdapterReport } | { ok: false; pkg: string; why: string };
 
 /** What trying the webgpu backend needs besides the loader. */
