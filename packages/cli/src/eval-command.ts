@@ -51,7 +51,8 @@ export interface EvalCommandOptions {
   readonly probe: readonly ProbeName[];
   readonly k?: number;
   readonly temperature?: number;
-  readonly knnPreset: 'default' | 'instdisc';
+  /** `select`: k and T chosen by leave-one-out on the training features (`--k` / `--temperature` fix one of them). */
+  readonly knnPreset: 'default' | 'instdisc' | 'select';
   readonly optimizer: 'sgd' | 'lbfgs';
   readonly epochs?: number;
   readonly lr?: readonly number[];
@@ -127,7 +128,7 @@ export type EvalProbeFlags = Partial<Pick<EvalCommandOptions, 'knnPreset' | 'k' 
 export function evalProbeOptions(flags: EvalProbeFlags = {}): { knn: KnnOptions; linear: LinearSweepOptions } {
   if (typeof flags !== 'object' || flags === null || Array.isArray(flags)) invalidArgument('flags', 'an object of selfsup eval probe flags', flags);
   const knnPreset = flags.knnPreset ?? 'default';
-  if (knnPreset !== 'default' && knnPreset !== 'instdisc') invalidArgument('flags.knnPreset', '"default" or "instdisc"', knnPreset);
+  if (knnPreset !== 'default' && knnPreset !== 'instdisc' && knnPreset !== 'select') invalidArgument('flags.knnPreset', '"default", "instdisc" or "select"', knnPreset);
   const optimizer = flags.optimizer ?? 'sgd';
   if (optimizer !== 'sgd' && optimizer !== 'lbfgs') invalidArgument('flags.optimizer', '"sgd" or "lbfgs"', optimizer);
   if (flags.k !== undefined) assertPositiveInteger('flags.k', flags.k);
@@ -141,11 +142,20 @@ export function evalProbeOptions(flags: EvalProbeFlags = {}): { knn: KnnOptions;
     if (!Array.isArray(list) || list.length === 0) invalidArgument(`flags.${key}`, 'a non-empty array of numbers', list);
     list.forEach((v, i) => (key === 'lr' ? assertPositive(`flags.lr[${i}]`, v) : assertNonNegative(`flags.weightDecay[${i}]`, v)));
   }
-  const knn: KnnOptions = {
-    ...(knnPreset === 'instdisc' ? KNN_INSTDISC : KNN_DEFAULT),
-    ...(flags.k !== undefined ? { k: flags.k } : {}),
-    ...(flags.temperature !== undefined ? { temperature: flags.temperature } : {}),
-  };
+  const knn: KnnOptions =
+    knnPreset === 'select'
+      ? {
+          select: {
+            ...(flags.k !== undefined ? { ks: [flags.k] } : {}),
+            ...(flags.temperature !== undefined ? { temperatures: [flags.temperature] } : {}),
+            ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+          },
+        }
+      : {
+          ...(knnPreset === 'instdisc' ? KNN_INSTDISC : KNN_DEFAULT),
+          ...(flags.k !== undefined ? { k: flags.k } : {}),
+          ...(flags.temperature !== undefined ? { temperature: flags.temperature } : {}),
+        };
   const linear: LinearSweepOptions = {
     optimizer,
     seed: flags.seed ?? 0,

@@ -32,7 +32,10 @@ describe('evalProbeOptions', () => {
       knn: { k: 5, temperature: 0.07 },
       linear: { optimizer: 'lbfgs', seed: 3, learningRates: [0.1], validationFraction: 0.2 },
     });
-    expect(() => evalProbeOptions({ knnPreset: 'big' as 'default' })).toThrow(/flags\.knnPreset must be "default" or "instdisc"/);
+    expect(evalProbeOptions({ knnPreset: 'select' }).knn).toEqual({ select: {} });
+    expect(evalProbeOptions({ knnPreset: 'select', k: 7, seed: 2 }).knn).toEqual({ select: { ks: [7], seed: 2 } });
+    expect(evalProbeOptions({ knnPreset: 'select', temperature: 0.05 }).knn).toEqual({ select: { temperatures: [0.05] } });
+    expect(() => evalProbeOptions({ knnPreset: 'big' as 'default' })).toThrow(/flags\.knnPreset must be "default", "instdisc" or "select"/);
   });
 });
 

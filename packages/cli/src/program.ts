@@ -152,9 +152,13 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, con
     .requiredOption('--data <spec>', `data set: ${DATA_FORMS}`)
     .option('--arch-config <json>', `with --encoder random:<arch>: ${ARCH_CONFIG_HELP.replace('--arch', 'the architecture')}`, parseArchConfig)
     .option('--probe <list>', 'probes to run: knn, linear', choiceList(['knn', 'linear'] as const), ['knn', 'linear'])
-    .addOption(new Option('--knn-preset <name>', 'k-NN settings: default (k=200, T=0.1) or instdisc (k=20, T=0.07)').choices(['default', 'instdisc']).default('default'))
-    .option('--k <n>', 'k-NN: neighbours that vote (overrides the preset)', integer(1))
-    .option('--temperature <t>', 'k-NN: vote temperature (overrides the preset)', positiveNumber)
+    .addOption(
+      new Option('--knn-preset <name>', 'k-NN settings: default (k=200, T=0.1), instdisc (k=20, T=0.07) or select (k and T chosen by leave-one-out on the training features)')
+        .choices(['default', 'instdisc', 'select'])
+        .default('default'),
+    )
+    .option('--k <n>', 'k-NN: neighbours that vote (overrides the preset; with select, fixes k)', integer(1))
+    .option('--temperature <t>', 'k-NN: vote temperature (overrides the preset; with select, fixes T)', positiveNumber)
     .addOption(new Option('--optimizer <name>', 'linear probe optimizer').choices(['sgd', 'lbfgs']).default('sgd'))
     .option('--epochs <n>', 'linear probe (SGD): epochs', integer(1))
     .option('--lr <list>', 'linear probe (SGD): learning rates to sweep, e.g. 0.01,0.1,1', numberList('positive'))

@@ -25,6 +25,10 @@ describe('tables', () => {
     expect(text).toContain('k=200 T=0.1');
     expect(text).toContain('lr=0.01 wd=0 (SGD 30 epochs, best of 4 on validation)');
     expect(text.split('\n')).toHaveLength(4);
+    const chosen = resultsTable([
+      { encoder: 'x', result: { probe: 'knn', top1: 0.9, numTrain: 10, numTest: 5, seconds: 1, config: { k: 5, temperature: 0.05, selection: { trials: [{}, {}, {}] } } } },
+    ]);
+    expect(chosen).toContain('k=5 T=0.05 (best of 3 by leave-one-out on train)');
     expect(metricsLine('x', { uniformity: -2, effectiveRank: 12.34 })).toBe('x: uniformity -2.0000, effective rank 12.3');
   });
 });

@@ -16,7 +16,11 @@ const percent = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x)
 /** A short description of how a probe's number was obtained. */
 export function probeSettings(result: ProbeResult): string {
   const c = result.config;
-  if (result.probe === 'knn') return `k=${c['k']} T=${c['temperature']}`;
+  if (result.probe === 'knn') {
+    const selection = c['selection'] as { trials?: unknown[] } | undefined;
+    const how = selection !== undefined ? ` (best of ${selection.trials?.length ?? 0} by leave-one-out on train)` : '';
+    return `k=${c['k']} T=${c['temperature']}${how}`;
+  }
   if (result.probe === 'linear') {
     const chosen = (c['chosen'] ?? {}) as { learningRate?: number; weightDecay?: number };
     const sweep = Array.isArray(c['sweep']) ? c['sweep'].length : 0;

@@ -7,6 +7,8 @@ export { DEFAULT_LAYER_DIM, adaptiveAvgPool2d, poolLayerFeatures, poolingGrid } 
 // k-NN probe
 export { KNN_AUTO, KNN_DEFAULT, KNN_HNSW_DEFAULT, KNN_INSTDISC, knnClassify, knnEvaluate, knnProbe, knnRecall } from './probes/knn.js';
 export type { KnnIndex, KnnOptions, KnnPredictions, KnnProbeOptions, KnnRecall, KnnRecallOptions } from './probes/knn.js';
+export { KNN_SELECT_GRID } from './probes/knn-select.js';
+export type { KnnSelectOptions, KnnSelection, KnnSelectionTrial } from './probes/knn-select.js';
 export { loadUsearch } from './probes/knn-index.js';
 export type { HnswSettings } from './probes/knn-index.js';
 export { rankScores, topKAccuracy } from './probes/top-k.js';

@@ -119,7 +119,9 @@ export async function monitorEncoder(encoder: Encoder, bank: ImageDataset, heldO
   assertOptions('options', options);
   const started = performance.now();
   const { batchSize, ...rest } = options;
-  const knn: KnnOptions = { k: KNN_INSTDISC.k, temperature: KNN_INSTDISC.temperature, ...rest };
+  // InstDisc's k and T unless the caller chooses them (or has them chosen by `select`).
+  const selecting = rest.select !== undefined && rest.select !== false;
+  const knn: KnnOptions = selecting ? rest : { k: KNN_INSTDISC.k, temperature: KNN_INSTDISC.temperature, ...rest };
   const extract = batchSize !== undefined ? { batchSize } : {};
   await prepareKnnIndex(knn, bank.size, heldOut.size);
   const bankFeatures = await extractFeatures(encoder, bank, extract);

@@ -13,6 +13,7 @@ import {
 } from '@selfsup/tensors';
 import { type FeatureSet, assertFeatures, extractFeatures } from '../features.js';
 import { type HnswIndex, type HnswSettings, type NeighbourArrays, buildHnswIndex, loadUsearch, usearchLoaded } from './knn-index.js';
+import { type KnnSelectOptions, type KnnSelection, chooseFromNeighbours, planSelection, selectionJson } from './knn-select.js';
 import { type ClassRanking, rankScores, topKAccuracy } from './top-k.js';
 
 /** How the k nearest bank rows are found: all of them compared (`exact`), an HNSW graph (`approximate`), or by size. */
@@ -43,6 +44,12 @@ export interface KnnOptions {
   readonly expansionAdd?: number;
   /** HNSW: candidates kept while searching (ef; at least k is always used). Default max(64, 2k). */
   readonly expansionSearch?: number;
+  /**
+   * Choose k and T on the bank itself instead of fixing them: `true` (the default grid, {@link KNN_SELECT_GRID}) or a
+   * grid. Each bank row is classified by the others (leave-one-out) for every pair, and the best pair then classifies
+   * the queries; the queries play no part in the choice. Leave `k` and `temperature` out (a one-value grid fixes one).
+   */
+  readonly select?: KnnSelectOptions | boolean;
 }
 
 /** The settings of the weighted k-NN monitor used by MoCo's CIFAR demo and SimSiam (k = 200, T = 0.1). */
@@ -70,8 +77,12 @@ export interface KnnPredictions {
   /** Vote sums [N, C], row-major. Each row is scaled by exp(-max sim / T) (for range; rankings are unchanged). */
   readonly scores: Float32Array;
   readonly numClasses: number;
-  /** Neighbours used (k clamped to the bank size). */
+  /** Neighbours used (k clamped to the bank size; the chosen k with `select`). */
   readonly k: number;
+  /** The vote's temperature (the chosen T with `select`). */
+  readonly temperature: number;
+  /** How k and T were chosen, with `select`. */
+  readonly selection?: KnnSelection;
   /** How the neighbours were found (`auto` resolved). */
   readonly index: 'exact' | 'approximate';
   /** The HNSW settings, when the index was approximate. */
@@ -141,13 +152,13 @@ export async function prepareKnnIndex(options: KnnOptions | undefined, bankSize:
 
 /** A neighbour search over a fixed bank: the k nearest rows of a chunk of l2-normalised queries. */
 interface NeighbourSearch {
-  /** Called inside a tidy: [qn, k] similarities (float32) and bank indices (int32). */
-  find(normalisedQueries: tf.Tensor2D): { sims: tf.Tensor2D; indices: tf.Tensor2D };
+  /** Called inside a tidy: [qn, k] similarities (float32) and bank indices (int32), k at most the planned k. */
+  find(normalisedQueries: tf.Tensor2D, k: number): { sims: tf.Tensor2D; indices: tf.Tensor2D };
   dispose(): void;
 }
 
 /** Every bank row compared with every query, keeping a running top-k over bank chunks. */
-function exactSearch(bank: tf.Tensor2D, k: number, bankChunk: number): NeighbourSearch {
+function exactSearch(bank: tf.Tensor2D, bankChunk: number): NeighbourSearch {
   const bankSize = bank.shape[0];
   // The normalised bank, transposed to [D, chunk] blocks once: wasm's matMul is several times faster on a plain
   // [M, D] x [D, N] product than with transposeB, and the blocks are reused by every query chunk.
@@ -157,7 +168,7 @@ function exactSearch(bank: tf.Tensor2D, k: number, bankChunk: number): Neighbour
     bankBlocks.push({ start: b0, block: tf.tidy(() => tf.transpose(l2Normalize(tf.slice(bank, [b0, 0], [bn, -1]))) as tf.Tensor2D) });
   }
   return {
-    find(q) {
+    find(q, k) {
       const qn = q.shape[0];
       // Running top-k over bank chunks: [qn, k'] similarities and their bank indices.
       let bestSims: tf.Tensor2D | undefined;
@@ -191,11 +202,11 @@ function exactSearch(bank: tf.Tensor2D, k: number, bankChunk: number): Neighbour
 }
 
 /** The HNSW graph of the bank (usearch), searched for the same k; its answers become the same tensors. */
-function approximateSearch(bank: tf.Tensor2D, k: number, plan: SearchPlan): NeighbourSearch & { readonly graph: HnswIndex } {
+function approximateSearch(bank: tf.Tensor2D, plan: SearchPlan): NeighbourSearch & { readonly graph: HnswIndex } {
   const graph = buildHnswIndex(bank, plan.hnsw);
   return {
     graph,
-    find(q) {
+    find(q, k) {
       const qn = q.shape[0];
       const found: NeighbourArrays = graph.search(q.dataSync() as Float32Array, qn, k);
       return { sims: tf.tensor2d(found.sims, [qn, k]), indices: tf.tensor2d(found.indices, [qn, k], 'int32') };
@@ -205,7 +216,7 @@ function approximateSearch(bank: tf.Tensor2D, k: number, plan: SearchPlan): Neig
 }
 
 function openSearch(bank: tf.Tensor2D, plan: SearchPlan): NeighbourSearch {
-  return plan.index === 'approximate' ? approximateSearch(bank, plan.k, plan) : exactSearch(bank, plan.k, plan.bankChunk);
+  return plan.index === 'approximate' ? approximateSearch(bank, plan) : exactSearch(bank, plan.bankChunk);
 }
 
 /**
@@ -234,10 +245,15 @@ export function knnClassify(bank: tf.Tensor2D, bankLabels: Int32Array, queries: 
   const [bankSize] = bank.shape;
   if (bankSize === 0) invalidArgument('bank', 'a non-empty tensor', bank);
   const m = queries.shape[0];
-  const plan = planSearch(bankSize, m, options, KNN_DEFAULT.k);
-  const { k } = plan;
-  const temperature = options.temperature ?? KNN_DEFAULT.temperature;
-  assertPositive('options.temperature', temperature);
+  const select = options.select === undefined || options.select === false ? undefined : options.select;
+  if (options.select !== undefined && typeof options.select !== 'boolean' && (typeof options.select !== 'object' || options.select === null)) {
+    invalidArgument('options.select', 'true, false or a grid { ks, temperatures, queries, seed }', options.select);
+  }
+  if (select !== undefined) {
+    for (const key of ['k', 'temperature'] as const) {
+      if (options[key] !== undefined) invalidArgument(`options.${key}`, `absent when options.select chooses it (a one-value options.select.${key === 'k' ? 'ks' : 'temperatures'} fixes it)`, options[key]);
+    }
+  }
   let maxLabel = 0;
   for (const l of bankLabels) {
     if (l < 0) invalidArgument('bankLabels', 'non-negative class ids', l);
@@ -245,8 +261,13 @@ export function knnClassify(bank: tf.Tensor2D, bankLabels: Int32Array, queries: 
   }
   const numClasses = options.numClasses ?? maxLabel + 1;
   assertInteger('options.numClasses', numClasses, maxLabel + 1);
-  const queryChunk = options.queryChunkSize ?? Math.max(1, Math.min(256, Math.floor(VOTE_BUDGET / (k * numClasses))));
-  assertPositiveInteger('options.queryChunkSize', queryChunk);
+  const selectPlan = select !== undefined ? planSelection(select, bankLabels) : undefined;
+  // With select, the search is planned for the widest candidate (and the query itself), the vote for the chosen k.
+  const plan = planSearch(bankSize, m + (selectPlan?.rows.length ?? 0), selectPlan !== undefined ? { ...options, k: selectPlan.width } : options, KNN_DEFAULT.k);
+  let temperature = options.temperature ?? KNN_DEFAULT.temperature;
+  assertPositive('options.temperature', temperature);
+  const chunkFor = (k: number) => options.queryChunkSize ?? Math.max(1, Math.min(256, Math.floor(VOTE_BUDGET / (k * numClasses))));
+  assertPositiveInteger('options.queryChunkSize', chunkFor(plan.k));
 
   const width = Math.min(5, numClasses);
   const predictions = new Int32Array(m);
@@ -254,12 +275,20 @@ export function knnClassify(bank: tf.Tensor2D, bankLabels: Int32Array, queries: 
   const scores = new Float32Array(m * numClasses);
   const labelTensor = tf.tensor1d(bankLabels, 'int32');
   let search: NeighbourSearch | undefined;
+  let selection: KnnSelection | undefined;
+  let k = plan.k;
   try {
     search = openSearch(bank, plan);
+    if (selectPlan !== undefined) {
+      selection = chooseFromNeighbours(selectPlan, leaveOneOutNeighbours(search, bank, selectPlan.rows, plan.k, chunkFor(plan.k)), bankLabels, numClasses);
+      k = selection.k;
+      temperature = selection.temperature;
+    }
+    const queryChunk = chunkFor(k);
     for (let q0 = 0; q0 < m; q0 += queryChunk) {
       const qn = Math.min(queryChunk, m - q0);
       const votes = tf.tidy(() => {
-        const found = (search as NeighbourSearch).find(l2Normalize(tf.slice(queries, [q0, 0], [qn, -1])));
+        const found = (search as NeighbourSearch).find(l2Normalize(tf.slice(queries, [q0, 0], [qn, -1])), k);
         return vote(found.sims, found.indices, labelTensor, temperature, numClasses);
       });
       const voteValues = votes.dataSync() as Float32Array;
@@ -279,9 +308,30 @@ export function knnClassify(bank: tf.Tensor2D, bankLabels: Int32Array, queries: 
     scores,
     numClasses,
     k,
+    temperature,
+    ...(selection !== undefined ? { selection } : {}),
     index: plan.index,
     ...(plan.index === 'approximate' ? { hnsw: plan.hnsw } : {}),
   };
+}
+
+/** The `width` nearest bank rows of each of the bank's own `rows` (the row itself among them), best first. */
+function leaveOneOutNeighbours(search: NeighbourSearch, bank: tf.Tensor2D, rows: Int32Array, width: number, chunk: number): { sims: Float32Array; indices: Int32Array } {
+  const sims = new Float32Array(rows.length * width);
+  const indices = new Int32Array(rows.length * width);
+  for (let r0 = 0; r0 < rows.length; r0 += chunk) {
+    const rn = Math.min(chunk, rows.length - r0);
+    const found = tf.tidy(() => {
+      const picked = tf.gather(bank, tf.tensor1d(rows.subarray(r0, r0 + rn), 'int32')) as tf.Tensor2D;
+      const { sims: s, indices: i } = search.find(l2Normalize(picked), width);
+      return [s, i] as const;
+    });
+    sims.set(found[0].dataSync() as Float32Array, r0 * width);
+    indices.set(found[1].dataSync() as Int32Array, r0 * width);
+    found[0].dispose();
+    found[1].dispose();
+  }
+  return { sims, indices };
 }
 
 /** Top-1 (and top-5, when there are more than 5 classes) k-NN accuracy of `test` against the `train` bank. */
@@ -301,8 +351,8 @@ export function knnEvaluate(train: FeatureSet, test: FeatureSet, options: KnnOpt
     numTest: test.labels.length,
     config: {
       k: result.k,
-      kRequested: options.k ?? KNN_DEFAULT.k,
-      temperature: options.temperature ?? KNN_DEFAULT.temperature,
+      ...(result.selection === undefined ? { kRequested: options.k ?? KNN_DEFAULT.k } : { selection: selectionJson(result.selection) }),
+      temperature: result.temperature,
       numClasses,
       similarity: 'cosine',
       weighting: 'exp(sim / T)',
@@ -413,18 +463,18 @@ export async function knnRecall(bank: tf.Tensor2D, queries: tf.Tensor2D, options
   // mark[row] = query number + 1 when row is among that query's exact neighbours: set membership without a Set.
   const mark = new Int32Array(bankSize);
   const opened = performance.now();
-  const exact = exactSearch(bank, k, plan.bankChunk);
+  const exact = exactSearch(bank, plan.bankChunk);
   exactSeconds += (performance.now() - opened) / 1000;
   try {
     const built = performance.now();
-    const approximate = approximateSearch(bank, k, plan);
+    const approximate = approximateSearch(bank, plan);
     const buildSeconds = (performance.now() - built) / 1000;
     for (let q0 = 0; q0 < m; q0 += queryChunk) {
       const qn = Math.min(queryChunk, m - q0);
       const q = tf.tidy(() => l2Normalize(tf.slice(queries, [q0, 0], [qn, -1])));
       try {
         let t = performance.now();
-        const exactIndices = tf.tidy(() => exact.find(q).indices);
+        const exactIndices = tf.tidy(() => exact.find(q, k).indices);
         const truth = exactIndices.dataSync() as Int32Array;
         exactIndices.dispose();
         exactSeconds += (performance.now() - t) / 1000;
