@@ -7,6 +7,7 @@
 //
 //   node scripts/select-recipe.mjs --method simclr --data mnist --epochs 17 --grid scripts/recipe-grids/simclr-mnist.json
 //
+// --eval-flags="--knn-preset select --optimizer lbfgs" (with "=": the value starts with a dash) probes every candidate as the main job does.
 // A grid file is a JSON array of { "name": "...", "flags": ["--flip-probability", "0", ...] } (selfsup pretrain flags).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     seeds: { type: 'string', default: '1' },
     validation: { type: 'string', default: '0.2' },
     only: { type: 'string' },
+    // selfsup eval flags for every candidate, e.g. "--knn-preset select --optimizer lbfgs" (the main job's probes).
+    'eval-flags': { type: 'string', default: '' },
     work: { type: 'string', default: 'runs/recipe-selection' },
     results: { type: 'string', default: fileURLToPath(new URL('../docs/results/recipe-selection', import.meta.url)) },
   },
@@ -44,6 +47,7 @@ const jsonFile = join(values.results, `${key}.json`);
 const previous = existsSync(jsonFile) ? JSON.parse(readFileSync(jsonFile, 'utf8')) : { rows: [] };
 const rows = previous.rows;
 const common = ['--data', values.data, '--validation', values.validation];
+const evalFlags = values['eval-flags'].split(/\s+/).filter((f) => f !== '');
 
 function selfsup(args, log) {
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -64,7 +68,7 @@ for (const candidate of grid) {
     selfsup(['pretrain', '--method', values.method, ...common, '--epochs', values.epochs, '--seed', String(seed), '--no-monitor', '--quiet', '--out', join(dir, 'run'), '--overwrite', ...candidate.flags], join(dir, 'pretrain.log'));
     // A candidate's --plugin (a method or an architecture from elsewhere) is needed to load its encoder too.
     const plugins = candidate.flags.flatMap((f, i) => (f === '--plugin' ? ['--plugin', candidate.flags[i + 1]] : []));
-    selfsup(['eval', '--encoder', join(dir, 'run', 'encoder'), ...common, ...plugins, '--seed', String(seed), '--no-metrics', '--quiet', '--out', join(dir, 'eval')], join(dir, 'eval.log'));
+    selfsup(['eval', '--encoder', join(dir, 'run', 'encoder'), ...common, ...plugins, ...evalFlags, '--seed', String(seed), '--no-metrics', '--quiet', '--out', join(dir, 'eval')], join(dir, 'eval.log'));
     const report = JSON.parse(readFileSync(join(dir, 'eval', 'report.json'), 'utf8'));
     const top1 = Object.fromEntries(report.evaluations[0].results.map((r) => [r.probe, r.top1]));
     const log = JSON.parse(readFileSync(join(dir, 'run', 'log.json'), 'utf8'));
@@ -97,7 +101,7 @@ const table = [...groups.values()]
 const md = [
   `# ${values.method} on ${values.data}: recipe selection on a validation split`,
   '',
-  `Every candidate pretrains on the training split minus a class-balanced ${Number(values.validation) * 100}% held out (seed 0) and is probed on that part by \`selfsup eval\` (the test split is never read). Made by \`node scripts/select-recipe.mjs --method ${values.method} --data ${values.data} --epochs ${values.epochs} --grid ${values.grid}\`.`,
+  `Every candidate pretrains on the training split minus a class-balanced ${Number(values.validation) * 100}% held out (seed 0) and is probed on that part by \`selfsup eval\` (the test split is never read). Made by \`node scripts/select-recipe.mjs --method ${values.method} --data ${values.data} --epochs ${values.epochs} --grid ${values.grid}${evalFlags.length > 0 ? ` --eval-flags=\"${evalFlags.join(' ')}\"` : ''}\`.`,
   ...(previous.note !== undefined ? ['', previous.note] : []),
   '',
   '| candidate | flags | epochs | steps | seeds | k-NN (val) | linear (val) |',
