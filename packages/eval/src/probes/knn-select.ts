@@ -1,4 +1,5 @@
-import { type JsonObject, assertInteger, assertOptions, assertPositive, assertPositiveInteger, createRng, invalidArgument } from '@selfsup/tensors';
+import { type JsonObject, assertInteger, assertOptions, assertPositive, assertPositiveInteger, invalidArgument } from '@selfsup/tensors';
+import { stratifiedSplit } from './linear-probe.js';
 
 /**
  * How the k-NN probe chooses its k and temperature on the bank alone: each of (up to `queries`) bank rows is classified
@@ -94,22 +95,10 @@ export function planSelection(select: KnnSelectOptions | true, bankLabels: Int32
   return { ks, temperatures, rows: sampleRows(bankLabels, Math.min(queries, bankSize), seed), width: (ks[ks.length - 1] as number) + 1 };
 }
 
-/** `count` bank rows, every class in proportion (seeded); all rows when count is the bank size. */
+/** `count` bank rows, every class in proportion (seeded): the validation part of the linear probe's split. */
 function sampleRows(labels: Int32Array, count: number, seed: number): Int32Array {
   if (count >= labels.length) return Int32Array.from(labels, (_, i) => i);
-  const rng = createRng(seed);
-  const byClass = new Map<number, number[]>();
-  labels.forEach((l, i) => {
-    const list = byClass.get(l) ?? [];
-    list.push(i);
-    byClass.set(l, list);
-  });
-  const chosen: number[] = [];
-  for (const key of [...byClass.keys()].sort((a, b) => a - b)) {
-    const members = byClass.get(key) ?? [];
-    chosen.push(...rng.shuffle(members).slice(0, Math.round((members.length * count) / labels.length)));
-  }
-  return Int32Array.from(chosen.sort((a, b) => a - b));
+  return Int32Array.from(stratifiedSplit(labels, count / labels.length, seed).validation);
 }
 
 /**
