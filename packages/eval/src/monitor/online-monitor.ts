@@ -120,8 +120,7 @@ export async function monitorEncoder(encoder: Encoder, bank: ImageDataset, heldO
   const started = performance.now();
   const { batchSize, ...rest } = options;
   // InstDisc's k and T unless the caller chooses them (or has them chosen by `select`).
-  const selecting = rest.select !== undefined && rest.select !== false;
-  const knn: KnnOptions = selecting ? rest : { k: KNN_INSTDISC.k, temperature: KNN_INSTDISC.temperature, ...rest };
+  const knn: KnnOptions = rest.select ? rest : { k: KNN_INSTDISC.k, temperature: KNN_INSTDISC.temperature, ...rest };
   const extract = batchSize !== undefined ? { batchSize } : {};
   await prepareKnnIndex(knn, bank.size, heldOut.size);
   const bankFeatures = await extractFeatures(encoder, bank, extract);

@@ -136,19 +136,20 @@ export function chooseFromNeighbours(
       const label = bankLabels[neighbours.indices[base + j] as number] as number;
       // A neighbour an approximate search did not return (-Infinity) weighs 0, as in knnClassify's vote.
       if (sim !== Number.NEGATIVE_INFINITY) {
-        temperatures.forEach((t, ti) => {
+        for (let ti = 0; ti < temperatures.length; ti++) {
           const at = ti * numClasses + label;
-          votes[at] = (votes[at] as number) + Math.exp((sim - top) / t);
-        });
+          votes[at] = (votes[at] as number) + Math.exp((sim - top) / (temperatures[ti] as number));
+        }
       }
       used += 1;
       while (next < ks.length && ks[next] === used) {
-        temperatures.forEach((_, ti) => {
+        for (let ti = 0; ti < temperatures.length; ti++) {
+          const row = ti * numClasses;
           let best = 0;
-          for (let c = 1; c < numClasses; c++) if ((votes[ti * numClasses + c] as number) > (votes[ti * numClasses + best] as number)) best = c;
+          for (let c = 1; c < numClasses; c++) if ((votes[row + c] as number) > (votes[row + best] as number)) best = c;
           const at = next * temperatures.length + ti;
           if (best === bankLabels[self]) right[at] = (right[at] as number) + 1;
-        });
+        }
         next += 1;
       }
     }

@@ -245,10 +245,10 @@ export function knnClassify(bank: tf.Tensor2D, bankLabels: Int32Array, queries: 
   const [bankSize] = bank.shape;
   if (bankSize === 0) invalidArgument('bank', 'a non-empty tensor', bank);
   const m = queries.shape[0];
-  const select = options.select === undefined || options.select === false ? undefined : options.select;
   if (options.select !== undefined && typeof options.select !== 'boolean' && (typeof options.select !== 'object' || options.select === null)) {
     invalidArgument('options.select', 'true, false or a grid { ks, temperatures, queries, seed }', options.select);
   }
+  const select = options.select || undefined;
   if (select !== undefined) {
     for (const key of ['k', 'temperature'] as const) {
       if (options[key] !== undefined) invalidArgument(`options.${key}`, `absent when options.select chooses it (a one-value options.select.${key === 'k' ? 'ks' : 'temperatures'} fixes it)`, options[key]);
