@@ -36,6 +36,28 @@ describe('viewTransforms', () => {
     }
   });
 
+  it('makes viewSize-square views from images of any size, when viewSize is given', () => {
+    const [a, b] = viewTransforms({ ...PARAMS, viewSize: 5 }, { size: [8, 8], channels: 1 });
+    const images = tf.randomUniform([3, 12, 10, 1], 0, 1, 'float32', 2) as tf.Tensor4D;
+    const rng = createRng(1);
+    for (const view of [a, b]) {
+      const out = view(images, rng);
+      expect(out.shape).toEqual([3, 5, 5, 1]);
+      out.dispose();
+    }
+    images.dispose();
+  });
+
+  it('rejects a viewSize that is not a positive integer, naming it; absent or null keeps the image size', () => {
+    const base = resolveOptions(viewOptionSchema(PARAMS), {});
+    for (const bad of [0, -3, 2.5, '20', [20, 20]]) {
+      expect(() => checkViewParameters('options', { ...base, viewSize: bad as never })).toThrow(/options\.viewSize must be absent, or an integer side/);
+    }
+    expect(checkViewParameters('options', { ...base, viewSize: null })).not.toHaveProperty('viewSize');
+    expect(checkViewParameters('options', { ...base, viewSize: 20 }).viewSize).toBe(20);
+    expect(resolveOptions(viewOptionSchema({ ...PARAMS, viewSize: 20 }), {})['viewSize']).toBe(20);
+  });
+
   it('has a schema whose defaults are the parameters, and checks ranges by key', () => {
     const schema = viewOptionSchema(PARAMS);
     expect(resolveOptions(schema, {})).toEqual(JSON.parse(JSON.stringify(PARAMS)));

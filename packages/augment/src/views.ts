@@ -30,6 +30,13 @@ export interface ViewParameters {
   readonly blurSigma: readonly [number, number];
   /** Probability of solarizing: one value for both views, or [first view, second view]. */
   readonly solarizeProbability: readonly number[];
+  /**
+   * Side in pixels of the square views the random resized crop outputs; absent: the image's size. Smaller views cost
+   * less per step (about (side / image side)^2) and, as in FixRes (Touvron et al. 2019), an encoder that pools globally
+   * can still embed the full-size images at evaluation: the crop's zoom already shows it objects larger than in views
+   * of the whole image.
+   */
+  readonly viewSize?: number;
 }
 
 /** The keys of {@link ViewParameters}, in the order the option schema lists them. */
@@ -43,6 +50,7 @@ export const VIEW_PARAMETER_KEYS: readonly (keyof ViewParameters)[] = [
   'blurProbability',
   'blurSigma',
   'solarizeProbability',
+  'viewSize',
 ];
 
 /**
@@ -68,6 +76,12 @@ export function viewOptionSchema(defaults: ViewParameters): OptionSchema {
     blurProbability: { type: 'number[]', description: 'views: probability of a Gaussian blur, for both views or [first, second]', default: arr(d.blurProbability), min: 0, max: 1 },
     blurSigma: { type: 'number[]', description: "views: range of the blur's sigma in pixels [min, max]", default: arr(d.blurSigma), min: 0, exclusiveMin: true },
     solarizeProbability: { type: 'number[]', description: 'views: probability of solarizing, for both views or [first, second]', default: arr(d.solarizeProbability), min: 0, max: 1 },
+    viewSize: {
+      type: 'integer',
+      description: "views: side in pixels of the square views (the crop's output; default: the image's size; smaller views train faster, and the encoder must accept any size)",
+      ...(d.viewSize !== undefined ? { default: d.viewSize } : {}),
+      min: 1,
+    },
   };
 }
 
@@ -110,14 +124,23 @@ export function checkViewParameters(name: string, values: JsonObject): ViewParam
     blurProbability: perView(`${name}.blurProbability`, values['blurProbability']),
     blurSigma: range(`${name}.blurSigma`, values['blurSigma']),
     solarizeProbability: perView(`${name}.solarizeProbability`, values['solarizeProbability']),
+    ...viewSizeOf(`${name}.viewSize`, values['viewSize']),
   };
+}
+
+// Absent (undefined or JSON null): the views keep the image's size.
+function viewSizeOf(where: string, value: unknown): { viewSize?: number } {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 8192) invalidArgument(where, 'absent, or an integer side in [1, 8192] pixels', value);
+  return { viewSize: value };
 }
 
 /**
  * The two view transforms of a joint-embedding method from its view parameters: random resized crop with the flip
  * fused in, color jitter (with its probability; on one-channel images brightness and contrast only, saturation and hue
  * having nothing to act on), random grayscale (color images only), Gaussian blur (kernel 10% of the side, as SimCLR)
- * and solarization with per-view probabilities, then a clamp to [0, 1]. Steps whose probability is 0 are left out.
+ * and solarization with per-view probabilities, then a clamp to [0, 1]. Steps whose probability is 0 are left out. The views are
+ * `viewSize` square when it is given, else `options.size`.
  *
  * The order is SimCLR's and BYOL's; MoCo v1's reference code draws the grayscale before the jitter, which this
  * pipeline does not reproduce.
@@ -126,7 +149,8 @@ export function viewTransforms(parameters: ViewParameters, options: { readonly s
   const p = checkViewParameters('parameters', parameters as unknown as JsonObject);
   assertOptions('options', options);
   assertSize('options.size', options.size);
-  const { size, channels } = options;
+  const { channels } = options;
+  const size: readonly [number, number] = p.viewSize !== undefined ? [p.viewSize, p.viewSize] : options.size;
   if (channels !== 1 && channels !== 3) invalidArgument('options.channels', '1 or 3', channels);
   const [brightness, contrast, saturation, hue] = p.colorJitter;
   const jitter = channels === 3 ? { brightness, contrast, saturation, hue } : { brightness, contrast };

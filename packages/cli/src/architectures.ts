@@ -93,3 +93,33 @@ export function backboneHelp(): string {
   const width = Math.max(0, ...backbones.map((a) => a.name.length));
   return backbones.map((a) => `  ${a.name.padEnd(width)}  ${a.description}`).join('\n');
 }
+
+/**
+ * The input shape a run builds its backbone with: the images' shape, or [-1, -1, C] (any size) when the method's views
+ * are `viewSize` square and the images are not (`--view-size`): the encoder then embeds the smaller views in training
+ * and the whole images in the monitor and the probes.
+ */
+export function encoderInputShape(imageShape: readonly [number, number, number], viewSize: unknown): readonly [number, number, number] {
+  if (viewSize === undefined || viewSize === null) return imageShape;
+  if (typeof viewSize !== 'number' || !Number.isInteger(viewSize) || viewSize < 1) {
+    throw new SelfsupError('INVALID_ARGUMENT', `--view-size must be a positive integer; got ${describeValue(viewSize)}`, { argument: '--view-size' });
+  }
+  return viewSize === imageShape[0] && viewSize === imageShape[1] ? imageShape : [-1, -1, imageShape[2]];
+}
+
+/**
+ * {@link buildBackbone} for {@link encoderInputShape}'s shape: a backbone that cannot take images of any size (one
+ * that flattens them, as mlp) is a `--view-size` error.
+ */
+export function buildViewEncoder(architecture: string, shape: readonly [number, number, number], seed: number, overrides: JsonObject | undefined, viewSize: unknown): Encoder {
+  try {
+    return buildBackbone(architecture, shape, seed, overrides);
+  } catch (error) {
+    if (shape[0] !== -1 || !(error instanceof SelfsupError)) throw error;
+    throw new SelfsupError(
+      'INVALID_ARGUMENT',
+      `--view-size ${String(viewSize)} needs a backbone that embeds images of any size (training sees ${String(viewSize)}x${String(viewSize)} views, the probes whole images); ${architecture} does not: ${error.message}`,
+      { argument: '--view-size' },
+    );
+  }
+}

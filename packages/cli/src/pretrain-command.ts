@@ -5,7 +5,7 @@ import { lossCurveSvg } from '@selfsup/eval';
 import { writeJson, writeSvg } from '@selfsup/eval/node';
 import { type BackendName, type FitResult, type JsonObject, type MethodPreset, type StepInfo, SelfsupError, fit, invalidArgument, initBackend, optionDefaults, presetDataKinds, trainingFitOptions } from '@selfsup/tensors';
 import { checkpointDirectory, initProcessGroup } from '@selfsup/tensors/node';
-import { backboneConfig, buildBackbone, unreportedArchConfigKeys } from './architectures.js';
+import { backboneConfig, buildViewEncoder, encoderInputShape, unreportedArchConfigKeys } from './architectures.js';
 import { checkCommandArguments } from './checks.js';
 import { checkWorkerFlags } from './pretrain-launch.js';
 import { dataKindOf, loadPretrainData, parseDataSpec } from './data.js';
@@ -309,13 +309,14 @@ export async function runPretrain(options: PretrainCommandOptions, io: PretrainI
   let method: ReturnType<MethodPreset['build']> | undefined;
   try {
     const inputShape = data.train.imageShape;
-    backboneConfig(arch, inputShape, seed, archConfig);
+    const encoderShape = encoderInputShape(inputShape, methodOptions['viewSize']);
+    backboneConfig(arch, encoderShape, seed, archConfig);
     if (batchSize > data.train.size) {
       throw new SelfsupError('INVALID_ARGUMENT', `--batch-size must be at most the training set size (${data.train.size}); got ${batchSize}`, {
         argument: '--batch-size',
       });
     }
-    const encoder = buildBackbone(arch, inputShape, seed, archConfig);
+    const encoder = buildViewEncoder(arch, encoderShape, seed, archConfig, methodOptions['viewSize']);
     const unreported = archConfig !== undefined ? unreportedArchConfigKeys(archConfig, encoder.config) : [];
     if (unreported.length > 0) {
       io.stderr(`selfsup pretrain: note: --arch-config key(s) ${unreported.map((k) => JSON.stringify(k)).join(', ')} are not in the built ${arch}'s config (${Object.keys(encoder.config).join(', ')}); misspelt?\n`);

@@ -97,6 +97,11 @@ describe('registry', () => {
     expect(defaultArchitectureConfig('mlp', [8, 8, 1], 1)).toEqual({ inputShape: [8, 8, 1], hiddenDims: [512, 256], outputDim: 128, seed: 1 });
     expect(() => defaultArchitectureConfig('alexNetSmall', [8, 8, 1])).toThrow(/must have a default config \(mlp, convNet, resnet have one.*got "alexNetSmall", which has none/);
     expect(() => defaultArchitectureConfig('vgg', [8, 8, 1])).toThrow(/got "vgg", which is not registered/);
+    // -1: any height and width (views smaller than the images); the channels stay fixed.
+    expect(defaultArchitectureConfig('convNet', [-1, -1, 1], 0)).toMatchObject({ inputShape: [-1, -1, 1] });
+    for (const bad of [[-1, -1, -1], [0, 28, 1], [-2, 28, 1], [28, 28], [28.5, 28, 1]]) {
+      expect(() => defaultArchitectureConfig('convNet', bad as unknown as [number, number, number])).toThrow(/^inputShape must be \[height, width, channels\]: positive integers, height and width -1 for any size/);
+    }
   });
 
   it('registers a third-party architecture with a description and a default config', () => {

@@ -122,12 +122,15 @@ export function describeArchitectures(): ArchitectureDescription[] {
 
 /**
  * The default config of `architecture` for images of `inputShape`, e.g. `buildEncoder('convNet',
- * defaultArchitectureConfig('convNet', [28, 28, 1], 0))`. Throws for an architecture without a default config.
+ * defaultArchitectureConfig('convNet', [28, 28, 1], 0))`. Throws for an architecture without a default config. A height or
+ * width of -1 asks for an encoder of any image size (the command line's `--view-size`: smaller views than images).
  */
 export function defaultArchitectureConfig(architecture: string, inputShape: readonly [number, number, number], seed = 0): JsonObject {
   if (typeof architecture !== 'string') invalidArgument('architecture', 'an architecture name', architecture);
-  if (!Array.isArray(inputShape) || inputShape.length !== 3 || inputShape.some((d) => !Number.isSafeInteger(d) || d < 1)) {
-    invalidArgument('inputShape', '[height, width, channels] of positive integers', inputShape);
+  // -1 for the height or width: any size (for architectures that pool globally; the others' factories reject it).
+  const side = (d: number) => Number.isSafeInteger(d) && (d >= 1 || d === -1);
+  if (!Array.isArray(inputShape) || inputShape.length !== 3 || !side(inputShape[0]) || !side(inputShape[1]) || !Number.isSafeInteger(inputShape[2]) || inputShape[2] < 1) {
+    invalidArgument('inputShape', '[height, width, channels]: positive integers, height and width -1 for any size', inputShape);
   }
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) invalidArgument('seed', 'an integer', seed);
   const registration = BUILT_IN.get(architecture) ?? custom.get(architecture);

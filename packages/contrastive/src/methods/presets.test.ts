@@ -18,7 +18,7 @@ import { MocoQueue } from '../queue/moco-queue.js';
 import type { CpcMethod } from './cpc.js';
 import { byol } from './byol.js';
 import { mocoV1 } from './moco.js';
-import { byolPreset, contrastivePresets, cpcPreset, mocoQueueSizeFor, mocoV1Preset, mocoV2Preset, simclrPreset, simSiamPreset } from './presets.js';
+import { byolPreset, contrastivePresets, cpcPreset, mocoQueueSizeFor, mocoV1Preset, mocoV2Preset, presetViews, simclrPreset, simSiamPreset } from './presets.js';
 import { simclr } from './simclr.js';
 import { simSiam } from './simsiam.js';
 
@@ -68,6 +68,23 @@ describe('contrastive presets', () => {
       simclrPreset.build({ encoder, inputShape: [8, 8, 1], seed: 0, batchSize: 4, options: resolveOptions(simclrPreset.options, { cropScale: [0.9, 0.2] }) }),
     ).toThrow(/options\.cropScale/);
     encoder.dispose();
+  });
+
+  it('makes views of the viewSize option (absent: the images\' size), for every method with views', () => {
+    const images = tf.randomUniform([2, 8, 8, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
+    for (const preset of [simclrPreset, mocoV2Preset, byolPreset, simSiamPreset]) {
+      expect(preset.options['viewSize']).toMatchObject({ type: 'integer', min: 1 });
+      expect(preset.options['viewSize']).not.toHaveProperty('default');
+      for (const [given, side] of [[{ viewSize: 5 }, 5], [{}, 8]] as const) {
+        const [a, b] = presetViews(resolveOptions(preset.options, given), [8, 8, 1]);
+        for (const view of [a, b]) {
+          const out = view(images, createRng(0));
+          expect(out.shape).toEqual([2, side, side, 1]);
+          out.dispose();
+        }
+      }
+    }
+    images.dispose();
   });
 
   it('builds, for every preset, a method whose name is the preset name (the CLI name)', () => {
