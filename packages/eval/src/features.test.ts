@@ -19,7 +19,11 @@ describe('extractFeatures', () => {
     const before = tf.memory().numTensors;
     const a = await extractFeatures(encoder, data, { batchSize: 2 });
     const b = await extractFeatures(encoder, data, { batchSize: 5 });
-    expect(Array.from(a.features.dataSync())).toEqual(Array.from(b.features.dataSync()));
+    // Equal to float tolerance, not bit for bit: the native matmul may pick another oneDNN kernel for another batch
+    // size (it does on AVX2-only CPUs), which rounds differently.
+    const [fa, fb] = [a.features.dataSync(), b.features.dataSync()];
+    expect(fa.length).toBe(fb.length);
+    fa.forEach((v, i) => expect(v).toBeCloseTo(fb[i]!, 5));
     expect(Array.from(a.labels)).toEqual([0, 1, 0, 2, 1]);
     expect(a.numClasses).toBe(3);
     const w = encoder.variables[0]!.variable.arraySync() as number[][];
