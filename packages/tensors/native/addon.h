@@ -84,6 +84,9 @@ inline void needs(const F32& a, int64_t count, const char* name) {
 
 // Below this many elements a loop runs on the calling thread: waking the pool costs more than it saves.
 constexpr int64_t kParallelMin = 1 << 15;
+// The same for memory-bound passes (element-wise ops, reductions, optimizer updates): on 2 cores a second thread only
+// pays for its wake-up (tens of microseconds between kernels) from about 128K floats.
+constexpr int64_t kElementwiseParallelMin = 1 << 17;
 
 // oneDNN's CPU engine and the stream every primitive runs on (selfsup_dnnl.cc).
 dnnl::engine& cpu();
@@ -97,5 +100,12 @@ void batchNormReluTrainingGradCall(napi_env env, napi_value* args);
 
 // relu_grad.cc
 void reluGradCall(napi_env env, napi_value* args);
+
+// gather.cc
+void gatherCall(napi_env env, napi_value* args);
+
+// optimizer_update.cc
+void adamUpdateCall(napi_env env, napi_value* args);
+void allFiniteCall(napi_env env, napi_value* args);
 
 }  // namespace selfsup_native

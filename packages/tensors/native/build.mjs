@@ -42,7 +42,9 @@ const TARGETS = {
     headers: ['oneapi/dnnl/dnnl.hpp', 'dnnl.hpp'],
     missing: 'oneDNN headers (dnnl.hpp) not found: apt-get install libdnnl-dev, or set DNNL_ROOT',
     root: process.env.DNNL_ROOT,
-    flags: ['-fopenmp'],
+    // -ffp-contract=off: no fused multiply-adds where the target has them (aarch64), so the element-wise kernels round
+    // every step as the tfjs ops they replace do.
+    flags: ['-fopenmp', '-ffp-contract=off'],
     libs: ['-ldnnl'],
     libraryFiles: ['lib/x86_64-linux-gnu/libdnnl.so', 'lib/aarch64-linux-gnu/libdnnl.so', 'lib/libdnnl.so'],
   },

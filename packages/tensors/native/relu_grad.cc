@@ -23,7 +23,7 @@ void reluGradCall(napi_env env, napi_value* args) {
   const float* in = x.data;
   float* out = dx.data;
   // A select on unconditional loads (as PyTorch's threshold_backward): GCC vectorises it.
-#pragma omp parallel for simd schedule(static) if (count >= kParallelMin)
+#pragma omp parallel for simd schedule(static) if (count >= kElementwiseParallelMin)
   for (int64_t i = 0; i < count; i++) {
     const float d = g[i];
     out[i] = in[i] > 0.f ? d : 0.f;

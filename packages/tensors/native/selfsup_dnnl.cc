@@ -316,7 +316,7 @@ void reduceCall(napi_env env, napi_value* args) {
   float* dst = y.data;
   constexpr int64_t kBlock = 64;  // channels per task: a few cache lines, vectorised
   const int64_t blocks = (inner + kBlock - 1) / kBlock;
-  const bool big = outer * reduced * inner >= kParallelMin;
+  const bool big = outer * reduced * inner >= kElementwiseParallelMin;
   if (inner == 1) {
 #pragma omp parallel for schedule(static) if (big)
     for (int64_t o = 0; o < outer; o++) {
@@ -357,7 +357,28 @@ inline float apply(float a, float b) {
 
 template <int op>
 void binaryLoop(const float* a, const float* b, float* out, int64_t outer, int64_t inner, int64_t aMode, int64_t bMode) {
-#pragma omp parallel for schedule(static) if (outer * inner >= kParallelMin)
+  const int64_t total = outer * inner;
+  const bool big = total >= kElementwiseParallelMin;
+  // Without per-row broadcasting the rows are one flat array: one vector loop, not one per row (rows of 1 element,
+  // [N, H, W, 1] images, would cost a loop each).
+  if (aMode != 1 && bMode != 1) {
+    if (aMode == 2 && bMode == 2) {
+      for (int64_t i = 0; i < total; i++) out[i] = apply<op>(a[0], b[0]);
+    } else if (aMode == 2) {
+      const float av = a[0];
+#pragma omp parallel for simd schedule(static) if (big)
+      for (int64_t i = 0; i < total; i++) out[i] = apply<op>(av, b[i]);
+    } else if (bMode == 2) {
+      const float bv = b[0];
+#pragma omp parallel for simd schedule(static) if (big)
+      for (int64_t i = 0; i < total; i++) out[i] = apply<op>(a[i], bv);
+    } else {
+#pragma omp parallel for simd schedule(static) if (big)
+      for (int64_t i = 0; i < total; i++) out[i] = apply<op>(a[i], b[i]);
+    }
+    return;
+  }
+#pragma omp parallel for schedule(static) if (big)
   for (int64_t o = 0; o < outer; o++) {
     const float* ar = aMode == 0 ? a + o * inner : a;
     const float* br = bMode == 0 ? b + o * inner : b;
@@ -496,6 +517,9 @@ napi_value init(napi_env env, napi_value exports) {
       {"batchNormReluTraining", nullptr, wrap<batchNormReluTrainingCall, 8>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormReluTrainingGrad", nullptr, wrap<batchNormReluTrainingGradCall, 11>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reluGrad", nullptr, wrap<reluGradCall, 4>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gather", nullptr, wrap<gatherCall, 4>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamUpdate", nullptr, wrap<adamUpdateCall, 9>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"allFinite", nullptr, wrap<allFiniteCall, 2>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, setThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"getThreads", nullptr, getThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, version, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -83,6 +83,8 @@ export type { BatchNormTrainingActivation, BatchNormTrainingOptions, BatchNormTr
 
 // Optimizers and schedules
 export { adam } from './optim/adam.js';
+export { ADAM_UPDATE_KERNEL } from './optim/adam-update.js';
+export type { AdamUpdateAttrs } from './optim/adam-update.js';
 export { lars } from './optim/lars.js';
 export { sgd } from './optim/sgd.js';
 export { createOptimizer } from './optim/create.js';
@@ -92,6 +94,7 @@ export type { CosineScheduleOptions, LearningRateSchedule } from './optim/schedu
 
 // Training loop
 export { fit } from './fit.js';
+export { ALL_FINITE_KERNEL } from './fit/finite.js';
 // Data-parallel training: the process group and its collectives (the Gloo engine is in ./node)
 export { allGatherWithGradient, assertProcessGroup, createProcessGroup, singleProcessGroup } from './distributed/process-group.js';
 export type { CollectiveEngine, ProcessGroup, ReduceOp } from './distributed/process-group.js';

@@ -1,8 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SelfsupError } from '../errors.js';
 
+/**
+ * The kernel of {@link allFinite} in one pass over every tensor: inputs `x0`, `x1`, ... (float32); output a float32
+ * scalar, 1 when every value is finite, else 0. selfsup's native kernels register it for the wasm backend; elsewhere
+ * the check runs as tfjs ops (two kernels per tensor).
+ */
+export const ALL_FINITE_KERNEL = 'SelfsupAllFinite';
+
 /** 1 when every value of every tensor is finite, else 0 (a float32 scalar, to be read with others in one sync). */
 export function allFinite(tensors: readonly tf.Tensor[]): tf.Scalar {
+  if (tensors.length > 0 && tf.getKernel(ALL_FINITE_KERNEL, tf.getBackend()) !== undefined && tensors.every((t) => t.dtype === 'float32')) {
+    return tf.engine().runKernel(ALL_FINITE_KERNEL, Object.fromEntries(tensors.map((t, i) => [`x${i}`, t])), {}) as tf.Scalar;
+  }
   return tf.tidy(() =>
     tensors.length === 0 ? tf.scalar(1) : (tf.cast(tf.all(tf.stack(tensors.map((t) => tf.all(tf.isFinite(t))))), 'float32') as tf.Scalar),
   );

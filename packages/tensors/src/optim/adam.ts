@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NamedVariable } from '../contracts.js';
 import { assertInRange, assertNamedVariables, assertNonNegative, assertOptions, assertPositive } from '../validate.js';
 import { namedVariable } from '../variables.js';
-import { forEachGradient, slotVariables, withL2Decay } from './update.js';
+import { adamUpdate } from './adam-update.js';
+import { forEachGradient, slotVariables } from './update.js';
 import type { AdamConfig, Optimizer } from './optimizer.js';
 
 /** Adam (Kingma & Ba 2015) with bias correction; AdamW's decoupled weight decay when `decoupled`. */
@@ -31,15 +32,14 @@ export function adam(params: readonly NamedVariable[], config: Omit<AdamConfig, 
         // PyTorch's form: p -= lr * m_hat / (sqrt(v_hat) + eps).
         const c1 = 1 / (1 - beta1 ** t);
         const c2 = 1 / (1 - beta2 ** t);
-        forEachGradient(trainable, grads, (p, g0, i) => {
-          const g = config.decoupled ? g0 : withL2Decay(g0, p.variable, weightDecay);
+        const attrs = { beta1, beta2, step: lr * c1, c2, epsilon, l2: config.decoupled ? 0 : weightDecay, decoupled: config.decoupled ? lr * weightDecay : 0 };
+        forEachGradient(trainable, grads, (p, g, i) => {
           const mi = m[i]!.variable;
           const vi = v[i]!.variable;
-          mi.assign(tf.add(tf.mul(mi, beta1), tf.mul(g, 1 - beta1)));
-          vi.assign(tf.add(tf.mul(vi, beta2), tf.mul(tf.square(g), 1 - beta2)));
-          let update = tf.div(tf.mul(mi, lr * c1), tf.add(tf.sqrt(tf.mul(vi, c2)), epsilon));
-          if (weightDecay > 0 && config.decoupled) update = tf.add(update, tf.mul(p.variable, lr * weightDecay));
-          p.variable.assign(tf.sub(p.variable, update));
+          const next = adamUpdate(p.variable, g, mi, vi, attrs);
+          mi.assign(next.m);
+          vi.assign(next.v);
+          p.variable.assign(next.param);
         });
       });
     },

@@ -86,6 +86,25 @@ export interface NativeAddon {
   ): void;
   /** dx = dy where x > 0, else 0 (the gradient of ReLU). params: count. Absent from addons built before it. */
   reluGrad?(dy: Float32Array, x: Float32Array, dx: Float32Array, params: readonly number[]): void;
+  /**
+   * One parameter's Adam update into pOut, mOut, vOut (optim/adam-update.ts has the formula). params: count; hyper:
+   * beta1, 1 - beta1, beta2, 1 - beta2, lr c1, c2, epsilon, l2, lr decoupled. Absent from addons built before it.
+   */
+  adamUpdate?(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    pOut: Float32Array,
+    mOut: Float32Array,
+    vOut: Float32Array,
+    params: readonly number[],
+    hyper: Float32Array,
+  ): void;
+  /** out[o, j, :] = x[o, indices[j], :] for x [outer, dim, inner]. params: outer, dim, inner, count. Absent from addons built before it. */
+  gather?(x: Float32Array, indices: Int32Array, out: Float32Array, params: readonly number[]): void;
+  /** out[0] = 1 when every value of every array is finite, else 0. Absent from addons built before it. */
+  allFinite?(tensors: readonly Float32Array[], out: Float32Array): void;
   setThreads(threads: number): void;
   getThreads(): number;
   version(): string;

@@ -262,6 +262,56 @@ describe.skipIf(!load.ok)(title, () => {
     }
   });
 
+  it('Add, Multiply on large one-channel images (rows of one element, the flat and threaded path) match the cpu backend', async () => {
+    for (const [shape, other] of [
+      [[128, 40, 40, 1], [128, 40, 40, 1]],
+      [[128, 40, 40, 1], []],
+      [[3, 7, 1], [3, 7, 1]],
+    ] as const) {
+      const a = randomValues(11, shape.reduce((p, q) => p * q, 1));
+      const b = randomValues(12, other.reduce((p, q) => p * q, 1));
+      for (const op of [tf.add, tf.mul]) {
+        const run = () => op(tf.tensor(a, [...shape]), tf.tensor(b, [...other]));
+        const native = await counted(() => valuesOn('wasm', run));
+        const cpu = await valuesOn('cpu', run);
+        expect(native.native).toBe(a.length >= 4096 ? 1 : 0);
+        expect(Array.from(native.result.values[0]!)).toEqual(Array.from(cpu.values[0]!));
+      }
+    }
+  });
+
+  it('GatherV2 (any axis, indices of any rank) matches the cpu backend; out-of-range indices throw and leak nothing', async () => {
+    const cases = fc
+      .record({
+        shape: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }),
+        axisPick: fc.nat(),
+        indexShape: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 0, maxLength: 2 }),
+        seed: fc.integer({ min: 0, max: 1_000_000 }),
+      })
+      .map((c) => ({ ...c, axis: c.axisPick % c.shape.length }));
+    await fc.assert(
+      fc.asyncProperty(cases, async (c) => {
+        const x = randomValues(c.seed, c.shape.reduce((p, q) => p * q, 1));
+        const dim = c.shape[c.axis]!;
+        const count = c.indexShape.reduce((p, q) => p * q, 1);
+        const indices = Array.from(randomValues(c.seed + 1, count), (v) => Math.floor(((v + 1) / 2) * dim) % dim);
+        const run = () => tf.gather(tf.tensor(x, c.shape), tf.tensor(indices, c.indexShape, 'int32'), c.axis);
+        const native = await counted(() => valuesOn('wasm', run));
+        const cpu = await valuesOn('cpu', run);
+        expect(native.native).toBe(1);
+        expect(native.result.shapes[0]).toEqual(cpu.shapes[0]);
+        expect(Array.from(native.result.values[0]!)).toEqual(Array.from(cpu.values[0]!));
+      }),
+      { numRuns: 40 },
+    );
+    const x = tf.zeros([4, 3]);
+    const bad = tf.tensor1d([0, 4], 'int32');
+    const before = memoryProbe();
+    expect(() => tf.gather(x, bad)).toThrow('GatherV2: the index value 4 is not in [0, 3]');
+    expect(memoryProbe()).toEqual(before);
+    tf.dispose([x, bad]);
+  });
+
   it('FusedBatchNorm (with and without offset and scale) matches the cpu backend', async () => {
     elementwiseTuning.minElements = 0;
     try {

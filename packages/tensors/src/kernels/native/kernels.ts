@@ -15,8 +15,10 @@ import {
 import { addConfig, multiplyConfig, realDivConfig, squaredDifferenceConfig, subConfig } from './binary.js';
 import { activeAddon, replacedKernels, setActiveAddon } from './common.js';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fusedConv2dConfig } from './conv2d.js';
+import { gatherConfig } from './gather.js';
 import { batchMatMulConfig, fusedMatMulConfig } from './matmul.js';
 import { meanConfig, sumConfig } from './reduce.js';
+import { adamUpdateConfig, allFiniteConfig, hasAdamUpdate, hasAllFinite } from './optimizer.js';
 import { hasReluGrad, reluGradConfig } from './relu-grad.js';
 
 export { convParams } from './conv2d.js';
@@ -24,8 +26,8 @@ export { elementwiseTuning, nativeKernelStats } from './common.js';
 
 /**
  * The wasm kernels the oneDNN addon takes over, one config per kernel (conv2d.ts, matmul.ts, reduce.ts, binary.ts,
- * batch-norm.ts; what they share is in common.ts). Each falls back to the kernel it replaced where the addon cannot
- * serve a case. The kernels it adds (batch-norm-training.ts, relu-grad.ts) are below.
+ * batch-norm.ts, gather.ts; what they share is in common.ts). Each falls back to the kernel it replaced where the addon cannot
+ * serve a case. The kernels it adds (batch-norm-training.ts, relu-grad.ts, optimizer.ts) are below.
  */
 export const nativeKernels: readonly KernelConfig[] = [
   conv2dConfig,
@@ -42,6 +44,7 @@ export const nativeKernels: readonly KernelConfig[] = [
   realDivConfig,
   squaredDifferenceConfig,
   fusedBatchNormConfig,
+  gatherConfig,
 ];
 
 /**
@@ -55,6 +58,8 @@ const addedKernels: readonly { config: KernelConfig; available: (addon: NativeAd
   { config: batchNormReluTrainingConfig, available: hasBatchNormReluTraining },
   { config: batchNormReluTrainingGradConfig, available: hasBatchNormReluTraining },
   { config: reluGradConfig, available: hasReluGrad },
+  { config: adamUpdateConfig, available: hasAdamUpdate },
+  { config: allFiniteConfig, available: hasAllFinite },
 ];
 
 /** The added kernels registered now (with the active addon). */
