@@ -76,6 +76,23 @@ inline bool boolArg(napi_env env, napi_value value) {
   return b;
 }
 
+// An Int32Array argument holding at least `count` values (indices on the wasm heap).
+inline const int32_t* int32Array(napi_env env, napi_value value, size_t count, const char* name) {
+  bool isTyped = false;
+  check(env, napi_is_typedarray(env, value, &isTyped), "is_typedarray");
+  napi_typedarray_type arrayType = napi_float32_array;
+  size_t length = 0;
+  void* data = nullptr;
+  if (isTyped) {
+    napi_value buffer;
+    size_t offset;
+    check(env, napi_get_typedarray_info(env, value, &arrayType, &length, &data, &buffer, &offset), "typedarray_info");
+  }
+  if (!isTyped || arrayType != napi_int32_array) throw JsError{std::string(name) + " must be an Int32Array"};
+  if (length < count) throw JsError{std::string(name) + " holds " + std::to_string(length) + " values; the problem needs " + std::to_string(count)};
+  return static_cast<const int32_t*>(data);
+}
+
 inline void needs(const F32& a, int64_t count, const char* name) {
   if (a.data == nullptr || static_cast<int64_t>(a.length) < count) {
     throw JsError{std::string(name) + " holds " + std::to_string(a.length) + " floats; the problem needs " + std::to_string(count)};
@@ -103,6 +120,10 @@ void reluGradCall(napi_env env, napi_value* args);
 
 // gather.cc
 void gatherCall(napi_env env, napi_value* args);
+
+// image.cc
+void cropAndResizeCall(napi_env env, napi_value* args);
+void mirrorPadCall(napi_env env, napi_value* args);
 
 // optimizer_update.cc
 void adamUpdateCall(napi_env env, napi_value* args);

@@ -10,42 +10,18 @@
 
 namespace selfsup_native {
 
-namespace {
-
-struct I32 {
-  const int32_t* data = nullptr;
-  size_t length = 0;
-};
-
-I32 intTypedArray(napi_env env, napi_value value, const char* name) {
-  bool isTyped = false;
-  check(env, napi_is_typedarray(env, value, &isTyped), "is_typedarray");
-  if (!isTyped) throw JsError{std::string(name) + " must be an Int32Array"};
-  napi_typedarray_type arrayType;
-  size_t length;
-  void* data;
-  napi_value buffer;
-  size_t offset;
-  check(env, napi_get_typedarray_info(env, value, &arrayType, &length, &data, &buffer, &offset), "typedarray_info");
-  if (arrayType != napi_int32_array) throw JsError{std::string(name) + " must be an Int32Array"};
-  return {static_cast<const int32_t*>(data), length};
-}
-
-}  // namespace
-
 // gather(x, indices, out, [outer, dim, inner, count]): out[o, j, :] = x[o, indices[j], :] for x [outer, dim, inner].
 void gatherCall(napi_env env, napi_value* args) {
   const auto p = intArray(env, args[3], 4, "params");
   const int64_t outer = p[0], dim = p[1], inner = p[2], count = p[3];
   if (outer < 0 || dim < 0 || inner < 0 || count < 0) throw JsError{"gather: bad params"};
   const F32 x = floatArray(env, args[0], "x"), out = floatArray(env, args[2], "out");
-  const I32 indices = intTypedArray(env, args[1], "indices");
+  const int32_t* indices = int32Array(env, args[1], static_cast<size_t>(count), "indices");
   needs(x, outer * dim * inner, "x");
   needs(out, outer * count * inner, "out");
-  if (static_cast<int64_t>(indices.length) < count) throw JsError{"gather: indices holds fewer than count values"};
   // tfjs' message for an index out of range, checked before anything is written.
   for (int64_t j = 0; j < count; j++) {
-    const int64_t index = indices.data[j];
+    const int64_t index = indices[j];
     if (index < 0 || index >= dim) {
       throw JsError{"GatherV2: the index value " + std::to_string(index) + " is not in [0, " + std::to_string(dim - 1) + "]"};
     }
@@ -54,7 +30,7 @@ void gatherCall(napi_env env, napi_value* args) {
   for (int64_t o = 0; o < outer; o++) {
     const float* src = x.data + o * dim * inner;
     float* dst = out.data + o * count * inner;
-    for (int64_t j = 0; j < count; j++) std::memcpy(dst + j * inner, src + indices.data[j] * inner, bytes);
+    for (int64_t j = 0; j < count; j++) std::memcpy(dst + j * inner, src + indices[j] * inner, bytes);
   }
 }
 

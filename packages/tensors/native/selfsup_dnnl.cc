@@ -518,6 +518,8 @@ napi_value init(napi_env env, napi_value exports) {
       {"batchNormReluTrainingGrad", nullptr, wrap<batchNormReluTrainingGradCall, 11>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reluGrad", nullptr, wrap<reluGradCall, 4>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gather", nullptr, wrap<gatherCall, 4>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"cropAndResize", nullptr, wrap<cropAndResizeCall, 6>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"mirrorPad", nullptr, wrap<mirrorPadCall, 6>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamUpdate", nullptr, wrap<adamUpdateCall, 9>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"allFinite", nullptr, wrap<allFiniteCall, 2>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, setThreads, nullptr, nullptr, nullptr, napi_default, nullptr},

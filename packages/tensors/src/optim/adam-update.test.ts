@@ -90,7 +90,7 @@ describe.each(backends)('adamUpdate and allFinite on $name', (backend) => {
 
   it('adamUpdate equals a float32 reference bit for bit (no decay, L2, decoupled; small and parallel sizes)', async () => {
     const cases = fc.record({
-      shape: fc.oneof(fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 }), fc.constant([300, 512])),
+      shape: fc.oneof(fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 }), fc.constant<number[]>([300, 512])),
       seed: fc.integer({ min: 0, max: 1_000_000 }),
       attrs: attrsArb,
     });

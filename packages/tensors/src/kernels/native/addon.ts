@@ -103,6 +103,13 @@ export interface NativeAddon {
   ): void;
   /** out[o, j, :] = x[o, indices[j], :] for x [outer, dim, inner]. params: outer, dim, inner, count. Absent from addons built before it. */
   gather?(x: Float32Array, indices: Int32Array, out: Float32Array, params: readonly number[]): void;
+  /**
+   * Bilinear crops of image [batch, height, width, channels] at boxes [count, 4] (TensorFlow's sampling). params: batch,
+   * height, width, channels, count, cropHeight, cropWidth. Absent from addons built before it.
+   */
+  cropAndResize?(image: Float32Array, boxes: Float32Array, boxInd: Int32Array, out: Float32Array, params: readonly number[], extrapolation: number): void;
+  /** x of `shape` padded by mirroring, `before` and `after` per axis, with the edge when `symmetric`. Absent from addons built before it. */
+  mirrorPad?(x: Float32Array, out: Float32Array, shape: readonly number[], before: readonly number[], after: readonly number[], symmetric: boolean): void;
   /** out[0] = 1 when every value of every array is finite, else 0. Absent from addons built before it. */
   allFinite?(tensors: readonly Float32Array[], out: Float32Array): void;
   setThreads(threads: number): void;

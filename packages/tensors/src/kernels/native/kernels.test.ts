@@ -268,8 +268,8 @@ describe.skipIf(!load.ok)(title, () => {
       [[128, 40, 40, 1], []],
       [[3, 7, 1], [3, 7, 1]],
     ] as const) {
-      const a = randomValues(11, shape.reduce((p, q) => p * q, 1));
-      const b = randomValues(12, other.reduce((p, q) => p * q, 1));
+      const a = randomValues(11, tf.util.sizeFromShape([...shape]));
+      const b = randomValues(12, tf.util.sizeFromShape([...other]));
       for (const op of [tf.add, tf.mul]) {
         const run = () => op(tf.tensor(a, [...shape]), tf.tensor(b, [...other]));
         const native = await counted(() => valuesOn('wasm', run));
@@ -310,6 +310,73 @@ describe.skipIf(!load.ok)(title, () => {
     expect(() => tf.gather(x, bad)).toThrow('GatherV2: the index value 4 is not in [0, 3]');
     expect(memoryProbe()).toEqual(before);
     tf.dispose([x, bad]);
+  });
+
+  it('CropAndResize (bilinear: boxes inside, across the edge, flipped, of one sample) matches the cpu backend; nearest falls back', async () => {
+    const coordinate = fc.double({ min: -0.3, max: 1.3, noNaN: true });
+    const cases = fc.record({
+      image: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 3 })),
+      boxes: fc.array(fc.record({ box: fc.tuple(coordinate, coordinate, coordinate, coordinate), index: fc.integer({ min: 0, max: 3 }) }), { minLength: 1, maxLength: 5 }),
+      crop: fc.tuple(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 7 })),
+      extrapolation: fc.constantFrom(0, -0.5),
+      seed: fc.integer({ min: 0, max: 1_000_000 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(cases, async (c) => {
+        const image = randomValues(c.seed, tf.util.sizeFromShape(c.image));
+        // Indices past the batch give zeros in every backend.
+        const run = () =>
+          tf.image.cropAndResize(
+            tf.tensor4d(image, c.image),
+            tf.tensor2d(c.boxes.map((b) => b.box)),
+            tf.tensor1d(c.boxes.map((b) => b.index), 'int32'),
+            c.crop,
+            'bilinear',
+            c.extrapolation,
+          );
+        const native = await counted(() => valuesOn('wasm', run));
+        const cpu = await valuesOn('cpu', run);
+        expect(native.native).toBe(1);
+        expect(native.result.shapes[0]).toEqual(cpu.shapes[0]);
+        expectClose(native.result.values[0]!, cpu.values[0]!, 1e-5);
+      }),
+      { numRuns: 60 },
+    );
+    const nearest = await counted(() =>
+      valuesOn('wasm', () => tf.image.cropAndResize(tf.ones([1, 4, 4, 1]), tf.tensor2d([[0, 0, 1, 1]]), tf.tensor1d([0], 'int32'), [2, 2], 'nearest')),
+    );
+    expect([nearest.native, nearest.fallbacks]).toEqual([0, 1]);
+  });
+
+  it('MirrorPad (reflect and symmetric, any axes padded, ranks 1-4) matches the cpu backend', async () => {
+    const cases = fc
+      .record({
+        shape: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }),
+        mode: fc.constantFrom('reflect' as const, 'symmetric' as const),
+        pads: fc.array(fc.tuple(fc.nat(), fc.nat()), { minLength: 4, maxLength: 4 }),
+        seed: fc.integer({ min: 0, max: 1_000_000 }),
+      })
+      .map((c) => {
+        // The largest padding each mode allows: size - 1 (reflect) or size (symmetric).
+        const paddings = c.shape.map((n, d) => {
+          const limit = c.mode === 'reflect' ? n - 1 : n;
+          const [before, after] = c.pads[d]!;
+          return [before % (limit + 1), after % (limit + 1)] as [number, number];
+        });
+        return { ...c, paddings };
+      });
+    await fc.assert(
+      fc.asyncProperty(cases, async (c) => {
+        const x = randomValues(c.seed, tf.util.sizeFromShape(c.shape));
+        const run = () => tf.mirrorPad(tf.tensor(x, c.shape), c.paddings, c.mode);
+        const native = await counted(() => valuesOn('wasm', run));
+        const cpu = await valuesOn('cpu', run);
+        expect(native.native).toBe(1);
+        expect(native.result.shapes[0]).toEqual(cpu.shapes[0]);
+        expect(Array.from(native.result.values[0]!)).toEqual(Array.from(cpu.values[0]!));
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('FusedBatchNorm (with and without offset and scale) matches the cpu backend', async () => {

@@ -16,6 +16,7 @@ import { addConfig, multiplyConfig, realDivConfig, squaredDifferenceConfig, subC
 import { activeAddon, replacedKernels, setActiveAddon } from './common.js';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fusedConv2dConfig } from './conv2d.js';
 import { gatherConfig } from './gather.js';
+import { cropAndResizeConfig, mirrorPadConfig } from './image.js';
 import { batchMatMulConfig, fusedMatMulConfig } from './matmul.js';
 import { meanConfig, sumConfig } from './reduce.js';
 import { adamUpdateConfig, allFiniteConfig, hasAdamUpdate, hasAllFinite } from './optimizer.js';
@@ -26,7 +27,7 @@ export { elementwiseTuning, nativeKernelStats } from './common.js';
 
 /**
  * The wasm kernels the oneDNN addon takes over, one config per kernel (conv2d.ts, matmul.ts, reduce.ts, binary.ts,
- * batch-norm.ts, gather.ts; what they share is in common.ts). Each falls back to the kernel it replaced where the addon cannot
+ * batch-norm.ts, gather.ts, image.ts; what they share is in common.ts). Each falls back to the kernel it replaced where the addon cannot
  * serve a case. The kernels it adds (batch-norm-training.ts, relu-grad.ts, optimizer.ts) are below.
  */
 export const nativeKernels: readonly KernelConfig[] = [
@@ -45,6 +46,8 @@ export const nativeKernels: readonly KernelConfig[] = [
   squaredDifferenceConfig,
   fusedBatchNormConfig,
   gatherConfig,
+  cropAndResizeConfig,
+  mirrorPadConfig,
 ];
 
 /**
