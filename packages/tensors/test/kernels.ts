@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { withBackend } from '../src/backend.js';
+import { initBackend, withBackend } from '../src/backend.js';
 import { createRng } from '../src/rng.js';
 
 export type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
@@ -207,4 +207,20 @@ export function memoryProbe(): { tensors: number; dataIds: number; bytes: number
 
 export function runKernel(name: string, inputs: tf.NamedTensorMap, attrs: object): tf.Tensor {
   return tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
+}
+
+/** A configuration a kernel-backed op is tested on: `kernels` tells whether selfsup's native kernels serve it. */
+export interface BackendUnderTest {
+  readonly name: string;
+  readonly init: () => Promise<unknown>;
+  readonly kernels: boolean;
+}
+
+/** The wasm backend with the native kernels (when `withNative`: the addon loads and has the op's kernels), plain wasm, cpu. */
+export function backendsUnderTest(withNative: boolean): BackendUnderTest[] {
+  return [
+    ...(withNative ? [{ name: 'wasm + native kernels', init: () => initBackend({ backend: 'wasm', native: 'on' }), kernels: true }] : []),
+    { name: 'wasm (native off)', init: () => initBackend({ backend: 'wasm', native: 'off' }), kernels: false },
+    { name: 'cpu', init: () => initBackend({ backend: 'cpu' }), kernels: false },
+  ];
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectClose, memoryProbe, randomValues } from '../../test/kernels.js';
+import { backendsUnderTest, expectClose, memoryProbe, randomValues } from '../../test/kernels.js';
 import { initBackend } from '../backend.js';
 import { SelfsupError } from '../errors.js';
 import { type NativeAddon, loadNativeAddon } from '../kernels/native/addon.js';
@@ -120,12 +120,7 @@ async function run(c: Case, d: Data): Promise<{ y: Float32Array; mean: Float32Ar
   return { y: values[0]!, mean: values[1]!, variance: values[2]!, grads: values.slice(3) };
 }
 
-/** The configurations the op runs on here: the wasm backend with the native kernels (when built), plain wasm, cpu. */
-const backends = [
-  ...(canRunNative ? [{ name: 'wasm + native kernels', init: () => initBackend({ backend: 'wasm', native: 'on' }), kernels: true }] : []),
-  { name: 'wasm (native off)', init: () => initBackend({ backend: 'wasm', native: 'off' }), kernels: false },
-  { name: 'cpu', init: () => initBackend({ backend: 'cpu' }), kernels: false },
-];
+const backends = backendsUnderTest(canRunNative);
 
 afterAll(async () => {
   await initBackend({ backend: 'wasm' });

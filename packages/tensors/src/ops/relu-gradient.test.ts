@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryProbe, randomValues } from '../../test/kernels.js';
+import { backendsUnderTest, memoryProbe, randomValues } from '../../test/kernels.js';
 import { initBackend } from '../backend.js';
 import { type NativeAddon, loadNativeAddon } from '../kernels/native/addon.js';
 import { disableNativeKernels, enableNativeKernels, nativeKernelNames } from '../kernels/native/kernels.js';
@@ -29,11 +29,7 @@ const shapes = fc.oneof(
   fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 })),
 );
 
-const backends = [
-  ...(canRunNative ? [{ name: 'wasm + native kernels', init: () => initBackend({ backend: 'wasm', native: 'on' }), kernel: true }] : []),
-  { name: 'wasm (native off)', init: () => initBackend({ backend: 'wasm', native: 'off' }), kernel: false },
-  { name: 'cpu', init: () => initBackend({ backend: 'cpu' }), kernel: false },
-];
+const backends = backendsUnderTest(canRunNative);
 
 afterAll(async () => {
   await initBackend({ backend: 'wasm' });
@@ -44,7 +40,7 @@ describe.each(backends)("Relu's gradient on $name", (backend) => {
     await backend.init();
   });
 
-  it(`is w where x > 0, else 0 (${backend.kernel ? 'one native kernel' : "tfjs' Step and Multiply"})`, async () => {
+  it(`is w where x > 0, else 0 (${backend.kernels ? 'one native kernel' : "tfjs' Step and Multiply"})`, async () => {
     await fc.assert(
       fc.asyncProperty(shapes, fc.integer({ min: 0, max: 1_000_000 }), async (shape, seed) => {
         const size = shape.reduce((p, q) => p * q, 1);
@@ -54,8 +50,8 @@ describe.each(backends)("Relu's gradient on $name", (backend) => {
         const { dx, kernels } = await reluGrad(x, w, shape);
         // + 0: tfjs' product gives -0 where w < 0, the kernel's select +0.
         expect(Array.from(dx, (v) => v + 0)).toEqual(Array.from(x, (v, i) => (v > 0 ? (w[i] as number) : 0)));
-        expect(kernels.filter((k) => k === RELU_GRAD_KERNEL).length).toBe(backend.kernel ? 1 : 0);
-        expect(kernels.includes('Step')).toBe(!backend.kernel);
+        expect(kernels.filter((k) => k === RELU_GRAD_KERNEL).length).toBe(backend.kernels ? 1 : 0);
+        expect(kernels.includes('Step')).toBe(!backend.kernels);
       }),
       { numRuns: 25 },
     );

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryProbe, randomValues } from '../../test/kernels.js';
+import { backendsUnderTest, memoryProbe, randomValues } from '../../test/kernels.js';
 import { initBackend } from '../backend.js';
 import { ALL_FINITE_KERNEL, allFinite } from '../fit/finite.js';
 import { loadNativeAddon } from '../kernels/native/addon.js';
@@ -13,12 +13,7 @@ import { ADAM_UPDATE_KERNEL, type AdamUpdateAttrs, adamUpdate } from './adam-upd
 const load = await loadNativeAddon(process.env);
 const canRunNative = load.ok && typeof load.addon.adamUpdate === 'function' && typeof load.addon.allFinite === 'function';
 
-/** The configurations the ops run on here: the wasm backend with the native kernels (when built), plain wasm, cpu. */
-const backends = [
-  ...(canRunNative ? [{ name: 'wasm + native kernels', init: () => initBackend({ backend: 'wasm', native: 'on' }), kernels: true }] : []),
-  { name: 'wasm (native off)', init: () => initBackend({ backend: 'wasm', native: 'off' }), kernels: false },
-  { name: 'cpu', init: () => initBackend({ backend: 'cpu' }), kernels: false },
-];
+const backends = backendsUnderTest(canRunNative);
 
 afterAll(async () => {
   await initBackend({ backend: 'wasm' });
