@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fit, initBackend, tensorDataset } from '@selfsup/tensors';
 import { clipLoss } from './losses/clip-loss.js';
 import { infoNCE } from './losses/info-nce.js';
+import { multiViewNtXent } from './losses/multi-view-nt-xent.js';
 import { infoNCEOverTargets } from './losses/info-nce-over-targets.js';
 import { loadGlooAddon } from '@selfsup/tensors/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +93,28 @@ describe.skipIf(!gloo.ok)('global negatives on 2 processes', () => {
     tf.dispose([...a, ...b, z1, z2, g1, g2]);
   }, 180_000);
 
+  it("multi-view NT-Xent: the ranks' mean loss is the concatenated batch's, and each rank's gradient is 2x the single process's at its rows", async () => {
+    const runs = await runRanks('multi-view-nt-xent');
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    const perRank = [0, 1].map((rank) => {
+      const [third, unused] = scenarioEmbeddings(20 + rank);
+      unused.dispose();
+      return [...scenarioEmbeddings(rank), third];
+    });
+    const views = [0, 1, 2].map((u) => tf.concat([perRank[0]![u]!, perRank[1]![u]!], 0) as tf.Tensor2D);
+    const f = (...zs: tf.Tensor[]) => multiViewNtXent(zs as tf.Tensor2D[], { temperature: 0.5 });
+    const reference = f(...views);
+    const meanLoss = ((runs[0]?.result['loss'] as number) + (runs[1]?.result['loss'] as number)) / 2;
+    expect(Math.abs(meanLoss - (reference.dataSync()[0] as number))).toBeLessThan(1e-5);
+    const grads = tf.grads(f)(views).map((g) => Array.from(g.dataSync()));
+    runs.forEach((run, rank) => {
+      const got = run.result['grads'] as number[][];
+      got.forEach((g, u) => expect(maxAbsDiff(g, (grads[u] as number[]).slice(rank * 15, rank * 15 + 15).map((v) => 2 * v))).toBeLessThan(1e-5));
+      expect(run.result['tensors']).toBe(0);
+    });
+    tf.dispose([...perRank.flat(), ...views, reference]);
+  }, 180_000);
+
   it("CLIP's loss: the ranks' mean is the concatenated batch's, and each rank's gradient is 2x the single process's at its rows", async () => {
     const runs = await runRanks('clip-loss');
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
@@ -133,7 +156,7 @@ describe.skipIf(!gloo.ok)('global negatives on 2 processes', () => {
     tf.dispose([...a, ...b, na, nb, q, k, negatives, reference]);
   }, 180_000);
 
-  it.each(['simclr', 'moco-v2', 'barlow-twins', 'vicreg', 'simclr-sync-bn'])(
+  it.each(['simclr', 'simclr-multi-crop', 'moco-v2', 'barlow-twins', 'vicreg', 'simclr-sync-bn'])(
     '%s on 2 ranks of 4 equals one process of 8: losses and every weight (MoCo: its queue too; sync-bn: running statistics too)', async (scenario) => {
     const runs = await runRanks(scenario);
     for (const run of runs) expect(run.code, run.stderr).toBe(0);

@@ -5,6 +5,8 @@ export { infoNCEOverTargets } from './losses/info-nce-over-targets.js';
 export type { InfoNCEOverTargetsOptions } from './losses/info-nce-over-targets.js';
 export { ntXent } from './losses/nt-xent.js';
 export type { NtXentOptions } from './losses/nt-xent.js';
+export { multiViewNtXent } from './losses/multi-view-nt-xent.js';
+export type { MultiViewNtXentOptions } from './losses/multi-view-nt-xent.js';
 export { clipLoss } from './losses/clip-loss.js';
 export type { ClipLossOptions } from './losses/clip-loss.js';
 export { clipLogitScale } from './losses/clip-logit-scale.js';
@@ -23,7 +25,7 @@ export { stopGradient } from './ops/stop-gradient.js';
 
 // Methods (each an SSLMethod for fit; each probe evaluates its `encoder`)
 export { simclr } from './methods/simclr.js';
-export type { SimClrMethod, SimClrOptions, SimclrMethod, SimclrOptions } from './methods/simclr.js';
+export type { SimClrMethod, SimClrOptions, SimclrMethod, SimclrOptions, SmallViews } from './methods/simclr.js';
 export { moco, mocoV1, mocoV2 } from './methods/moco.js';
 export type { MoCoMethod, MoCoOptions, MocoMethod, MocoOptions } from './methods/moco.js';
 export { byol } from './methods/byol.js';

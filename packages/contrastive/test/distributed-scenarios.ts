@@ -38,6 +38,11 @@ export function buildScenario(name: string, seed: number): { method: SSLMethod; 
   const head = () =>
     projectionHead([{ inputDim: encoder.outputDim, outputDim: 6, activation: 'relu', batchNorm: bn }, { inputDim: 6, outputDim: 5 }], { seed: seed + 10 });
   const images = scenarioImages();
+  if (name === 'simclr-multi-crop') {
+    // Two more views that do not depend on the generator either: the image upside down, twice.
+    const small = { views: (x: tf.Tensor4D) => tf.reverse(x, 1), count: 2 };
+    return { method: simclr({ encoder, projectionHead: head(), views: fixedViews, smallViews: small, temperature: 0.5, seed }), images };
+  }
   if (name === 'simclr' || name === 'simclr-sync-bn') return { method: simclr({ encoder, projectionHead: head(), views: fixedViews, temperature: 0.5, seed }), images };
   if (name === 'moco-v2') {
     return { method: mocoV2({ encoder, projectionHead: head(), views: fixedViews, queueSize: 16, momentum: 0.9, temperature: 0.2, seed }), images };

@@ -1,6 +1,6 @@
 // One rank of the data-parallel tests (src/distributed.test.ts), as its own process:
 //   node --import tsx test/distributed-worker.ts <scenario> <rank> <worldSize> <dir>
-// Scenarios: nt-xent and clip-loss (the loss and its gradient at this rank's rows), simclr, moco-v2, clip (a few fit steps). Writes
+// Scenarios: nt-xent, multi-view-nt-xent and clip-loss (the loss and its gradient at this rank's rows), simclr, moco-v2, clip (a few fit steps). Writes
 // <dir>/<scenario>-<rank>.json.
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -10,7 +10,7 @@ await registerTfjsEsmResolver();
 const tf = await import('@tensorflow/tfjs-core');
 const { fit, initBackend, tensorDataset } = await import('@selfsup/tensors');
 const { initProcessGroup } = await import('@selfsup/tensors/node');
-const { clipLoss, infoNCE, infoNCEOverTargets, ntXent } = await import('../src/index.js');
+const { clipLoss, infoNCE, infoNCEOverTargets, multiViewNtXent, ntXent } = await import('../src/index.js');
 const { buildScenario, scenarioEmbeddings, SCENARIO_FIT, SYNC_BATCH_NORM_SCENARIOS } = await import('./distributed-scenarios.js');
 
 const [scenario, rankText, worldText, dir] = process.argv.slice(2) as [string, string, string, string];
@@ -29,6 +29,17 @@ if (scenario === 'nt-xent') {
   out['loss'] = loss.dataSync()[0];
   out['grads'] = grads.map((g) => Array.from(g.dataSync()));
   tf.dispose([z1, z2, loss, ...grads]);
+} else if (scenario === 'multi-view-nt-xent') {
+  const [third, unused] = scenarioEmbeddings(20 + rank);
+  unused.dispose();
+  const views = [...scenarioEmbeddings(rank), third];
+  type T2 = import('@tensorflow/tfjs-core').Tensor2D;
+  const f = (...zs: import('@tensorflow/tfjs-core').Tensor[]) => multiViewNtXent(zs as T2[], { temperature: 0.5, processGroup: group });
+  const grads = tf.grads(f)(views);
+  const loss = f(...views);
+  out['loss'] = loss.dataSync()[0];
+  out['grads'] = grads.map((g) => Array.from(g.dataSync()));
+  tf.dispose([...views, loss, ...grads]);
 } else if (scenario === 'info-nce') {
   // Queries, positives and shared negatives of this rank: infoNCE gathers the negatives, infoNCEOverTargets the targets.
   const [q, k] = scenarioEmbeddings(rank);

@@ -48,6 +48,21 @@ export function refNtXent(z1: Matrix, z2: Matrix, temperature: number): number {
   return total / (2 * n);
 }
 
+/** Multi-view NT-Xent: each anchor's V - 1 positives, each its own softmax over the other VN - 1 views, averaged. */
+export function refMultiViewNtXent(views: Matrix[], temperature: number): number {
+  const z = views.flat();
+  const n = (views[0] as Matrix).length;
+  const v = views.length;
+  let total = 0;
+  for (let i = 0; i < v * n; i++) {
+    const others = z.map((_, k) => k).filter((k) => k !== i);
+    const logits = others.map((k) => cosine(z[i] as number[], z[k] as number[]) / temperature);
+    const positives = others.map((k, j) => (k % n === i % n ? j : -1)).filter((j) => j >= 0);
+    total += positives.reduce((s, j) => s + crossEntropy(logits, j), 0) / (v - 1);
+  }
+  return total / (v * n);
+}
+
 export function refClip(a: Matrix, b: Matrix, scale: number): number {
   const n = a.length;
   let total = 0;

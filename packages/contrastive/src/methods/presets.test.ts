@@ -87,6 +87,35 @@ describe('contrastive presets', () => {
     images.dispose();
   });
 
+  it('simclr: smallViews adds that many small views, 3/7 of the image side unless smallViewSize says', () => {
+    expect(simclrPreset.options['smallViews']).toMatchObject({ type: 'integer', default: 0, min: 0 });
+    expect(simclrPreset.options['smallCropScale']).toMatchObject({ default: [0.1, 0.3] });
+    const images = tf.randomUniform([3, 28, 28, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
+    for (const [given, expected] of [
+      [{}, [[6, 28, 28, 1]]],
+      [{ smallViews: 2 }, [[6, 28, 28, 1], [6, 12, 12, 1]]],
+      [{ smallViews: 3, smallViewSize: 9, smallCropScale: [0.2, 0.5] }, [[6, 28, 28, 1], [9, 9, 9, 1]]],
+    ] as const) {
+      const base = convNet({ inputShape: [-1, -1, 1], channels: [4], seed: 0 });
+      const seen: number[][] = [];
+      const encoder = {
+        ...base,
+        apply: (x: tf.Tensor, o?: { training?: boolean }) => {
+          seen.push([...x.shape]);
+          return base.apply(x, o);
+        },
+      };
+      const method = simclrPreset.build({ encoder, inputShape: [28, 28, 1], seed: 0, batchSize: 3, options: resolveOptions(simclrPreset.options, given) });
+      tf.tidy(() => {
+        method.loss({ images, indices: [0, 1, 2] }, { step: 0, epoch: 0, totalSteps: 1, rng: createRng(0) });
+      });
+      expect(seen).toEqual(expected);
+      expect(method.config['smallViews']).toBe(given.smallViews);
+      method.dispose();
+    }
+    images.dispose();
+  });
+
   it('builds, for every preset, a method whose name is the preset name (the CLI name)', () => {
     for (const preset of contrastivePresets) {
       const encoder = convNet({ inputShape: [16, 16, 1], channels: [4], seed: 0 });

@@ -23,7 +23,7 @@ import { clipPreset } from './clip-preset.js';
 import { cpc } from './cpc.js';
 import { mocoV1, mocoV2 } from './moco.js';
 import { simSiam } from './simsiam.js';
-import { simclr } from './simclr.js';
+import { type SmallViews, simclr } from './simclr.js';
 import { vicreg } from './vicreg.js';
 
 // Presets: the training defaults that suit 28x28 / 32x32 data and batch 64-256 on a CPU (Adam, lr 1e-3; Barlow Twins'
@@ -132,7 +132,23 @@ const SIMCLR_OPTIONS: OptionSchema = {
   projectorOutputDim: headSize('width of the projection z the loss sees (the paper uses 128)', 128),
   projectorLayers: headSize("dense layers of the projection head (2 as the paper; 3 or more add batch norm, SimCLR v2's)", 2, 2),
   ...viewOptionSchema(small(SIMCLR_PAPER_VIEWS)),
+  smallViews: { type: 'integer', description: 'multi-crop (SwAV): extra small views of each image, besides the two views (0: none)', default: 0, min: 0 },
+  smallViewSize: {
+    type: 'integer',
+    description: "multi-crop: side in pixels of the small views (default: 3/7 of the image's side, SwAV's 96 of 224)",
+    min: 1,
+  },
+  smallCropScale: { type: 'number[]', description: "multi-crop: the small views' crop area range [min, max]", default: [0.1, 0.3], min: 0, max: 1 },
 };
+
+/** SimCLR's multi-crop views from the preset's options: the second view's pipeline, cropped smaller, at `smallViewSize`. */
+function simclrSmallViews(options: JsonObject, inputShape: PresetBuildContext['inputShape']): { smallViews?: SmallViews } {
+  const count = num(options, 'smallViews');
+  if (count === 0) return {};
+  const side = options['smallViewSize'] ?? Math.max(1, Math.round((3 / 7) * Math.min(inputShape[0], inputShape[1])));
+  const views = presetViews({ ...options, cropScale: options['smallCropScale'] ?? null, viewSize: side }, inputShape)[1];
+  return { smallViews: { views, count } };
+}
 
 /** SimCLR with NT-Xent at T = 0.2 (small recipe) and SimCLR's views. */
 export const simclrPreset: MethodPreset = {
@@ -152,7 +168,14 @@ export const simclrPreset: MethodPreset = {
     },
   },
   build: ({ encoder, seed, options, inputShape }) =>
-    simclr({ encoder, temperature: num(options, 'temperature'), ...given(options, HEAD_SIZE_KEYS), views: presetViews(options, inputShape), seed: seed + 1 }),
+    simclr({
+      encoder,
+      temperature: num(options, 'temperature'),
+      ...given(options, HEAD_SIZE_KEYS),
+      views: presetViews(options, inputShape),
+      ...simclrSmallViews(options, inputShape),
+      seed: seed + 1,
+    }),
 };
 
 const mocoOptions = (version: 'v1' | 'v2', momentum: number, temperature: number, views: ViewParameters): OptionSchema => ({

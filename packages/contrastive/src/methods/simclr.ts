@@ -1,10 +1,11 @@
-import { simclrTransform } from '@selfsup/augment';
+import { multiView, simclrTransform } from '@selfsup/augment';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Head, assertHead, simclrProjectionHead } from '@selfsup/encoders';
-import { type Encoder, type SSLMethod, assertOptions, cosineSimilarity, invalidArgument, KeptTensors, disposeAll, methodVariables } from '@selfsup/tensors';
+import { type Encoder, type SSLMethod, assertInteger, assertOptions, cosineSimilarity, invalidArgument, KeptTensors, disposeAll, methodVariables } from '@selfsup/tensors';
+import { multiViewNtXent } from '../losses/multi-view-nt-xent.js';
 import { ntXent } from '../losses/nt-xent.js';
 import { assertTemperature } from '../ops/checks.js';
-import { type Views, assertEncoder, assertViews, checkHeadSizes, drawViews, embedBoth, imageSize, methodRng, type SeedOptions } from './parts.js';
+import { type ViewFn, type Views, assertEncoder, assertViews, checkHeadSizes, drawViews, embedBoth, imageSize, methodRng, type SeedOptions } from './parts.js';
 
 export interface SimclrOptions extends SeedOptions {
   readonly encoder: Encoder;
@@ -23,6 +24,19 @@ export interface SimclrOptions extends SeedOptions {
   readonly views?: Views;
   /** tau. Default 0.5 (the paper's choice for CIFAR-10; 0.1 for ImageNet with large batches). */
   readonly temperature?: number;
+  /**
+   * Multi-crop (Caron et al. 2020): `count` more views of each image from `views`, typically small crops (fewer pixels,
+   * cheaper), embedded in one pass of their own; the loss is then `multiViewNtXent` over all 2 + count views. Default
+   * none: two views and `ntXent`.
+   */
+  readonly smallViews?: SmallViews;
+}
+
+/** Multi-crop's extra views: `count` views of each image, each drawn with `views`. */
+export interface SmallViews {
+  readonly views: ViewFn;
+  /** Extra views per image, an integer >= 0 (0: plain SimCLR). */
+  readonly count: number;
 }
 
 export interface SimclrMethod extends SSLMethod {
@@ -76,23 +90,33 @@ export function simclr(options: SimclrOptions): SimclrMethod {
   assertViews('options.views', views);
   const temperature = options.temperature ?? 0.5;
   assertTemperature('options.temperature', temperature);
+  const small = checkSmallViews('options.smallViews', options.smallViews);
   const variables = methodVariables([
     { prefix: 'encoder', module: encoder },
     { prefix: 'projector', module: projectionHead },
   ]);
   const metrics = new KeptTensors();
+  // The small views in one pass of their own (batch norm sees them apart from the large views, as in SwAV).
+  const embedSmall = (views: tf.Tensor4D[]): tf.Tensor2D[] => {
+    const z = projectionHead.apply(encoder.apply(tf.concat(views, 0), { training: true }), { training: true });
+    return tf.split(z, views.length, 0) as tf.Tensor2D[];
+  };
   return {
     name: 'simclr',
     encoder,
     projectionHead,
-    config: { method: 'simclr', temperature, projectionDim: projectionHead.outputDim, ...seedConfig },
+    config: { method: 'simclr', temperature, projectionDim: projectionHead.outputDim, ...(small !== undefined ? { smallViews: small.count } : {}), ...seedConfig },
     variables,
     loss(batch, context) {
       return tf.tidy(() => {
         const [v1, v2] = drawViews(views, batch.images, context.rng);
         const [z1, z2] = embedBoth(v1, v2, encoder, [projectionHead]);
         // In a data-parallel run every rank's views are negatives (global negatives, as SimCLR's TPU pods had).
-        const loss = ntXent(z1, z2, { temperature, ...(context.processGroup !== undefined ? { processGroup: context.processGroup } : {}) });
+        const group = context.processGroup !== undefined ? { processGroup: context.processGroup } : {};
+        const loss =
+          small === undefined
+            ? ntXent(z1, z2, { temperature, ...group })
+            : multiViewNtXent([z1, z2, ...embedSmall(multiView(small.views, small.count)(batch.images, context.rng))], { temperature, ...group });
         metrics.record({ positiveCosine: tf.mean(cosineSimilarity(z1, z2)) as tf.Scalar });
         return loss;
       });
@@ -103,6 +127,14 @@ export function simclr(options: SimclrOptions): SimclrMethod {
       disposeAll(encoder, projectionHead);
     },
   };
+}
+
+function checkSmallViews(name: string, value: SmallViews | undefined): SmallViews | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null) invalidArgument(name, 'an object { views, count }', value);
+  if (typeof value.views !== 'function') invalidArgument(`${name}.views`, 'a view function (images, rng) => images', value.views);
+  assertInteger(`${name}.count`, value.count, 0);
+  return value.count === 0 ? undefined : value;
 }
 
 /** @deprecated use `SimclrOptions`. */
