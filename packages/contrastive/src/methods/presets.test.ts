@@ -114,6 +114,11 @@ describe('contrastive presets', () => {
       method.dispose();
     }
     images.dispose();
+    const encoder = convNet({ inputShape: [-1, -1, 1], channels: [4], seed: 0 });
+    const build = (given: JsonObject) => simclrPreset.build({ encoder, inputShape: [28, 28, 1], seed: 0, batchSize: 3, options: resolveOptions(simclrPreset.options, given) });
+    expect(() => build({ smallViews: 2, smallCropScale: [0.5, 0.2] })).toThrow(/options\.smallCropScale must be a range \[min, max\]/);
+    expect(() => build({ smallViews: -1 })).toThrow(/smallViews/);
+    encoder.dispose();
   });
 
   it('builds, for every preset, a method whose name is the preset name (the CLI name)', () => {

@@ -146,7 +146,11 @@ function simclrSmallViews(options: JsonObject, inputShape: PresetBuildContext['i
   const count = num(options, 'smallViews');
   if (count === 0) return {};
   const side = options['smallViewSize'] ?? Math.max(1, Math.round((3 / 7) * Math.min(inputShape[0], inputShape[1])));
-  const views = presetViews({ ...options, cropScale: options['smallCropScale'] ?? null, viewSize: side }, inputShape)[1];
+  const scale = options['smallCropScale'];
+  if (!Array.isArray(scale) || scale.length !== 2 || !scale.every((v) => typeof v === 'number' && v > 0 && v <= 1) || (scale[0] as number) > (scale[1] as number)) {
+    invalidArgument('options.smallCropScale', 'a range [min, max] of two numbers, 0 < min <= max <= 1', scale);
+  }
+  const views = presetViews({ ...options, cropScale: scale, viewSize: side }, inputShape)[1];
   return { smallViews: { views, count } };
 }
 
