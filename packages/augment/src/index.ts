@@ -21,6 +21,8 @@ export type { SimclrTransformOptions } from './presets.js';
 
 // Rotations
 export { rotate90, rotateImages, rotationRegressionBatch, rotNetBatch } from './rotation.js';
+export { randomAffine } from './affine.js';
+export type { RandomAffineOptions } from './affine.js';
 export type { RotateOptions, RotationRegressionBatch, RotNetBatch } from './rotation.js';
 
 // Patch grids and relative location

@@ -58,6 +58,28 @@ describe('viewTransforms', () => {
     expect(resolveOptions(viewOptionSchema({ ...PARAMS, viewSize: 20 }), {})['viewSize']).toBe(20);
   });
 
+  it('rotates and shears the views after the crop when asked; absent, null or 0 leave the views bit for bit as they were', () => {
+    const base = resolveOptions(viewOptionSchema(PARAMS), {});
+    expect(base).not.toHaveProperty('rotationDegrees');
+    expect(base).not.toHaveProperty('shearDegrees');
+    const images = tf.randomUniform([3, 12, 12, 1], 0, 1, 'float32', 2) as tf.Tensor4D;
+    const view = (params: ViewParameters) => viewTransforms(params, { size: [8, 8], channels: 1 })[0](images, createRng(3));
+    const plain = view(PARAMS);
+    for (const same of [{ rotationDegrees: 0 }, { shearDegrees: 0 }, checkViewParameters('options', { ...base, rotationDegrees: null, shearDegrees: 0 })]) {
+      const out = view({ ...PARAMS, ...same });
+      expect(tf.max(tf.abs(tf.sub(out, plain))).dataSync()[0]).toBe(0);
+      out.dispose();
+    }
+    const turned = view({ ...PARAMS, rotationDegrees: 20, shearDegrees: 10 });
+    expect(turned.shape).toEqual([3, 8, 8, 1]);
+    expect(tf.max(tf.abs(tf.sub(turned, plain))).dataSync()[0]).toBeGreaterThan(0);
+    for (const bad of [-1, 90, '10']) {
+      expect(() => checkViewParameters('options', { ...base, rotationDegrees: bad as never })).toThrow(/options\.rotationDegrees must be absent, or an angle/);
+      expect(() => checkViewParameters('options', { ...base, shearDegrees: bad as never })).toThrow(/options\.shearDegrees must be absent, or an angle/);
+    }
+    tf.dispose([images, plain, turned]);
+  });
+
   it('has a schema whose defaults are the parameters, and checks ranges by key', () => {
     const schema = viewOptionSchema(PARAMS);
     expect(resolveOptions(schema, {})).toEqual(JSON.parse(JSON.stringify(PARAMS)));

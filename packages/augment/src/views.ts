@@ -1,6 +1,7 @@
 import { type Json, type JsonObject, type OptionSchema, assertOptions, invalidArgument, assertObject } from '@selfsup/tensors';
 import { gaussianBlur, simclrKernelSize } from './blur.js';
 import { colorJitter } from './color-jitter.js';
+import { randomAffine } from './affine.js';
 import { randomResizedCrop } from './crop.js';
 import { randomGrayscale } from './grayscale.js';
 import { assertSize } from './images.js';
@@ -37,6 +38,13 @@ export interface ViewParameters {
    * of the whole image.
    */
   readonly viewSize?: number;
+  /**
+   * Random rotation of each view, uniform in [-rotationDegrees, rotationDegrees], after the crop; absent or 0: none.
+   * With `shearDegrees`, torchvision's `RandomAffine`: the slant and stroke-angle variation of handwriting.
+   */
+  readonly rotationDegrees?: number;
+  /** Random horizontal shear of each view, uniform in [-shearDegrees, shearDegrees] degrees; absent or 0: none. */
+  readonly shearDegrees?: number;
 }
 
 /** The keys of {@link ViewParameters}, in the order the option schema lists them. */
@@ -51,6 +59,8 @@ export const VIEW_PARAMETER_KEYS: readonly (keyof ViewParameters)[] = [
   'blurSigma',
   'solarizeProbability',
   'viewSize',
+  'rotationDegrees',
+  'shearDegrees',
 ];
 
 /**
@@ -81,6 +91,22 @@ export function viewOptionSchema(defaults: ViewParameters): OptionSchema {
       description: "views: side in pixels of the square views (the crop's output; default: the image's size; smaller views train faster, and the encoder must accept any size)",
       ...(d.viewSize !== undefined ? { default: d.viewSize } : {}),
       min: 1,
+    },
+    // No default unless the method sets one: absent is no such step, and run configs made before these keys resolve
+    // as they did.
+    rotationDegrees: {
+      type: 'number',
+      description: 'views: random rotation in [-d, d] degrees after the crop (default none)',
+      ...(d.rotationDegrees !== undefined ? { default: d.rotationDegrees } : {}),
+      min: 0,
+      max: 89,
+    },
+    shearDegrees: {
+      type: 'number',
+      description: 'views: random horizontal shear in [-d, d] degrees after the crop (default none)',
+      ...(d.shearDegrees !== undefined ? { default: d.shearDegrees } : {}),
+      min: 0,
+      max: 89,
     },
   };
 }
@@ -125,7 +151,16 @@ export function checkViewParameters(name: string, values: JsonObject): ViewParam
     blurSigma: range(`${name}.blurSigma`, values['blurSigma']),
     solarizeProbability: perView(`${name}.solarizeProbability`, values['solarizeProbability']),
     ...viewSizeOf(`${name}.viewSize`, values['viewSize']),
+    ...angleOf(`${name}.rotationDegrees`, 'rotationDegrees', values['rotationDegrees']),
+    ...angleOf(`${name}.shearDegrees`, 'shearDegrees', values['shearDegrees']),
   };
+}
+
+// Absent (undefined or JSON null) or 0: no such step.
+function angleOf<K extends 'rotationDegrees' | 'shearDegrees'>(where: string, key: K, value: unknown): { [k in K]?: number } {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'number' || !(value >= 0 && value < 90)) invalidArgument(where, 'absent, or an angle in degrees in [0, 90)', value);
+  return value === 0 ? {} : ({ [key]: value } as { [k in K]?: number });
 }
 
 // Absent (undefined or JSON null): the views keep the image's size.
@@ -157,6 +192,7 @@ export function viewTransforms(parameters: ViewParameters, options: { readonly s
   const jitterOn = Object.values(jitter).some((v) => v > 0) && p.colorJitterProbability > 0;
   const view = (i: 0 | 1): ImageTransform => {
     const steps: ImageTransform[] = [randomResizedCrop({ size, scale: p.cropScale, ratio: p.cropRatio, flip: p.flipProbability })];
+    if (p.rotationDegrees !== undefined || p.shearDegrees !== undefined) steps.push(randomAffine({ degrees: p.rotationDegrees ?? 0, shear: p.shearDegrees ?? 0 }));
     if (jitterOn) steps.push(randomApply(colorJitter(Object.fromEntries(Object.entries(jitter).filter(([, v]) => v > 0))), p.colorJitterProbability));
     if (channels === 3 && p.grayscaleProbability > 0) steps.push(randomGrayscale({ p: p.grayscaleProbability }));
     const blur = p.blurProbability[i] as number;
