@@ -46,9 +46,16 @@ export function multiViewNtXent(views: readonly tf.Tensor2D[], options: MultiVie
   views.forEach((v, i) => assertPairedEmbeddings('views[0]', views[0], `views[${i}]`, v));
   const temperature = options.temperature ?? 0.5;
   assertTemperature('options.temperature', temperature);
+  return ntXentOverViews(views, temperature, options.processGroup);
+}
+
+/**
+ * The NT-Xent of V checked views (`ntXent` is V = 2): anchors are this rank's VN views, candidates every rank's, in
+ * the order one process would hold them.
+ */
+export function ntXentOverViews(views: readonly tf.Tensor2D[], temperature: number, group: ProcessGroup | undefined): tf.Scalar {
   const v = views.length;
   const n = (views[0] as tf.Tensor2D).shape[0];
-  const group = options.processGroup;
   const world = group !== undefined && group.worldSize > 1 ? group : undefined;
   const total = (world?.worldSize ?? 1) * n;
   const own = (world?.rank ?? 0) * n;

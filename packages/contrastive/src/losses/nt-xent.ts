@@ -1,6 +1,7 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { type ProcessGroup, allGatherWithGradient, assertOptions, l2Normalize } from '@selfsup/tensors';
+import type * as tf from '@tensorflow/tfjs-core';
+import { type ProcessGroup, assertOptions } from '@selfsup/tensors';
 import { assertPairedEmbeddings, assertTemperature } from '../ops/checks.js';
+import { ntXentOverViews } from './multi-view-nt-xent.js';
 
 export interface NtXentOptions {
   /** Softmax temperature tau. Default 0.5 (SimCLR's choice for small images; 0.1 suits large batches and images). */
@@ -12,9 +13,6 @@ export interface NtXentOptions {
    */
   readonly processGroup?: ProcessGroup;
 }
-
-// Added to the self-similarity logits: exp(-1e9) is 0 in float32, and unlike -Infinity it keeps gradients finite.
-const MASK = 1e9;
 
 /**
  * NT-Xent, the normalised temperature-scaled cross-entropy of SimCLR (Chen et al. 2020, "A Simple Framework for
@@ -46,36 +44,5 @@ export function ntXent(z1: tf.Tensor2D, z2: tf.Tensor2D, options: NtXentOptions 
   assertPairedEmbeddings('z1', z1, 'z2', z2);
   const temperature = options.temperature ?? 0.5;
   assertTemperature('options.temperature', temperature);
-  const n = z1.shape[0];
-  const group = options.processGroup;
-  if (group !== undefined && group.worldSize > 1) return globalNtXent(z1, z2, temperature, group);
-  return tf.tidy(() => {
-    const z = l2Normalize(tf.concat([z1, z2], 0)); // [2N, D]
-    const logits = tf.sub(tf.div(tf.matMul(z, z, false, true), temperature), tf.mul(tf.eye(2 * n), MASK));
-    // Anchor i < N pairs with i + N, and i >= N with i - N.
-    const positives = tf.tensor1d(Int32Array.from({ length: 2 * n }, (_, i) => (i + n) % (2 * n)), 'int32');
-    const logProb = tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(positives, 2 * n)), 1);
-    return tf.neg(tf.mean(logProb)) as tf.Scalar;
-  });
-}
-
-/**
- * NT-Xent over W ranks of N samples: the candidates are the 2WN gathered views ordered as one process would hold them,
- * [z1 of rank 0..W-1; z2 of rank 0..W-1]; this rank's anchors are its own rows of each half.
- */
-function globalNtXent(z1: tf.Tensor2D, z2: tf.Tensor2D, temperature: number, group: ProcessGroup): tf.Scalar {
-  const n = z1.shape[0];
-  const total = group.worldSize * n;
-  const own = group.rank * n;
-  return tf.tidy(() => {
-    const anchors = l2Normalize(tf.concat([z1, z2], 0)); // [2N, D]
-    const candidates = l2Normalize(tf.concat([allGatherWithGradient(group, z1), allGatherWithGradient(group, z2)], 0)); // [2WN, D]
-    // Anchor a < N is global row own + a (its positive: total + own + a); a >= N is total + own + a - N (positive: own + a - N).
-    const self = Int32Array.from({ length: 2 * n }, (_, a) => (a < n ? own + a : total + own + a - n));
-    const positive = Int32Array.from({ length: 2 * n }, (_, a) => (a < n ? total + own + a : own + a - n));
-    const mask = tf.oneHot(tf.tensor1d(self, 'int32'), 2 * total);
-    const logits = tf.sub(tf.div(tf.matMul(anchors, candidates, false, true), temperature), tf.mul(mask, MASK));
-    const logProb = tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(tf.tensor1d(positive, 'int32'), 2 * total)), 1);
-    return tf.neg(tf.mean(logProb)) as tf.Scalar;
-  });
+  return ntXentOverViews([z1, z2], temperature, options.processGroup);
 }

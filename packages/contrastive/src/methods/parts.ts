@@ -57,11 +57,15 @@ export function imageSize(encoder: Encoder, viewsName: string): [number, number]
 
 /** Applies encoder then heads, in training mode, to both views in one pass (so batch norm sees all 2N samples). */
 export function embedBoth(v1: tf.Tensor4D, v2: tf.Tensor4D, encoder: Encoder, heads: readonly EncodersHead[]): [tf.Tensor2D, tf.Tensor2D] {
-  const n = v1.shape[0];
-  let x: tf.Tensor2D = encoder.apply(tf.concat([v1, v2], 0), { training: true });
+  const [a, b] = embedViews([v1, v2], encoder, heads);
+  return [a as tf.Tensor2D, b as tf.Tensor2D];
+}
+
+/** Applies encoder then heads, in training mode, to views of one size in one pass (batch norm sees them all). */
+export function embedViews(views: readonly tf.Tensor4D[], encoder: Encoder, heads: readonly EncodersHead[]): tf.Tensor2D[] {
+  let x: tf.Tensor2D = encoder.apply(tf.concat(views as tf.Tensor4D[], 0), { training: true });
   for (const head of heads) x = head.apply(x, { training: true });
-  const [a, b] = tf.split(x, [n, n], 0) as [tf.Tensor2D, tf.Tensor2D];
-  return [a, b];
+  return tf.split(x, views.length, 0) as tf.Tensor2D[];
 }
 
 /** Barlow Twins' projector and VICReg's expander: dense-BN-ReLU, dense-BN-ReLU, dense, all `width` wide. */

@@ -5,7 +5,7 @@ import { type Encoder, type SSLMethod, assertInteger, assertOptions, cosineSimil
 import { multiViewNtXent } from '../losses/multi-view-nt-xent.js';
 import { ntXent } from '../losses/nt-xent.js';
 import { assertTemperature } from '../ops/checks.js';
-import { type ViewFn, type Views, assertEncoder, assertViews, checkHeadSizes, drawViews, embedBoth, imageSize, methodRng, type SeedOptions } from './parts.js';
+import { type ViewFn, type Views, assertEncoder, assertViews, checkHeadSizes, drawViews, embedBoth, embedViews, imageSize, methodRng, type SeedOptions } from './parts.js';
 
 export interface SimclrOptions extends SeedOptions {
   readonly encoder: Encoder;
@@ -96,11 +96,6 @@ export function simclr(options: SimclrOptions): SimclrMethod {
     { prefix: 'projector', module: projectionHead },
   ]);
   const metrics = new KeptTensors();
-  // The small views in one pass of their own (batch norm sees them apart from the large views, as in SwAV).
-  const embedSmall = (views: tf.Tensor4D[]): tf.Tensor2D[] => {
-    const z = projectionHead.apply(encoder.apply(tf.concat(views, 0), { training: true }), { training: true });
-    return tf.split(z, views.length, 0) as tf.Tensor2D[];
-  };
   return {
     name: 'simclr',
     encoder,
@@ -113,10 +108,11 @@ export function simclr(options: SimclrOptions): SimclrMethod {
         const [z1, z2] = embedBoth(v1, v2, encoder, [projectionHead]);
         // In a data-parallel run every rank's views are negatives (global negatives, as SimCLR's TPU pods had).
         const group = context.processGroup !== undefined ? { processGroup: context.processGroup } : {};
+        // The small views in one pass of their own (batch norm sees them apart from the large views, as in SwAV).
         const loss =
           small === undefined
             ? ntXent(z1, z2, { temperature, ...group })
-            : multiViewNtXent([z1, z2, ...embedSmall(multiView(small.views, small.count)(batch.images, context.rng))], { temperature, ...group });
+            : multiViewNtXent([z1, z2, ...embedViews(multiView(small.views, small.count)(batch.images, context.rng), encoder, [projectionHead])], { temperature, ...group });
         metrics.record({ positiveCosine: tf.mean(cosineSimilarity(z1, z2)) as tf.Scalar });
         return loss;
       });
